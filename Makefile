@@ -1,0 +1,46 @@
+# Atende — the two set-up commands are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+export DJANGO_SETTINGS_MODULE ?= config.settings.base
+
+.PHONY: run test lint format install install-dev messages browser clean-var
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+# Compiled message catalogues (pt-BR is the default language). Needs GNU gettext (msgfmt).
+messages: install
+	@command -v msgfmt >/dev/null || bin/ensure-debian-package gettext
+	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv -v0
+
+# The system Chromium that the browser tests drive with Playwright.
+browser:
+	@command -v chromium >/dev/null || bin/ensure-debian-package chromium
+
+run: install messages
+	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput -v0
+	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
+	DEBUG=$${DEBUG:-1} bin/run-all
+
+test: install-dev messages browser
+	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .

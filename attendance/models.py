@@ -1,0 +1,70 @@
+"""Organisation (SPEC §1): companies and operations. The engine's models join them later."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from core.models import ActiveModel
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Unknown time zone: %(value)s."), params={"value": value})
+
+
+class Company(ActiveModel):
+    """A customer company of Atende; its name is what customers see when a group shows
+    the company name, and its time zone governs work hours and "today"."""
+
+    name = models.CharField(_("Name"), max_length=150, unique=True)
+    time_zone = models.CharField(
+        _("Time zone"), max_length=64, default="America/Sao_Paulo", validators=[validate_time_zone]
+    )
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    # Supervisors see the companies of the operations they supervise.
+    scope_path = "operations"
+
+    class Meta:
+        verbose_name = _("Company")
+        verbose_name_plural = _("Companies")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Operation(ActiveModel):
+    """A company's operation: groups belong to one, supervisors are scoped by them."""
+
+    name = models.CharField(_("Name"), max_length=150)
+    company = models.ForeignKey(
+        Company, verbose_name=_("Company"), on_delete=models.PROTECT, related_name="operations"
+    )
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    scope_path = "pk"
+
+    class Meta:
+        verbose_name = _("Operation")
+        verbose_name_plural = _("Operations")
+        ordering = ["company__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "name"], name="operation_unique_name_per_company")
+        ]
+        permissions = [
+            ("view_dashboard", _("Can view the supervisor dashboard")),
+            ("view_service_level_report", _("Can view the service-level report")),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

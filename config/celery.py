@@ -1,0 +1,20 @@
+"""The Celery app, named ``config`` (``celery -A config worker`` / ``beat``).
+
+Periodic tasks are declared here, in one place.
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+
+app = Celery("config")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "worker-heartbeat": {"task": "core.tasks.heartbeat", "schedule": 30.0},
+}

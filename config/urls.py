@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from core.views import health
+from users import views as user_views
+
+from .api_router import router
+from users.api import PasswordChangeView, TokenView
+
+urlpatterns = [
+    path("", user_views.home, name="home"),
+    path("health/", health, name="health"),
+    path("accounts/login/", user_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", user_views.auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", user_views.PasswordChangeView.as_view(), name="password_change"),
+    path("workspace/", user_views.workspace, name="workspace"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),
+    path("api/v1/auth/password/", PasswordChangeView.as_view(), name="api-password"),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/", include(router.urls)),
+]

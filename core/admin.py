@@ -1,0 +1,118 @@
+"""Admin building blocks: no deletion, a Status filter, audit history and scoping."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from .scoping import scope_queryset
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = _("Status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("active", _("Active")), ("inactive", _("Inactive"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "active":
+            return queryset.filter(is_active=True)
+        if self.value() == "inactive":
+            return queryset.filter(is_active=False)
+        return queryset
+
+
+@admin.display(description=_("Status"), boolean=True, ordering="is_active")
+def status_column(obj) -> bool:
+    return obj.is_active
+
+
+class AtendeAdmin(SimpleHistoryAdmin):
+    """Base admin for every configuration entity (SPEC §0).
+
+    - no delete permission, action or button;
+    - activate / deactivate actions that save row by row, so every change is audited;
+    - the queryset is scoped to the viewer's operations (``core.scoping``);
+    - related choices offer active records only (the current value stays valid).
+    """
+
+    actions = ["activate_selected", "deactivate_selected"]
+    list_per_page = 50
+    show_full_result_count = False  # COUNT(*) of a million rows on every page is wasteful
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        if not self.has_change_permission(request):
+            actions.pop("activate_selected", None)
+            actions.pop("deactivate_selected", None)
+        return actions
+
+    def get_queryset(self, request):
+        return scope_queryset(super().get_queryset(request), request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return _limit_choices(field, db_field, request)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        return _limit_choices(field, db_field, request)
+
+    @admin.action(description=_("Activate selected records"))
+    def activate_selected(self, request, queryset):
+        self._set_active(request, queryset, True)
+
+    @admin.action(description=_("Deactivate selected records"))
+    def deactivate_selected(self, request, queryset):
+        self._set_active(request, queryset, False)
+
+    def _set_active(self, request, queryset, active: bool) -> None:
+        changed = 0
+        with transaction.atomic():
+            for obj in queryset.select_for_update().filter(is_active=not active):
+                obj.is_active = active
+                obj.save(update_fields=["is_active"])
+                changed += 1
+        message = (
+            ngettext("%(count)d record activated.", "%(count)d records activated.", changed)
+            if active
+            else ngettext("%(count)d record deactivated.", "%(count)d records deactivated.", changed)
+        )
+        self.message_user(request, message % {"count": changed}, messages.SUCCESS)
+
+
+def _limit_choices(formfield, db_field, request):
+    """Offer only active (and in-scope) related records; keep the current value valid."""
+    if formfield is None or not hasattr(formfield, "queryset"):
+        return formfield
+    model = db_field.related_model
+    queryset = formfield.queryset
+    if any(f.name == "is_active" for f in model._meta.get_fields()):
+        current = _current_related_ids(request, db_field)
+        queryset = queryset.filter(models.Q(is_active=True) | models.Q(pk__in=current))
+    formfield.queryset = scope_queryset(queryset, request.user) if hasattr(model, "scope_path") else queryset
+    return formfield
+
+
+def _current_related_ids(request, db_field) -> list:
+    match = request.resolver_match
+    object_id = match.kwargs.get("object_id") if match else None
+    if not object_id:
+        return []
+    owner = db_field.model
+    try:
+        instance = owner._default_manager.get(pk=object_id)
+    except (owner.DoesNotExist, ValueError, TypeError):
+        return []
+    if db_field.many_to_many:
+        return list(getattr(instance, db_field.name).values_list("pk", flat=True))
+    value = getattr(instance, db_field.attname)
+    return [value] if value is not None else []

@@ -1,0 +1,108 @@
+"""API conventions shared by every resource (SPEC §0, §10).
+
+- ``AtendeViewSet``: list/retrieve/create/update, no destroy (``DELETE`` → 405), a
+  ``history`` action, querysets scoped to the viewer's operations.
+- ``ActiveRelatedField``: a primary-key relation that refuses inactive records.
+- ``exception_handler``: JSON errors per field, including Django ``ValidationError`` and
+  ``DeletionForbidden`` raised by services.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .audit import history_entries
+from .errors import DELETION_FORBIDDEN, INACTIVE_CHOICE, OUT_OF_SCOPE_CHOICE, DeletionForbidden
+from .scoping import scope_queryset
+
+class HistoryEntrySerializer(serializers.Serializer):
+    """One audited change: who, when, and each field's before/after."""
+
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    type = serializers.ChoiceField(choices=["created", "changed", "removed"])
+    user = serializers.DictField(allow_null=True)
+    changes = serializers.ListField(child=serializers.DictField())
+
+
+class AtendeViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Base viewset for configuration resources. Nothing is ever deleted."""
+
+    def get_queryset(self):
+        return scope_queryset(super().get_queryset(), self.request.user)
+
+    @extend_schema(exclude=True)
+    def destroy(self, request, *args, **kwargs):
+        """``DELETE`` answers 405: records are deactivated, never deleted."""
+        return Response({"detail": str(DELETION_FORBIDDEN)}, status=status.HTTP_405_METHOD_NOT_ALLOWED)
+
+    @extend_schema(responses={200: HistoryEntrySerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        """The audit trail of this record: who, when, and each field's before/after."""
+        return Response(history_entries(self.get_object()))
+
+
+class ActiveRelatedField(serializers.PrimaryKeyRelatedField):
+    """A relation to active records only; the value already saved stays acceptable.
+
+    Also limits choices to the requesting user's operations for scoped models.
+    """
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        request = self.context.get("request")
+        if request is not None and hasattr(queryset.model, "scope_path"):
+            queryset = scope_queryset(queryset, request.user)
+        return queryset
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except ValidationError:
+            model = self.queryset.model if self.queryset is not None else None
+            if model is not None and model._default_manager.filter(pk=data).exists():
+                raise ValidationError(OUT_OF_SCOPE_CHOICE) from None
+            raise
+
+    def run_validation(self, data=serializers.empty):
+        value = super().run_validation(data)
+        if value is not None and not getattr(value, "is_active", True):
+            if not self._is_current(value):
+                raise ValidationError(INACTIVE_CHOICE)
+        return value
+
+    def _is_current(self, value) -> bool:
+        root = self.parent.parent if isinstance(self.parent, serializers.ManyRelatedField) else self.parent
+        instance = getattr(root, "instance", None)
+        if instance is None or not isinstance(instance, models.Model):
+            return False
+        current = getattr(instance, self.field_name or (self.parent.field_name if self.parent else ""), None)
+        if isinstance(self.parent, serializers.ManyRelatedField):
+            name = self.parent.field_name
+            return getattr(instance, name).filter(pk=value.pk).exists()
+        return current is not None and getattr(current, "pk", current) == value.pk
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            exc = ValidationError(exc.message_dict)
+        else:
+            exc = ValidationError({"non_field_errors": exc.messages})
+    elif isinstance(exc, DeletionForbidden):
+        return Response({"detail": str(exc)}, status=status.HTTP_405_METHOD_NOT_ALLOWED)
+    return drf_exception_handler(exc, context)

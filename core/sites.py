@@ -1,0 +1,37 @@
+"""The back office: Django's admin, with one login page for everyone and a clear page
+for agents who reach a configuration screen."""
+
+from __future__ import annotations
+
+from functools import update_wrapper
+
+from django.contrib import admin
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import redirect_to_login
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class AtendeAdminSite(admin.AdminSite):
+    site_header = _("Atende")
+    site_title = _("Atende")
+    index_title = _("Settings")
+
+    def login(self, request, extra_context=None):
+        return redirect_to_login(request.GET.get(REDIRECT_FIELD_NAME, self.index_path()))
+
+    def index_path(self) -> str:
+        return reverse("admin:index", current_app=self.name)
+
+    def admin_view(self, view, cacheable=False):
+        inner = super().admin_view(view, cacheable)
+
+        def wrapper(request, *args, **kwargs):
+            user = request.user
+            if user.is_active and user.is_authenticated and not user.is_staff:
+                from users.views import agent_forbidden
+
+                return agent_forbidden(request)
+            return inner(request, *args, **kwargs)
+
+        return update_wrapper(wrapper, inner)

@@ -1,0 +1,1 @@
+"""Playwright fixtures (headless system Chromium); the browser tests' helper writes these."""

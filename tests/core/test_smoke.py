@@ -1,0 +1,33 @@
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_admin_index_renders_in_portuguese_for_an_admin(web_as, admin_user):
+    response = web_as(admin_user).get("/admin/")
+    assert response.status_code == 200
+    assert 'lang="pt-br"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/users/user/",
+        "/admin/users/user/add/",
+        "/admin/users/profile/",
+        "/admin/users/profile/add/",
+        "/admin/attendance/company/",
+        "/admin/attendance/company/add/",
+        "/admin/attendance/operation/",
+        "/admin/attendance/operation/add/",
+    ],
+)
+def test_admin_pages_render(web_as, admin_user, url):
+    assert web_as(admin_user).get(url).status_code == 200
+
+
+def test_admin_change_pages_render(web_as, cast):
+    browser = web_as(cast["admin"])
+    for user in cast.values():
+        assert browser.get(f"/admin/users/user/{user.pk}/change/").status_code == 200
+        assert browser.get(f"/admin/users/user/{user.pk}/history/").status_code == 200

@@ -1,0 +1,64 @@
+"""factory_boy factories for every app's models."""
+
+from __future__ import annotations
+
+import factory
+from django.contrib.auth.models import Permission
+
+from attendance.models import Company, Operation
+from users.models import Profile, Role, User
+from users.services import user_create
+
+PASSWORD = "Senha@Forte1"
+
+
+class CompanyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Company
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Empresa {n}")
+
+
+class OperationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Operation
+
+    name = factory.Sequence(lambda n: f"Operação {n}")
+    company = factory.SubFactory(CompanyFactory)
+
+
+class ProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Profile
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Perfil {n}")
+
+    @factory.post_generation
+    def perms(self, create, extracted, **kwargs):
+        """``perms=["users.view_user", ...]``."""
+        for dotted in extracted or []:
+            app, code = dotted.split(".")
+            self.permissions.add(Permission.objects.get(content_type__app_label=app, codename=code))
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """Users go through the service, so the factory obeys the same rules as the screens."""
+
+    class Meta:
+        model = User
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    display_name = factory.LazyAttribute(lambda o: o.username.title())
+    role = Role.AGENT
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        operations = kwargs.pop("operations", None)
+        password = kwargs.pop("password", PASSWORD)
+        if kwargs.get("role") == Role.ADMIN and not kwargs.get("company"):
+            kwargs["company"] = CompanyFactory(name="Empresa Padrão")
+        if kwargs.get("role") in (Role.SUPERVISOR, Role.SUPERVISOR_AGENT) and not operations:
+            operations = [OperationFactory()]
+        return user_create(password=password, operations=operations, **kwargs)

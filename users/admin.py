@@ -1,0 +1,125 @@
+"""Admin screens: users ("Menu > Configurações > Atendimento > Usuários") and profiles."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from core.admin import AtendeAdmin, StatusFilter, status_column
+
+from .forms import UserChangeForm, UserCreationForm
+from .models import Profile, User
+from .services import user_create, user_update
+
+IDENTITY = (_("User identity"), {"fields": ["display_name", "username", "role", "birth_date", "is_active"]})
+PROFILE = (_("Profile"), {"fields": ["profile"]})
+ORGANISATION = (_("Company / Operation"), {"fields": ["company", "operations"]})
+CONTACT = (_("Contact"), {"fields": ["phone", "email"]})
+SIMULTANEOUS = (_("Simultaneous attendances"), {"fields": ["max_simultaneous"]})
+PRIORITY = (_("Priority"), {"fields": ["priority"]})
+WORK_HOURS = (_("Work hours"), {"fields": ["work_hours"]})
+AGENT_DATA = (_("Agent data"), {"fields": ["department", "social_token", "integration_key"]})
+AGENT_PERMISSIONS = (
+    _("Agent permissions"),
+    {
+        "fields": [
+            "view_history_groups",
+            "view_history_operations",
+            "confidential_history",
+            "register_phone_call",
+            "voice_enabled",
+            "voice_channel",
+            "voice_extension",
+            "voice_channel_password",
+            "pause_on_voice_call",
+        ]
+    },
+)
+MODEL_FIELDS = {f.name for f in User._meta.get_fields()} - {"password", "operations"}
+
+
+@admin.register(User)
+class UserAdmin(AtendeAdmin, DjangoUserAdmin):
+    """Users of every role; the form shows the selected role's fields only."""
+
+    form = UserChangeForm
+    add_form = UserCreationForm
+    change_password_form = DjangoUserAdmin.change_password_form
+    list_display = ["display_name", "username", "role", "profile", "email", status_column]
+    list_filter = [StatusFilter, "role", "profile", "operations"]
+    search_fields = ["display_name", "username", "email"]
+    list_select_related = ["profile"]
+    ordering = ["display_name"]
+    filter_horizontal = ["operations"]
+    readonly_fields = ["last_login", "date_joined"]
+    fieldsets = [
+        IDENTITY,
+        PROFILE,
+        ORGANISATION,
+        CONTACT,
+        (_("Password"), {"fields": ["password", "must_change_password"]}),
+        SIMULTANEOUS,
+        PRIORITY,
+        WORK_HOURS,
+        AGENT_DATA,
+        AGENT_PERMISSIONS,
+        (_("Access"), {"fields": ["last_login", "date_joined"], "classes": ["collapse"]}),
+    ]
+    add_fieldsets = [
+        IDENTITY,
+        PROFILE,
+        ORGANISATION,
+        CONTACT,
+        (_("Password"), {"fields": ["password1", "password2", "must_change_password"]}),
+        SIMULTANEOUS,
+        PRIORITY,
+        WORK_HOURS,
+        AGENT_DATA,
+        AGENT_PERMISSIONS,
+    ]
+
+    class Media:
+        js = ["js/user_form.js"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.actor = request.user
+        return form
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        fields = {name: value for name, value in data.items() if name in MODEL_FIELDS}
+        operations = data.get("operations")
+        if change:
+            original = User.objects.get(pk=obj.pk)
+            form.instance = user_update(user=original, actor=request.user, operations=operations, **fields)
+        else:
+            fields.pop("username", None)
+            form.instance = user_create(
+                username=data["username"],
+                password=data.get("password1"),
+                operations=operations,
+                actor=request.user,
+                **fields,
+            )
+        obj.pk = form.instance.pk
+
+    def save_related(self, request, form, formsets, change):
+        """Operations were saved by the service (it keeps those the editor cannot see)."""
+
+
+@admin.register(Profile)
+class ProfileAdmin(AtendeAdmin):
+    list_display = ["name", "description", status_column]
+    list_filter = [StatusFilter]
+    search_fields = ["name"]
+    filter_horizontal = ["permissions"]
+    fields = ["name", "description", "permissions", "is_active"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "permissions":
+            kwargs["queryset"] = db_field.related_model.objects.filter(
+                content_type__app_label__in=["attendance", "customers", "users", "surveys", "classifications"]
+            ).select_related("content_type")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)

@@ -1,0 +1,34 @@
+"""Access rules on every page: sessions end outside work hours, and a user who must
+change the password sees nothing else until they do."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from . import errors
+from .selectors import user_is_within_work_hours
+
+# Paths a user who must change the password can still reach.
+PASSWORD_CHANGE_EXEMPT = ("/accounts/", "/static/", "/api/v1/auth/", "/i18n/", "/health/")
+
+
+class AccessRulesMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            if not user_is_within_work_hours(user=user):
+                logout(request)
+                messages.warning(request, errors.SESSION_ENDED_OUTSIDE_HOURS)
+                if request.path.startswith("/api/"):
+                    return self.get_response(request)
+                return redirect(f"{reverse('login')}?next={request.path}")
+            if user.must_change_password and not request.path.startswith(PASSWORD_CHANGE_EXEMPT):
+                if not request.path.startswith("/api/"):
+                    return redirect("password_change")
+        return self.get_response(request)
