@@ -45,9 +45,7 @@ class Operation(ActiveModel):
     """A company's operation: groups belong to one, supervisors are scoped by them."""
 
     name = models.CharField(_("Name"), max_length=150)
-    company = models.ForeignKey(
-        Company, verbose_name=_("Company"), on_delete=models.PROTECT, related_name="operations"
-    )
+    company = models.ForeignKey(Company, verbose_name=_("Company"), on_delete=models.PROTECT, related_name="operations")
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
 
     history = HistoricalRecords()
@@ -58,9 +56,7 @@ class Operation(ActiveModel):
         verbose_name = _("Operation")
         verbose_name_plural = _("Operations")
         ordering = ["company__name", "name"]
-        constraints = [
-            models.UniqueConstraint(fields=["company", "name"], name="operation_unique_name_per_company")
-        ]
+        constraints = [models.UniqueConstraint(fields=["company", "name"], name="operation_unique_name_per_company")]
         permissions = [
             ("view_dashboard", _("Can view the supervisor dashboard")),
             ("view_service_level_report", _("Can view the service-level report")),

@@ -4,9 +4,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core.views import health
 from users import views as user_views
+from users.api import PasswordChangeView, TokenView
 
 from .api_router import router
-from users.api import PasswordChangeView, TokenView
 
 urlpatterns = [
     path("", user_views.home, name="home"),

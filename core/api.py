@@ -22,6 +22,7 @@ from .audit import history_entries
 from .errors import DELETION_FORBIDDEN, INACTIVE_CHOICE, OUT_OF_SCOPE_CHOICE, DeletionForbidden
 from .scoping import scope_queryset
 
+
 class HistoryEntrySerializer(serializers.Serializer):
     """One audited change: who, when, and each field's before/after."""
 
@@ -71,30 +72,26 @@ class ActiveRelatedField(serializers.PrimaryKeyRelatedField):
 
     def to_internal_value(self, data):
         try:
-            return super().to_internal_value(data)
+            value = super().to_internal_value(data)
         except ValidationError:
             model = self.queryset.model if self.queryset is not None else None
             if model is not None and model._default_manager.filter(pk=data).exists():
                 raise ValidationError(OUT_OF_SCOPE_CHOICE) from None
             raise
-
-    def run_validation(self, data=serializers.empty):
-        value = super().run_validation(data)
-        if value is not None and not getattr(value, "is_active", True):
-            if not self._is_current(value):
-                raise ValidationError(INACTIVE_CHOICE)
+        if not getattr(value, "is_active", True) and not self._is_current(value):
+            raise ValidationError(INACTIVE_CHOICE)
         return value
 
     def _is_current(self, value) -> bool:
-        root = self.parent.parent if isinstance(self.parent, serializers.ManyRelatedField) else self.parent
-        instance = getattr(root, "instance", None)
-        if instance is None or not isinstance(instance, models.Model):
+        """Whether ``value`` is already saved on the instance being edited."""
+        many = isinstance(self.parent, serializers.ManyRelatedField)
+        field = self.parent if many else self
+        instance = getattr(field.parent, "instance", None)
+        if not isinstance(instance, models.Model) or instance.pk is None:
             return False
-        current = getattr(instance, self.field_name or (self.parent.field_name if self.parent else ""), None)
-        if isinstance(self.parent, serializers.ManyRelatedField):
-            name = self.parent.field_name
-            return getattr(instance, name).filter(pk=value.pk).exists()
-        return current is not None and getattr(current, "pk", current) == value.pk
+        if many:
+            return getattr(instance, field.field_name).filter(pk=value.pk).exists()
+        return getattr(instance, f"{field.source}_id", None) == value.pk
 
 
 def exception_handler(exc, context):

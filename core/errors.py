@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-DELETION_FORBIDDEN = _(
-    "Nothing is ever deleted in Atende: deactivate the record (Status) instead."
-)
+DELETION_FORBIDDEN = _("Nothing is ever deleted in Atende: deactivate the record (Status) instead.")
 INACTIVE_CHOICE = _("This record is inactive and cannot be selected.")
 OUT_OF_SCOPE_CHOICE = _("You can only choose records of the operations you supervise.")
 

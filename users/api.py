@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from axes.helpers import get_cool_off
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -15,6 +14,7 @@ from core.api import AtendeViewSet
 
 from . import errors
 from .filters import ProfileFilter, UserFilter
+from .lockout import lockout_response
 from .models import Profile, User
 from .selectors import user_is_within_work_hours, user_work_hours_summary
 from .serializers import (
@@ -54,11 +54,7 @@ class TokenView(APIView):
         serializer.is_valid(raise_exception=True)
         user = authenticate(request._request, **serializer.validated_data)
         if getattr(request._request, "axes_locked_out", False):
-            minutes = int(get_cool_off(request._request).total_seconds() // 60)
-            return Response(
-                {"detail": errors.ACCOUNT_LOCKED % {"minutes": minutes}},
-                status=status.HTTP_429_TOO_MANY_REQUESTS,
-            )
+            return lockout_response(request._request)
         if user is None:
             return Response({"detail": str(errors.INVALID_CREDENTIALS)}, status=status.HTTP_400_BAD_REQUEST)
         if not user_is_within_work_hours(user=user):

@@ -15,7 +15,5 @@ class WorkHoursTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key):
         user, token = super().authenticate_credentials(key)
         if not user_is_within_work_hours(user=user):
-            raise AuthenticationFailed(
-                errors.OUTSIDE_WORK_HOURS % {"schedule": user_work_hours_summary(user=user)}
-            )
+            raise AuthenticationFailed(errors.OUTSIDE_WORK_HOURS % {"schedule": user_work_hours_summary(user=user)})
         return user, token

@@ -6,10 +6,8 @@ COMPANY_REQUIRED = _("An administrator must belong to a company.")
 OPERATIONS_REQUIRED = _("A supervisor must be associated with at least one operation.")
 SUPERVISOR_MANAGES_AGENTS_ONLY = _("Supervisors can only register and edit agents.")
 PROFILE_ADMIN_ONLY = _("Only administrators can assign profiles.")
-PASSWORD_REQUIRED = _("Inform a password.")
-OUTSIDE_WORK_HOURS = _(
-    "Access outside your work hours is not allowed. Your schedule: %(schedule)s."
-)
+PASSWORD_REQUIRED = _("Enter a password.")
+OUTSIDE_WORK_HOURS = _("Access outside your work hours is not allowed. Your schedule: %(schedule)s.")
 SESSION_ENDED_OUTSIDE_HOURS = _("Your work hours are over: the session was ended.")
 ACCOUNT_LOCKED = _(
     "Too many failed attempts: this account is locked from this address for %(minutes)d "

@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from . import errors
 from .models import User
-from .services import user_validate_rules
 from .selectors import user_is_within_work_hours, user_work_hours_summary
+from .services import user_validate_rules
 from .work_hours import WEEKDAYS, normalize_work_hours
 
 WORK_HOURS_FORMAT = _("Intervals as HH:MM-HH:MM separated by commas, e.g. 08:00-12:00, 13:00-18:00.")
@@ -51,7 +51,7 @@ class WorkHoursWidget(forms.MultiWidget):
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
-        for widget, label in zip(context["widget"]["subwidgets"], WEEKDAYS):
+        for widget, label in zip(context["widget"]["subwidgets"], WEEKDAYS, strict=True):
             widget["day_label"] = label
         return context
 
@@ -98,7 +98,35 @@ class UserAdminForm(forms.ModelForm):
 
     class Meta:
         model = User
-        exclude = ["password", "last_login"]
+        fields = [
+            "display_name",
+            "username",
+            "role",
+            "birth_date",
+            "is_active",
+            "profile",
+            "company",
+            "operations",
+            "phone",
+            "email",
+            "must_change_password",
+            "max_simultaneous",
+            "priority",
+            "work_hours",
+            "department",
+            "social_token",
+            "integration_key",
+            "view_history_groups",
+            "view_history_operations",
+            "confidential_history",
+            "register_phone_call",
+            "voice_enabled",
+            "voice_channel",
+            "voice_extension",
+            "voice_channel_password",
+            "pause_on_voice_call",
+            "date_joined",
+        ]
         widgets = {"operations": FilteredSelectMultiple(_("Operations"), is_stacked=False)}
 
     actor: User | None = None  # set by the admin: the user filling in the form

@@ -28,7 +28,7 @@ class AccessRulesMiddleware:
                 if request.path.startswith("/api/"):
                     return self.get_response(request)
                 return redirect(f"{reverse('login')}?next={request.path}")
-            if user.must_change_password and not request.path.startswith(PASSWORD_CHANGE_EXEMPT):
-                if not request.path.startswith("/api/"):
-                    return redirect("password_change")
+            # The API answers 403 itself (core.permissions); screens go to the change page.
+            if user.must_change_password and not request.path.startswith((*PASSWORD_CHANGE_EXEMPT, "/api/")):
+                return redirect("password_change")
         return self.get_response(request)

@@ -139,7 +139,7 @@ class User(ActiveModel, AbstractBaseUser):
     priority = models.PositiveIntegerField(
         _("Priority"),
         default=0,
-        help_text=_("Higher receives first under agent-priority distribution."),
+        help_text=_("Agents with a higher priority receive first under agent-priority distribution."),
     )
     department = models.CharField(_("Department"), max_length=100, blank=True)
     social_token = models.CharField(_("Social token"), max_length=255, blank=True)
@@ -223,8 +223,7 @@ class User(ActiveModel, AbstractBaseUser):
             return set()
         if self.is_admin:
             return {
-                f"{app}.{code}"
-                for app, code in Permission.objects.values_list("content_type__app_label", "codename")
+                f"{app}.{code}" for app, code in Permission.objects.values_list("content_type__app_label", "codename")
             }
         return set(self._profile_permissions())
 

@@ -74,7 +74,7 @@ def normalize_work_hours(value) -> list[dict]:
             continue
         intervals.append((weekday, start, end))
     intervals.sort()
-    for previous, current in zip(intervals, intervals[1:]):
+    for previous, current in zip(intervals, intervals[1:], strict=False):
         if previous[0] == current[0] and current[1] < previous[2]:
             errors.append(
                 ValidationError(
