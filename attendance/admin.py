@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from core.admin import AtendeAdmin, StatusFilter, status_column
+from core.admin import AtendeAdmin, ScopedRelatedFilter, StatusFilter, status_column
 
 from .models import Company, Operation
 
@@ -20,7 +20,7 @@ class CompanyAdmin(AtendeAdmin):
 @admin.register(Operation)
 class OperationAdmin(AtendeAdmin):
     list_display = ["name", "company", status_column]
-    list_filter = [StatusFilter, "company"]
+    list_filter = [StatusFilter, ("company", ScopedRelatedFilter)]
     search_fields = ["name", "company__name"]
     list_select_related = ["company"]
     autocomplete_fields = ["company"]

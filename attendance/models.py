@@ -33,8 +33,8 @@ class Company(ActiveModel):
     scope_path = "operations"
 
     class Meta:
-        verbose_name = _("Company")
-        verbose_name_plural = _("Companies")
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -53,8 +53,8 @@ class Operation(ActiveModel):
     scope_path = "pk"
 
     class Meta:
-        verbose_name = _("Operation")
-        verbose_name_plural = _("Operations")
+        verbose_name = _("operation")
+        verbose_name_plural = _("operations")
         ordering = ["company__name", "name"]
         constraints = [models.UniqueConstraint(fields=["company", "name"], name="operation_unique_name_per_company")]
         permissions = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -26,6 +27,21 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ScopedRelatedFilter(admin.RelatedFieldListFilter):
+    """A related-field filter whose choices are scoped and active-or-used like the lists:
+    a supervisor of operation A never reads operation B's names in a filter."""
+
+    def field_choices(self, field, request, model_admin):
+        model = field.related_model
+        queryset = model._default_manager.all()
+        if hasattr(model, "scope_path"):
+            queryset = scope_queryset(queryset, request.user)
+        elif not request.user.is_admin:
+            queryset = queryset.none()
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        return [(obj.pk, str(obj)) for obj in queryset.order_by(*(ordering or model._meta.ordering or ["pk"]))]
+
+
 @admin.display(description=_("Status"), boolean=True, ordering="is_active")
 def status_column(obj) -> bool:
     return obj.is_active
@@ -46,6 +62,13 @@ class AtendeAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def history_view(self, request, object_id, extra_context=None):
+        """Simple-history falls back to the latest historical record when the object is
+        not in ``get_queryset``; that would show other operations' audit trails."""
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        return super().history_view(request, object_id, extra_context)
 
     def get_actions(self, request):
         actions = super().get_actions(request)

@@ -1,15 +1,21 @@
-"""The back office: Django's admin, with one login page for everyone and a clear page
-for agents who reach a configuration screen."""
+"""The back office: Django's admin, with one login page for everyone; agents who reach a
+configuration screen are sent to their workspace with a clear message (SPEC §0)."""
 
 from __future__ import annotations
 
 from functools import update_wrapper
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.shortcuts import redirect
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+
+AGENTS_FORBIDDEN_SCREENS = _(
+    "Agents do not have access to the configuration screens. Your work happens in the agent workspace."
+)
 
 
 class AtendeAdminSite(admin.AdminSite):
@@ -29,9 +35,8 @@ class AtendeAdminSite(admin.AdminSite):
         def wrapper(request, *args, **kwargs):
             user = request.user
             if user.is_active and user.is_authenticated and not user.is_staff:
-                from users.views import agent_forbidden
-
-                return agent_forbidden(request)
+                messages.warning(request, AGENTS_FORBIDDEN_SCREENS)
+                return redirect("workspace")
             return inner(request, *args, **kwargs)
 
         return update_wrapper(wrapper, inner)

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import AtendeAdmin, StatusFilter, status_column
+from core.admin import AtendeAdmin, ScopedRelatedFilter, StatusFilter, status_column
 
 from .forms import UserChangeForm, UserCreationForm
 from .models import Profile, User
@@ -47,7 +47,7 @@ class UserAdmin(AtendeAdmin, DjangoUserAdmin):
     add_form = UserCreationForm
     change_password_form = DjangoUserAdmin.change_password_form
     list_display = ["display_name", "username", "role", "profile", "email", status_column]
-    list_filter = [StatusFilter, "role", "profile", "operations"]
+    list_filter = [StatusFilter, "role", ("profile", ScopedRelatedFilter), ("operations", ScopedRelatedFilter)]
     search_fields = ["display_name", "username", "email"]
     list_select_related = ["profile"]
     ordering = ["display_name"]
@@ -81,6 +81,12 @@ class UserAdmin(AtendeAdmin, DjangoUserAdmin):
 
     class Media:
         js = ["js/user_form.js"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_admin:
+            readonly += ["profile", "company"]  # profiles and companies are the admins' to give
+        return readonly
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

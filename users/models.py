@@ -46,8 +46,8 @@ class Profile(ActiveModel):
     history = HistoricalRecords(m2m_fields=[permissions])
 
     class Meta:
-        verbose_name = _("Profile")
-        verbose_name_plural = _("Profiles")
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -175,8 +175,8 @@ class User(ActiveModel, AbstractBaseUser):
     scope_path = "operations"
 
     class Meta:
-        verbose_name = _("User")
-        verbose_name_plural = _("Users")
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         ordering = ["display_name", "username"]
 
     def __str__(self) -> str:

@@ -42,8 +42,3 @@ def home(request):
 @login_required
 def workspace(request):
     return render(request, "users/workspace.html")
-
-
-def agent_forbidden(request):
-    """What an agent sees on a configuration screen (403, in Portuguese)."""
-    return render(request, "users/agent_forbidden.html", status=403)

@@ -1,0 +1,531 @@
+"""Role × URL access matrix (SPEC §0, §10): every admin URL and every API URL, per role.
+
+The URLs are enumerated, not listed: admin URLs come from ``admin.site._registry``
+(changelist, add, change, history, delete, plus the index and each app index) and API
+URLs from ``config.api_router.router.registry`` (list, detail, every GET extra action such
+as ``history``, and ``DELETE`` on the detail). A model or resource added later without an
+entry in ``SAMPLES`` below makes this module FAIL with "add a sample-object builder for
+app.Model", so new screens cannot slip past the matrix.
+
+To extend it, add one ``Sample`` per model: a builder that returns an object belonging to
+operation A (``side="A"``) or operation B (``side="B"``), and whether the model is scoped
+to operations (supervisors see their own side only) or admin-only (supervisors see none).
+
+Roles checked: anonymous, admin ("ana"), supervisor of A ("bia"), supervisor of B
+("caio"), supervisor-agent of A ("davi"), agent of A ("eva"). Supervisors' screens come
+from their profile (``tests.conftest.SUPERVISOR_PERMS``); the expectations are derived from
+the permissions actually stored on that profile.
+
+Expected outcomes:
+
+- anonymous: admin pages → 302, ending at ``/accounts/login/?next=<url>``; API → 401.
+- admin: every admin page 200 (add → 403 where the admin class forbids adding; delete →
+  403 for ``ActiveModel`` entities, nothing is ever deleted); API GETs 200; DELETE 405.
+- supervisors: changelist 200 with the view/change permission, else 403; add 200 with the
+  add permission, else 403; change/history of an object of their own operation 200 (scoped
+  models) — of another operation, or of an admin-only model, 302 to the admin index
+  (Django's "doesn't exist"; a 404 is accepted), never 200; without the permission 403.
+  Pages never contain the other operation's objects' names. API list 200 without the
+  other operation's ids, detail/history of another operation 404, model not granted 403,
+  DELETE 405.
+- agent: every admin page redirects to the workspace (SPEC §0); API 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.contrib import admin
+from django.contrib.admin.utils import quote
+from django.contrib.auth.models import Group
+from django.db import models
+from django.test import Client
+from django.urls import NoReverseMatch, reverse
+from rest_framework.test import APIClient
+
+from attendance.models import Operation
+from config.api_router import router
+from core.models import ActiveModel
+from tests.factories import CompanyFactory, ProfileFactory, UserFactory
+from users.models import Role
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "admin", "supervisor_a", "supervisor_b", "supervisor_agent_a", "agent_a"]
+# The operation each supervisor role belongs to.
+SUPERVISOR_SIDE = {"supervisor_a": "A", "supervisor_b": "B", "supervisor_agent_a": "A"}
+OTHER = {"A": "B", "B": "A"}
+LOGIN_PATH = "/accounts/login/"
+ADMIN_INDEX = "/admin/"
+WORKSPACE = "/workspace/"
+
+
+# --------------------------------------------------------------------------------------
+# The world: operations A and B in separate companies, and one sample object per side
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    cast: dict
+    operations: dict  # side -> Operation
+    profile_perms: set[str]
+    samples: dict = field(default_factory=dict)  # model label -> {"A": obj, "B": obj}
+
+
+@dataclass(frozen=True)
+class Sample:
+    """How to build one object of a model for a side, and who may see it.
+
+    ``scoped``: True if the object belongs to the side's operation (supervisors of that
+    operation see it, others don't); False if the model is admin-only (no ``scope_path``:
+    supervisors see none, whatever their profile).
+    ``admin_can_add``: False where the admin class itself refuses adding (axes logs).
+    ``admin_id``: the id the admin URLs use (DRF's token admin addresses tokens by user id).
+    """
+
+    build: Callable[[World, str], models.Model]
+    scoped: bool
+    admin_can_add: bool = True
+    admin_id: Callable[[models.Model], object] = lambda obj: obj.pk
+
+
+def _agent(world: World, side: str):
+    name = {"A": "Alfa", "B": "Beta"}[side]
+    return UserFactory(
+        username=f"agente_{name.lower()}",
+        display_name=f"Agente {name}",
+        role=Role.AGENT,
+        operations=[world.operations[side]],
+    )
+
+
+def _token(world: World, side: str):
+    from rest_framework.authtoken.models import Token, TokenProxy
+
+    agent = world.cast["agent_a" if side == "A" else "agent_b"]
+    token, _ = Token.objects.get_or_create(user=agent)
+    return TokenProxy.objects.get(pk=token.pk)
+
+
+def _axes(model_name: str, **extra):
+    def build(world: World, side: str):
+        from django.apps import apps
+
+        model = apps.get_model("axes", model_name)
+        return model.objects.create(
+            username=f"intruso_{side.lower()}",
+            ip_address="10.0.0.1" if side == "A" else "10.0.0.2",
+            user_agent="pytest",
+            http_accept="*/*",
+            path_info=LOGIN_PATH,
+            **extra,
+        )
+
+    return build
+
+
+# One entry per model registered in the admin or exposed by the API.
+SAMPLES: dict[str, Sample] = {
+    # Operation A and B live in companies of their own (see the ``world`` fixture), so a
+    # company belongs to the operations it holds: supervisors see their operations' companies.
+    "attendance.Company": Sample(lambda w, side: w.operations[side].company, scoped=True),
+    "attendance.Operation": Sample(lambda w, side: w.operations[side], scoped=True),
+    "users.User": Sample(_agent, scoped=True),
+    # Profiles have no scope_path: admin-only data, even with users.view_profile granted.
+    "users.Profile": Sample(lambda w, side: ProfileFactory(name=f"Perfil {side}"), scoped=False),
+    "auth.Group": Sample(lambda w, side: Group.objects.create(name=f"Grupo {side}"), scoped=False),
+    "authtoken.TokenProxy": Sample(_token, scoped=False, admin_id=lambda obj: obj.user_id),
+    "axes.AccessAttempt": Sample(
+        _axes("AccessAttempt", get_data="", post_data="", failures_since_start=1),
+        scoped=False,
+        admin_can_add=False,
+    ),
+    "axes.AccessLog": Sample(_axes("AccessLog"), scoped=False, admin_can_add=False),
+    "axes.AccessFailureLog": Sample(_axes("AccessFailureLog"), scoped=False, admin_can_add=False),
+}
+
+
+def _missing_builder(model) -> str:
+    return f"add a sample-object builder for {model._meta.label} to SAMPLES in tests/test_access_matrix.py"
+
+
+def _admin_models():
+    return sorted(admin.site._registry, key=lambda m: m._meta.label)
+
+
+def _api_resources():
+    """(prefix, viewset, basename, model or None) for every router registration."""
+    resources = []
+    for prefix, viewset, basename in router.registry:
+        queryset = getattr(viewset, "queryset", None)
+        resources.append((prefix, viewset, basename, queryset.model if queryset is not None else None))
+    return resources
+
+
+@pytest.fixture
+def world(cast, operation_a, operation_b, supervisor_profile):
+    # The fixtures put both operations in one company; give B its own so that company
+    # visibility can be checked too ("Atende Teste" is A's company, "Empresa Beta" B's).
+    # (A queryset update: B's audit trail should not mention A's company.)
+    Operation.objects.filter(pk=operation_b.pk).update(company=CompanyFactory(name="Empresa Beta"))
+    operation_b.refresh_from_db()
+    perms = {
+        f"{app}.{code}"
+        for app, code in supervisor_profile.permissions.values_list("content_type__app_label", "codename")
+    }
+    built = World(cast=cast, operations={"A": operation_a, "B": operation_b}, profile_perms=perms)
+    labels = {m._meta.label for m in _admin_models()}
+    labels |= {m._meta.label for *_, m in _api_resources() if m is not None}
+    for label in sorted(labels):
+        sample = SAMPLES.get(label)
+        if sample is not None:
+            built.samples[label] = {side: sample.build(built, side) for side in ("A", "B")}
+    return built
+
+
+# --------------------------------------------------------------------------------------
+# Coverage: nothing registered without a matrix entry
+# --------------------------------------------------------------------------------------
+
+
+def test_every_admin_model_has_a_sample_builder():
+    missing = [_missing_builder(m) for m in _admin_models() if m._meta.label not in SAMPLES]
+    assert not missing, "\n".join(missing)
+
+
+def test_every_api_resource_has_a_sample_builder():
+    problems = []
+    for prefix, viewset, _, model in _api_resources():
+        if model is None:
+            problems.append(
+                f"API resource '{prefix}' ({viewset.__name__}) has no model queryset: "
+                "give it explicit expectations in tests/test_access_matrix.py"
+            )
+        elif model._meta.label not in SAMPLES:
+            problems.append(f"{_missing_builder(model)} (API resource '{prefix}')")
+    assert not problems, "\n".join(problems)
+
+
+# --------------------------------------------------------------------------------------
+# Expectations
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Expect:
+    statuses: tuple[int, ...]
+    location: str | None = None  # for 302: where it must point (path, query ignored)
+    template: str | None = None
+    login_redirect: bool = False
+    text: str | None = None  # must appear in the body
+
+    def describe(self) -> str:
+        text = "/".join(str(s) for s in self.statuses)
+        if self.login_redirect:
+            text += f" → {LOGIN_PATH}?next=<url>"
+        elif self.location:
+            text += f" → {self.location}"
+        if self.template:
+            text += f" rendering {self.template}"
+        if self.text:
+            text += f" saying {self.text!r}"
+        return text
+
+
+OK = Expect((200,))
+FORBIDDEN = Expect((403,))
+# SPEC §0: agents are redirected to the workspace (which says why, see test_access_rules).
+AGENT_FORBIDDEN = Expect((302,), location=WORKSPACE)
+TO_LOGIN = Expect((302,), login_redirect=True)
+# Django's answer to an object outside the viewer's queryset; 404 is accepted as well.
+NOT_FOUND_REDIRECT = Expect((302, 404), location=ADMIN_INDEX)
+
+
+def _perm(model, action: str) -> str:
+    return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+
+
+def _can_view(world: World, model) -> bool:
+    return bool({_perm(model, "view"), _perm(model, "change")} & world.profile_perms)
+
+
+@dataclass(frozen=True)
+class AdminURL:
+    url: str
+    kind: str  # index, app_index, changelist, add, change, history, delete
+    model: type | None = None
+    side: str | None = None  # the operation the object belongs to (object URLs)
+    app_label: str | None = None
+
+
+def _admin_urls(world: World) -> tuple[list[AdminURL], list[str]]:
+    urls = [AdminURL(reverse("admin:index"), "index")]
+    missing = []
+    for app_label in sorted({m._meta.app_label for m in _admin_models()}):
+        urls.append(AdminURL(reverse("admin:app_list", args=[app_label]), "app_index", app_label=app_label))
+    for model in _admin_models():
+        label = model._meta.label
+        if label not in world.samples:
+            missing.append(_missing_builder(model))
+            continue
+        name = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        urls.append(AdminURL(reverse(f"{name}_changelist"), "changelist", model))
+        urls.append(AdminURL(reverse(f"{name}_add"), "add", model))
+        for side, obj in world.samples[label].items():
+            object_id = quote(SAMPLES[label].admin_id(obj))
+            for kind in ("change", "history", "delete"):
+                urls.append(AdminURL(reverse(f"{name}_{kind}", args=[object_id]), kind, model, side))
+    return urls, missing
+
+
+def _expected_admin(role: str, world: World, target: AdminURL) -> Expect:
+    if role == "anonymous":
+        return TO_LOGIN
+    if role == "agent_a":
+        return AGENT_FORBIDDEN
+    if target.kind == "index":
+        return OK
+    if target.kind == "app_index":
+        if role == "admin":
+            return OK
+        # Django's app index lists the models the user may view/change/add; none → 404.
+        granted = any(
+            _perm(m, action) in world.profile_perms
+            for m in _admin_models()
+            if m._meta.app_label == target.app_label
+            for action in ("view", "change", "add")
+        )
+        return OK if granted else Expect((404,))
+    model = target.model
+    sample = SAMPLES[model._meta.label]
+    if target.kind == "add":
+        if not sample.admin_can_add:
+            return FORBIDDEN
+        return OK if role == "admin" or _perm(model, "add") in world.profile_perms else FORBIDDEN
+    if target.kind == "delete":
+        # Nothing is ever deleted (SPEC §0): no delete page for configuration entities.
+        if issubclass(model, ActiveModel):
+            return FORBIDDEN
+        return OK if role == "admin" else FORBIDDEN
+    if role == "admin":
+        return OK
+    if not _can_view(world, model):
+        return FORBIDDEN
+    if target.kind == "changelist":
+        return OK
+    # change / history of one object
+    visible = sample.scoped and target.side == SUPERVISOR_SIDE[role]
+    return OK if visible else NOT_FOUND_REDIRECT
+
+
+@dataclass(frozen=True)
+class ApiURL:
+    url: str
+    kind: str  # list, detail, action:<name>
+    model: type
+    method: str = "get"
+    side: str | None = None
+
+
+def _api_urls(world: World) -> tuple[list[ApiURL], list[str]]:
+    urls, missing = [], []
+    for prefix, viewset, basename, model in _api_resources():
+        if model is None or model._meta.label not in world.samples:
+            missing.append(
+                f"API resource '{prefix}': "
+                + (_missing_builder(model) if model is not None else "no model queryset; add expectations")
+            )
+            continue
+        urls.append(ApiURL(reverse(f"{basename}-list"), "list", model))
+        extra = [a for a in viewset.get_extra_actions() if "get" in a.mapping]
+        for action in extra:
+            if not action.detail:
+                urls.append(ApiURL(reverse(f"{basename}-{action.url_name}"), f"action:{action.url_name}", model))
+        for side, obj in world.samples[model._meta.label].items():
+            detail = reverse(f"{basename}-detail", args=[obj.pk])
+            urls.append(ApiURL(detail, "detail", model, side=side))
+            urls.append(ApiURL(detail, "detail", model, method="delete", side=side))
+            for action in extra:
+                if action.detail:
+                    try:
+                        url = reverse(f"{basename}-{action.url_name}", args=[obj.pk])
+                    except NoReverseMatch:  # pragma: no cover - a route needing more args
+                        missing.append(f"API action {basename}-{action.url_name}: cannot build its URL")
+                        continue
+                    urls.append(ApiURL(url, f"action:{action.url_name}", model, side=side))
+    return urls, missing
+
+
+def _expected_api(role: str, world: World, target: ApiURL) -> Expect:
+    if role == "anonymous":
+        return Expect((401,))
+    if role == "agent_a":
+        return FORBIDDEN
+    if target.method == "delete":
+        # Records are deactivated, never deleted: every staff DELETE reaches the view's 405.
+        return Expect((405,))
+    if role == "admin":
+        return OK
+    if _perm(target.model, "view") not in world.profile_perms:
+        return FORBIDDEN
+    if target.side is None:
+        return OK
+    visible = SAMPLES[target.model._meta.label].scoped and target.side == SUPERVISOR_SIDE[role]
+    return OK if visible else Expect((404,))
+
+
+# --------------------------------------------------------------------------------------
+# Checks
+# --------------------------------------------------------------------------------------
+
+
+def _user_for(role: str, world: World):
+    return None if role == "anonymous" else world.cast[role]
+
+
+def _web_client(user) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def _api_client(user) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+def _final_login_location(client: Client, response) -> tuple[str, list[str]]:
+    """Follow redirects (without rendering the login page); return the last location."""
+    hops = []
+    for _ in range(3):
+        location = response["Location"]
+        hops.append(location)
+        if urlsplit(location).path == LOGIN_PATH or response.status_code != 302:
+            break
+        response = client.get(location)
+        if response.status_code != 302:
+            break
+    return hops[-1], hops
+
+
+def _check_status(client, response, url: str, expect: Expect) -> str | None:
+    if response.status_code not in expect.statuses:
+        return f"got {response.status_code}"
+    if response.status_code == 302 and expect.login_redirect:
+        final, hops = _final_login_location(client, response)
+        parts = urlsplit(final)
+        if parts.path != LOGIN_PATH or parse_qs(parts.query).get("next") != [url]:
+            return f"got 302 via {' → '.join(hops)}"
+    elif (
+        response.status_code == 302
+        and expect.location is not None
+        and urlsplit(response["Location"]).path != expect.location
+    ):
+        return f"got 302 → {response['Location']}"
+    if expect.template is not None:
+        names = [t.name for t in (response.templates or []) if t.name]
+        if expect.template not in names:
+            return f"got {response.status_code} with templates {names[:5]}"
+    if expect.text is not None and expect.text not in response.content.decode():
+        return f"got {response.status_code} without {expect.text!r}"
+    return None
+
+
+def _names(world: World, side: str) -> dict[str, str]:
+    """Names of the scoped sample objects of ``side`` (what must never leak to the other)."""
+    return {label: str(objs[side]) for label, objs in world.samples.items() if SAMPLES[label].scoped}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_matrix(role, world):
+    user = _user_for(role, world)
+    client = _web_client(user)
+    targets, failures = _admin_urls(world)
+    side = SUPERVISOR_SIDE.get(role)
+    forbidden_names = _names(world, OTHER[side]) if side else {}
+    own_names = _names(world, side) if side else {}
+
+    for target in targets:
+        expect = _expected_admin(role, world, target)
+        response = client.get(target.url)
+        problem = _check_status(client, response, target.url, expect)
+        if problem:
+            failures.append(f"[{role}] GET {target.url} ({target.kind}): expected {expect.describe()}, {problem}")
+            continue
+        if response.status_code != 200 or side is None:
+            if role == "admin" and target.kind == "changelist" and SAMPLES[target.model._meta.label].scoped:
+                html = response.content.decode()
+                for s in ("A", "B"):
+                    name = str(world.samples[target.model._meta.label][s])
+                    if name not in html:
+                        failures.append(f"[{role}] GET {target.url}: admin should see {name!r}, it is missing")
+            continue
+        # A supervisor's page: nothing of the other operation, ever.
+        html = response.content.decode()
+        for label, name in forbidden_names.items():
+            if name in html:
+                failures.append(
+                    f"[{role}] GET {target.url} ({target.kind}): leaks {label} {name!r} of operation {OTHER[side]}"
+                )
+        if target.kind == "changelist" and SAMPLES[target.model._meta.label].scoped:
+            name = own_names[target.model._meta.label]
+            if name not in html:
+                failures.append(f"[{role}] GET {target.url}: own operation's {name!r} missing from the list")
+
+    assert not failures, f"{len(failures)} admin access failure(s):\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_matrix(role, world):
+    user = _user_for(role, world)
+    client = _api_client(user)
+    targets, failures = _api_urls(world)
+    side = SUPERVISOR_SIDE.get(role)
+
+    for target in targets:
+        expect = _expected_api(role, world, target)
+        url = target.url + ("?page_size=500" if target.kind == "list" else "")
+        response = getattr(client, target.method)(url)
+        problem = _check_status(client, response, target.url, expect)
+        if 200 <= response.status_code < 300 and target.method == "delete":
+            problem = f"got {response.status_code}: DELETE must never succeed"
+        if problem:
+            failures.append(
+                f"[{role}] {target.method.upper()} {target.url} ({target.kind}): "
+                f"expected {expect.describe()}, {problem}"
+            )
+            continue
+        if target.kind != "list" or response.status_code != 200:
+            continue
+        body = response.json()
+        rows = body["results"] if isinstance(body, dict) and "results" in body else body
+        ids = {row.get("id") for row in rows if isinstance(row, dict)}
+        label = target.model._meta.label
+        sample = SAMPLES[label]
+        pair = world.samples[label]
+        if role == "admin":
+            expected_ids, hidden_ids = {pair["A"].pk, pair["B"].pk}, set()
+        elif sample.scoped:
+            expected_ids, hidden_ids = {pair[side].pk}, {pair[OTHER[side]].pk}
+        else:
+            expected_ids, hidden_ids = set(), {pair["A"].pk, pair["B"].pk}
+        if hidden_ids & ids:
+            failures.append(f"[{role}] GET {target.url}: leaks ids {sorted(hidden_ids & ids)} it must not see")
+        if expected_ids - ids:
+            failures.append(f"[{role}] GET {target.url}: ids {sorted(expected_ids - ids)} missing from the list")
+
+    # Nothing was deleted by the DELETE requests.
+    for label, pair in world.samples.items():
+        for obj in pair.values():
+            key = getattr(obj, obj._meta.pk.attname)
+            if not type(obj)._default_manager.filter(**{obj._meta.pk.attname: key}).exists():
+                failures.append(f"[{role}] {label} {key} was deleted")
+
+    assert not failures, f"{len(failures)} API access failure(s):\n" + "\n".join(failures)
