@@ -6,12 +6,11 @@ from __future__ import annotations
 from functools import update_wrapper
 
 from django.contrib import admin, messages
-from django.shortcuts import redirect
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-
 
 AGENTS_FORBIDDEN_SCREENS = _(
     "Agents do not have access to the configuration screens. Your work happens in the agent workspace."
