@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import AtendeAdmin, ScopedRelatedFilter, StatusFilter, status_column
@@ -37,6 +38,10 @@ AGENT_PERMISSIONS = (
     },
 )
 MODEL_FIELDS = {f.name for f in User._meta.get_fields()} - {"password", "operations"}
+
+
+# Django's auth groups are not used: profiles are Atende's permission sets.
+admin.site.unregister(Group)
 
 
 @admin.register(User)

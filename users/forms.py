@@ -40,7 +40,7 @@ class WorkHoursWidget(forms.MultiWidget):
     template_name = "users/widgets/work_hours.html"
 
     def __init__(self, attrs=None):
-        widgets = [forms.TextInput(attrs={"placeholder": "08:00-12:00, 13:00-18:00", "size": 40}) for _ in WEEKDAYS]
+        widgets = [forms.TextInput(attrs={"size": 40}) for _ in WEEKDAYS]
         super().__init__(widgets, attrs)
 
     def decompress(self, value):
@@ -61,7 +61,13 @@ class WorkHoursField(forms.Field):
     default_error_messages = {"format": WORK_HOURS_FORMAT}
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("help_text", _("Empty days allow no access; an empty schedule means no restriction."))
+        kwargs.setdefault(
+            "help_text",
+            _(
+                "Intervals as HH:MM-HH:MM separated by commas, e.g. 08:00-12:00, 13:00-18:00. Empty days "
+                "allow no access; an entirely empty schedule means no restriction."
+            ),
+        )
         super().__init__(**kwargs)
 
     def to_python(self, value):

@@ -31,3 +31,10 @@ def test_admin_change_pages_render(web_as, cast):
     for user in cast.values():
         assert browser.get(f"/admin/users/user/{user.pk}/change/").status_code == 200
         assert browser.get(f"/admin/users/user/{user.pk}/history/").status_code == 200
+
+
+def test_english_is_available(web_as, admin_user):
+    browser = web_as(admin_user)
+    browser.post("/i18n/setlang/", {"language": "en", "next": "/admin/"})
+    page = browser.get("/admin/users/user/add/").content.decode()
+    assert "User identity" in page and "Identidade do usuário" not in page
