@@ -1,12 +1,15 @@
-"""Admin screens of the engine's configuration: companies and operations (SPEC §1)."""
+"""Admin screens of the engine's configuration (SPEC §1, §3, §4)."""
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from core.admin import AtendeAdmin, ScopedRelatedFilter, StatusFilter, status_column
 
-from .models import Company, Operation
+from .forms import BotForm, ServiceGroupForm
+from .models import Bot, BotKind, Company, Operation, ServiceGroup
+from .services import bot_save, group_save
 
 
 @admin.register(Company)
@@ -25,3 +28,130 @@ class OperationAdmin(AtendeAdmin):
     list_select_related = ["company"]
     autocomplete_fields = ["company"]
     fields = ["name", "company", "is_active"]
+
+
+@admin.register(Bot)
+class BotAdmin(AtendeAdmin):
+    form = BotForm
+    list_display = ["name", "kind", status_column]
+    list_filter = [StatusFilter, "kind"]
+    search_fields = ["name"]
+    fields = ["name", "kind", "menu", "message", "is_active"]
+
+    class Media:
+        js = ["js/conditional_fields.js", "js/menu_editor.js"]
+        css = {"all": ["css/tree_editor.css"]}
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.kind == BotKind.SURVEY:
+            return ["name", "kind", "is_active"]  # kept in sync by the survey
+        return []
+
+    def save_model(self, request, obj, form, change):
+        obj._synced_by_survey = obj.kind == BotKind.SURVEY and change
+        bot_save(bot=obj)
+
+
+GROUP_FIELDSETS = [
+    (_("Registration"), {"fields": ["name", "operation", "parent", "is_active"]}),
+    (
+        _("Agents / bots"),
+        {
+            "fields": [
+                "initialization_bot",
+                "requires_online_agent",
+                "bot_inactivity_enabled",
+                "bot_inactivity_timeout",
+                "bot_inactivity_unit",
+                "bot_inactivity_action",
+                "bot_inactivity_target_group",
+                "inactivity_bot",
+                "finalization_bot",
+            ]
+        },
+    ),
+    (
+        _("Survey and classification"),
+        {"fields": ["survey", "survey_required", "classification", "classification_required"]},
+    ),
+    (_("Name shown in the message"), {"fields": ["display_name_mode"]}),
+    (_("Queue management"), {"fields": ["distribution_strategy"]}),
+    (
+        _("Group settings"),
+        {
+            "fields": [
+                "active_sms",
+                "active_voice",
+                "active_whatsapp",
+                "whatsapp_template",
+                "active_email",
+                "active_telegram",
+                "priority_to_agent",
+                "redirect_on_agent_disconnect",
+                "auto_pending",
+                "pending_after_minutes",
+                "whatsapp_partner",
+                "partner_inactivity_warning_minutes",
+                "transfer_to_paused_agents",
+                "queue_position_by_period",
+                "queue_position_interval_minutes",
+                "receive_only",
+                "allow_audio",
+                "allow_image",
+                "allow_video",
+                "allow_document",
+            ]
+        },
+    ),
+    (
+        _("Timers / inactivity"),
+        {
+            "fields": [
+                "inactivity_warning_percent",
+                "inactivity_timeout_minutes",
+                "initial_sla_minutes",
+                "inactivity_close_by",
+                "agent_response_minutes",
+                "active_message_delay_minutes",
+            ]
+        },
+    ),
+    (_("Agent association"), {"fields": ["agents"]}),
+    (_("Transfer permission between groups"), {"fields": ["transfer_targets"]}),
+]
+
+
+@admin.register(ServiceGroup)
+class ServiceGroupAdmin(AtendeAdmin):
+    form = ServiceGroupForm
+    list_display = ["name", "operation", "parent", "distribution_strategy", status_column]
+    list_filter = [
+        StatusFilter,
+        ("operation", ScopedRelatedFilter),
+        "distribution_strategy",
+        ("parent", admin.EmptyFieldListFilter),
+    ]
+    search_fields = ["name", "operation__name"]
+    list_select_related = ["operation", "parent"]
+    filter_horizontal = ["agents", "transfer_targets"]
+    fieldsets = GROUP_FIELDSETS
+
+    class Media:
+        js = ["js/conditional_fields.js"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "initialization_bot":
+            kwargs["queryset"] = Bot.objects.filter(kind__in=[BotKind.SERVICE, BotKind.TRANSFER])
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        """Saved with its relations in one service call (``save_related``): one audit entry."""
+
+    def save_related(self, request, form, formsets, change):
+        data = form.cleaned_data
+        group_save(
+            group=form.instance,
+            agents=data.get("agents"),
+            transfer_targets=data.get("transfer_targets"),
+            actor=request.user,
+        )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from core.api import AtendeViewSet
 
-from .filters import CompanyFilter, OperationFilter
-from .models import Company, Operation
-from .serializers import CompanySerializer, OperationSerializer
+from .filters import BotFilter, CompanyFilter, OperationFilter, ServiceGroupFilter
+from .models import Bot, Company, Operation, ServiceGroup
+from .serializers import BotSerializer, CompanySerializer, OperationSerializer, ServiceGroupSerializer
 
 
 class CompanyViewSet(AtendeViewSet):
@@ -22,4 +22,20 @@ class OperationViewSet(AtendeViewSet):
     serializer_class = OperationSerializer
     filterset_class = OperationFilter
     search_fields = ["name", "company__name"]
+    ordering_fields = ["name", "id"]
+
+
+class BotViewSet(AtendeViewSet):
+    queryset = Bot.objects.all()
+    serializer_class = BotSerializer
+    filterset_class = BotFilter
+    search_fields = ["name"]
+    ordering_fields = ["name", "id"]
+
+
+class ServiceGroupViewSet(AtendeViewSet):
+    queryset = ServiceGroup.objects.select_related("operation", "parent").prefetch_related("agents", "transfer_targets")
+    serializer_class = ServiceGroupSerializer
+    filterset_class = ServiceGroupFilter
+    search_fields = ["name", "operation__name"]
     ordering_fields = ["name", "id"]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import django_filters
 
-from .models import Company, Operation
+from .models import Bot, Company, Operation, ServiceGroup
 
 
 class CompanyFilter(django_filters.FilterSet):
@@ -15,3 +15,24 @@ class OperationFilter(django_filters.FilterSet):
     class Meta:
         model = Operation
         fields = {"is_active": ["exact"], "company": ["exact"], "name": ["exact", "icontains"]}
+
+
+class BotFilter(django_filters.FilterSet):
+    class Meta:
+        model = Bot
+        fields = {"is_active": ["exact"], "kind": ["exact", "in"], "name": ["exact", "icontains"]}
+
+
+class ServiceGroupFilter(django_filters.FilterSet):
+    is_main = django_filters.BooleanFilter(field_name="parent", lookup_expr="isnull", label="main groups only")
+
+    class Meta:
+        model = ServiceGroup
+        fields = {
+            "is_active": ["exact"],
+            "operation": ["exact"],
+            "parent": ["exact"],
+            "distribution_strategy": ["exact"],
+            "agents": ["exact"],
+            "name": ["exact", "icontains"],
+        }

@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from classifications.models import Classification
 from core.api import ActiveRelatedField
+from surveys.models import Survey
+from users.models import User
 
-from .models import Company, Operation
+from . import errors
+from .models import Bot, BotKind, Company, Operation, ServiceGroup
+from .services import bot_save, group_save, group_validate_relations
 
 
 class CompanySerializer(serializers.ModelSerializer):
@@ -21,3 +27,73 @@ class OperationSerializer(serializers.ModelSerializer):
         model = Operation
         fields = ["id", "name", "company", "is_active", "created_at"]
         read_only_fields = ["created_at"]
+
+
+class BotSerializer(serializers.ModelSerializer):
+    menu = serializers.JSONField(required=False, allow_null=True, help_text="Service bots: the menu tree (SPEC §3).")
+
+    class Meta:
+        model = Bot
+        fields = ["id", "name", "kind", "menu", "message", "is_active", "created_at"]
+        read_only_fields = ["created_at"]
+
+    def validate_kind(self, value):
+        if value == BotKind.SURVEY and (self.instance is None or self.instance.kind != BotKind.SURVEY):
+            raise serializers.ValidationError(errors.SURVEY_BOT_MANAGED)
+        return value
+
+    def _save(self, bot: Bot, data: dict) -> Bot:
+        for name, value in data.items():
+            setattr(bot, name, value)
+        bot._synced_by_survey = bot.kind == BotKind.SURVEY
+        return bot_save(bot=bot)
+
+    def create(self, validated_data):
+        return self._save(Bot(), validated_data)
+
+    def update(self, instance, validated_data):
+        return self._save(instance, validated_data)
+
+
+class ServiceGroupSerializer(serializers.ModelSerializer):
+    operation = ActiveRelatedField(queryset=Operation.objects.all())
+    parent = ActiveRelatedField(queryset=ServiceGroup.objects.all(), required=False, allow_null=True)
+    initialization_bot = ActiveRelatedField(queryset=Bot.objects.all(), required=False, allow_null=True)
+    inactivity_bot = ActiveRelatedField(queryset=Bot.objects.all(), required=False, allow_null=True)
+    finalization_bot = ActiveRelatedField(queryset=Bot.objects.all(), required=False, allow_null=True)
+    bot_inactivity_target_group = ActiveRelatedField(
+        queryset=ServiceGroup.objects.all(), required=False, allow_null=True
+    )
+    survey = ActiveRelatedField(queryset=Survey.objects.all(), required=False, allow_null=True)
+    classification = ActiveRelatedField(queryset=Classification.objects.all(), required=False, allow_null=True)
+    agents = ActiveRelatedField(queryset=User.objects.all(), many=True, required=False)
+    transfer_targets = ActiveRelatedField(queryset=ServiceGroup.objects.all(), many=True, required=False)
+
+    class Meta:
+        model = ServiceGroup
+        exclude = []
+        read_only_fields = ["created_at"]
+
+    def validate(self, attrs):
+        """Run the model's own rules on the would-be row, so errors come back per field."""
+        relations = {name: attrs.pop(name) for name in ("agents", "transfer_targets") if name in attrs}
+        group = self.instance or ServiceGroup()
+        for name, value in attrs.items():
+            setattr(group, name, value)
+        group.normalise_dependents()
+        try:
+            group.full_clean()
+            group_validate_relations(group=group, **{k: relations.get(k) for k in ("agents", "transfer_targets")})
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from None
+        self._group, self._relations = group, relations
+        return attrs
+
+    def _save(self):
+        return group_save(group=self._group, actor=self.context["request"].user, **self._relations)
+
+    def create(self, validated_data):
+        return self._save()
+
+    def update(self, instance, validated_data):
+        return self._save()

@@ -104,12 +104,16 @@ class AtendeAdmin(SimpleHistoryAdmin):
                 obj.is_active = active
                 obj.save(update_fields=["is_active"])
                 changed += 1
+        self.message_user(request, self.status_message(changed, active), messages.SUCCESS)
+
+    @staticmethod
+    def status_message(changed: int, active: bool) -> str:
         message = (
             ngettext("%(count)d record activated.", "%(count)d records activated.", changed)
             if active
             else ngettext("%(count)d record deactivated.", "%(count)d records deactivated.", changed)
         )
-        self.message_user(request, message % {"count": changed}, messages.SUCCESS)
+        return message % {"count": changed}
 
 
 def _limit_choices(formfield, db_field, request):

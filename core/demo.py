@@ -10,7 +10,12 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Permission
 from django.db import transaction
 
-from attendance.models import Company, Operation
+from attendance.models import Bot, BotKind, Company, Operation, ServiceGroup
+from attendance.services import bot_save, group_save
+from classifications.models import Classification
+from classifications.services import classification_save
+from surveys.models import Survey
+from surveys.services import survey_save
 from users.models import Profile, Role, User
 from users.services import user_create
 
@@ -28,6 +33,8 @@ SUPERVISOR_PERMISSIONS = [
     ("users", "view_user"),
     ("users", "add_user"),
     ("users", "change_user"),
+    ("attendance", "view_servicegroup"),
+    ("attendance", "change_servicegroup"),
 ]
 
 
@@ -69,7 +76,109 @@ def seed_demo() -> list[DemoLogin]:
             ),
             _ensure(f"agent_{key}", f"Agente {upper}", Role.AGENT, operation=operation, max_simultaneous=5),
         ]
+    _seed_configuration(operations["a"])
     return logins
+
+
+def _seed_configuration(operation: Operation) -> None:
+    """Main group "Atendimento" with a service bot menu (1 Comercial, 2 Financeiro,
+    3 Suporte), child groups with agents, a survey and a classification tree."""
+    if ServiceGroup.objects.filter(name="Atendimento").exists():
+        return
+    agents = list(User.objects.filter(username__in=["agent_a", "supervisor_agent_a"]))
+    survey = survey_save(
+        survey=Survey(name="Pesquisa Padrão", send_on_close_by=["agent", "bot", "supervisor_agent"]),
+        questions=[
+            {
+                "type": "csat",
+                "text": "Como você avalia o atendimento?",
+                "options": [
+                    {"text": "Ótimo", "satisfied": True},
+                    {"text": "Bom", "satisfied": True},
+                    {"text": "Regular", "satisfied": False},
+                    {"text": "Ruim", "satisfied": False},
+                ],
+            },
+            {"type": "nps", "text": "De 0 a 10, quanto você recomendaria nossa empresa a um amigo?"},
+            {"type": "open", "text": "Quer deixar algum comentário?"},
+        ],
+    ).survey
+    classification = classification_save(
+        classification=Classification(name="Motivos de contato"),
+        nodes=[
+            {"name": "Dúvida", "children": [{"name": "Produto"}, {"name": "Preço"}, {"name": "Prazo de entrega"}]},
+            {"name": "Reclamação", "children": [{"name": "Atraso"}, {"name": "Cobrança indevida"}]},
+            {"name": "Suporte técnico", "children": [{"name": "Sem conexão"}, {"name": "Lentidão"}]},
+            {"name": "Elogio"},
+        ],
+    )
+    transfer_bot = bot_save(
+        bot=Bot(name="Transferencia", kind=BotKind.TRANSFER, message="Um momento, vou transferir você.")
+    )
+    bot_save(bot=Bot(name="Inatividade", kind=BotKind.INACTIVITY, message="Você ainda está aí?"))
+    bot_save(bot=Bot(name="Finalizacao", kind=BotKind.FINALIZATION, message="Obrigado pelo contato!"))
+    main = group_save(
+        group=ServiceGroup(
+            name="Atendimento",
+            operation=operation,
+            bot_inactivity_enabled=True,
+            bot_inactivity_timeout=10,
+            bot_inactivity_unit="minutes",
+            bot_inactivity_action="close",
+        )
+    )
+    children = {}
+    for name, strategy in (
+        ("Comercial", "circular"),
+        ("Financeiro", "agent_priority"),
+        ("Suporte", "least_attendances"),
+    ):
+        children[name] = group_save(
+            group=ServiceGroup(
+                name=name,
+                operation=operation,
+                parent=main,
+                initialization_bot=transfer_bot,
+                distribution_strategy=strategy,
+                survey=survey,
+                classification=classification,
+                classification_required=name == "Suporte",
+                active_whatsapp=True,
+                allow_image=True,
+                allow_document=True,
+                inactivity_warning_percent=80,
+            ),
+            agents=agents,
+        )
+    for name, group in children.items():
+        group_save(group=group, transfer_targets=[g for other, g in children.items() if other != name])
+    menu_bot = bot_save(
+        bot=Bot(
+            name="Menu_Principal",
+            kind=BotKind.SERVICE,
+            menu={
+                "text": "Olá! Bem-vindo ao Atende Demo. Escolha uma opção:",
+                "options": [
+                    {
+                        "key": "1",
+                        "label": "Comercial",
+                        "action": "transfer_to_group",
+                        "group": children["Comercial"].pk,
+                    },
+                    {
+                        "key": "2",
+                        "label": "Financeiro",
+                        "action": "transfer_to_group",
+                        "group": children["Financeiro"].pk,
+                    },
+                    {"key": "3", "label": "Suporte", "action": "transfer_to_group", "group": children["Suporte"].pk},
+                    {"key": "9", "label": "Encerrar", "action": "close"},
+                ],
+            },
+        )
+    )
+    main.initialization_bot = menu_bot
+    group_save(group=main)
 
 
 def _ensure(username: str, display_name: str, role: str, operation=None, **fields) -> DemoLogin:

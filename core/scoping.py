@@ -53,3 +53,16 @@ def _is_multi_valued(model, path: str) -> bool:
 def can_see_operation(user, operation_id: int | None) -> bool:
     ids = operation_ids_for(user)
     return ids is None or operation_id in ids
+
+
+def keep_hidden(*, actor, current: models.QuerySet, chosen) -> list:
+    """The ``chosen`` related objects plus the ``current`` ones ``actor`` cannot see.
+
+    A many-to-many edited by a scoped user must not lose the relations outside their scope
+    (e.g. a supervisor of A editing a group whose agents include one of operation B)."""
+    chosen = list(chosen)
+    if actor is None or operation_ids_for(actor) is None:
+        return chosen
+    visible = set(scope_queryset(current, actor).values_list("pk", flat=True))
+    chosen_ids = {obj.pk for obj in chosen}
+    return chosen + [obj for obj in current if obj.pk not in visible and obj.pk not in chosen_ids]

@@ -1,1 +1,132 @@
-"""Models arrive with their issue; the app exists so the layout is stable."""
+"""Satisfaction surveys (SPEC §5.1): questions, the survey bot, responses."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from core.models import ActiveModel
+
+
+class QuestionType(models.TextChoices):
+    OPEN = "open", _("Open")
+    CSAT = "csat", _("CSAT")
+    NPS = "nps", _("NPS")
+
+
+class Closer(models.TextChoices):
+    BOT = "bot", _("Bot")
+    AGENT = "agent", _("Agent")
+    SUPERVISOR_AGENT = "supervisor_agent", _("Supervisor agent")
+
+
+def validate_closers(value) -> None:
+    from django.core.exceptions import ValidationError
+
+    from .errors import BAD_CLOSER
+
+    if not isinstance(value, list) or not set(value) <= set(Closer.values):
+        raise ValidationError(BAD_CLOSER)
+
+
+class Survey(ActiveModel):
+    """A survey; its ``name`` has no spaces (they become ``_``), and a ``survey`` bot of the
+    same name is created and kept in sync (``surveys.services``)."""
+
+    name = models.CharField(
+        _("Name"),
+        max_length=100,
+        unique=True,
+        help_text=_("Spaces are replaced by “_” when saved."),
+        error_messages={"unique": _("A survey with this name already exists.")},
+    )
+    send_on_close_by = models.JSONField(
+        _("Send when closed by"),
+        default=list,
+        blank=True,
+        validators=[validate_closers],
+        help_text=_("Who closing the attendance sends the survey (a timer closing counts as bot)."),
+    )
+    bot = models.OneToOneField(
+        "attendance.Bot",
+        verbose_name=_("Survey bot"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="survey",
+    )
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("satisfaction survey")
+        verbose_name_plural = _("satisfaction surveys")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Question(ActiveModel):
+    """One question. CSAT questions keep an ordered list of ``options``
+    (``[{"text": "Ótimo", "satisfied": true}, …]``)."""
+
+    survey = models.ForeignKey(Survey, verbose_name=_("Survey"), on_delete=models.PROTECT, related_name="questions")
+    position = models.PositiveSmallIntegerField(_("Position"), default=0)
+    type = models.CharField(_("Type"), max_length=10, choices=QuestionType.choices)
+    text = models.TextField(_("Question"))
+    options = models.JSONField(_("Options"), default=list, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["survey", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class Response(models.Model):
+    """A customer's answer to one question of one attendance. Answers are records, not
+    configuration: written once, never edited."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="responses")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="responses")
+    # The attendance (engine issue); an id until the Attendance model exists.
+    attendance_id = models.BigIntegerField(_("Attendance"), db_index=True)
+    group = models.ForeignKey(
+        "attendance.ServiceGroup", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("Answered at"), db_index=True)
+    score = models.PositiveSmallIntegerField(
+        _("Score"), null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(10)]
+    )
+    option = models.CharField(_("Option"), max_length=200, blank=True)
+    satisfied = models.BooleanField(_("Satisfied"), null=True)
+    text = models.TextField(_("Answer"), blank=True)
+
+    class Meta:
+        verbose_name = _("survey response")
+        verbose_name_plural = _("survey responses")
+        constraints = [
+            models.UniqueConstraint(fields=["attendance_id", "question"], name="one_response_per_question"),
+        ]
+        indexes = [
+            # NPS/CSAT per group over a period (dashboard, service-level report).
+            models.Index(fields=["group", "answered_at"], name="response_group_time"),
+        ]
+
+    def delete(self, *args, **kwargs):
+        from core.errors import DeletionForbidden
+
+        raise DeletionForbidden()

@@ -20,6 +20,14 @@ def test_admin_index_renders_in_portuguese_for_an_admin(web_as, admin_user):
         "/admin/attendance/company/add/",
         "/admin/attendance/operation/",
         "/admin/attendance/operation/add/",
+        "/admin/attendance/bot/",
+        "/admin/attendance/bot/add/",
+        "/admin/attendance/servicegroup/",
+        "/admin/attendance/servicegroup/add/",
+        "/admin/surveys/survey/",
+        "/admin/surveys/survey/add/",
+        "/admin/classifications/classification/",
+        "/admin/classifications/classification/add/",
     ],
 )
 def test_admin_pages_render(web_as, admin_user, url):
@@ -38,3 +46,21 @@ def test_english_is_available(web_as, admin_user):
     browser.post("/i18n/setlang/", {"language": "en", "next": "/admin/"})
     page = browser.get("/admin/users/user/add/").content.decode()
     assert "User identity" in page and "Identidade do usuário" not in page
+
+
+def test_the_demo_configuration_pages_render(web_as, admin_user):
+    from attendance.models import Bot, ServiceGroup
+    from classifications.models import Classification
+    from core.demo import seed_demo
+    from surveys.models import Survey
+
+    seed_demo()
+    browser = web_as(admin_user)
+    for model, path in [
+        (Bot, "attendance/bot"),
+        (ServiceGroup, "attendance/servicegroup"),
+        (Survey, "surveys/survey"),
+        (Classification, "classifications/classification"),
+    ]:
+        for obj in model.objects.all():
+            assert browser.get(f"/admin/{path}/{obj.pk}/change/").status_code == 200, (path, obj)

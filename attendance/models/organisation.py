@@ -1,4 +1,4 @@
-"""Organisation (SPEC §1): companies and operations. The engine's models join them later."""
+"""Organisation (SPEC §1): companies and operations."""
 
 from __future__ import annotations
 

@@ -1,0 +1,107 @@
+"""Admin forms of bots and service groups: normalise, validate through the services."""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib.admin.widgets import FilteredSelectMultiple
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .models import Bot, BotKind, DistributionStrategy, ServiceGroup
+from .models.groups import STRATEGY_HELP
+from .services import bot_validate, group_validate_relations
+
+
+class PrettyJSONWidget(forms.Textarea):
+    """A JSON textarea, indented; ``static/js/*_editor.js`` turn it into a tree editor."""
+
+    def __init__(self, editor: str, attrs=None):
+        super().__init__(
+            attrs={"rows": 14, "cols": 90, "class": "vLargeTextField json-tree", "data-editor": editor, **(attrs or {})}
+        )
+
+    def format_value(self, value):
+        if value in (None, "", "null"):
+            return ""
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                return value
+        return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+class BotForm(forms.ModelForm):
+    class Meta:
+        model = Bot
+        fields = ["name", "kind", "menu", "message", "is_active"]
+        widgets = {"menu": PrettyJSONWidget(editor="menu")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Survey bots belong to their survey; they are not created here.
+        if not (self.instance.pk and self.instance.kind == BotKind.SURVEY):
+            self.fields["kind"].choices = [c for c in BotKind.choices if c[0] != BotKind.SURVEY]
+        self.fields["menu"].required = False
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors:
+            return
+        try:
+            bot_validate(bot=self.instance)
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                self.add_error(field, messages)
+
+
+class StrategySelect(forms.RadioSelect):
+    """The five strategies, each with the manual's one-line explanation."""
+
+    option_template_name = "attendance/widgets/strategy_option.html"
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        option["help"] = STRATEGY_HELP.get(value, "")
+        return option
+
+
+class ServiceGroupForm(forms.ModelForm):
+    class Meta:
+        model = ServiceGroup
+        exclude = []
+        widgets = {
+            "distribution_strategy": StrategySelect,
+            "agents": FilteredSelectMultiple(_("Agents"), is_stacked=False),
+            "transfer_targets": FilteredSelectMultiple(_("Groups"), is_stacked=False),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("distribution_strategy")
+        if field is not None:
+            field.choices = DistributionStrategy.choices
+        targets = self.fields.get("transfer_targets")
+        if targets is not None and self.instance.pk:
+            targets.queryset = targets.queryset.exclude(pk=self.instance.pk)
+        for name in ("parent", "bot_inactivity_target_group"):
+            if name in self.fields and self.instance.pk:
+                self.fields[name].queryset = self.fields[name].queryset.exclude(pk=self.instance.pk)
+        if "parent" in self.fields:
+            self.fields["parent"].queryset = self.fields["parent"].queryset.filter(parent__isnull=True)
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors:
+            return
+        try:
+            group_validate_relations(
+                group=self.instance,
+                agents=self.cleaned_data.get("agents"),
+                transfer_targets=self.cleaned_data.get("transfer_targets"),
+            )
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                self.add_error(field, messages)

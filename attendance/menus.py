@@ -1,0 +1,102 @@
+"""A service bot's menu tree (SPEC §3): validation and normalisation.
+
+A node is ``{"text": str, "options": [{"key": "1", "label": str, "action": "menu" |
+"transfer_to_group" | "close", "group": id (transfer_to_group), "menu": node (menu)}]}``.
+Being nested JSON, the tree cannot hold a cycle; its depth is bounded. Errors name the
+place in the tree ("Menu › 3 Suporte › 1 Internet") so the admin knows what to fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from . import errors
+
+MAX_DEPTH = 8
+ACTIONS = {"menu", "transfer_to_group", "close"}
+
+
+def normalize_menu(menu, *, active_group_ids: Iterable[int]) -> dict:
+    """Return a clean copy of ``menu`` or raise ``ValidationError`` listing every problem."""
+    problems: list[ValidationError] = []
+    groups = set(active_group_ids)
+    clean = _node(menu, _("Menu"), 1, groups, problems)
+    if problems:
+        raise ValidationError(problems)
+    return clean
+
+
+def referenced_group_ids(menu) -> set[int]:
+    """Every group a menu can transfer to."""
+    found: set[int] = set()
+    for option in (menu or {}).get("options", []):
+        if option.get("action") == "transfer_to_group" and option.get("group") is not None:
+            found.add(option["group"])
+        if option.get("action") == "menu":
+            found |= referenced_group_ids(option.get("menu"))
+    return found
+
+
+def _error(message, **params) -> ValidationError:
+    return ValidationError(message, params=params)
+
+
+def _node(node, path: str, depth: int, groups: set[int], problems: list) -> dict:
+    if depth > MAX_DEPTH:
+        problems.append(_error(errors.MENU_TOO_DEEP, depth=MAX_DEPTH))
+        return {}
+    if not isinstance(node, dict) or not isinstance(node.get("options", []), list):
+        problems.append(_error(errors.MENU_NOT_A_NODE, path=path))
+        return {}
+    text = str(node.get("text") or "").strip()
+    if not text:
+        problems.append(_error(errors.MENU_NO_TEXT, path=path))
+    options = node.get("options") or []
+    if not options:
+        problems.append(_error(errors.MENU_NO_OPTIONS, path=path))
+    seen: set[str] = set()
+    clean_options = []
+    for index, option in enumerate(options, start=1):
+        clean = _option(option, path, index, depth, groups, problems, seen)
+        if clean is not None:
+            clean_options.append(clean)
+    return {"text": text, "options": clean_options}
+
+
+def _option(option, path, index, depth, groups, problems, seen) -> dict | None:
+    if not isinstance(option, dict):
+        problems.append(_error(errors.MENU_NOT_A_NODE, path=f"{path} › {index}"))
+        return None
+    key = str(option.get("key", "")).strip()
+    label = str(option.get("label") or "").strip()
+    here = f"{path} › {key or index} {label}".rstrip()
+    if not key.isdigit() or not 1 <= int(key) <= 99:
+        problems.append(_error(errors.MENU_BAD_KEY, path=here))
+    elif key in seen:
+        problems.append(_error(errors.MENU_DUPLICATE_KEY, path=path, key=key))
+    seen.add(key)
+    if not label:
+        problems.append(_error(errors.MENU_NO_LABEL, path=here))
+    action = option.get("action")
+    clean = {"key": key, "label": label, "action": action}
+    if action not in ACTIONS:
+        problems.append(_error(errors.MENU_BAD_ACTION, path=here))
+        return clean
+    group, submenu = option.get("group"), option.get("menu")
+    if action == "transfer_to_group":
+        if isinstance(group, bool) or not isinstance(group, int) or group not in groups:
+            problems.append(_error(errors.MENU_UNKNOWN_GROUP, path=here))
+        clean["group"] = group
+    elif group is not None:
+        problems.append(_error(errors.MENU_EXTRA, path=here, action=action, field="group"))
+    if action == "menu":
+        if submenu is None:
+            problems.append(_error(errors.MENU_NO_SUBMENU, path=here))
+        else:
+            clean["menu"] = _node(submenu, here, depth + 1, groups, problems)
+    elif submenu is not None:
+        problems.append(_error(errors.MENU_EXTRA, path=here, action=action, field="menu"))
+    return clean

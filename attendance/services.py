@@ -1,0 +1,100 @@
+"""Configuration writes: bots and service groups (SPEC §3, §4)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core.scoping import keep_hidden
+from users.models import AGENT_ROLES
+
+from . import errors
+from .menus import normalize_menu
+from .models import Bot, BotKind, ServiceGroup
+
+# Bots --------------------------------------------------------------------------------
+
+
+def bot_validate(*, bot: Bot) -> None:
+    """Kind rules and the menu tree; normalises ``bot.menu`` in place."""
+    if bot.kind == BotKind.SERVICE:
+        if not bot.menu:
+            raise ValidationError({"menu": [errors.MENU_REQUIRED]})
+        active = ServiceGroup.objects.filter(is_active=True).values_list("pk", flat=True)
+        try:
+            bot.menu = normalize_menu(bot.menu, active_group_ids=active)
+        except ValidationError as error:
+            raise ValidationError({"menu": error.messages}) from None
+    elif bot.menu:
+        raise ValidationError({"menu": [errors.MENU_ONLY_FOR_SERVICE]})
+    else:
+        bot.menu = None
+
+
+@transaction.atomic
+def bot_save(*, bot: Bot) -> Bot:
+    """Create or update a bot (not a survey bot: those follow their survey)."""
+    if bot.kind == BotKind.SURVEY and not getattr(bot, "_synced_by_survey", False):
+        raise ValidationError({"kind": [errors.SURVEY_BOT_MANAGED]})
+    bot_validate(bot=bot)
+    bot.full_clean()
+    bot.save()
+    return bot
+
+
+# Groups ------------------------------------------------------------------------------
+
+
+def group_validate_relations(
+    *, group: ServiceGroup, agents: Iterable | None, transfer_targets: Iterable | None
+) -> None:
+    """Rules on the group's many-to-many choices."""
+    problems: dict[str, list] = {}
+    if agents is not None:
+        agents = list(agents)
+        not_agents = [str(user) for user in agents if user.role not in AGENT_ROLES]
+        inactive = [str(user) for user in agents if not user.is_active]
+        if not_agents:
+            problems.setdefault("agents", []).append(errors.ONLY_AGENTS % {"names": ", ".join(not_agents)})
+        if inactive:
+            previous = set(group.agents.values_list("pk", flat=True)) if group.pk else set()
+            newly = [str(user) for user in agents if not user.is_active and user.pk not in previous]
+            if newly:
+                problems.setdefault("agents", []).append(errors.INACTIVE_AGENTS % {"names": ", ".join(newly)})
+    if transfer_targets is not None and group.pk is not None:
+        if any(target.pk == group.pk for target in transfer_targets):
+            problems.setdefault("transfer_targets", []).append(errors.TRANSFER_TO_ITSELF)
+    if problems:
+        raise ValidationError(problems)
+
+
+@transaction.atomic
+def group_save(
+    *,
+    group: ServiceGroup,
+    agents: Iterable | None = None,
+    transfer_targets: Iterable | None = None,
+    actor=None,
+) -> ServiceGroup:
+    """Create or update a group with its agents and transfer targets (``None`` = unchanged).
+
+    A supervisor only sees agents and groups of their operations: the ones they cannot see
+    stay associated (``core.scoping.keep_hidden``)."""
+    group.normalise_dependents()
+    group.full_clean()
+    group_validate_relations(group=group, agents=agents, transfer_targets=transfer_targets)
+    group.save()
+    if agents is not None:
+        group.agents.set(keep_hidden(actor=actor, current=group.agents.all(), chosen=agents))
+    if transfer_targets is not None:
+        group.transfer_targets.set(
+            keep_hidden(actor=actor, current=group.transfer_targets.all(), chosen=transfer_targets)
+        )
+    return group
+
+
+def group_deactivation_message(count: int) -> str:
+    return _("%(count)d groups updated.") % {"count": count}
