@@ -71,7 +71,7 @@ class StrategySelect(forms.RadioSelect):
 class ServiceGroupForm(forms.ModelForm):
     class Meta:
         model = ServiceGroup
-        exclude = []
+        fields = "__all__"
         widgets = {
             "distribution_strategy": StrategySelect,
             "agents": FilteredSelectMultiple(_("Agents"), is_stacked=False),

@@ -64,9 +64,9 @@ def group_validate_relations(
             newly = [str(user) for user in agents if not user.is_active and user.pk not in previous]
             if newly:
                 problems.setdefault("agents", []).append(errors.INACTIVE_AGENTS % {"names": ", ".join(newly)})
-    if transfer_targets is not None and group.pk is not None:
-        if any(target.pk == group.pk for target in transfer_targets):
-            problems.setdefault("transfer_targets", []).append(errors.TRANSFER_TO_ITSELF)
+    targets = list(transfer_targets) if transfer_targets is not None else []
+    if group.pk is not None and any(target.pk == group.pk for target in targets):
+        problems.setdefault("transfer_targets", []).append(errors.TRANSFER_TO_ITSELF)
     if problems:
         raise ValidationError(problems)
 

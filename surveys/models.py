@@ -126,6 +126,9 @@ class Response(models.Model):
             models.Index(fields=["group", "answered_at"], name="response_group_time"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.question}: {self.score if self.score is not None else self.option or self.text}"
+
     def delete(self, *args, **kwargs):
         from core.errors import DeletionForbidden
 
