@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
 
 from core.admin import AtendeAdmin, ScopedRelatedFilter, StatusFilter, status_column
 
-from .forms import BotForm, ServiceGroupForm
+from .forms import GROUP_FIELDSETS, BotForm, ServiceGroupForm
 from .models import Bot, BotKind, Company, Operation, ServiceGroup
 from .services import bot_save, group_save
 
@@ -50,75 +49,6 @@ class BotAdmin(AtendeAdmin):
     def save_model(self, request, obj, form, change):
         obj._synced_by_survey = obj.kind == BotKind.SURVEY and change
         bot_save(bot=obj)
-
-
-GROUP_FIELDSETS = [
-    (_("Registration"), {"fields": ["name", "operation", "parent", "is_active"]}),
-    (
-        _("Agents / bots"),
-        {
-            "fields": [
-                "initialization_bot",
-                "requires_online_agent",
-                "bot_inactivity_enabled",
-                "bot_inactivity_timeout",
-                "bot_inactivity_unit",
-                "bot_inactivity_action",
-                "bot_inactivity_target_group",
-                "inactivity_bot",
-                "finalization_bot",
-            ]
-        },
-    ),
-    (
-        _("Survey and classification"),
-        {"fields": ["survey", "survey_required", "classification", "classification_required"]},
-    ),
-    (_("Name shown in the message"), {"fields": ["display_name_mode"]}),
-    (_("Queue management"), {"fields": ["distribution_strategy"]}),
-    (
-        _("Group settings"),
-        {
-            "fields": [
-                "active_sms",
-                "active_voice",
-                "active_whatsapp",
-                "whatsapp_template",
-                "active_email",
-                "active_telegram",
-                "priority_to_agent",
-                "redirect_on_agent_disconnect",
-                "auto_pending",
-                "pending_after_minutes",
-                "whatsapp_partner",
-                "partner_inactivity_warning_minutes",
-                "transfer_to_paused_agents",
-                "queue_position_by_period",
-                "queue_position_interval_minutes",
-                "receive_only",
-                "allow_audio",
-                "allow_image",
-                "allow_video",
-                "allow_document",
-            ]
-        },
-    ),
-    (
-        _("Timers / inactivity"),
-        {
-            "fields": [
-                "inactivity_warning_percent",
-                "inactivity_timeout_minutes",
-                "initial_sla_minutes",
-                "inactivity_close_by",
-                "agent_response_minutes",
-                "active_message_delay_minutes",
-            ]
-        },
-    ),
-    (_("Agent association"), {"fields": ["agents"]}),
-    (_("Transfer permission between groups"), {"fields": ["transfer_targets"]}),
-]
 
 
 @admin.register(ServiceGroup)

@@ -68,10 +68,80 @@ class StrategySelect(forms.RadioSelect):
         return option
 
 
+# The manual's sections of "Grupos de Atendimento", in order (the admin's fieldsets).
+GROUP_FIELDSETS = [
+    (_("Registration"), {"fields": ["name", "operation", "parent", "is_active"]}),
+    (
+        _("Agents / bots"),
+        {
+            "fields": [
+                "initialization_bot",
+                "requires_online_agent",
+                "bot_inactivity_enabled",
+                "bot_inactivity_timeout",
+                "bot_inactivity_unit",
+                "bot_inactivity_action",
+                "bot_inactivity_target_group",
+                "inactivity_bot",
+                "finalization_bot",
+            ]
+        },
+    ),
+    (
+        _("Survey and classification"),
+        {"fields": ["survey", "survey_required", "classification", "classification_required"]},
+    ),
+    (_("Name shown in the message"), {"fields": ["display_name_mode"]}),
+    (_("Queue management"), {"fields": ["distribution_strategy"]}),
+    (
+        _("Group settings"),
+        {
+            "fields": [
+                "active_sms",
+                "active_voice",
+                "active_whatsapp",
+                "whatsapp_template",
+                "active_email",
+                "active_telegram",
+                "priority_to_agent",
+                "redirect_on_agent_disconnect",
+                "auto_pending",
+                "pending_after_minutes",
+                "whatsapp_partner",
+                "partner_inactivity_warning_minutes",
+                "transfer_to_paused_agents",
+                "queue_position_by_period",
+                "queue_position_interval_minutes",
+                "receive_only",
+                "allow_audio",
+                "allow_image",
+                "allow_video",
+                "allow_document",
+            ]
+        },
+    ),
+    (
+        _("Timers / inactivity"),
+        {
+            "fields": [
+                "inactivity_warning_percent",
+                "inactivity_timeout_minutes",
+                "initial_sla_minutes",
+                "inactivity_close_by",
+                "agent_response_minutes",
+                "active_message_delay_minutes",
+            ]
+        },
+    ),
+    (_("Agent association"), {"fields": ["agents"]}),
+    (_("Transfer permission between groups"), {"fields": ["transfer_targets"]}),
+]
+
+
 class ServiceGroupForm(forms.ModelForm):
     class Meta:
         model = ServiceGroup
-        fields = "__all__"
+        fields = [name for _title, options in GROUP_FIELDSETS for name in options["fields"]]
         widgets = {
             "distribution_strategy": StrategySelect,
             "agents": FilteredSelectMultiple(_("Agents"), is_stacked=False),
