@@ -50,6 +50,8 @@ class SurveyAdmin(AtendeAdmin):
         questions = next(fs for fs in formsets if isinstance(fs, QuestionFormSet)).questions_payload()
         typed_name = form.data.get("name", "")
         result = survey_save(survey=form.instance, questions=questions)
+        for formset in formsets:  # saved by the service; the admin's change message reads these
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         if " " in typed_name.strip() or result.renamed:
             self.message_user(request, errors.NAME_NORMALISED % {"name": result.survey.name}, messages.INFO)
         if result.detached_groups:

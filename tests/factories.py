@@ -5,7 +5,12 @@ from __future__ import annotations
 import factory
 from django.contrib.auth.models import Permission
 
-from attendance.models import Company, Operation
+from attendance.models import Bot, BotKind, Company, Operation, ServiceGroup
+from attendance.services import group_save
+from classifications.models import Classification
+from classifications.services import classification_save
+from surveys.models import Survey
+from surveys.services import survey_save
 from users.models import Profile, Role, User
 from users.services import user_create
 
@@ -62,3 +67,48 @@ class UserFactory(factory.django.DjangoModelFactory):
         if kwargs.get("role") in (Role.SUPERVISOR, Role.SUPERVISOR_AGENT) and not operations:
             operations = [OperationFactory()]
         return user_create(password=password, operations=operations, **kwargs)
+
+
+class BotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Bot
+
+    name = factory.Sequence(lambda n: f"bot_{n}")
+    kind = BotKind.TRANSFER
+
+
+class ServiceGroupFactory(factory.django.DjangoModelFactory):
+    """A valid group through ``group_save``; pass ``agents=[...]`` / ``transfer_targets=[...]``."""
+
+    class Meta:
+        model = ServiceGroup
+
+    name = factory.Sequence(lambda n: f"Grupo {n}")
+    operation = factory.SubFactory(OperationFactory)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        agents = kwargs.pop("agents", None)
+        targets = kwargs.pop("transfer_targets", None)
+        return group_save(group=model_class(**kwargs), agents=agents, transfer_targets=targets)
+
+
+def make_survey(name="Pesquisa", **fields):
+    questions = fields.pop(
+        "questions",
+        [
+            {
+                "type": "csat",
+                "text": "Como foi?",
+                "options": [{"text": "Ótimo", "satisfied": True}, {"text": "Ruim", "satisfied": False}],
+            },
+            {"type": "nps", "text": "Recomendaria?"},
+            {"type": "open", "text": "Comentários?"},
+        ],
+    )
+    return survey_save(survey=Survey(name=name, **fields), questions=questions).survey
+
+
+def make_classification(name="Motivos", nodes=None):
+    nodes = nodes if nodes is not None else [{"name": "Dúvida", "children": [{"name": "Preço"}]}, {"name": "Elogio"}]
+    return classification_save(classification=Classification(name=name), nodes=nodes)
