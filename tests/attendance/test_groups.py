@@ -65,7 +65,7 @@ def test_bot_inactivity_needs_time_unit_and_action_and_a_target_group_to_send_to
     with pytest.raises(ValidationError) as error:
         group_save(group=ServiceGroup(name="G", operation=operation_a, bot_inactivity_enabled=True))
     assert _fields(error.value) == {"bot_inactivity_timeout", "bot_inactivity_unit", "bot_inactivity_action"}
-    settings = dict(bot_inactivity_enabled=True, bot_inactivity_timeout=30, bot_inactivity_unit="seconds")
+    settings = {"bot_inactivity_enabled": True, "bot_inactivity_timeout": 30, "bot_inactivity_unit": "seconds"}
     with pytest.raises(ValidationError) as error:
         group_save(
             group=ServiceGroup(name="G", operation=operation_a, bot_inactivity_action="send_to_group", **settings)
