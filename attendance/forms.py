@@ -45,6 +45,9 @@ class BotForm(forms.ModelForm):
         if not (self.instance.pk and self.instance.kind == BotKind.SURVEY):
             self.fields["kind"].choices = [c for c in BotKind.choices if c[0] != BotKind.SURVEY]
         self.fields["menu"].required = False
+        # The menu editor's group choices (static/js/menu_editor.js): the active groups.
+        groups = ServiceGroup.objects.filter(is_active=True).order_by("name").values("id", "name")
+        self.fields["menu"].widget.attrs["data-groups"] = json.dumps(list(groups), ensure_ascii=False)
 
     def _post_clean(self):
         super()._post_clean()

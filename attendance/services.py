@@ -6,7 +6,6 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from core.scoping import keep_hidden
 from users.models import AGENT_ROLES
@@ -94,7 +93,3 @@ def group_save(
             keep_hidden(actor=actor, current=group.transfer_targets.all(), chosen=transfer_targets)
         )
     return group
-
-
-def group_deactivation_message(count: int) -> str:
-    return _("%(count)d groups updated.") % {"count": count}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -66,6 +67,8 @@ class AtendeAdmin(SimpleHistoryAdmin):
     def history_view(self, request, object_id, extra_context=None):
         """Simple-history falls back to the latest historical record when the object is
         not in ``get_queryset``; that would show other operations' audit trails."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         return super().history_view(request, object_id, extra_context)

@@ -48,7 +48,7 @@ class Survey(ActiveModel):
         default=list,
         blank=True,
         validators=[validate_closers],
-        help_text=_("Who closing the attendance sends the survey (a timer closing counts as bot)."),
+        help_text=_("The survey is sent when one of these closes the attendance (a timer counts as bot)."),
     )
     bot = models.OneToOneField(
         "attendance.Bot",

@@ -29,6 +29,14 @@ Expected outcomes:
   other operation's ids, detail/history of another operation 404, model not granted 403,
   DELETE 405.
 - agent: every admin page redirects to the workspace (SPEC §0); API 403.
+
+The fixtures' profile grants neither service groups nor bots, surveys or classifications,
+so two more tests grant them on the profile and run the matrix again:
+``test_supervisor_with_group_permissions`` (view + change on groups: own operation's group
+editable, the other's invisible, no other operation in the changelist's operation filter,
+no PATCH pointing a group at another operation's rows) and
+``test_supervisor_granted_admin_only_models`` (models without ``scope_path`` stay empty
+for supervisors even when granted).
 """
 
 from __future__ import annotations
@@ -40,7 +48,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.contrib import admin
 from django.contrib.admin.utils import quote
-from django.contrib.auth.models import Group
 from django.db import models
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
@@ -111,6 +118,42 @@ def _token(world: World, side: str):
     return TokenProxy.objects.get(pk=token.pk)
 
 
+def _bot(world: World, side: str):
+    from attendance.models import Bot, BotKind
+    from attendance.services import bot_save
+
+    # Global, admin-only: the "side" is just a distinct bot (names cannot have spaces).
+    name, kind = {"A": ("Robo_Alfa", BotKind.TRANSFER), "B": ("Robo_Beta", BotKind.FINALIZATION)}[side]
+    return bot_save(bot=Bot(name=name, kind=kind, message=f"Mensagem do {name}"))
+
+
+def _group(world: World, side: str):
+    from attendance.models import ServiceGroup
+    from attendance.services import group_save
+
+    # Each side's group belongs to that side's operation and holds that side's agent.
+    name = {"A": "Grupo Alfa", "B": "Grupo Beta"}[side]
+    agent = world.cast["agent_a" if side == "A" else "agent_b"]
+    return group_save(group=ServiceGroup(name=name, operation=world.operations[side]), agents=[agent])
+
+
+def _survey(world: World, side: str):
+    from surveys.models import Survey
+    from surveys.services import survey_save
+
+    # Also creates the survey's own bot (same name), which the bot screens list.
+    name = {"A": "Pesquisa_Alfa", "B": "Pesquisa_Beta"}[side]
+    return survey_save(survey=Survey(name=name), questions=[{"type": "open", "text": "Algum comentário?"}]).survey
+
+
+def _classification(world: World, side: str):
+    from classifications.models import Classification
+    from classifications.services import classification_save
+
+    name = {"A": "Classificação Alfa", "B": "Classificação Beta"}[side]
+    return classification_save(classification=Classification(name=name), nodes=[{"name": f"Motivo {side}"}])
+
+
 def _axes(model_name: str, **extra):
     def build(world: World, side: str):
         from django.apps import apps
@@ -137,7 +180,12 @@ SAMPLES: dict[str, Sample] = {
     "users.User": Sample(_agent, scoped=True),
     # Profiles have no scope_path: admin-only data, even with users.view_profile granted.
     "users.Profile": Sample(lambda w, side: ProfileFactory(name=f"Perfil {side}"), scoped=False),
-    "auth.Group": Sample(lambda w, side: Group.objects.create(name=f"Grupo {side}"), scoped=False),
+    # Service groups belong to an operation (scope_path = "operation").
+    "attendance.ServiceGroup": Sample(_group, scoped=True),
+    # Bots, surveys and classifications have no scope_path: global, admin-only.
+    "attendance.Bot": Sample(_bot, scoped=False),
+    "surveys.Survey": Sample(_survey, scoped=False),
+    "classifications.Classification": Sample(_classification, scoped=False),
     "authtoken.TokenProxy": Sample(_token, scoped=False, admin_id=lambda obj: obj.user_id),
     "axes.AccessAttempt": Sample(
         _axes("AccessAttempt", get_data="", post_data="", failures_since_start=1),
@@ -243,6 +291,9 @@ AGENT_FORBIDDEN = Expect((302,), location=WORKSPACE)
 TO_LOGIN = Expect((302,), login_redirect=True)
 # Django's answer to an object outside the viewer's queryset; 404 is accepted as well.
 NOT_FOUND_REDIRECT = Expect((302, 404), location=ADMIN_INDEX)
+# History for a model the profile does not grant: 403 like the change page, whether or
+# not the object is in the viewer's operations (no id is confirmed either way).
+HISTORY_HIDDEN_WITHOUT_PERMISSION = FORBIDDEN
 
 
 def _perm(model, action: str) -> str:
@@ -313,12 +364,14 @@ def _expected_admin(role: str, world: World, target: AdminURL) -> Expect:
         return OK if role == "admin" else FORBIDDEN
     if role == "admin":
         return OK
+    visible = sample.scoped and target.side == SUPERVISOR_SIDE[role]
     if not _can_view(world, model):
+        if target.kind == "history" and not visible:
+            return HISTORY_HIDDEN_WITHOUT_PERMISSION
         return FORBIDDEN
     if target.kind == "changelist":
         return OK
     # change / history of one object
-    visible = sample.scoped and target.side == SUPERVISOR_SIDE[role]
     return OK if visible else NOT_FOUND_REDIRECT
 
 
@@ -445,6 +498,11 @@ def _names(world: World, side: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_admin_matrix(role, world):
+    failures = _admin_matrix_failures(role, world)
+    assert not failures, f"{len(failures)} admin access failure(s):\n" + "\n".join(failures)
+
+
+def _admin_matrix_failures(role: str, world: World) -> list[str]:
     user = _user_for(role, world)
     client = _web_client(user)
     targets, failures = _admin_urls(world)
@@ -478,12 +536,16 @@ def test_admin_matrix(role, world):
             name = own_names[target.model._meta.label]
             if name not in html:
                 failures.append(f"[{role}] GET {target.url}: own operation's {name!r} missing from the list")
-
-    assert not failures, f"{len(failures)} admin access failure(s):\n" + "\n".join(failures)
+    return failures
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_api_matrix(role, world):
+    failures = _api_matrix_failures(role, world)
+    assert not failures, f"{len(failures)} API access failure(s):\n" + "\n".join(failures)
+
+
+def _api_matrix_failures(role: str, world: World) -> list[str]:
     user = _user_for(role, world)
     client = _api_client(user)
     targets, failures = _api_urls(world)
@@ -527,5 +589,161 @@ def test_api_matrix(role, world):
             key = getattr(obj, obj._meta.pk.attname)
             if not type(obj)._default_manager.filter(**{obj._meta.pk.attname: key}).exists():
                 failures.append(f"[{role}] {label} {key} was deleted")
+    return failures
 
-    assert not failures, f"{len(failures)} API access failure(s):\n" + "\n".join(failures)
+
+# --------------------------------------------------------------------------------------
+# Profiles granting more than the fixtures' supervisor profile
+# --------------------------------------------------------------------------------------
+
+GROUP_PERMS = ("attendance.view_servicegroup", "attendance.change_servicegroup")
+ADMIN_ONLY_LABELS = ("attendance.Bot", "surveys.Survey", "classifications.Classification")
+
+
+def _grant(world: World, profile, *perms: str) -> None:
+    """Add ``perms`` to the supervisors' profile; reload the users (they cache permissions)."""
+    from django.contrib.auth.models import Permission
+
+    for dotted in perms:
+        app, code = dotted.split(".")
+        profile.permissions.add(Permission.objects.get(content_type__app_label=app, codename=code))
+    world.profile_perms |= set(perms)
+    for role in SUPERVISOR_SIDE:
+        world.cast[role] = type(world.cast[role]).objects.get(pk=world.cast[role].pk)
+
+
+def _admin_path(model, kind: str, *args) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{kind}", args=args)
+
+
+def _operation_filter_choices(response) -> set[int] | None:
+    """The operation ids offered by the changelist's operation filter (None: not shown)."""
+    for spec in response.context["cl"].filter_specs:
+        if getattr(spec, "field_path", None) == "operation":
+            return {pk for pk, _label in spec.lookup_choices}
+    return None
+
+
+def test_supervisor_with_group_permissions(world, supervisor_profile):
+    """A profile granting view + change on service groups: own operation's group only."""
+    from attendance.models import ServiceGroup
+
+    _grant(world, supervisor_profile, *GROUP_PERMS)
+    # The whole matrix again with the grant (own group 200, the other's redirect/404).
+    failures = []
+    for role in SUPERVISOR_SIDE:
+        failures += _admin_matrix_failures(role, world)
+        failures += _api_matrix_failures(role, world)
+    assert not failures, f"{len(failures)} failure(s) with the group grant:\n" + "\n".join(failures)
+
+    group_a, group_b = (world.samples["attendance.ServiceGroup"][side] for side in ("A", "B"))
+    op_a, op_b = world.operations["A"], world.operations["B"]
+    agent_b = world.cast["agent_b"]
+    # A second operation for bia: Django shows a related filter only with 2+ choices.
+    op_a2 = Operation.objects.create(name="Operação A2", company=op_a.company)
+    bia = world.cast["supervisor_a"]
+    bia.operations.add(op_a2)
+    bia = world.cast["supervisor_a"] = type(bia).objects.get(pk=bia.pk)
+    web = _web_client(bia)
+    leaks = [group_b.name, op_b.name, "Empresa Beta", str(agent_b)]
+
+    # Admin: change and history of A's group 200, of B's group the "doesn't exist" redirect.
+    for kind in ("change", "history"):
+        response = web.get(_admin_path(ServiceGroup, kind, group_a.pk))
+        assert response.status_code == 200, (kind, response.status_code)
+        html = response.content.decode()
+        assert group_a.name in html
+        assert not [name for name in leaks if name in html], f"{kind} of A's group leaks B"
+        response = web.get(_admin_path(ServiceGroup, kind, group_b.pk))
+        assert response.status_code == 302, (kind, response.status_code)
+        assert urlsplit(response["Location"]).path == ADMIN_INDEX
+    # A POST to B's change form changes nothing.
+    response = web.post(_admin_path(ServiceGroup, "change", group_b.pk), {"name": "Invadido"})
+    assert response.status_code in (302, 403, 404)
+    group_b.refresh_from_db()
+    assert group_b.name == "Grupo Beta"
+
+    # Changelist: A's group only, and the operation filter lists A's operations only.
+    changelist = _admin_path(ServiceGroup, "changelist")
+    response = web.get(changelist)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert group_a.name in html and op_a2.name in html
+    assert not [name for name in leaks if name in html], "changelist leaks B"
+    assert _operation_filter_choices(response) == {op_a.pk, op_a2.pk}
+    # Asking for B's operation by id shows nothing of it either.
+    response = web.get(f"{changelist}?operation__id__exact={op_b.pk}")
+    assert response.status_code in (200, 302)
+    assert group_b.name not in response.content.decode()
+    # (The admin's filter does list B: the check above is not vacuous.)
+    response = _web_client(world.cast["admin"]).get(changelist)
+    assert {op_a.pk, op_b.pk, op_a2.pk} <= _operation_filter_choices(response)
+
+    # API: list shows A's group only; PATCH of A's 200, of B's 404.
+    api = _api_client(bia)
+    for query in ("", f"&operation={op_b.pk}", f"&agents={agent_b.pk}"):
+        response = api.get(f"/api/v1/groups/?page_size=500{query}")
+        assert response.status_code in ((200,) if not query else (200, 400)), (query, response.status_code)
+        if response.status_code == 200:
+            ids = {row["id"] for row in response.json()["results"]}
+            assert group_b.pk not in ids, f"groups list{query} leaks B's group"
+            if not query:
+                assert ids == {group_a.pk}
+    response = api.patch(f"/api/v1/groups/{group_a.pk}/", {"inactivity_timeout_minutes": 30}, format="json")
+    assert response.status_code == 200, response.content
+    group_a.refresh_from_db()
+    assert group_a.inactivity_timeout_minutes == 30
+    assert group_b.pk not in response.json()["transfer_targets"]
+    response = api.patch(f"/api/v1/groups/{group_b.pk}/", {"inactivity_timeout_minutes": 30}, format="json")
+    assert response.status_code == 404, response.content
+    group_b.refresh_from_db()
+    assert group_b.inactivity_timeout_minutes == 1440
+    # Nor can A's group be pointed at B's operation, group or agents.
+    for payload in (
+        {"operation": op_b.pk},
+        {"parent": group_b.pk},
+        {"transfer_targets": [group_b.pk]},
+        {"agents": [agent_b.pk]},
+    ):
+        response = api.patch(f"/api/v1/groups/{group_a.pk}/", payload, format="json")
+        assert response.status_code == 400, (payload, response.status_code, response.content)
+    group_a.refresh_from_db()
+    assert group_a.operation_id == op_a.pk and group_a.parent_id is None
+    assert not group_a.transfer_targets.exists()
+    assert list(group_a.agents.all()) == [world.cast["agent_a"]]
+
+
+def test_supervisor_granted_admin_only_models(world, supervisor_profile):
+    """Bots, surveys and classifications have no ``scope_path``: even a profile granting
+    view + change leaves a supervisor with empty lists (``scope_queryset`` → ``none()``)."""
+    perms = [
+        _perm(model, action)
+        for model in (type(world.samples[label]["A"]) for label in ADMIN_ONLY_LABELS)
+        for action in ("view", "change")
+    ]
+    _grant(world, supervisor_profile, *perms)
+    failures = _admin_matrix_failures("supervisor_a", world) + _api_matrix_failures("supervisor_a", world)
+    assert not failures, f"{len(failures)} failure(s) with the grant:\n" + "\n".join(failures)
+
+    bia = world.cast["supervisor_a"]
+    web, api = _web_client(bia), _api_client(bia)
+    prefixes = {model: prefix for prefix, _viewset, _basename, model in _api_resources()}
+    for label in ADMIN_ONLY_LABELS:
+        pair = world.samples[label]
+        model = type(pair["A"])
+        response = web.get(_admin_path(model, "changelist"))
+        assert response.status_code == 200, (label, response.status_code)
+        assert response.context["cl"].result_count == 0, label
+        html = response.content.decode()
+        assert not [str(obj) for obj in pair.values() if str(obj) in html], f"{label} changelist shows objects"
+        for obj in pair.values():
+            response = web.get(_admin_path(model, "change", obj.pk))
+            assert response.status_code == 302, (label, response.status_code)
+            assert urlsplit(response["Location"]).path == ADMIN_INDEX
+        response = api.get(f"/api/v1/{prefixes[model]}/?page_size=500")
+        assert response.status_code == 200, (label, response.status_code)
+        assert response.json()["results"] == [], label
+        response = api.patch(f"/api/v1/{prefixes[model]}/{pair['A'].pk}/", {"is_active": False}, format="json")
+        assert response.status_code == 404, (label, response.status_code)
+        pair["A"].refresh_from_db()
+        assert pair["A"].is_active
