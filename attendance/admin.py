@@ -41,6 +41,11 @@ class BotAdmin(AtendeAdmin):
         js = ["js/conditional_fields.js", "js/menu_editor.js"]
         css = {"all": ["css/tree_editor.css"]}
 
+    def get_fields(self, request, obj=None):
+        if obj is not None and obj.kind == BotKind.SURVEY:
+            return ["name", "kind", "message", "is_active"]
+        return super().get_fields(request, obj)
+
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.kind == BotKind.SURVEY:
             return ["name", "kind", "is_active"]  # kept in sync by the survey

@@ -41,13 +41,20 @@ class BotForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Survey bots belong to their survey; they are not created here.
-        if not (self.instance.pk and self.instance.kind == BotKind.SURVEY):
+        # Survey bots belong to their survey; they are not created here (and have no menu).
+        if "kind" in self.fields:
             self.fields["kind"].choices = [c for c in BotKind.choices if c[0] != BotKind.SURVEY]
-        self.fields["menu"].required = False
-        # The menu editor's group choices (static/js/menu_editor.js): the active groups.
-        groups = ServiceGroup.objects.filter(is_active=True).order_by("name").values("id", "name")
-        self.fields["menu"].widget.attrs["data-groups"] = json.dumps(list(groups), ensure_ascii=False)
+        if "menu" in self.fields:
+            self.fields["menu"].required = False
+            # The menu editor's group choices (static/js/menu_editor.js): the active groups.
+            groups = ServiceGroup.objects.filter(is_active=True).order_by("name").values("id", "name")
+            self.fields["menu"].widget.attrs["data-groups"] = json.dumps(list(groups), ensure_ascii=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") and data["kind"] != BotKind.SERVICE and "menu" in self.fields:
+            data["menu"] = None  # only service bots have a menu; a hidden leftover is dropped
+        return data
 
     def _post_clean(self):
         super()._post_clean()

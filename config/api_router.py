@@ -4,6 +4,8 @@ from rest_framework.routers import DefaultRouter
 
 from attendance.api import BotViewSet, CompanyViewSet, OperationViewSet, ServiceGroupViewSet
 from classifications.api import ClassificationViewSet
+from customers.api import CustomerAttributeViewSet, CustomerViewSet
+from imports.api import CustomerImportViewSet, UserImportViewSet
 from surveys.api import SurveyViewSet
 from users.api import ProfileViewSet, UserViewSet
 
@@ -16,3 +18,7 @@ router.register("bots", BotViewSet)
 router.register("groups", ServiceGroupViewSet)
 router.register("surveys", SurveyViewSet)
 router.register("classifications", ClassificationViewSet)
+router.register("customers", CustomerViewSet)
+router.register("customer-attributes", CustomerAttributeViewSet)
+router.register("customer-imports", CustomerImportViewSet, basename="customer-import")
+router.register("user-imports", UserImportViewSet, basename="user-import")

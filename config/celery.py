@@ -17,4 +17,5 @@ app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
     "worker-heartbeat": {"task": "core.tasks.heartbeat", "schedule": 30.0},
+    "resume-stalled-imports": {"task": "imports.tasks.resume_stalled_imports", "schedule": 60.0},
 }

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import AtendeAdmin, ScopedRelatedFilter, StatusFilter, status_column
+from imports.admin_views import ImportAdminMixin
 
 from .forms import UserChangeForm, UserCreationForm
 from .models import Profile, User
@@ -45,9 +46,10 @@ admin.site.unregister(Group)
 
 
 @admin.register(User)
-class UserAdmin(AtendeAdmin, DjangoUserAdmin):
+class UserAdmin(ImportAdminMixin, AtendeAdmin, DjangoUserAdmin):
     """Users of every role; the form shows the selected role's fields only."""
 
+    import_kind = "users"
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = DjangoUserAdmin.change_password_form

@@ -188,7 +188,9 @@ class ServiceGroup(ActiveModel):
     whatsapp_template = _flag(_("WhatsApp template"), _("Main groups only."))
     active_email = _flag(_("Active e-mail"))
     active_telegram = _flag(_("Active Telegram"))
-    priority_to_agent = _flag(_("Priority to agent"), _("The queue is ordered by customer priority first, then by arrival."))
+    priority_to_agent = _flag(
+        _("Priority to agent"), _("The queue is ordered by customer priority first, then by arrival.")
+    )
     redirect_on_agent_disconnect = _flag(
         _("Redirect on agent disconnect"),
         _("When an agent disconnects, their attendances return to the queue instead of closing."),

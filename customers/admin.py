@@ -1,0 +1,81 @@
+"""Customer screens ("Clientes", "Atributos de clientes"), with import and export."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+
+from core.admin import AtendeAdmin, StatusFilter, status_column
+from imports.admin_views import ImportAdminMixin
+from imports.exporting import spreadsheet_response
+
+from .exports import customer_export_rows
+from .forms import CustomerForm
+from .models import Customer, CustomerAttribute
+from .selectors import customer_search
+from .services import FIELDS, customer_save
+
+
+@admin.register(CustomerAttribute)
+class CustomerAttributeAdmin(AtendeAdmin):
+    list_display = ["description", status_column]
+    list_filter = [StatusFilter]
+    search_fields = ["description"]
+    fields = ["description", "is_active"]
+
+
+@admin.register(Customer)
+class CustomerAdmin(ImportAdminMixin, AtendeAdmin):
+    import_kind = "customers"
+    form = CustomerForm
+    list_display = ["display_name", "network", "phone_column", "document_column", "email", "group", status_column]
+    list_filter = [StatusFilter, "network", "group"]
+    list_select_related = ["group"]
+    search_fields = ["display_name"]  # replaced by customer_search (name, phone, document, e-mail)
+    search_help_text = _("Name, phone in any format, CPF/CNPJ or e-mail.")
+    readonly_fields = ["username"]
+    autocomplete_fields = ["wallet_agent"]
+    fieldsets = [
+        (None, {"fields": ["display_name", "username", "network", "phone", "email", "birth_date", "is_active"]}),
+        (_("Document"), {"fields": ["document_type", "document"]}),
+        (_("Service"), {"fields": ["priority", "group", "wallet_agent", "show_name_in_greeting"]}),
+        (_("Attributes"), {"fields": ["attributes"]}),
+    ]
+
+    @admin.display(description=_("Phone"), ordering="phone")
+    def phone_column(self, obj) -> str:
+        return obj.phone_display
+
+    @admin.display(description=_("CPF/CNPJ"), ordering="document")
+    def document_column(self, obj) -> str:
+        return obj.document_display
+
+    def get_search_results(self, request, queryset, search_term):
+        return customer_search(queryset=queryset, term=search_term), False
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}_export"
+        return [path("export/", self.admin_site.admin_view(self.export_view), name=name), *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "export_url": reverse("admin:customers_customer_export")}
+        return super().changelist_view(request, extra_context)
+
+    def export_view(self, request):
+        """The changelist's current filters and search, as XLSX or pt-BR CSV."""
+        if not self.has_view_permission(request):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        params = request.GET.copy()
+        file_format = params.pop("file_format", ["xlsx"])[-1]
+        dialect = params.pop("dialect", ["csv"])[-1]
+        request.GET = params
+        queryset = self.get_changelist_instance(request).get_queryset(request)
+        header, rows = customer_export_rows(queryset)
+        return spreadsheet_response(file_format, header, rows, "clientes", dialect)
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in FIELDS if name in form.cleaned_data}
+        customer_save(customer=obj, **data)

@@ -1,0 +1,20 @@
+"""Customer messages (constants the tests assert on)."""
+
+from django.utils.translation import gettext_lazy as _
+
+PHONE_REQUIRED = _("Inform the phone number.")
+PHONE_INVALID = _("Invalid phone number: inform a Brazilian mobile or landline with area code, e.g. (34) 99123-4567.")
+PHONE_FOREIGN = _("Foreign number: only Brazilian phones (+55) are accepted.")
+PHONE_TAKEN = _("A customer with this phone is already registered on this network.")
+CPF_INVALID = _("Invalid CPF: check the digits.")
+CNPJ_INVALID = _("Invalid CNPJ: check the digits.")
+DOCUMENT_INVALID = _("Invalid document: inform a CPF (11 digits) or a CNPJ (14 digits).")
+DOCUMENT_TYPE_WITHOUT_NUMBER = _("Inform the document number or leave the type empty.")
+UNKNOWN_NETWORK = _("Unknown network: use whatsapp, telegram, sms, email, voice or webchat.")
+UNKNOWN_GROUP = _("No active group named “%(name)s”.")
+UNKNOWN_AGENT = _("No active agent with the username or name “%(name)s”.")
+UNKNOWN_ATTRIBUTE = _("No active customer attribute named “%(name)s”.")
+ATTRIBUTE_VALUE_WITHOUT_NAME = _("A value was given without its attribute.")
+WALLET_AGENT_NOT_AGENT = _("The wallet agent must be an agent or supervisor agent.")
+INACTIVE_CUSTOMER = _("This customer is inactive: their messages open no attendance.")
+NAME_TOO_LONG = _("The name can have at most 150 characters.")

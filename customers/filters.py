@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import django_filters
+
+from .models import Customer, CustomerAttribute
+from .selectors import customer_search
+
+
+class CustomerFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(method="filter_search", label="name, phone (any format), CPF/CNPJ or e-mail")
+
+    class Meta:
+        model = Customer
+        fields = {
+            "is_active": ["exact"],
+            "network": ["exact"],
+            "group": ["exact"],
+            "wallet_agent": ["exact"],
+            "document_type": ["exact"],
+        }
+
+    def filter_search(self, queryset, name, value):
+        return customer_search(queryset=queryset, term=value)
+
+
+class CustomerAttributeFilter(django_filters.FilterSet):
+    class Meta:
+        model = CustomerAttribute
+        fields = {"is_active": ["exact"], "description": ["exact", "icontains"]}

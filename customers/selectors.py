@@ -1,0 +1,38 @@
+"""Customer reads."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from .documents import normalize_document
+from .models import Customer
+from .phones import phone_search_variants
+
+
+def customer_can_open_attendance(*, customer: Customer) -> bool:
+    """Inactive customers' messages are refused: they open no attendance (SPEC §6.1)."""
+    return customer.is_active
+
+
+def customer_search(*, queryset: QuerySet[Customer], term: str) -> QuerySet[Customer]:
+    """Name (contains), phone in any format, document (with or without mask), e-mail.
+
+    Each branch uses an index: ``UPPER(display_name)``, the (network, phone) unique
+    index (phone is its second column, so an exact phone uses the ``phone`` match),
+    ``document`` and ``email``."""
+    term = term.strip()
+    if not term:
+        return queryset
+    condition = Q(display_name__icontains=term)
+    phone = phone_search_variants(term)
+    if phone:
+        condition |= Q(phone=phone)
+    digits = "".join(ch for ch in term if ch.isdigit())
+    if len(digits) in (11, 14):
+        try:
+            condition |= Q(document=normalize_document(digits)[1])
+        except Exception:  # noqa: BLE001 - not a valid document: no document branch
+            condition |= Q(document=digits)
+    if "@" in term:
+        condition |= Q(email=term.lower())
+    return queryset.filter(condition)

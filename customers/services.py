@@ -1,0 +1,105 @@
+"""Customer writes (SPEC §6.1). One validation path for the screen, the API and imports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from . import errors
+from .documents import normalize_document
+from .models import Customer, CustomerAttribute, Network
+from .phones import normalize_phone
+
+FIELDS = [
+    "display_name", "network", "phone", "email", "birth_date", "show_name_in_greeting", "document_type",
+    "document", "priority", "group", "wallet_agent", "attributes", "is_active",
+]  # fmt: skip
+
+
+def customer_clean_fields(data: dict[str, Any], *, country_code=None) -> dict[str, Any]:
+    """Normalise the given fields (phone → E.164, document → digits + type, e-mail,
+    network, attributes); raise one ``ValidationError`` with a message per bad field."""
+    clean = dict(data)
+    problems: dict[str, list] = {}
+
+    def attempt(field, function):
+        try:
+            function()
+        except ValidationError as error:
+            problems.setdefault(field, []).extend(error.messages)
+
+    if "network" in data:
+
+        def network():
+            if data["network"] not in Network.values:
+                raise ValidationError(errors.UNKNOWN_NETWORK)
+
+        attempt("network", network)
+    if "phone" in data:
+        attempt("phone", lambda: clean.__setitem__("phone", normalize_phone(data["phone"], country_code)))
+    if "display_name" in data:
+        clean["display_name"] = " ".join(str(data["display_name"] or "").split())
+        if len(clean["display_name"]) > Customer._meta.get_field("display_name").max_length:
+            problems.setdefault("display_name", []).append(str(errors.NAME_TOO_LONG))
+    if data.get("email"):
+        clean["email"] = str(data["email"]).strip().lower()
+        attempt("email", lambda: validate_email(clean["email"][:254] if len(clean["email"]) <= 254 else "x"))
+    if "document" in data or "document_type" in data:
+
+        def document():
+            if data.get("document_type") and not data.get("document"):
+                raise ValidationError(errors.DOCUMENT_TYPE_WITHOUT_NUMBER)
+            kind, digits = normalize_document(data.get("document"), data.get("document_type") or "")
+            clean["document_type"], clean["document"] = kind, digits
+
+        attempt("document", document)
+    agent = data.get("wallet_agent")
+    if agent is not None and not agent.is_agent:
+        problems.setdefault("wallet_agent", []).append(str(errors.WALLET_AGENT_NOT_AGENT))
+    if "attributes" in data:
+        attempt("attributes", lambda: clean.__setitem__("attributes", clean_attributes(data["attributes"])))
+    if problems:
+        raise ValidationError(problems)
+    return clean
+
+
+def clean_attributes(pairs) -> list[dict]:
+    """``[{"attribute": id, "value": str}]`` with active attributes only, blanks dropped."""
+    pairs = [pair for pair in (pairs or []) if pair and (pair.get("attribute") or str(pair.get("value") or "").strip())]
+    ids = {getattr(pair.get("attribute"), "pk", pair.get("attribute")) for pair in pairs}
+    known = set(CustomerAttribute.objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True))
+    clean = []
+    for pair in pairs:
+        attribute = getattr(pair.get("attribute"), "pk", pair.get("attribute"))
+        if attribute is None:
+            raise ValidationError(errors.ATTRIBUTE_VALUE_WITHOUT_NAME)
+        if attribute not in known:
+            raise ValidationError(errors.UNKNOWN_ATTRIBUTE, params={"name": attribute})
+        clean.append({"attribute": attribute, "value": str(pair.get("value") or "").strip()})
+    return clean
+
+
+@transaction.atomic
+def customer_save(*, customer: Customer, country_code=None, **fields) -> Customer:
+    """Create or update a customer. The username is generated on creation only."""
+    clean = customer_clean_fields(fields, country_code=country_code)
+    for name, value in clean.items():
+        setattr(customer, name, value)
+    if customer.pk is None:
+        customer.username = Customer.make_username(customer.network, customer.phone)
+    try:
+        customer.full_clean()
+    except ValidationError as error:
+        raise ValidationError(_translate_unique(error.message_dict)) from None
+    customer.save()
+    return customer
+
+
+def _translate_unique(problems: dict) -> dict:
+    if "__all__" in problems or "username" in problems:
+        problems = {k: v for k, v in problems.items() if k not in {"__all__", "username"}}
+        problems.setdefault("phone", []).append(str(errors.PHONE_TAKEN))
+    return problems

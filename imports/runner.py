@@ -1,0 +1,193 @@
+"""Running an import job: check the file, then import it chunk by chunk, crash-safely.
+
+1. ``import_start`` (at upload) stores the file, inspects it (``readers.inspect_upload``)
+   and creates the job: a bad file is refused before any job exists.
+2. ``import_run`` (Celery) claims the job, normalises the file to UTF-8 CSV once (the
+   whole file is read before anything is imported, so an unreadable file fails whole),
+   then processes chunks. Each chunk's writes, its error rows, the counters and the
+   ``processed`` checkpoint commit in one transaction; a worker killed mid-chunk loses
+   only that uncommitted chunk, which the next run redoes from the checkpoint.
+3. ``import_resend`` imports the error rows a person corrected.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import errors
+from .models import ImportJob, ImportRow, JobStatus, RowStatus
+from .readers import FileRejected, Layout, inspect_upload, normalise_to_csv, read_normalised
+from .registry import spec_for
+
+logger = logging.getLogger(__name__)
+
+STALE_AFTER = timedelta(minutes=2)  # a running job without heartbeat this long is resumed
+
+
+def _work_dir(job: ImportJob) -> Path:
+    path = Path(settings.MEDIA_ROOT) / "imports" / "work" / str(job.pk)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def import_start(*, kind: str, upload: UploadedFile, user) -> ImportJob:
+    """Validate and store an upload; raise ``FileRejected`` (Portuguese message) if bad."""
+    if upload.size > settings.IMPORT_MAX_BYTES:
+        raise FileRejected(_(errors.TOO_BIG) % {"mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)})
+    spec = spec_for(kind)()
+    job = ImportJob(kind=kind, file_name=Path(upload.name).name[:255], created_by=user)
+    job.file.save(job.file_name or "import", upload, save=False)
+    try:
+        layout = inspect_upload(Path(job.file.path), job.file_name, spec)
+    except FileRejected:
+        Path(job.file.path).unlink(missing_ok=True)
+        raise
+    job.file_format = layout.file_format
+    job.message = " ".join(layout.notes)
+    job.save()
+    (_work_dir(job) / "layout.json").write_text(_dump_layout(layout), encoding="utf-8")
+    return job
+
+
+def _dump_layout(layout: Layout) -> str:
+    import json
+
+    return json.dumps(layout.__dict__)
+
+
+def _load_layout(job: ImportJob) -> Layout:
+    import json
+
+    return Layout(**json.loads((_work_dir(job) / "layout.json").read_text(encoding="utf-8")))
+
+
+def _claim(job_id: int) -> ImportJob | None:
+    """Atomically take a pending job, or a running one whose worker went silent."""
+    now = timezone.now()
+    claimed = ImportJob.objects.filter(pk=job_id, status=JobStatus.PENDING).update(
+        status=JobStatus.RUNNING, started_at=now, heartbeat_at=now
+    )
+    if not claimed:
+        claimed = ImportJob.objects.filter(
+            pk=job_id, status=JobStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER
+        ).update(heartbeat_at=now)
+    return ImportJob.objects.get(pk=job_id) if claimed else None
+
+
+def import_run(*, job_id: int) -> ImportJob | None:
+    """Run (or resume) a job; safe to call twice: a second caller finds nothing to claim."""
+    job = _claim(job_id)
+    if job is None:
+        return None
+    spec = spec_for(job.kind)(job)
+    normalised = _work_dir(job) / "rows.csv"
+    try:
+        if job.total == 0 or not normalised.exists():
+            total = normalise_to_csv(Path(job.file.path), _load_layout(job), normalised)
+            ImportJob.objects.filter(pk=job.pk).update(total=total)
+            job.total = total
+        spec.prepare()
+        chunk: list = []
+        for line, data in read_normalised(normalised, skip=job.processed):
+            chunk.append((line, data))
+            if len(chunk) >= settings.IMPORT_CHUNK_ROWS:
+                _commit_chunk(job, spec, chunk)
+                chunk = []
+        if chunk:
+            _commit_chunk(job, spec, chunk)
+    except FileRejected as error:
+        _finish(job, JobStatus.FAILED, str(error))
+        return job
+    except Exception as error:  # noqa: BLE001 - a job must end with a reason, never hang
+        logger.exception("import %s failed", job.pk)
+        _finish(job, JobStatus.FAILED, _(errors.FAILED) % {"detail": str(error)[:300]})
+        return job
+    _finish(job, JobStatus.DONE, job.message)
+    return job
+
+
+def _commit_chunk(job: ImportJob, spec, chunk: list) -> None:
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                outcomes = spec.process(chunk)
+                _record(job, outcomes, len(chunk))
+            return
+        except IntegrityError:
+            # Someone registered one of these customers meanwhile: re-check the chunk.
+            if attempt == 2:
+                raise
+
+
+def _record(job: ImportJob, outcomes, size: int) -> None:
+    counts = {RowStatus.IMPORTED: 0, RowStatus.DUPLICATE: 0, RowStatus.ERROR: 0}
+    error_rows = []
+    for outcome in outcomes:
+        counts[outcome.status] += 1
+        if outcome.status == RowStatus.ERROR:
+            error_rows.append(ImportRow(job=job, line=outcome.line, data=outcome.data, errors=outcome.errors))
+    assert sum(counts.values()) == size, "every row of a chunk has exactly one outcome"
+    ImportRow.objects.bulk_create(error_rows, batch_size=1000)
+    ImportJob.objects.filter(pk=job.pk).update(
+        processed=F("processed") + size,
+        imported=F("imported") + counts[RowStatus.IMPORTED],
+        duplicates=F("duplicates") + counts[RowStatus.DUPLICATE],
+        errors=F("errors") + counts[RowStatus.ERROR],
+        heartbeat_at=timezone.now(),
+    )
+
+
+def _finish(job: ImportJob, status: str, message: str) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(status=status, message=message or "", finished_at=timezone.now())
+    job.refresh_from_db()
+
+
+def import_row_correct(*, row: ImportRow, data: dict[str, str]) -> ImportRow:
+    """Save a person's correction of an error row and judge it again (nothing imported
+    yet: REENVIAR does that). The row keeps only the template's columns."""
+    spec = spec_for(row.job.kind)(row.job)
+    spec.prepare()
+    clean = {column: str(data.get(column, row.data.get(column, "")) or "").strip() for column in row.data}
+    for column, value in data.items():
+        if column not in clean and (column in spec.columns or column.rsplit(" ", 1)[0] in spec.repeatable):
+            clean[column] = str(value or "").strip()
+    _fields, problems = spec.validate_row(clean)
+    row.data, row.errors, row.corrected = clean, problems, True
+    row.save(update_fields=["data", "errors", "corrected", "updated_at"])
+    return row
+
+
+@transaction.atomic
+def import_resend(*, job: ImportJob) -> dict[str, int]:
+    """Import the corrected error rows; rows still invalid stay errors with fresh messages.
+    The job's counters move rows from ``errors`` to ``imported``/``duplicates``."""
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    rows = list(job.rows.select_for_update().filter(status=RowStatus.ERROR, corrected=True).order_by("line"))
+    spec = spec_for(job.kind)(job)
+    spec.prepare()
+    outcomes = spec.process([(row.line, row.data) for row in rows])
+    by_line = {row.line: row for row in rows}
+    moved = {RowStatus.IMPORTED: 0, RowStatus.DUPLICATE: 0}
+    for outcome in outcomes:
+        row = by_line[outcome.line]
+        row.status, row.errors, row.object_id = outcome.status, outcome.errors, outcome.object_id
+        row.corrected = outcome.status == RowStatus.ERROR and False
+        row.save(update_fields=["status", "errors", "object_id", "corrected", "updated_at"])
+        if outcome.status in moved:
+            moved[outcome.status] += 1
+    ImportJob.objects.filter(pk=job.pk).update(
+        imported=F("imported") + moved[RowStatus.IMPORTED],
+        duplicates=F("duplicates") + moved[RowStatus.DUPLICATE],
+        errors=F("errors") - moved[RowStatus.IMPORTED] - moved[RowStatus.DUPLICATE],
+    )
+    return {"imported": moved[RowStatus.IMPORTED], "duplicates": moved[RowStatus.DUPLICATE],
+            "errors": len(rows) - sum(moved.values())}  # fmt: skip

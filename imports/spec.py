@@ -1,0 +1,79 @@
+"""What an importer declares: its columns (with English and Portuguese headers), how
+to process a chunk of rows, and its template."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from . import errors
+from .readers import fold
+
+
+@dataclass
+class RowOutcome:
+    line: int
+    data: dict[str, str]
+    status: str  # imported | duplicate | error
+    errors: dict[str, str] = field(default_factory=dict)
+    object_id: int | None = None
+
+
+class ImportSpec:
+    """Subclasses set ``kind``, ``columns`` ({canonical: [aliases]}), ``required_columns``,
+    ``repeatable`` and ``example_rows``, and implement ``process``."""
+
+    kind: str
+    columns: dict[str, list[str]]
+    required_columns: list[str]
+    repeatable: set[str] = set()
+    example_rows: list[list[str]] = []
+
+    def __init__(self, job=None):
+        self.job = job
+        self.aliases = {fold(alias): name for name, names in self.columns.items() for alias in [name, *names]}
+
+    # Hooks -----------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Load the lookups a chunk needs (groups, agents, attributes by name)."""
+
+    def process(self, rows: list[tuple[int, dict[str, str]]]) -> list[RowOutcome]:
+        raise NotImplementedError
+
+    # Shared helpers --------------------------------------------------------------------
+
+    def template_header(self) -> list[str]:
+        return list(self.columns)
+
+    @staticmethod
+    def basic_cell_errors(data: dict[str, str]) -> dict[str, str]:
+        """Cells too long for any field, and formulas, are row errors (not file errors)."""
+        problems = {}
+        limit = settings.IMPORT_MAX_CELL_CHARS
+        for column, value in data.items():
+            if len(value) > limit:
+                problems[column] = _(errors.TOO_LONG) % {"chars": limit}
+            elif value.startswith("=") and len(value) > 1:
+                problems[column] = _(errors.FORMULA)
+        return problems
+
+    @staticmethod
+    def pairs(data: dict[str, str], name: str, value_name: str) -> list[tuple[str, str, str, str]]:
+        """Repeated (name, value) column pairs: ``[(name_col, value_col, name, value)]``."""
+        found = []
+        for column in sorted(data, key=lambda c: (len(c), c)):
+            if column == name or column.startswith(f"{name} ") and column[len(name) + 1 :].isdigit():
+                suffix = column[len(name) :]
+                value_column = f"{value_name}{suffix}"
+                found.append((column, value_column, data.get(column, ""), data.get(value_column, "")))
+        return found
+
+
+def first_message(messages: Any) -> str:
+    if isinstance(messages, (list, tuple)):
+        return " ".join(str(m) for m in messages)
+    return str(messages)

@@ -1,0 +1,189 @@
+"""User import (SPEC §2): the user screen's fields as columns; every row goes through
+``user_create`` with the importing user as actor, so the password policy, role rules
+and scoping apply exactly as on the screen. Passwords are never kept in error rows."""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from attendance.models import Company, Operation
+from imports.spec import ImportSpec, RowOutcome, first_message
+
+from .models import Profile, Role, User
+from .services import user_create
+from .work_hours import WEEKDAYS
+
+COLUMN_FIELD = {
+    "USERNAME": "username",
+    "DISPLAY NAME": "display_name",
+    "ROLE": "role",
+    "PASSWORD": "password",
+    "EMAIL": "email",
+    "PHONE": "phone",
+    "BIRTH DATE": "birth_date",
+    "COMPANY": "company",
+    "OPERATIONS": "operations",
+    "PROFILE": "profile",
+    "MAX SIMULTANEOUS": "max_simultaneous",
+    "PRIORITY": "priority",
+    "DEPARTMENT": "department",
+    "WORK HOURS": "work_hours",
+    "MUST CHANGE PASSWORD": "must_change_password",
+}
+ROLE_NAMES = {
+    "admin": Role.ADMIN, "administrador": Role.ADMIN, "administrator": Role.ADMIN,
+    "supervisor": Role.SUPERVISOR,
+    "supervisor_agent": Role.SUPERVISOR_AGENT, "supervisor agente": Role.SUPERVISOR_AGENT,
+    "supervisor agent": Role.SUPERVISOR_AGENT,
+    "agent": Role.AGENT, "agente": Role.AGENT,
+}  # fmt: skip
+TRUE = {"1", "sim", "s", "yes", "y", "true", "verdadeiro", "x"}
+DAY_NAMES = {
+    "seg": 0, "segunda": 0, "segunda-feira": 0, "mon": 0, "monday": 0,
+    "ter": 1, "terca": 1, "terça": 1, "terça-feira": 1, "terca-feira": 1, "tue": 1, "tuesday": 1,
+    "qua": 2, "quarta": 2, "quarta-feira": 2, "wed": 2, "wednesday": 2,
+    "qui": 3, "quinta": 3, "quinta-feira": 3, "thu": 3, "thursday": 3,
+    "sex": 4, "sexta": 4, "sexta-feira": 4, "fri": 4, "friday": 4,
+    "sab": 5, "sáb": 5, "sabado": 5, "sábado": 5, "sat": 5, "saturday": 5,
+    "dom": 6, "domingo": 6, "sun": 6, "sunday": 6,
+}  # fmt: skip
+
+
+def parse_work_hours(text: str) -> list[dict]:
+    """ "Segunda 08:00-12:00, 13:00-18:00; Terça 08:00-12:00" → the API's list."""
+    intervals = []
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        match = re.match(r"^([^\d\s]+)\s+(.+)$", part)
+        day = DAY_NAMES.get(match.group(1).lower()) if match else None
+        if day is None:
+            raise ValidationError(_("Use “Segunda 08:00-12:00, 13:00-18:00; Terça …”."))
+        for span in filter(None, (s.strip() for s in match.group(2).split(","))):
+            start, _sep, end = span.partition("-")
+            intervals.append({"weekday": day, "start": start.strip(), "end": end.strip()})
+    return intervals
+
+
+class UserImport(ImportSpec):
+    kind = "users"
+    columns = {
+        "USERNAME": ["NOME DE USUARIO", "NOME DE USUÁRIO", "LOGIN", "USUARIO"],
+        "DISPLAY NAME": ["NOME A SER EXIBIDO", "NOME", "NAME"],
+        "ROLE": ["FUNCAO", "FUNÇÃO", "PAPEL", "TIPO"],
+        "PASSWORD": ["SENHA"],
+        "EMAIL": ["E-MAIL"],
+        "PHONE": ["TELEFONE"],
+        "BIRTH DATE": ["DATA DE NASCIMENTO"],
+        "COMPANY": ["EMPRESA"],
+        "OPERATIONS": ["OPERACOES", "OPERAÇÕES", "OPERACAO", "OPERAÇÃO"],
+        "PROFILE": ["PERFIL"],
+        "MAX SIMULTANEOUS": ["ATENDIMENTOS SIMULTANEOS", "ATENDIMENTOS SIMULTÂNEOS"],
+        "PRIORITY": ["PRIORIDADE"],
+        "DEPARTMENT": ["DEPARTAMENTO"],
+        "WORK HOURS": ["HORARIO DE TRABALHO", "HORÁRIO DE TRABALHO"],
+        "MUST CHANGE PASSWORD": ["DEVE TROCAR A SENHA", "TROCAR SENHA"],
+    }
+    required_columns = ["USERNAME", "DISPLAY NAME", "ROLE", "PASSWORD"]
+    example_rows = [
+        ["joana", "Joana Souza", "agent", "Troque@2026", "joana@example.com", "", "", "", "Operação A", "", "3",
+         "0", "Vendas", "Segunda 08:00-12:00, 13:00-18:00; Terça 08:00-17:00", "sim"],
+    ]  # fmt: skip
+
+    def prepare(self) -> None:
+        self.actor = self.job.created_by if self.job else None
+        self.companies = {c.name.casefold(): c for c in Company.objects.filter(is_active=True)}
+        self.operations = {o.name.casefold(): o for o in Operation.objects.filter(is_active=True)}
+        self.profiles = {p.name.casefold(): p for p in Profile.objects.filter(is_active=True)}
+
+    def validate_row(self, data: dict[str, str]) -> tuple[dict, dict[str, str]]:
+        problems = self.basic_cell_errors(data)
+        fields: dict = {}
+        for column in self.required_columns:
+            if not (data.get(column) or "").strip():
+                problems.setdefault(column, _("Required."))
+        fields["username"] = (data.get("USERNAME") or "").strip()
+        fields["display_name"] = (data.get("DISPLAY NAME") or "").strip()
+        fields["password"] = data.get("PASSWORD") or ""
+        role = ROLE_NAMES.get((data.get("ROLE") or "").strip().lower())
+        if role is None and data.get("ROLE"):
+            problems.setdefault("ROLE", _("Use admin, supervisor, supervisor_agent or agent."))
+        fields["role"] = role
+        for column, field in (("EMAIL", "email"), ("PHONE", "phone"), ("DEPARTMENT", "department")):
+            fields[field] = (data.get(column) or "").strip()
+        if data.get("BIRTH DATE"):
+            fields["birth_date"] = data["BIRTH DATE"].strip()[:10]
+        self._lookup(data, "COMPANY", self.companies, fields, "company", problems)
+        self._lookup(data, "PROFILE", self.profiles, fields, "profile", problems)
+        operations = []
+        for name in filter(None, (n.strip() for n in re.split(r"[;|,]", data.get("OPERATIONS") or ""))):
+            operation = self.operations.get(name.casefold())
+            if operation is None:
+                problems.setdefault("OPERATIONS", _("No active operation named “%(name)s”.") % {"name": name})
+            operations.append(operation)
+        fields["operations"] = operations
+        for column, field in (("MAX SIMULTANEOUS", "max_simultaneous"), ("PRIORITY", "priority")):
+            value = (data.get(column) or "").strip()
+            if value:
+                if not value.isdigit():
+                    problems.setdefault(column, _("Inform a whole number."))
+                else:
+                    fields[field] = int(value)
+        if data.get("WORK HOURS"):
+            try:
+                fields["work_hours"] = parse_work_hours(data["WORK HOURS"])
+            except ValidationError as error:
+                problems.setdefault("WORK HOURS", first_message(error.messages))
+        fields["must_change_password"] = (data.get("MUST CHANGE PASSWORD") or "").strip().lower() in TRUE
+        return fields, problems
+
+    @staticmethod
+    def _lookup(data, column, table, fields, field, problems) -> None:
+        name = (data.get(column) or "").strip()
+        if name:
+            fields[field] = table.get(name.casefold())
+            if fields[field] is None:
+                problems.setdefault(column, _("No active record named “%(name)s”.") % {"name": name})
+
+    def process(self, rows):
+        outcomes = []
+        existing = {
+            u.casefold()
+            for u in User.objects.filter(username__in=[(d.get("USERNAME") or "").strip() for _, d in rows]).values_list(
+                "username", flat=True
+            )
+        }
+        by_field = {field: column for column, field in COLUMN_FIELD.items()}
+        for line, data in rows:
+            fields, problems = self.validate_row(data)
+            safe = {**data, "PASSWORD": ""}  # never keep a password in an error row
+            if problems:
+                outcomes.append(RowOutcome(line, safe, "error", self._password_hint(problems)))
+                continue
+            if fields["username"].casefold() in existing:
+                outcomes.append(RowOutcome(line, safe, "duplicate"))
+                continue
+            try:
+                with transaction.atomic():
+                    user = user_create(actor=self.actor, **fields)
+            except ValidationError as error:
+                found = {
+                    by_field.get(field, "USERNAME"): first_message(messages)
+                    for field, messages in error.message_dict.items()
+                }
+                outcomes.append(RowOutcome(line, safe, "error", self._password_hint(found)))
+                continue
+            existing.add(fields["username"].casefold())
+            outcomes.append(RowOutcome(line, safe, "imported", object_id=user.pk))
+        return outcomes
+
+    @staticmethod
+    def _password_hint(problems: dict[str, str]) -> dict[str, str]:
+        if "PASSWORD" not in problems:
+            problems["PASSWORD"] = _("Passwords are not kept: type it again when correcting this row.")
+        return problems
+
+
+__all__ = ["UserImport", "WEEKDAYS"]
