@@ -26,8 +26,10 @@ def normalize_document(value, document_type: str = "") -> tuple[str, str]:
     kind = (document_type or "").strip().lower()
     if numeric and not kind:
         kind = "cpf" if len(digits) <= 11 else "cnpj"
-    if numeric:
-        digits = digits.zfill(11 if kind == "cpf" else 14)
+    if numeric or (str(value).strip().isdigit() and len(digits) not in (11, 14) and len(digits) >= 8):
+        # A number typed into a spreadsheet (or exported as text from one) lost its
+        # leading zeros; the check digits still decide whether the padded value is valid.
+        digits = digits.zfill(11 if (kind == "cpf" or (not kind and len(digits) <= 11)) else 14)
     if not kind:
         kind = {11: "cpf", 14: "cnpj"}.get(len(digits), "")
     if kind == "cpf":

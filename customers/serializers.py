@@ -27,6 +27,8 @@ class CustomerSerializer(serializers.ModelSerializer):
         queryset=User.objects.filter(role__in=["agent", "supervisor_agent"]), required=False, allow_null=True
     )
     attributes = AttributePairSerializer(many=True, required=False)
+    # Validated by the service with the other fields, so every problem is reported at once.
+    email = serializers.CharField(required=False, allow_blank=True, max_length=254)
 
     class Meta:
         model = Customer

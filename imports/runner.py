@@ -30,7 +30,10 @@ from .registry import spec_for
 
 logger = logging.getLogger(__name__)
 
-STALE_AFTER = timedelta(minutes=2)  # a running job without heartbeat this long is resumed
+
+def stale_after() -> timedelta:
+    """A running job without a heartbeat for this long lost its worker and is resumed."""
+    return timedelta(seconds=settings.IMPORT_STALE_SECONDS)
 
 
 def _work_dir(job: ImportJob) -> Path:
@@ -78,7 +81,7 @@ def _claim(job_id: int) -> ImportJob | None:
     )
     if not claimed:
         claimed = ImportJob.objects.filter(
-            pk=job_id, status=JobStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER
+            pk=job_id, status=JobStatus.RUNNING, heartbeat_at__lt=now - stale_after()
         ).update(heartbeat_at=now)
     return ImportJob.objects.get(pk=job_id) if claimed else None
 

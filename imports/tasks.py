@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .models import ImportJob, JobStatus
-from .runner import STALE_AFTER, import_run
+from .runner import import_run, stale_after
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=3600, soft_time_limit=3500)
@@ -18,7 +18,7 @@ def run_import_task(job_id: int) -> None:
 @shared_task(ignore_result=True)
 def resume_stalled_imports() -> int:
     """Beat safety net: pending jobs never picked up and running jobs whose worker died."""
-    stale = timezone.now() - STALE_AFTER
+    stale = timezone.now() - stale_after()
     ids = list(
         ImportJob.objects.filter(
             Q(status=JobStatus.PENDING, created_at__lt=stale) | Q(status=JobStatus.RUNNING, heartbeat_at__lt=stale)

@@ -50,6 +50,13 @@ def pytest_runtest_setup(item):
         pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def media_root(tmp_path, settings):
+    """Uploaded files of each test go to its own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def company(db):
     return CompanyFactory(name="Atende Teste")

@@ -1,0 +1,165 @@
+"""SPEC §6.1–6.2: customers: phones, documents, username, attributes, search, status."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import translation
+
+from customers.documents import mask_document, normalize_document
+from customers.models import Customer, CustomerAttribute
+from customers.phones import normalize_phone
+from customers.selectors import customer_can_open_attendance, customer_search
+from customers.services import customer_save
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["(34) 99123-4567", "034 99123 4567", "+55 34 99123-4567", "5534991234567", "34991234567", "55 (34) 99123-4567"],
+)
+def test_a_brazilian_mobile_is_accepted_in_the_formats_people_type(typed):
+    assert normalize_phone(typed) == "+5534991234567"
+
+
+def test_a_landline_is_accepted():
+    assert normalize_phone("(11) 3212-3456") == "+551132123456"
+
+
+def test_a_separate_country_code_is_understood():
+    assert normalize_phone("34 99123-4567", country_code="55") == "+5534991234567"
+    assert normalize_phone("34 99123-4567", country_code="+55") == "+5534991234567"
+
+
+@pytest.mark.parametrize(
+    "typed, country", [("+1 202 555 0100", None), ("202 555 0100", "1"), ("+351 912 345 678", None)]
+)
+def test_a_foreign_number_says_it_is_foreign(typed, country):
+    with pytest.raises(ValidationError) as error, translation.override("pt-br"):
+        normalize_phone(typed, country)
+    assert error.value.code == "foreign"
+    assert "estrangeiro" in str(error.value.messages[0]).lower()
+
+
+@pytest.mark.parametrize("typed", ["12345", "(34) 1234", "abc", "(20) 99123-4567"])
+def test_an_invalid_number_says_it_is_invalid(typed):
+    with pytest.raises(ValidationError) as error:
+        normalize_phone(typed)
+    assert error.value.code in {"invalid", "required"}
+
+
+def test_cpf_and_cnpj_check_digits_are_validated_and_stored_as_digits():
+    assert normalize_document("529.982.247-25") == ("cpf", "52998224725")
+    assert normalize_document("11.222.333/0001-81") == ("cnpj", "11222333000181")
+    with pytest.raises(ValidationError):
+        normalize_document("529.982.247-26")
+    with pytest.raises(ValidationError):
+        normalize_document("11.222.333/0001-80")
+    with pytest.raises(ValidationError):
+        normalize_document("111.111.111-11")
+
+
+def test_a_cpf_typed_as_a_spreadsheet_number_gets_its_leading_zeros_back():
+    assert normalize_document(2664378007.0) == ("cpf", "02664378007")
+    assert normalize_document(2664378007) == ("cpf", "02664378007")
+
+
+def test_documents_are_shown_masked():
+    assert mask_document("cpf", "52998224725") == "529.982.247-25"
+    assert mask_document("cnpj", "11222333000181") == "11.222.333/0001-81"
+
+
+def test_the_username_is_generated_on_creation_and_kept_afterwards():
+    customer = customer_save(customer=Customer(), display_name="Maria", network="whatsapp", phone="(34) 99123-4567")
+    assert (customer.phone, customer.username) == ("+5534991234567", "whatsapp_5534991234567")
+    customer_save(customer=customer, phone="(34) 99999-0000", network="telegram")
+    customer.refresh_from_db()
+    assert customer.username == "whatsapp_5534991234567"
+
+
+def test_network_and_phone_are_unique_together():
+    customer_save(customer=Customer(), display_name="A", network="whatsapp", phone="34991234567")
+    customer_save(customer=Customer(), display_name="B", network="telegram", phone="34991234567")
+    with pytest.raises(ValidationError) as error:
+        customer_save(customer=Customer(), display_name="C", network="whatsapp", phone="+55 34 99123-4567")
+    assert "phone" in error.value.message_dict
+    assert Customer.objects.count() == 2
+
+
+def test_attributes_are_pairs_of_active_attributes():
+    plan = CustomerAttribute.objects.create(description="Plano")
+    old = CustomerAttribute.objects.create(description="Antigo", is_active=False)
+    customer = customer_save(
+        customer=Customer(),
+        display_name="A",
+        phone="34991234567",
+        attributes=[{"attribute": plan.pk, "value": "Ouro"}, {"attribute": plan.pk, "value": "Anual"}],
+    )
+    assert customer.attributes == [{"attribute": plan.pk, "value": "Ouro"}, {"attribute": plan.pk, "value": "Anual"}]
+    with pytest.raises(ValidationError) as error:
+        customer_save(customer=customer, attributes=[{"attribute": old.pk, "value": "x"}])
+    assert "attributes" in error.value.message_dict
+
+
+def test_an_inactive_customer_opens_no_attendance():
+    customer = customer_save(customer=Customer(), display_name="A", phone="34991234567", is_active=False)
+    assert customer_can_open_attendance(customer=customer) is False
+
+
+def test_search_finds_by_name_phone_in_any_format_document_and_email():
+    maria = customer_save(
+        customer=Customer(), display_name="Maria Silva", phone="34991234567", document="52998224725",
+        email="maria@example.com",
+    )  # fmt: skip
+    customer_save(customer=Customer(), display_name="João", phone="11988887777")
+    everyone = Customer.objects.all()
+    for term in ["maria", "(34) 99123-4567", "+55 34 99123 4567", "529.982.247-25", "52998224725", "MARIA@example.com"]:
+        assert list(customer_search(queryset=everyone, term=term)) == [maria], term
+
+
+def test_the_api_creates_a_customer_with_per_field_portuguese_errors(api_as, admin_user):
+    client = api_as(admin_user)
+    bad = client.post(
+        "/api/v1/customers/",
+        {"display_name": "X", "network": "whatsapp", "phone": "+1 202 555 0100", "document": "123", "email": "x@"},
+        format="json",
+    )
+    assert bad.status_code == 400
+    assert set(bad.json()) == {"phone", "document", "email"}
+    assert "estrangeiro" in bad.json()["phone"][0].lower()
+    good = client.post(
+        "/api/v1/customers/",
+        {"display_name": "Maria", "network": "whatsapp", "phone": "(34) 99123-4567", "document": "529.982.247-25"},
+        format="json",
+    )
+    assert good.status_code == 201, good.json()
+    body = good.json()
+    assert (body["phone"], body["username"], body["document"], body["document_display"]) == (
+        "+5534991234567", "whatsapp_5534991234567", "52998224725", "529.982.247-25",
+    )  # fmt: skip
+    assert client.delete(f"/api/v1/customers/{body['id']}/").status_code == 405
+
+
+def test_the_admin_searches_customers_by_phone(web_as, admin_user):
+    customer_save(customer=Customer(), display_name="Maria Silva", phone="34991234567")
+    page = web_as(admin_user).get("/admin/customers/customer/", {"q": "(34) 99123-4567"}).content.decode()
+    assert "Maria Silva" in page
+
+
+def test_the_admin_creates_a_customer_with_attributes(web_as, admin_user):
+    plan = CustomerAttribute.objects.create(description="Plano")
+    response = web_as(admin_user).post(
+        "/admin/customers/customer/add/",
+        {
+            "display_name": "Maria", "network": "whatsapp", "phone": "034 99123 4567", "document": "529.982.247-25",
+            "priority": "3", "is_active": "on", "attributes_attribute": [str(plan.pk), ""],
+            "attributes_value": ["Ouro", ""],
+        },
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    customer = Customer.objects.get()
+    assert (customer.phone, customer.document, customer.attributes) == (
+        "+5534991234567", "52998224725", [{"attribute": plan.pk, "value": "Ouro"}],
+    )  # fmt: skip
+    assert customer.history.first().history_user == admin_user
