@@ -56,13 +56,17 @@ class ImportJobViewSet(
         transaction.on_commit(lambda: run_import_task.delay(job.pk))
         return Response(self.get_serializer(job).data, status=status.HTTP_201_CREATED)
 
+    def _job(self, pk) -> ImportJob:
+        """The job without the list filters (``?status=`` here filters rows, not jobs)."""
+        return get_object_or_404(self.get_queryset(), pk=pk)
+
     @extend_schema(
         parameters=[OpenApiParameter("status", enum=RowStatus.values)], responses={200: ImportRowSerializer(many=True)}
     )
     @action(detail=True, methods=["get"])
     def rows(self, request, pk=None):
         """Rows kept for people: errors (and those corrected from errors)."""
-        rows = self.get_object().rows.all()
+        rows = self._job(pk).rows.all()
         if request.query_params.get("status"):
             rows = rows.filter(status=request.query_params["status"])
         page = self.paginate_queryset(rows)
@@ -72,7 +76,7 @@ class ImportJobViewSet(
     @action(detail=True, methods=["get", "patch"], url_path=r"rows/(?P<row_id>\d+)")
     def row(self, request, pk=None, row_id=None):
         """Read or correct one row: ``{"data": {COLUMN: value}}``; it is judged again."""
-        row = get_object_or_404(self.get_object().rows, pk=row_id)
+        row = get_object_or_404(self._job(pk).rows, pk=row_id)
         if request.method == "PATCH":
             if row.status != RowStatus.ERROR:
                 return Response({"detail": "Esta linha já foi importada."}, status=status.HTTP_400_BAD_REQUEST)

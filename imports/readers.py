@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from . import errors
@@ -99,7 +100,7 @@ def _check_size(size: int) -> None:
     if size == 0:
         raise FileRejected(_(errors.EMPTY_FILE))
     if size > settings.IMPORT_MAX_BYTES:
-        raise FileRejected(_(errors.TOO_BIG) % {"mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)})
+        raise FileRejected(_(errors.TOO_BIG) % {"limit": filesizeformat(settings.IMPORT_MAX_BYTES)})
 
 
 def check_xlsx_container(path: Path) -> None:

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,7 +46,7 @@ def _work_dir(job: ImportJob) -> Path:
 def import_start(*, kind: str, upload: UploadedFile, user) -> ImportJob:
     """Validate and store an upload; raise ``FileRejected`` (Portuguese message) if bad."""
     if upload.size > settings.IMPORT_MAX_BYTES:
-        raise FileRejected(_(errors.TOO_BIG) % {"mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)})
+        raise FileRejected(_(errors.TOO_BIG) % {"limit": filesizeformat(settings.IMPORT_MAX_BYTES)})
     spec = spec_for(kind)()
     job = ImportJob(kind=kind, file_name=Path(upload.name).name[:255], created_by=user)
     job.file.save(job.file_name or "import", upload, save=False)

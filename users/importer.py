@@ -169,9 +169,9 @@ class UserImport(ImportSpec):
                 with transaction.atomic():
                     user = user_create(actor=self.actor, **fields)
             except ValidationError as error:
+                by_message = error.message_dict if hasattr(error, "error_dict") else {"username": error.messages}
                 found = {
-                    by_field.get(field, "USERNAME"): first_message(messages)
-                    for field, messages in error.message_dict.items()
+                    by_field.get(field, "USERNAME"): first_message(messages) for field, messages in by_message.items()
                 }
                 outcomes.append(RowOutcome(line, safe, "error", self._password_hint(found)))
                 continue

@@ -83,14 +83,14 @@ def user_create(
     """Create a user after the password policy, role rules and the actor's rights."""
     operation_ids = [getattr(op, "pk", op) for op in (operations or [])]
     fields.setdefault("display_name", username)
-    fields["work_hours"] = normalize_work_hours(fields.get("work_hours") or [])
+    fields["work_hours"] = _check_work_hours(fields.get("work_hours") or [])
     role = fields.get("role", Role.AGENT)
     company = fields.get("company")
     user_check_actor(actor=actor, role=role, operation_ids=operation_ids, profile_id=_pk(fields.get("profile")))
     _check_role_fields(role=role, company_id=_pk(company), operation_ids=operation_ids)
     user = User(username=username, **fields)
     if password:
-        validate_password(password, user)
+        _check_password(password, user)
         user.set_password(password)
     else:
         user.set_unusable_password()
@@ -108,7 +108,7 @@ def user_update(*, user: User, actor: User | None = None, operations: Iterable |
     if not fields.get("voice_channel_password"):
         fields.pop("voice_channel_password", None)  # write-only: empty keeps the current one
     if "work_hours" in fields:
-        fields["work_hours"] = normalize_work_hours(fields["work_hours"])
+        fields["work_hours"] = _check_work_hours(fields["work_hours"])
     role = fields.get("role", user.role)
     operation_ids = (
         [getattr(op, "pk", op) for op in operations]
@@ -130,13 +130,27 @@ def user_update(*, user: User, actor: User | None = None, operations: Iterable |
     for name, value in fields.items():
         setattr(user, name, value)
     if password:
-        validate_password(password, user)
+        _check_password(password, user)
         user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
     if operations is not None:
         user.operations.set(operation_ids)
     return user
+
+
+def _check_work_hours(value) -> list[dict]:
+    try:
+        return normalize_work_hours(value)
+    except ValidationError as error:
+        raise ValidationError({"work_hours": error.messages}) from None
+
+
+def _check_password(password: str, user: User) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from None
 
 
 def _pk(value):
