@@ -13,6 +13,8 @@ from django.db import transaction
 from attendance.models import Bot, BotKind, Company, Operation, ServiceGroup
 from attendance.services import bot_save, group_save
 from classifications.models import Classification
+from customers.models import Customer, CustomerAttribute
+from customers.services import customer_save
 from classifications.services import classification_save
 from surveys.models import Survey
 from surveys.services import survey_save
@@ -77,7 +79,30 @@ def seed_demo() -> list[DemoLogin]:
             _ensure(f"agent_{key}", f"Agente {upper}", Role.AGENT, operation=operation, max_simultaneous=5),
         ]
     _seed_configuration(operations["a"])
+    _seed_customers()
     return logins
+
+
+def _seed_customers() -> None:
+    """A few customers with attributes, to try search, filters and export."""
+    plan, _ = CustomerAttribute.objects.get_or_create(description="Plano")
+    CustomerAttribute.objects.get_or_create(description="Cidade")
+    samples = [
+        ("Maria Silva", "whatsapp", "(34) 99123-4567", "529.982.247-25", "Ouro"),
+        ("João Pereira", "telegram", "(11) 98765-4321", "", "Prata"),
+        ("Padaria Pão Quente", "whatsapp", "(31) 3212-3456", "11.222.333/0001-81", "Empresarial"),
+    ]
+    for name, network, phone, document, plan_value in samples:
+        if Customer.objects.filter(display_name=name).exists():
+            continue
+        customer_save(
+            customer=Customer(),
+            display_name=name,
+            network=network,
+            phone=phone,
+            document=document,
+            attributes=[{"attribute": plan.pk, "value": plan_value}],
+        )
 
 
 def _seed_configuration(operation: Operation) -> None:

@@ -11,7 +11,7 @@ from core.admin import AtendeAdmin, ScopedRelatedFilter, StatusFilter, status_co
 from imports.admin_views import ImportAdminMixin
 
 from .forms import UserChangeForm, UserCreationForm
-from .models import Profile, User
+from .models import AGENT_DATA_FIELDS, AGENT_PERMISSION_FIELDS, Profile, User
 from .services import user_create, user_update
 
 IDENTITY = (_("User identity"), {"fields": ["display_name", "username", "role", "birth_date", "is_active"]})
@@ -21,23 +21,8 @@ CONTACT = (_("Contact"), {"fields": ["phone", "email"]})
 SIMULTANEOUS = (_("Simultaneous attendances"), {"fields": ["max_simultaneous"]})
 PRIORITY = (_("Priority"), {"fields": ["priority"]})
 WORK_HOURS = (_("Work hours"), {"fields": ["work_hours"]})
-AGENT_DATA = (_("Agent data"), {"fields": ["department", "social_token", "integration_key"]})
-AGENT_PERMISSIONS = (
-    _("Agent permissions"),
-    {
-        "fields": [
-            "view_history_groups",
-            "view_history_operations",
-            "confidential_history",
-            "register_phone_call",
-            "voice_enabled",
-            "voice_channel",
-            "voice_extension",
-            "voice_channel_password",
-            "pause_on_voice_call",
-        ]
-    },
-)
+AGENT_DATA = (_("Agent data"), {"fields": AGENT_DATA_FIELDS})
+AGENT_PERMISSIONS = (_("Agent permissions"), {"fields": AGENT_PERMISSION_FIELDS})
 MODEL_FIELDS = {f.name for f in User._meta.get_fields()} - {"password", "operations"}
 
 

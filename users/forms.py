@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import errors
-from .models import User
+from .models import AGENT_DATA_FIELDS, AGENT_PERMISSION_FIELDS, User
 from .selectors import user_is_within_work_hours, user_work_hours_summary
 from .services import user_validate_rules
 from .work_hours import WEEKDAYS, normalize_work_hours
@@ -119,18 +119,8 @@ class UserAdminForm(forms.ModelForm):
             "max_simultaneous",
             "priority",
             "work_hours",
-            "department",
-            "social_token",
-            "integration_key",
-            "view_history_groups",
-            "view_history_operations",
-            "confidential_history",
-            "register_phone_call",
-            "voice_enabled",
-            "voice_channel",
-            "voice_extension",
-            "voice_channel_password",
-            "pause_on_voice_call",
+            *AGENT_DATA_FIELDS,
+            *AGENT_PERMISSION_FIELDS,
             "date_joined",
         ]
         widgets = {"operations": FilteredSelectMultiple(_("Operations"), is_stacked=False)}

@@ -26,6 +26,21 @@ SUPERVISOR_ROLES = {Role.SUPERVISOR, Role.SUPERVISOR_AGENT}
 AGENT_ROLES = {Role.AGENT, Role.SUPERVISOR_AGENT}
 
 
+# Field groups shared by the screen's fieldsets, its form and the API.
+AGENT_DATA_FIELDS = ["department", "social_token", "integration_key"]
+AGENT_PERMISSION_FIELDS = [
+    "view_history_groups",
+    "view_history_operations",
+    "confidential_history",
+    "register_phone_call",
+    "voice_enabled",
+    "voice_channel",
+    "voice_extension",
+    "voice_channel_password",
+    "pause_on_voice_call",
+]
+
+
 class VoiceChannel(models.TextChoices):
     CLOUD = "cloud", _("Cloud voice")
     PBX = "pbx", _("PBX extension")

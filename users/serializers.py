@@ -10,7 +10,7 @@ from attendance.models import Company, Operation
 from core.api import ActiveRelatedField
 
 from . import errors
-from .models import Profile, User
+from .models import AGENT_DATA_FIELDS, AGENT_PERMISSION_FIELDS, Profile, User
 from .services import user_create, user_update
 from .work_hours import normalize_work_hours
 
@@ -52,18 +52,8 @@ class UserSerializer(serializers.ModelSerializer):
             "work_hours",
             "max_simultaneous",
             "priority",
-            "department",
-            "social_token",
-            "integration_key",
-            "view_history_groups",
-            "view_history_operations",
-            "confidential_history",
-            "register_phone_call",
-            "voice_enabled",
-            "voice_channel",
-            "voice_extension",
-            "voice_channel_password",
-            "pause_on_voice_call",
+            *AGENT_DATA_FIELDS,
+            *AGENT_PERMISSION_FIELDS,
             "last_login",
             "date_joined",
         ]
