@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export DJANGO_SETTINGS_MODULE ?= config.settings.base
 
-.PHONY: run test lint format install install-dev messages browser clean-var
+.PHONY: run test lint format install install-dev messages messages-extract browser clean-var
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ install-dev: $(VENV)/.dev
 messages: install
 	@command -v msgfmt >/dev/null || bin/ensure-debian-package gettext
 	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv -v0
+
+# Refresh the Portuguese catalogue from the code (then translate the new entries).
+messages-extract: install
+	@command -v xgettext >/dev/null || bin/ensure-debian-package gettext
+	DEBUG=1 $(PY) manage.py makemessages -l pt_BR --ignore=.venv --ignore=var --ignore=bench --no-obsolete
 
 # The system Chromium that the browser tests drive with Playwright.
 browser:

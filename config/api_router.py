@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from attendance.api import BotViewSet, CompanyViewSet, OperationViewSet, ServiceGroupViewSet
+from attendance.engine_api import AttendanceViewSet, ChannelViewSet
 from classifications.api import ClassificationViewSet
 from customers.api import CustomerAttributeViewSet, CustomerViewSet
 from imports.api import CustomerImportViewSet, UserImportViewSet
@@ -22,3 +23,5 @@ router.register("customers", CustomerViewSet)
 router.register("customer-attributes", CustomerAttributeViewSet)
 router.register("customer-imports", CustomerImportViewSet, basename="customer-import")
 router.register("user-imports", UserImportViewSet, basename="user-import")
+router.register("channels", ChannelViewSet)
+router.register("attendances", AttendanceViewSet, basename="attendance")

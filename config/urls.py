@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from attendance.engine_api import InboundView, PresenceView
 from core.views import health
 from users import views as user_views
 from users.api import PasswordChangeView, TokenView
@@ -19,6 +20,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),
     path("api/v1/auth/password/", PasswordChangeView.as_view(), name="api-password"),
+    path("api/v1/inbound/", InboundView.as_view(), name="api-inbound"),
+    path("api/v1/agents/me/presence/", PresenceView.as_view(), name="api-presence"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include(router.urls)),

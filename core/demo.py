@@ -13,9 +13,9 @@ from django.db import transaction
 from attendance.models import Bot, BotKind, Company, Operation, ServiceGroup
 from attendance.services import bot_save, group_save
 from classifications.models import Classification
+from classifications.services import classification_save
 from customers.models import Customer, CustomerAttribute
 from customers.services import customer_save
-from classifications.services import classification_save
 from surveys.models import Survey
 from surveys.services import survey_save
 from users.models import Profile, Role, User

@@ -1,6 +1,6 @@
-"""Import messages: msgids for the whole-file refusals and row problems."""
+"""Import messages (lazy: translated when shown), for whole-file refusals and row problems."""
 
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_lazy as N_
 
 WRONG_TYPE = N_("The file must be a spreadsheet in .csv or .xlsx format.")
 NOT_XLSX = N_("The file has the .xlsx extension but is not an Excel spreadsheet.")

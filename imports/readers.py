@@ -21,7 +21,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
-from django.utils.translation import gettext as _
 
 from . import errors
 
@@ -55,13 +54,13 @@ def detect_format(name: str, head: bytes) -> str:
     lower = name.lower()
     if lower.endswith(".xlsx"):
         if not head.startswith(b"PK\x03\x04"):
-            raise FileRejected(_(errors.NOT_XLSX))
+            raise FileRejected(str(errors.NOT_XLSX))
         return "xlsx"
     if lower.endswith((".csv", ".txt")):
         if head.startswith(b"PK\x03\x04") or b"\x00" in head[:4096]:
-            raise FileRejected(_(errors.BINARY_CSV))
+            raise FileRejected(str(errors.BINARY_CSV))
         return "csv"
-    raise FileRejected(_(errors.WRONG_TYPE))
+    raise FileRejected(str(errors.WRONG_TYPE))
 
 
 def detect_encoding(path: Path) -> str:
@@ -98,9 +97,9 @@ def detect_delimiter(header_line: str) -> str:
 
 def _check_size(size: int) -> None:
     if size == 0:
-        raise FileRejected(_(errors.EMPTY_FILE))
+        raise FileRejected(str(errors.EMPTY_FILE))
     if size > settings.IMPORT_MAX_BYTES:
-        raise FileRejected(_(errors.TOO_BIG) % {"limit": filesizeformat(settings.IMPORT_MAX_BYTES)})
+        raise FileRejected(str(errors.TOO_BIG) % {"limit": filesizeformat(settings.IMPORT_MAX_BYTES)})
 
 
 def check_xlsx_container(path: Path) -> None:
@@ -109,14 +108,14 @@ def check_xlsx_container(path: Path) -> None:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, OSError):
-        raise FileRejected(_(errors.UNREADABLE_XLSX)) from None
+        raise FileRejected(str(errors.UNREADABLE_XLSX)) from None
     names = {info.filename for info in infos}
     if "[Content_Types].xml" not in names or not any(n.startswith("xl/worksheets/") for n in names):
-        raise FileRejected(_(errors.UNREADABLE_XLSX))
+        raise FileRejected(str(errors.UNREADABLE_XLSX))
     inflated = sum(info.file_size for info in infos)
     packed = sum(info.compress_size for info in infos) or 1
     if inflated > settings.IMPORT_MAX_XLSX_UNCOMPRESSED or inflated / packed > 200:
-        raise FileRejected(_(errors.ZIP_BOMB))
+        raise FileRejected(str(errors.ZIP_BOMB))
 
 
 def map_header(header: list, spec) -> list[str | None]:
@@ -137,7 +136,7 @@ def map_header(header: list, spec) -> list[str | None]:
             columns.append(canonical)
     missing = [name for name in spec.required_columns if name not in columns]
     if missing:
-        raise FileRejected(_(errors.MISSING_COLUMNS) % {"columns": ", ".join(missing)})
+        raise FileRejected(str(errors.MISSING_COLUMNS) % {"columns": ", ".join(missing)})
     return columns
 
 
@@ -152,13 +151,13 @@ def inspect_upload(path: Path, name: str, spec) -> Layout:
         header, sheets = _xlsx_header(path)
         layout = Layout(map_header(header, spec), "xlsx")
         if sheets > 1:
-            layout.notes.append(_(errors.FIRST_SHEET_ONLY) % {"count": sheets})
+            layout.notes.append(str(errors.FIRST_SHEET_ONLY) % {"count": sheets})
         return layout
     encoding = detect_encoding(path)
     with path.open(encoding=encoding, newline="") as handle:
         first = handle.readline()
     if not first.strip():
-        raise FileRejected(_(errors.EMPTY_FILE))
+        raise FileRejected(str(errors.EMPTY_FILE))
     delimiter = detect_delimiter(first)
     header = next(csv.reader([first], delimiter=delimiter))
     return Layout(map_header(header, spec), "csv", encoding=encoding, delimiter=delimiter)
@@ -170,12 +169,12 @@ def _xlsx_header(path: Path) -> tuple[list, int]:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - any parse failure means the file is unreadable
-        raise FileRejected(_(errors.UNREADABLE_XLSX)) from None
+        raise FileRejected(str(errors.UNREADABLE_XLSX)) from None
     try:
         sheet = workbook.worksheets[0]
         header = next(sheet.iter_rows(max_row=1, values_only=True), None)
         if not header or not any(cell not in (None, "") for cell in header):
-            raise FileRejected(_(errors.EMPTY_FILE))
+            raise FileRejected(str(errors.EMPTY_FILE))
         return list(header), len(workbook.worksheets)
     finally:
         workbook.close()
@@ -232,12 +231,12 @@ def normalise_to_csv(source: Path, layout: Layout, target: Path) -> int:
             for row in iter_rows(source, layout):
                 count += 1
                 if count > settings.IMPORT_MAX_ROWS:
-                    raise FileRejected(_(errors.TOO_MANY_ROWS) % {"rows": settings.IMPORT_MAX_ROWS})
+                    raise FileRejected(str(errors.TOO_MANY_ROWS) % {"rows": settings.IMPORT_MAX_ROWS})
                 writer.writerow([cell_text(row[index]) if index < len(row) else "" for index, _ in named])
     except (csv.Error, UnicodeDecodeError, zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise FileRejected(_(errors.UNREADABLE) % {"detail": str(error)[:200]}) from None
+        raise FileRejected(str(errors.UNREADABLE) % {"detail": str(error)[:200]}) from None
     if count == 0:
-        raise FileRejected(_(errors.HEADER_ONLY))
+        raise FileRejected(str(errors.HEADER_ONLY))
     return count
 
 

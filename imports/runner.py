@@ -22,7 +22,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from . import errors
 from .models import ImportJob, ImportRow, JobStatus, RowStatus
@@ -46,7 +45,7 @@ def _work_dir(job: ImportJob) -> Path:
 def import_start(*, kind: str, upload: UploadedFile, user) -> ImportJob:
     """Validate and store an upload; raise ``FileRejected`` (Portuguese message) if bad."""
     if upload.size > settings.IMPORT_MAX_BYTES:
-        raise FileRejected(_(errors.TOO_BIG) % {"limit": filesizeformat(settings.IMPORT_MAX_BYTES)})
+        raise FileRejected(str(errors.TOO_BIG) % {"limit": filesizeformat(settings.IMPORT_MAX_BYTES)})
     spec = spec_for(kind)()
     job = ImportJob(kind=kind, file_name=Path(upload.name).name[:255], created_by=user)
     job.file.save(job.file_name or "import", upload, save=False)
@@ -113,7 +112,7 @@ def import_run(*, job_id: int) -> ImportJob | None:
         return job
     except Exception as error:  # noqa: BLE001 - a job must end with a reason, never hang
         logger.exception("import %s failed", job.pk)
-        _finish(job, JobStatus.FAILED, _(errors.FAILED) % {"detail": str(error)[:300]})
+        _finish(job, JobStatus.FAILED, str(errors.FAILED) % {"detail": str(error)[:300]})
         return job
     _finish(job, JobStatus.DONE, job.message)
     return job

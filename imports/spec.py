@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 
 from . import errors
 from .readers import fold
@@ -56,9 +55,9 @@ class ImportSpec:
         limit = settings.IMPORT_MAX_CELL_CHARS
         for column, value in data.items():
             if len(value) > limit:
-                problems[column] = _(errors.TOO_LONG) % {"chars": limit}
+                problems[column] = str(errors.TOO_LONG) % {"chars": limit}
             elif value.startswith("=") and len(value) > 1:
-                problems[column] = _(errors.FORMULA)
+                problems[column] = str(errors.FORMULA)
         return problems
 
     @staticmethod

@@ -99,8 +99,9 @@ class Response(models.Model):
 
     survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="responses")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="responses")
-    # The attendance (engine issue); an id until the Attendance model exists.
-    attendance_id = models.BigIntegerField(_("Attendance"), db_index=True)
+    attendance = models.ForeignKey(
+        "attendance.Attendance", verbose_name=_("Attendance"), on_delete=models.PROTECT, related_name="survey_responses"
+    )
     group = models.ForeignKey(
         "attendance.ServiceGroup", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -119,7 +120,7 @@ class Response(models.Model):
         verbose_name = _("survey response")
         verbose_name_plural = _("survey responses")
         constraints = [
-            models.UniqueConstraint(fields=["attendance_id", "question"], name="one_response_per_question"),
+            models.UniqueConstraint(fields=["attendance", "question"], name="one_response_per_question"),
         ]
         indexes = [
             # NPS/CSAT per group over a period (dashboard, service-level report).

@@ -112,3 +112,38 @@ def make_survey(name="Pesquisa", **fields):
 def make_classification(name="Motivos", nodes=None):
     nodes = nodes if nodes is not None else [{"name": "Dúvida", "children": [{"name": "Preço"}]}, {"name": "Elogio"}]
     return classification_save(classification=Classification(name=name), nodes=nodes)
+
+
+def make_channel(network="whatsapp", **fields):
+    """A channel and its clear token: ``channel, token = make_channel()``."""
+    from attendance.models import Channel
+
+    channel = Channel(name=fields.pop("name", f"Canal {Channel.objects.count() + 1}"), network=network, **fields)
+    token = channel.issue_token()
+    channel.save()
+    return channel, token
+
+
+def online(agent, state="online", reason=""):
+    """Put an agent online (or paused) with a fresh heartbeat."""
+    from attendance.presence import presence_set
+
+    return presence_set(agent=agent, state=state, reason=reason or ("Almoço" if state == "paused" else ""))
+
+
+def queued_attendance(group, phone, priority=0, wallet_agent=None, queued_at=None):
+    """A customer with an attendance waiting in ``group``'s queue (through the services)."""
+    from django.utils import timezone
+
+    from attendance.models import Attendance, Status
+    from customers.models import Customer
+    from customers.services import customer_save
+
+    customer = customer_save(customer=Customer(), display_name=f"Cliente {phone}", phone=phone, priority=priority,
+                             wallet_agent=wallet_agent)  # fmt: skip
+    now = queued_at or timezone.now()
+    attendance = Attendance.objects.create(
+        protocol=f"T{phone[-10:]}", customer=customer, group=group, status=Status.QUEUED, opened_at=now,
+        queued_at=now, priority=priority,
+    )  # fmt: skip
+    return attendance

@@ -1,6 +1,22 @@
 """The engine's models, one module per subdomain."""
 
+from .attendances import (
+    OPEN_STATUSES,
+    AgentPresence,
+    Attendance,
+    CloseReason,
+    Delivery,
+    Direction,
+    Event,
+    GroupDistributionState,
+    Kind,
+    Message,
+    PresenceState,
+    Sender,
+    Status,
+)
 from .bots import Bot, BotKind
+from .channels import Channel, hash_token
 from .groups import (
     BotInactivityAction,
     DisplayNameMode,
@@ -12,6 +28,21 @@ from .groups import (
 from .organisation import Company, Operation, validate_time_zone
 
 __all__ = [
+    "OPEN_STATUSES",
+    "AgentPresence",
+    "Attendance",
+    "Channel",
+    "CloseReason",
+    "Delivery",
+    "Direction",
+    "Event",
+    "GroupDistributionState",
+    "Kind",
+    "Message",
+    "PresenceState",
+    "Sender",
+    "Status",
+    "hash_token",
     "Bot",
     "BotInactivityAction",
     "BotKind",

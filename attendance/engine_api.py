@@ -1,0 +1,216 @@
+"""The engine's API (SPEC §8, §10): channels, inbound, attendances and their actions,
+the agent's presence."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.decorators import action
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api import AtendeViewSet
+from core.scoping import scope_queryset
+from users.models import User
+
+from . import errors
+from .engine_serializers import (
+    AttendanceDetailSerializer,
+    AttendanceSerializer,
+    ChannelSerializer,
+    CloseSerializer,
+    InboundResponseSerializer,
+    InboundSerializer,
+    PresenceSerializer,
+    SendMessageSerializer,
+    TransferSerializer,
+)
+from .lifecycle import agent_message_send, attendance_close, attendance_transfer, inbound_receive
+from .models import AgentPresence, Attendance, Channel, CloseReason, ServiceGroup, hash_token
+from .presence import presence_set
+
+
+class ChannelViewSet(AtendeViewSet):
+    """Channels; the token is generated on creation and shown once in that response."""
+
+    queryset = Channel.objects.all()
+    serializer_class = ChannelSerializer
+    filterset_fields = ["is_active", "network"]
+    search_fields = ["name"]
+
+    def perform_create(self, serializer):
+        channel = Channel(**serializer.validated_data)
+        token = channel.issue_token()
+        channel.full_clean()
+        channel.save()
+        channel._new_token = token
+        serializer.instance = channel
+
+
+class ChannelTokenAuthentication(BaseAuthentication):
+    """``Authorization: Bearer <channel token>``; bad or inactive tokens get 401."""
+
+    def authenticate(self, request):
+        parts = get_authorization_header(request).split()
+        if len(parts) != 2 or parts[0].lower() != b"bearer":
+            raise AuthenticationFailed(errors.BAD_CHANNEL_TOKEN)
+        channel = Channel.objects.filter(
+            token_hash=hash_token(parts[1].decode(errors="replace")), is_active=True
+        ).first()
+        if channel is None:
+            raise AuthenticationFailed(errors.BAD_CHANNEL_TOKEN)
+        request.channel = channel
+        return (None, channel)
+
+    def authenticate_header(self, request):
+        return "Bearer"
+
+
+class InboundView(APIView):
+    """A customer's message from a channel webhook (SPEC §8.2)."""
+
+    authentication_classes = [ChannelTokenAuthentication]
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        request=InboundSerializer, responses={200: InboundResponseSerializer, 201: InboundResponseSerializer}
+    )
+    def post(self, request):
+        serializer = InboundSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            result = inbound_receive(channel=request.auth, **serializer.validated_data)
+        except PermissionError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_403_FORBIDDEN)
+        attendance = result.attendance
+        body = {"protocol": attendance.protocol, "attendance": attendance.pk, "status": attendance.status}
+        return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+
+class AttendancePermission(permissions.BasePermission):
+    """Admins; supervisors with the profile's view permission (their operations); agents
+    for their own attendances."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not (user and user.is_authenticated and user.is_active) or user.must_change_password:
+            return False
+        return user.is_agent or user.has_perm("attendance.view_attendance")
+
+
+class AttendanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Attendances (read) and the agent's actions: ``messages``, ``transfer``, ``close``."""
+
+    permission_classes = [AttendancePermission]
+    filterset_fields = ["status", "group", "agent", "customer"]
+    search_fields = ["protocol", "customer__display_name"]
+    ordering_fields = ["opened_at", "queued_at", "assigned_at"]
+
+    def get_queryset(self):
+        user = self.request.user
+        queryset = Attendance.objects.select_related("customer")
+        if user.is_admin:
+            return queryset
+        if user.is_supervisor and user.has_perm("attendance.view_attendance"):
+            scoped = scope_queryset(queryset, user)
+            return scoped | queryset.filter(agent=user) if user.is_agent else scoped
+        return queryset.filter(agent=user)
+
+    def get_serializer_class(self):
+        return AttendanceDetailSerializer if self.action == "retrieve" else AttendanceSerializer
+
+    def get_object(self):
+        attendance = super().get_object()
+        if self.action == "retrieve":
+            attendance = (
+                Attendance.objects.prefetch_related("events", "messages")
+                .select_related("customer")
+                .get(pk=attendance.pk)
+            )
+        return attendance
+
+    def _run(self, function, **kwargs):
+        try:
+            with transaction.atomic():
+                attendance = function(**kwargs)
+        except DjangoValidationError as error:
+            detail = error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}
+            return None, Response(detail, status=status.HTTP_400_BAD_REQUEST)
+        except PermissionError as error:
+            return None, Response({"detail": str(error)}, status=status.HTTP_403_FORBIDDEN)
+        return attendance, None
+
+    @extend_schema(request=SendMessageSerializer, responses={201: OpenApiResponse(description="message id")})
+    @action(detail=True, methods=["post"])
+    def messages(self, request, pk=None):
+        serializer = SendMessageSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        message, failure = self._run(agent_message_send, attendance=self.get_object(), agent=request.user,
+                                     **serializer.validated_data)  # fmt: skip
+        return failure or Response({"id": message.pk}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=TransferSerializer, responses={200: AttendanceSerializer})
+    @action(detail=True, methods=["post"])
+    def transfer(self, request, pk=None):
+        serializer = TransferSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        attendance = self.get_object()
+        self._check_can_act(attendance)
+        group = ServiceGroup.objects.filter(pk=serializer.validated_data.get("group")).first()
+        agent = User.objects.filter(pk=serializer.validated_data.get("agent")).first()
+        if serializer.validated_data.get("group") and group is None:
+            return Response({"group": ["?"]}, status=status.HTTP_400_BAD_REQUEST)
+        if serializer.validated_data.get("agent") and agent is None:
+            return Response({"agent": ["?"]}, status=status.HTTP_400_BAD_REQUEST)
+        result, failure = self._run(attendance_transfer, attendance=attendance, actor=request.user, group=group,
+                                    agent=agent)  # fmt: skip
+        return failure or Response(AttendanceSerializer(result).data)
+
+    @extend_schema(request=CloseSerializer, responses={200: AttendanceSerializer})
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        serializer = CloseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        attendance = self.get_object()
+        self._check_can_act(attendance)
+        user = request.user
+        reason = CloseReason.AGENT if attendance.agent_id == user.pk else CloseReason.SUPERVISOR
+        result, failure = self._run(
+            attendance_close, attendance=attendance, reason=reason, actor=user,
+            classification_node=serializer.validated_data.get("classification_node"),
+            send_survey=serializer.validated_data["send_survey"],
+        )  # fmt: skip
+        return failure or Response(AttendanceSerializer(result).data)
+
+    def _check_can_act(self, attendance: Attendance) -> None:
+        user = self.request.user
+        if attendance.agent_id == user.pk or user.is_admin:
+            return
+        if user.is_supervisor and user.has_perm("attendance.change_attendance"):
+            return
+        raise PermissionDenied(errors.NOT_YOUR_ATTENDANCE)
+
+
+class PresenceView(APIView):
+    """The logged-in agent's presence: ``{state: online|paused|offline, reason}``.
+    Posting the same state again is the heartbeat."""
+
+    allow_agents = True
+    skip_model_permissions = True
+
+    @extend_schema(responses={200: PresenceSerializer})
+    def get(self, request):
+        presence, _ = AgentPresence.objects.get_or_create(agent=request.user)
+        return Response(PresenceSerializer(presence).data)
+
+    @extend_schema(request=PresenceSerializer, responses={200: PresenceSerializer})
+    def post(self, request):
+        serializer = PresenceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        presence = presence_set(agent=request.user, state=serializer.validated_data["state"],
+                                reason=serializer.validated_data.get("reason", ""))  # fmt: skip
+        return Response(PresenceSerializer(presence).data)

@@ -1,0 +1,93 @@
+"""Serializers of the engine's API: channels, inbound, attendances, actions, presence."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from customers.models import Network
+
+from .models import AgentPresence, Attendance, Channel, Event, Kind, Message, PresenceState
+
+
+class ChannelSerializer(serializers.ModelSerializer):
+    token = serializers.SerializerMethodField(help_text="Shown once, in the creation response.")
+
+    class Meta:
+        model = Channel
+        fields = ["id", "name", "network", "token", "token_hint", "outbound_webhook_url", "is_active", "created_at"]
+        read_only_fields = ["token_hint", "created_at"]
+
+    def get_token(self, obj) -> str | None:
+        return getattr(obj, "_new_token", None)
+
+
+class InboundSerializer(serializers.Serializer):
+    network = serializers.ChoiceField(choices=Network.choices)
+    country_code = serializers.CharField(required=False, allow_blank=True, default="55", max_length=5)
+    phone = serializers.CharField(max_length=30)
+    display_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=150)
+    kind = serializers.ChoiceField(choices=Kind.choices, default=Kind.TEXT)
+    text = serializers.CharField(required=False, allow_blank=True, default="", max_length=4096)
+
+
+class InboundResponseSerializer(serializers.Serializer):
+    protocol = serializers.CharField()
+    attendance = serializers.IntegerField()
+    status = serializers.CharField()
+
+
+class EventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Event
+        fields = ["type", "at", "data"]
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Message
+        fields = ["id", "direction", "sender", "sender_name", "kind", "body", "created_at", "delivery"]
+
+
+class AttendanceSerializer(serializers.ModelSerializer):
+    customer_name = serializers.CharField(source="customer.display_name", read_only=True)
+
+    class Meta:
+        model = Attendance
+        fields = [
+            "id", "protocol", "customer", "customer_name", "group", "agent", "status", "priority", "opened_at",
+            "queued_at", "assigned_at", "closed_at", "last_customer_message_at", "last_agent_message_at",
+            "close_reason", "classification_node",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class AttendanceDetailSerializer(AttendanceSerializer):
+    events = EventSerializer(many=True, read_only=True)
+    messages = MessageSerializer(many=True, read_only=True)
+
+    class Meta(AttendanceSerializer.Meta):
+        fields = [*AttendanceSerializer.Meta.fields, "events", "messages"]
+        read_only_fields = fields
+
+
+class SendMessageSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Kind.choices, default=Kind.TEXT)
+    text = serializers.CharField(required=False, allow_blank=True, default="", max_length=4096)
+
+
+class TransferSerializer(serializers.Serializer):
+    group = serializers.IntegerField(required=False)
+    agent = serializers.IntegerField(required=False)
+
+
+class CloseSerializer(serializers.Serializer):
+    classification_node = serializers.IntegerField(required=False, allow_null=True)
+    send_survey = serializers.BooleanField(default=False)
+
+
+class PresenceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AgentPresence
+        fields = ["state", "reason", "changed_at", "heartbeat_at"]
+        read_only_fields = ["changed_at", "heartbeat_at"]
+        extra_kwargs = {"state": {"choices": PresenceState.choices}, "reason": {"required": False}}

@@ -1,0 +1,216 @@
+"""Attendances, their messages and event log, agent presence (SPEC §8.1–8.3)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.errors import DeletionForbidden
+
+
+class Status(models.TextChoices):
+    BOT = "bot", _("With the bot")
+    QUEUED = "queued", _("Queued")
+    IN_PROGRESS = "in_progress", _("In progress")
+    PENDING = "pending", _("Pending")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = [Status.BOT, Status.QUEUED, Status.IN_PROGRESS, Status.PENDING]
+
+# Legal transitions, in one place (``Attendance.can_transition_to``).
+TRANSITIONS = {
+    Status.BOT: {Status.QUEUED, Status.CLOSED},
+    Status.QUEUED: {Status.IN_PROGRESS, Status.QUEUED, Status.CLOSED},
+    Status.IN_PROGRESS: {Status.QUEUED, Status.PENDING, Status.CLOSED, Status.IN_PROGRESS},
+    Status.PENDING: {Status.IN_PROGRESS, Status.QUEUED, Status.CLOSED},
+    Status.CLOSED: set(),
+}
+
+
+class CloseReason(models.TextChoices):
+    AGENT = "agent", _("Closed by the agent")
+    SUPERVISOR = "supervisor", _("Closed by a supervisor")
+    BOT = "bot", _("Closed by the bot")
+    INACTIVITY = "inactivity", _("Inactivity")
+    AGENT_DISCONNECTED = "agent_disconnected", _("Agent disconnected")
+    ABANDONED = "abandoned", _("Abandoned")
+
+
+class Attendance(models.Model):
+    protocol = models.CharField(_("Protocol"), max_length=20, unique=True)
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="attendances")
+    group = models.ForeignKey("attendance.ServiceGroup", on_delete=models.PROTECT, related_name="attendances")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="attendances"
+    )
+    channel = models.ForeignKey("attendance.Channel", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    status = models.CharField(_("Status"), max_length=12, choices=Status.choices, default=Status.BOT)
+    # Customer priority copied at queue time: the queue is ordered by it (priority_to_agent).
+    priority = models.PositiveSmallIntegerField(_("Priority"), default=0)
+    opened_at = models.DateTimeField(_("Opened at"))
+    queued_at = models.DateTimeField(_("Queued at"), null=True, blank=True)
+    assigned_at = models.DateTimeField(_("Assigned at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("Closed at"), null=True, blank=True)
+    last_customer_message_at = models.DateTimeField(_("Last customer message"), null=True, blank=True)
+    last_agent_message_at = models.DateTimeField(_("Last agent message"), null=True, blank=True)
+    close_reason = models.CharField(_("Close reason"), max_length=20, choices=CloseReason.choices, blank=True)
+    classification_node = models.ForeignKey(
+        "classifications.Node", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    bot_path = models.JSONField(default=list, blank=True)  # keys chosen so far in the service bot's menu
+    survey = models.ForeignKey("surveys.Survey", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    survey_step = models.PositiveSmallIntegerField(null=True, blank=True)  # next question; None = no survey running
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendances")
+        ordering = ["-opened_at"]
+        constraints = [
+            # A customer has at most one attendance not closed (SPEC §8.1), enforced by the DB.
+            models.UniqueConstraint(
+                fields=["customer"], condition=~Q(status="closed"), name="one_open_attendance_per_customer"
+            ),
+        ]
+        indexes = [
+            # The distribution's queue scan: queued attendances of a group in order.
+            models.Index(
+                "group", models.F("priority").desc(), "queued_at", name="attendance_queue",
+                condition=Q(status="queued"),
+            ),
+            # Capacity: attendances in progress per agent.
+            models.Index(fields=["agent"], name="attendance_in_progress", condition=Q(status="in_progress")),
+            # "Today" figures per agent (least_attendances / least_handling_time).
+            models.Index(fields=["agent", "assigned_at"], name="attendance_agent_assigned"),
+            # Changelists and reports by group and date.
+            models.Index(fields=["group", "-opened_at"], name="attendance_group_opened"),
+            # A customer's open attendance (inbound) and survey in progress.
+            models.Index(fields=["customer", "-opened_at"], name="attendance_customer"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return self.protocol
+
+    def delete(self, *args, **kwargs):
+        raise DeletionForbidden()
+
+    scope_path = "group__operation"
+
+    def can_transition_to(self, status: str) -> bool:
+        return status in TRANSITIONS[self.status]
+
+
+class Direction(models.TextChoices):
+    INBOUND = "in", _("Inbound")
+    OUTBOUND = "out", _("Outbound")
+
+
+class Sender(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    BOT = "bot", _("Bot")
+    AGENT = "agent", _("Agent")
+    SYSTEM = "system", _("System")
+
+
+class Kind(models.TextChoices):
+    TEXT = "text", _("Text")
+    AUDIO = "audio", _("Audio")
+    IMAGE = "image", _("Image")
+    VIDEO = "video", _("Video")
+    DOCUMENT = "document", _("Document")
+
+
+class Delivery(models.TextChoices):
+    NONE = "", _("Not applicable")
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Message(models.Model):
+    attendance = models.ForeignKey(Attendance, on_delete=models.PROTECT, related_name="messages")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    sender = models.CharField(max_length=10, choices=Sender.choices)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.TEXT)
+    body = models.TextField(blank=True)
+    sender_name = models.CharField(max_length=150, blank=True)
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(db_index=True)
+    deliver_at = models.DateTimeField(null=True, blank=True)  # delayed active messages (timers issue)
+    delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.NONE, blank=True)
+    delivery_attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["attendance", "created_at"], name="message_by_attendance")]
+
+    def __str__(self) -> str:
+        return f"{self.sender}: {self.body[:40]}"
+
+    def delete(self, *args, **kwargs):
+        raise DeletionForbidden()
+
+
+class Event(models.Model):
+    """The attendance's log (queued, assigned, transferred, warned, pending, reopened,
+    closed…); an ``assigned`` event holds ``strategy``, ``candidates`` and ``chosen``."""
+
+    attendance = models.ForeignKey(Attendance, on_delete=models.PROTECT, related_name="events")
+    type = models.CharField(max_length=30)
+    at = models.DateTimeField()
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [
+            models.Index(fields=["attendance", "at"], name="event_by_attendance"),
+            models.Index(fields=["type", "at"], name="event_by_type"),  # reports
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} @ {self.at:%Y-%m-%d %H:%M:%S}"
+
+    def delete(self, *args, **kwargs):
+        raise DeletionForbidden()
+
+
+class PresenceState(models.TextChoices):
+    ONLINE = "online", _("Online")
+    PAUSED = "paused", _("Paused")
+    OFFLINE = "offline", _("Offline")
+
+
+class AgentPresence(models.Model):
+    """An agent's presence. Also the row locked to check the agent's capacity: every
+    assignment to an agent holds it, so two workers never both fill the last slot."""
+
+    agent = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="presence")
+    state = models.CharField(max_length=10, choices=PresenceState.choices, default=PresenceState.OFFLINE)
+    reason = models.CharField(_("Pause reason"), max_length=100, blank=True)
+    changed_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("agent presence")
+        verbose_name_plural = _("agent presences")
+
+    def __str__(self) -> str:
+        return f"{self.agent}: {self.state}"
+
+
+class GroupDistributionState(models.Model):
+    """Per group: who received last (circular rotation survives restarts) and the row a
+    distributing worker locks, so one worker at a time distributes a group."""
+
+    group = models.OneToOneField("attendance.ServiceGroup", on_delete=models.PROTECT, related_name="distribution")
+    last_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_assigned_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.group_id}: {self.last_agent_id}"

@@ -1,0 +1,43 @@
+"""Engine tasks: thin, safe to run twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.core.cache import cache
+
+from .distribution import distribute_group, groups_with_queue
+from .messaging import message_deliver
+from .presence import presence_expire
+
+RETRY_KEY = "atende:distribute-retry:{group}"
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def distribute_group_task(group_id: int) -> None:
+    """Distribute a group now. If another worker holds it, ask for one more pass shortly
+    (deduplicated), so an attendance queued during that worker's last batch is not left
+    for the sweep."""
+    if distribute_group(group_id=group_id) is None and cache.add(RETRY_KEY.format(group=group_id), 1, timeout=1):
+        distribute_group_task.apply_async((group_id,), countdown=0.3)
+
+
+@shared_task(ignore_result=True)
+def distribution_sweep() -> int:
+    """Safety net (beat): every group with a queue gets a pass."""
+    groups = groups_with_queue()
+    for group_id in groups:
+        distribute_group_task.delay(group_id)
+    return len(groups)
+
+
+@shared_task(ignore_result=True)
+def presence_expire_task() -> int:
+    return presence_expire()
+
+
+@shared_task(
+    ignore_result=True, acks_late=True, autoretry_for=(Exception,), retry_backoff=2, retry_backoff_max=300,
+    retry_jitter=True, max_retries=8,
+)  # fmt: skip
+def deliver_message_task(message_id: int) -> None:
+    message_deliver(message_id=message_id)
