@@ -211,11 +211,15 @@ def _candidates(group: ServiceGroup, now: datetime, strategy: str) -> list[Candi
         today = {row["agent_id"]: row for row in rows}
     return [
         Candidate(
-            id=a.pk, name=a.display_name, priority=a.priority, capacity=a.max_simultaneous - busy.get(a.pk, 0),
-            handled_seconds=_seconds(today.get(a.pk, {}).get("seconds")), assigned_today=today.get(a.pk, {}).get("n", 0),
+            id=a.pk,
+            name=a.display_name,
+            priority=a.priority,
+            capacity=a.max_simultaneous - busy.get(a.pk, 0),
+            handled_seconds=_seconds(today.get(a.pk, {}).get("seconds")),
+            assigned_today=today.get(a.pk, {}).get("n", 0),
         )
         for a in agents
-    ]  # fmt: skip
+    ]
 
 
 def _seconds(value) -> float:

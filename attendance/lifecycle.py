@@ -302,9 +302,9 @@ def attendance_close(
         abandoned=was_queued, agent=had_agent,
     )  # fmt: skip
     survey = group.survey
-    if survey is not None and survey.is_active and closer in survey.send_on_close_by:
-        if group.survey_required or send_survey:
-            survey_start(attendance=attendance, survey=survey)
+    sends = survey is not None and survey.is_active and closer in survey.send_on_close_by
+    if sends and (group.survey_required or send_survey):
+        survey_start(attendance=attendance, survey=survey)
     if had_agent:
         request_distribution(*ServiceGroup.objects.filter(agents=had_agent).values_list("pk", flat=True))
     return attendance

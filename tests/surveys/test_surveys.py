@@ -131,8 +131,16 @@ def test_the_api_writes_questions_nested(api_as, admin_user):
     assert bad.status_code == 400 and "send_on_close_by" in bad.json()
 
 
-def _answer(question, attendance_id, answer):
-    return response_record(question=question, attendance_id=attendance_id, answer=answer, answered_at=timezone.now())
+def _answer(question, number, answer):
+    """Answer as the customer of attendance ``number`` (created on first use)."""
+    from attendance.models import Attendance
+    from tests.factories import ServiceGroupFactory, queued_attendance
+
+    existing = Attendance.objects.filter(customer__phone=f"+55349910000{number:02d}").first()
+    if existing is None:
+        group = ServiceGroupFactory()
+        existing = queued_attendance(group, f"349910000{number:02d}")
+    return response_record(question=question, attendance_id=existing.pk, answer=answer, answered_at=timezone.now())
 
 
 def test_nps_is_promoters_minus_detractors():
