@@ -134,7 +134,7 @@ class ImportAdminMixin:
                 messages.warning(request, _("The row still has problems: fix the fields marked below."))
                 form = form_class(initial=row.data)
             else:
-                messages.success(request, _("Line %(line)d corrected. Use REENVIAR to import it.") % {"line": row.line})
+                messages.success(request, _("Line %(line)d corrected. Use RESEND to import it.") % {"line": row.line})
                 return redirect(self._url("import_job", job.pk))
         fields = [(form[column], row.errors.get(column)) for column in columns]
         context = self._context(
@@ -155,6 +155,6 @@ class ImportAdminMixin:
         result = import_resend(job=job)
         messages.success(
             request,
-            _("Resent: %(imported)d imported, %(duplicates)d duplicates, %(errors)d still with errors.") % result,
+            _("Resent. Imported: %(imported)d · duplicates: %(duplicates)d · still with errors: %(errors)d.") % result,
         )
         return redirect(self._url("import_job", job.pk))

@@ -11,7 +11,10 @@
     var labels = { pending: "Na fila", running: "Importando", done: "Concluída", failed: "Falhou" };
     function tick() {
       fetch(box.getAttribute("data-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
-        .then(function (response) { return response.json(); })
+        .then(function (response) {
+          if (!response.ok) { throw new Error("HTTP " + response.status); }
+          return response.json();
+        })
         .then(function (job) {
           document.getElementById("import-progress").value = job.progress;
           document.getElementById("import-percent").textContent = job.progress + "%";
@@ -27,7 +30,14 @@
             window.setTimeout(tick, 1000);
           }
         })
-        .catch(function () { window.setTimeout(tick, 3000); });
+        .catch(function (error) {
+          // Session expired or no permission: stop polling and say so instead of looping.
+          if (String(error).indexOf("HTTP 4") !== -1) {
+            document.getElementById("import-status").textContent = labels.failed + " (" + error.message + ")";
+            return;
+          }
+          window.setTimeout(tick, 3000);
+        });
     }
     tick();
   });
