@@ -282,7 +282,9 @@ def attendance_close(
     survey's ``send_on_close_by``: always if ``survey_required``, else if asked."""
     from .surveyflow import survey_start
 
-    attendance = Attendance.objects.select_for_update().select_related("group__survey").get(pk=attendance.pk)
+    attendance = (
+        Attendance.objects.select_for_update(of=("self",)).select_related("group__survey").get(pk=attendance.pk)
+    )
     if attendance.status == Status.CLOSED:
         raise ValidationError(errors.ALREADY_CLOSED)
     group = attendance.group

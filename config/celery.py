@@ -18,6 +18,9 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "worker-heartbeat": {"task": "core.tasks.heartbeat", "schedule": 30.0},
     "resume-stalled-imports": {"task": "imports.tasks.resume_stalled_imports", "schedule": 60.0},
-    "distribution-sweep": {"task": "attendance.tasks.distribution_sweep", "schedule": 5.0},
+    "distribution-sweep": {
+        "task": "attendance.tasks.distribution_sweep",
+        "schedule": float(os.environ.get("DISTRIBUTION_SWEEP_SECONDS", "5")),
+    },
     "presence-expire": {"task": "attendance.tasks.presence_expire_task", "schedule": 15.0},
 }

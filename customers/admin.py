@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import AtendeAdmin, StatusFilter, status_column
+from core.admin import AtendeAdmin, ScopedRelatedFilter, StatusFilter, status_column
 from imports.admin_views import ImportAdminMixin
 from imports.exporting import spreadsheet_response
 
@@ -30,7 +30,7 @@ class CustomerAdmin(ImportAdminMixin, AtendeAdmin):
     import_kind = "customers"
     form = CustomerForm
     list_display = ["display_name", "network", "phone_column", "document_column", "email", "group", status_column]
-    list_filter = [StatusFilter, "network", "group"]
+    list_filter = [StatusFilter, "network", ("group", ScopedRelatedFilter)]
     list_select_related = ["group"]
     search_fields = ["display_name"]  # replaced by customer_search (name, phone, document, e-mail)
     search_help_text = _("Name, phone in any format, CPF/CNPJ or e-mail.")

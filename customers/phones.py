@@ -28,15 +28,19 @@ def normalize_phone(value, country_code: str | int | None = None) -> str:
     code = re.sub(r"\D", "", str(country_code or ""))
     if code and code != "55":
         raise ValidationError(errors.PHONE_FOREIGN, code="foreign")
-    if not text.startswith("+") and re.sub(r"\D", "", text).startswith("55") and len(re.sub(r"\D", "", text)) >= 12:
-        text = "+" + re.sub(r"\D", "", text)
+    if not text.startswith("+"):
+        digits = re.sub(r"\D", "", text)
+        if digits.startswith("55") and len(digits) >= 12:
+            text = "+" + digits
     try:
         number = phonenumbers.parse(text, "BR")
     except phonenumbers.NumberParseException:
         raise ValidationError(errors.PHONE_INVALID, code="invalid") from None
     if number.country_code != 55:
         raise ValidationError(errors.PHONE_FOREIGN, code="foreign")
-    if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) not in ACCEPTED_TYPES:
+    # For +55 (one region, BR) an accepted type implies a valid number: ``number_type``
+    # returns UNKNOWN for an invalid one, so ``is_valid_number`` would repeat the work.
+    if phonenumbers.number_type(number) not in ACCEPTED_TYPES:
         raise ValidationError(errors.PHONE_INVALID, code="invalid")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

@@ -13,6 +13,8 @@ from .documents import normalize_document
 from .models import Customer, CustomerAttribute, Network
 from .phones import normalize_phone
 
+NETWORKS = tuple(Network.values)  # checked for every imported row: computed once
+
 FIELDS = [
     "display_name", "network", "phone", "email", "birth_date", "show_name_in_greeting", "document_type",
     "document", "priority", "group", "wallet_agent", "attributes", "is_active",
@@ -34,7 +36,7 @@ def customer_clean_fields(data: dict[str, Any], *, country_code=None) -> dict[st
     if "network" in data:
 
         def network():
-            if data["network"] not in Network.values:
+            if data["network"] not in NETWORKS:
                 raise ValidationError(errors.UNKNOWN_NETWORK)
 
         attempt("network", network)

@@ -37,6 +37,16 @@ editable, the other's invisible, no other operation in the changelist's operatio
 no PATCH pointing a group at another operation's rows) and
 ``test_supervisor_granted_admin_only_models`` (models without ``scope_path`` stay empty
 for supervisors even when granted).
+
+Import jobs (``customer-imports``, ``user-imports``) are not model resources: they have
+explicit expectations (``IMPORTS``, ``_expected_import_api``) and every extra action of
+their viewset must be listed in ``IMPORT_API_ACTIONS``. A job belongs to its uploader:
+admins see every job, others need the add permission of the imported entity (403) and see
+their own jobs only (404 for another's, rows included; never listed, never changed).
+Admin URLs beyond the standard five (import / export pages, the password form, the
+history-version pages of django-simple-history) must appear in ``_admin_extra_urls``
+(``test_every_extra_admin_url_has_expectations``) and are checked per role by
+``test_admin_extra_urls_matrix`` and ``test_admin_history_versions_matrix``.
 """
 
 from __future__ import annotations
@@ -81,6 +91,8 @@ class World:
     operations: dict  # side -> Operation
     profile_perms: set[str]
     samples: dict = field(default_factory=dict)  # model label -> {"A": obj, "B": obj}
+    jobs: dict = field(default_factory=dict)  # import kind -> {"A": ImportJob, "B": ImportJob}
+    rows: dict = field(default_factory=dict)  # import kind -> {"A": ImportRow, "B": ImportRow}
 
 
 @dataclass(frozen=True)
@@ -171,6 +183,21 @@ def _axes(model_name: str, **extra):
     return build
 
 
+def _customer(world: World, side: str):
+    from customers.models import Customer
+    from customers.services import customer_save
+
+    # Global, admin-only (no scope_path): customers are not tied to an operation.
+    name, phone = {"A": ("Cliente Alfa", "34991234567"), "B": ("Cliente Beta", "34991234568")}[side]
+    return customer_save(customer=Customer(), display_name=name, phone=phone)
+
+
+def _customer_attribute(world: World, side: str):
+    from customers.models import CustomerAttribute
+
+    return CustomerAttribute.objects.create(description={"A": "Atributo Alfa", "B": "Atributo Beta"}[side])
+
+
 # One entry per model registered in the admin or exposed by the API.
 SAMPLES: dict[str, Sample] = {
     # Operation A and B live in companies of their own (see the ``world`` fixture), so a
@@ -186,6 +213,9 @@ SAMPLES: dict[str, Sample] = {
     "attendance.Bot": Sample(_bot, scoped=False),
     "surveys.Survey": Sample(_survey, scoped=False),
     "classifications.Classification": Sample(_classification, scoped=False),
+    # Customers and customer attributes have no scope_path: global, admin-only.
+    "customers.Customer": Sample(_customer, scoped=False),
+    "customers.CustomerAttribute": Sample(_customer_attribute, scoped=False),
     "authtoken.TokenProxy": Sample(_token, scoped=False, admin_id=lambda obj: obj.user_id),
     "axes.AccessAttempt": Sample(
         _axes("AccessAttempt", get_data="", post_data="", failures_since_start=1),
@@ -232,6 +262,11 @@ def world(cast, operation_a, operation_b, supervisor_profile):
         sample = SAMPLES.get(label)
         if sample is not None:
             built.samples[label] = {side: sample.build(built, side) for side in ("A", "B")}
+    for kind in IMPORTS:
+        for side in ("A", "B"):
+            built.jobs.setdefault(kind, {})[side], built.rows.setdefault(kind, {})[side] = _import_job(
+                built, kind, side
+            )
     return built
 
 
@@ -248,6 +283,14 @@ def test_every_admin_model_has_a_sample_builder():
 def test_every_api_resource_has_a_sample_builder():
     problems = []
     for prefix, viewset, _, model in _api_resources():
+        if prefix in EXPLICIT_API:
+            unknown = {a.url_name for a in viewset.get_extra_actions()} - set(IMPORT_API_ACTIONS)
+            if unknown:
+                problems.append(
+                    f"API resource '{prefix}': actions {sorted(unknown)} have no expectations "
+                    "(IMPORT_API_ACTIONS in tests/test_access_matrix.py)"
+                )
+            continue
         if model is None:
             problems.append(
                 f"API resource '{prefix}' ({viewset.__name__}) has no model queryset: "
@@ -387,6 +430,8 @@ class ApiURL:
 def _api_urls(world: World) -> tuple[list[ApiURL], list[str]]:
     urls, missing = [], []
     for prefix, viewset, basename, model in _api_resources():
+        if prefix in EXPLICIT_API:
+            continue  # import jobs: explicit expectations (see "Import jobs" below)
         if model is None or model._meta.label not in world.samples:
             missing.append(
                 f"API resource '{prefix}': "
@@ -593,11 +638,487 @@ def _api_matrix_failures(role: str, world: World) -> list[str]:
 
 
 # --------------------------------------------------------------------------------------
+# Import jobs and the admin's extra import / export pages (SPEC §6.3)
+# --------------------------------------------------------------------------------------
+#
+# ``customer-imports`` and ``user-imports`` are not model viewsets of an admin model: a
+# job belongs to whoever uploaded it. Admins see every job of the kind; anyone else needs
+# the permission to add the imported entity (403 without it) and sees their own jobs only
+# (another's job → 404, through the detail and every per-job action).
+#
+# One job per kind and side, each with one error row: side A's uploaded by bia
+# (supervisor_a), side B's by ana (admin). The fixtures' profile grants users.add_user but
+# nothing on customers, so bia meets her own customer job with a 403 (jobs survive a
+# profile change: the permission is checked on every request), her own user job with 200,
+# and ana's jobs with 404. davi (supervisor_agent_a) and caio own no job: 404 on both.
+
+# kind -> (API prefix, permission, admin model label, file-name stem)
+IMPORTS = {
+    "customers": ("customer-imports", "customers.add_customer", "customers.Customer", "clientes"),
+    "users": ("user-imports", "users.add_user", "users.User", "usuarios"),
+}
+EXPLICIT_API = {prefix: kind for kind, (prefix, *_rest) in IMPORTS.items()}
+# Every extra action of the import viewsets, with its expectations below.
+IMPORT_API_ACTIONS = ("rows", "row", "resend", "template")
+JOB_OWNER = {"A": "supervisor_a", "B": "admin"}
+USER_IMPORT_HEADER = ["USERNAME", "DISPLAY NAME", "ROLE", "PASSWORD"]
+SIDE_NAME = {"A": "Alfa", "B": "Beta"}
+
+
+def _import_job(world: World, kind: str, side: str):
+    """A finished job of ``kind`` uploaded by ``JOB_OWNER[side]`` with one error row."""
+    from tests.imports.helpers import CUSTOMER_HEADER, csv_bytes, customer_row, run_import
+
+    name = SIDE_NAME[side]
+    if kind == "customers":
+        content = csv_bytes(CUSTOMER_HEADER, [customer_row("123", name=f"Linha Ruim {name}")])  # bad phone
+    else:
+        content = csv_bytes(USER_IMPORT_HEADER, [[f"ruim_{name.lower()}", f"Linha Ruim {name}", "agent", "fraca"]])
+    file_name = f"{IMPORTS[kind][3]}_{name.lower()}.csv"
+    job = run_import(world.cast[JOB_OWNER[side]], file_name, content, kind=kind)
+    rows = list(job.rows.all())
+    assert (job.errors, len(rows)) == (1, 1), f"{kind} job of side {side}: expected one error row"
+    return job, rows[0]
+
+
+def _job_marks(world: World, kind: str, side: str) -> list[str]:
+    """Strings that only a viewer of this job may read: its file name and its row's data."""
+    return [world.jobs[kind][side].file_name, f"Linha Ruim {SIDE_NAME[side]}"]
+
+
+def _may_import(role: str, world: World, kind: str) -> bool:
+    if role in ("anonymous", "agent_a"):
+        return False
+    return role == "admin" or IMPORTS[kind][1] in world.profile_perms
+
+
+def _owns(role: str, world: World, kind: str, side: str) -> bool:
+    return role == "admin" or world.jobs[kind][side].created_by_id == world.cast[role].pk
+
+
+def _hidden_marks(role: str, world: World) -> dict[str, str]:
+    """mark -> description, for every job ``role`` does not own (nothing for admins)."""
+    if role in ("admin", "anonymous", "agent_a"):
+        return {}  # admins see everything; anonymous users and agents get no 200 here
+    return {
+        mark: f"{kind} job {world.jobs[kind][side].pk} of {JOB_OWNER[side]}"
+        for kind in IMPORTS
+        for side in ("A", "B")
+        if not _owns(role, world, kind, side)
+        for mark in _job_marks(world, kind, side)
+    }
+
+
+def _body(response) -> str:
+    """The text of a response, streamed (exports, templates) or not."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return content.decode("utf-8-sig", errors="replace")
+
+
+def _import_counts():
+    from imports.models import ImportJob, ImportRow
+
+    return ImportJob.objects.count(), ImportRow.objects.count()
+
+
+# API ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportApiURL:
+    url: str
+    kind: str  # list, template, detail, rows, row, resend, patch_row, delete
+    import_kind: str
+    method: str = "get"
+    side: str | None = None
+    data: dict | None = None
+
+
+def _import_api_urls(world: World) -> list[ImportApiURL]:
+    urls = []
+    for kind, (prefix, *_rest) in IMPORTS.items():
+        base = f"/api/v1/{prefix}/"
+        urls.append(ImportApiURL(base + "?page_size=500", "list", kind))
+        for file_format in ("csv", "xlsx"):
+            urls.append(ImportApiURL(f"{base}template/?file_format={file_format}", "template", kind))
+        for side in ("A", "B"):
+            job, row = world.jobs[kind][side], world.rows[kind][side]
+            detail = f"{base}{job.pk}/"
+            urls += [
+                ImportApiURL(detail, "detail", kind, side=side),
+                ImportApiURL(detail, "delete", kind, method="delete", side=side),
+                ImportApiURL(f"{detail}rows/?status=error", "rows", kind, side=side),
+                ImportApiURL(f"{detail}rows/{row.pk}/", "row", kind, side=side),
+                ImportApiURL(f"{detail}rows/{row.pk}/", "delete", kind, method="delete", side=side),
+                # A correction that keeps the row in error: allowed viewers 200, others 404.
+                ImportApiURL(
+                    f"{detail}rows/{row.pk}/",
+                    "patch_row",
+                    kind,
+                    method="patch",
+                    side=side,
+                    data={"data": dict(row.data)},  # the same bad values
+                ),
+                ImportApiURL(f"{detail}resend/", "resend", kind, method="post", side=side),
+            ]
+    return urls
+
+
+def _expected_import_api(role: str, world: World, target: ImportApiURL) -> Expect:
+    if role == "anonymous":
+        return Expect((401,))
+    if role == "agent_a":
+        return FORBIDDEN
+    if target.method == "delete":
+        # No destroy on import jobs or rows: 405 (or 403/404 before the method is judged).
+        return Expect((403, 404, 405))
+    if not _may_import(role, world, target.import_kind):
+        return FORBIDDEN
+    if target.side is None:
+        return OK
+    return OK if _owns(role, world, target.import_kind, target.side) else Expect((404,))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_import_api_matrix(role, world):
+    failures = _import_api_failures(role, world)
+    assert not failures, f"{len(failures)} import API failure(s):\n" + "\n".join(failures)
+
+
+def _import_api_failures(role: str, world: World) -> list[str]:
+    from imports.models import ImportRow
+
+    client = _api_client(_user_for(role, world))
+    hidden = _hidden_marks(role, world)
+    counts = _import_counts()
+    before = {row.pk: (row.data, row.errors, row.corrected, row.status) for row in ImportRow.objects.all()}
+    failures = []
+    for target in _import_api_urls(world):
+        expect = _expected_import_api(role, world, target)
+        kwargs = {"format": "json"} if target.data is not None else {}
+        response = getattr(client, target.method)(target.url, *([target.data] if target.data else []), **kwargs)
+        where = f"[{role}] {target.method.upper()} {target.url} ({target.kind})"
+        problem = _check_status(client, response, target.url, expect)
+        if target.method == "delete" and 200 <= response.status_code < 300:
+            problem = f"got {response.status_code}: DELETE must never succeed"
+        if problem:
+            failures.append(f"{where}: expected {expect.describe()}, {problem}")
+            continue
+        if response.status_code != 200:
+            continue
+        body = _body(response)
+        failures += [f"{where}: leaks {what} ({mark!r})" for mark, what in hidden.items() if mark in body]
+        if target.kind == "list":
+            ids = {row["id"] for row in response.json()["results"]}
+            mine = {
+                world.jobs[target.import_kind][s].pk for s in ("A", "B") if _owns(role, world, target.import_kind, s)
+            }
+            others = {world.jobs[target.import_kind][s].pk for s in ("A", "B")} - mine
+            if ids & others:
+                failures.append(f"{where}: leaks job ids {sorted(ids & others)} of other users")
+            if mine - ids:
+                failures.append(f"{where}: own job ids {sorted(mine - ids)} missing from the list")
+        elif target.kind == "rows":
+            job = world.jobs[target.import_kind][target.side]
+            ids = {row["id"] for row in response.json()["results"]}
+            foreign = ids - set(job.rows.values_list("pk", flat=True))
+            if foreign or not ids:
+                failures.append(f"{where}: rows {sorted(ids)} are not exactly job {job.pk}'s error rows")
+        elif target.kind == "template" and not body:
+            failures.append(f"{where}: empty template")
+    # Nothing deleted; the rows of jobs the role may not touch unchanged.
+    if _import_counts() != counts:
+        failures.append(f"[{role}] import jobs/rows went from {counts} to {_import_counts()}")
+    for kind in IMPORTS:
+        for side in ("A", "B"):
+            row = world.rows[kind][side]
+            if not (_may_import(role, world, kind) and _owns(role, world, kind, side)):
+                now = ImportRow.objects.get(pk=row.pk)
+                if (now.data, now.errors, now.corrected, now.status) != before[row.pk]:
+                    failures.append(f"[{role}] {kind} row {row.pk} of {JOB_OWNER[side]} was changed")
+    return failures
+
+
+# Admin pages ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AdminExtraURL:
+    url: str
+    name: str  # the URL pattern's name
+    kind: str  # export, import, import_template, import_job, import_resend, import_row, password, version
+    import_kind: str | None = None
+    side: str | None = None
+    redirect_to: str | None = None  # for GET resend: the job page
+    model: type | None = None  # for version
+
+
+# Admin URL names beyond changelist/add/change/history/delete that have expectations here.
+def _admin_extra_urls(world: World) -> list[AdminExtraURL]:
+    urls = [
+        AdminExtraURL(
+            reverse("admin:customers_customer_export") + "?file_format=csv", "customers_customer_export", "export"
+        )
+    ]
+    for kind, (_prefix, _perm_name, label, _stem) in IMPORTS.items():
+        app, model = label.lower().split(".")
+        name = f"{app}_{model}"
+        urls.append(AdminExtraURL(reverse(f"admin:{name}_import"), f"{name}_import", "import", kind))
+        for file_format in ("csv", "xlsx"):
+            urls.append(
+                AdminExtraURL(
+                    reverse(f"admin:{name}_import_template", args=[file_format]),
+                    f"{name}_import_template",
+                    "import_template",
+                    kind,
+                )  # fmt: skip
+            )
+        for side in ("A", "B"):
+            job, row = world.jobs[kind][side], world.rows[kind][side]
+            job_url = reverse(f"admin:{name}_import_job", args=[job.pk])
+            urls += [
+                AdminExtraURL(job_url, f"{name}_import_job", "import_job", kind, side),
+                AdminExtraURL(
+                    reverse(f"admin:{name}_import_resend", args=[job.pk]),
+                    f"{name}_import_resend",
+                    "import_resend",
+                    kind,
+                    side,
+                    redirect_to=job_url,
+                ),  # fmt: skip
+                AdminExtraURL(
+                    reverse(f"admin:{name}_import_row", args=[job.pk, row.pk]),
+                    f"{name}_import_row",
+                    "import_row",
+                    kind,
+                    side,
+                ),
+            ]
+    # Django's user admin: "change password" of a user (scoped like the change page).
+    for side, user in world.samples["users.User"].items():
+        urls.append(
+            AdminExtraURL(
+                reverse("admin:auth_user_password_change", args=[user.pk]),
+                "auth_user_password_change",
+                "password",
+                side=side,
+            )
+        )
+    # django-simple-history: one past version of an object ("<id>/history/<history_id>/").
+    for model in _admin_models():
+        name = f"{model._meta.app_label}_{model._meta.model_name}_simple_history"
+        if not hasattr(model, "history") or model._meta.label not in world.samples:
+            continue
+        for side, obj in world.samples[model._meta.label].items():
+            version = obj.history.latest().history_id
+            url = reverse(f"admin:{name}", args=[quote(obj.pk), version])
+            urls.append(AdminExtraURL(url, name, "version", side=side, model=model))
+    return urls
+
+
+def _expected_admin_extra(role: str, world: World, target: AdminExtraURL) -> Expect:
+    if role == "anonymous":
+        return TO_LOGIN
+    if role == "agent_a":
+        return AGENT_FORBIDDEN
+    if target.kind == "export":
+        from customers.models import Customer
+
+        return OK if role == "admin" or _can_view(world, Customer) else FORBIDDEN
+    if target.kind == "version":
+        # Like the change page: a past version of an object outside the viewer's queryset
+        # is never shown (Django's "doesn't exist" redirect, 403 or 404; never 200).
+        if role == "admin":
+            return OK
+        if not _can_view(world, target.model):
+            return FORBIDDEN
+        visible = SAMPLES[target.model._meta.label].scoped and target.side == SUPERVISOR_SIDE[role]
+        return OK if visible else Expect((302, 403, 404), location=ADMIN_INDEX)
+    if target.kind == "password":
+        from users.models import User
+
+        if role == "admin":
+            return OK
+        if _perm(User, "change") not in world.profile_perms:
+            return FORBIDDEN
+        return OK if target.side == SUPERVISOR_SIDE[role] else Expect((404,))
+    if not _may_import(role, world, target.import_kind):
+        return FORBIDDEN
+    if target.kind == "import_resend":
+        # A GET only redirects to the job page (which answers 404 to a non-owner).
+        return Expect((302, 404), location=target.redirect_to)
+    if target.side is None:
+        return OK
+    return OK if _owns(role, world, target.import_kind, target.side) else Expect((404,))
+
+
+def test_every_extra_admin_url_has_expectations(world):
+    standard = {"changelist", "add", "history", "delete", "change"}
+    registered = set()
+    for model, model_admin in admin.site._registry.items():
+        prefix = f"{model._meta.app_label}_{model._meta.model_name}_"
+        for pattern in model_admin.get_urls():
+            name = getattr(pattern, "name", None)
+            if name and not (name.startswith(prefix) and name[len(prefix) :] in standard):
+                registered.add(name)
+    covered = {target.name for target in _admin_extra_urls(world)}
+    missing = sorted(registered - covered)
+    assert not missing, (
+        "admin URLs without expectations (add them to _admin_extra_urls in tests/test_access_matrix.py): "
+        + ", ".join(missing)
+    )
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_extra_urls_matrix(role, world):
+    failures = _admin_extra_failures(role, world)
+    assert not failures, f"{len(failures)} admin import/export failure(s):\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_history_versions_matrix(role, world):
+    """django-simple-history's "<id>/history/<history_id>/" (a past version, with a revert
+    form) must be scoped like the change page: never 200 outside the viewer's queryset."""
+    failures = _admin_extra_failures(role, world, versions=True)
+    assert not failures, f"{len(failures)} history-version failure(s):\n" + "\n".join(failures)
+
+
+def test_admin_history_versions_with_grants(world, supervisor_profile):
+    """The same with view + change granted on groups and on the admin-only models."""
+    perms = [
+        _perm(type(world.samples[label]["A"]), action) for label in ADMIN_ONLY_LABELS for action in ("view", "change")
+    ]
+    _grant(world, supervisor_profile, *GROUP_PERMS, *perms)
+    failures = []
+    for role in SUPERVISOR_SIDE:
+        failures += _admin_extra_failures(role, world, versions=True)
+    assert not failures, f"{len(failures)} history-version failure(s) with the grants:\n" + "\n".join(failures)
+
+
+def _admin_extra_failures(role: str, world: World, versions: bool = False) -> list[str]:
+    """The import/export/password pages (``versions=False``) or the history versions."""
+    client = _web_client(_user_for(role, world))
+    side = SUPERVISOR_SIDE.get(role)
+    hidden = _hidden_marks(role, world)
+    if side:
+        hidden |= {name: f"{label} of operation {OTHER[side]}" for label, name in _names(world, OTHER[side]).items()}
+    counts = _import_counts()
+    failures = []
+    for target in _admin_extra_urls(world):
+        if (target.kind == "version") != versions:
+            continue
+        expect = _expected_admin_extra(role, world, target)
+        response = client.get(target.url)
+        where = f"[{role}] GET {target.url} ({target.kind})"
+        problem = _check_status(client, response, target.url, expect)
+        if problem:
+            failures.append(f"{where}: expected {expect.describe()}, {problem}")
+            continue
+        if response.status_code != 200:
+            continue
+        body = _body(response)
+        # (The user template's example row names an "Operação A" of its own: static text.)
+        marks = _hidden_marks(role, world) if target.kind == "import_template" else hidden
+        failures += [f"{where}: leaks {what} ({mark!r})" for mark, what in marks.items() if mark in body]
+        if target.kind == "export":
+            customers = [c.display_name for c in world.samples["customers.Customer"].values()]
+            if role == "admin":
+                failures += [f"{where}: admin export lacks {name!r}" for name in customers if name not in body]
+            else:
+                failures += [f"{where}: export leaks customer {name!r}" for name in customers if name in body]
+        elif target.kind in ("import_job", "import_row"):
+            # The job page names the file; the row page shows the row's data.
+            mark = _job_marks(world, target.import_kind, target.side)[target.kind == "import_row"]
+            if mark not in body:
+                failures.append(f"{where}: the page does not show {mark!r}")
+    # POST "REENVIAR" to each job: the owner/admin are sent back to the job page; anyone else
+    # gets nothing done (403 without the permission, 404 for another's job).
+    for target in _admin_extra_urls(world):
+        if target.kind != "import_resend":
+            continue
+        expect = _expected_admin_extra(role, world, target)
+        if expect.statuses == (302, 404) and not _owns(role, world, target.import_kind, target.side):
+            expect = Expect((404,))
+        elif expect.statuses == (302, 404):
+            expect = Expect((302,), location=target.redirect_to)
+        response = client.post(target.url)
+        problem = _check_status(client, response, target.url, expect)
+        if problem:
+            failures.append(f"[{role}] POST {target.url} (import_resend): expected {expect.describe()}, {problem}")
+    if _import_counts() != counts:
+        failures.append(f"[{role}] import jobs/rows went from {counts} to {_import_counts()}")
+    return failures
+
+
+# No leak: exports and job lists for supervisors ------------------------------------------
+
+
+def test_supervisors_never_see_other_users_import_jobs_or_customers(world):
+    """bia's user-imports list holds her own job only; caio and davi (no job) see an empty
+    list; the customer export gives supervisors 403 or no rows, in the API and the admin."""
+    for role in SUPERVISOR_SIDE:
+        api = _api_client(world.cast[role])
+        response = api.get("/api/v1/user-imports/?page_size=500")
+        assert response.status_code == 200, (role, response.status_code)
+        ids = {row["id"] for row in response.json()["results"]}
+        own = {job.pk for job in world.jobs["users"].values() if job.created_by_id == world.cast[role].pk}
+        assert ids == own, f"{role}'s user-imports list: {sorted(ids)}, expected {sorted(own)}"
+        # Filters and search do not widen it.
+        for query in ("?status=done", f"?search={world.jobs['users']['B'].file_name}"):
+            response = api.get(f"/api/v1/user-imports/{query}")
+            assert response.status_code in (200, 400), (role, query, response.status_code)
+            if response.status_code == 200:
+                assert not {row["id"] for row in response.json()["results"]} - own, (role, query)
+        for path in (api, _web_client(world.cast[role])):
+            url = (
+                "/api/v1/customers/export/?file_format=csv"
+                if path is api
+                else "/admin/customers/customer/export/?file_format=csv"
+            )
+            response = path.get(url)
+            _assert_export_does_not_leak(world, role, url, response)
+
+
+def _assert_export_does_not_leak(world: World, role: str, url: str, response) -> None:
+    assert response.status_code in (200, 403), (role, url, response.status_code)
+    if response.status_code == 200:
+        lines = [line for line in _body(response).splitlines() if line.strip()]
+        assert len(lines) == 1, f"{role}: {url} exports {len(lines) - 1} customer row(s)"
+        for customer in world.samples["customers.Customer"].values():
+            assert customer.display_name not in lines[0] and customer.phone[3:] not in lines[0]
+
+
+def test_supervisor_granted_customer_import(world, supervisor_profile):
+    """A profile granting customers.add_customer (and view): bia's own customer job opens,
+    ana's stays 404, the customer export stays empty (customers are admin-only data)."""
+    _grant(world, supervisor_profile, "customers.add_customer", "customers.view_customer")
+    failures = []
+    for role in SUPERVISOR_SIDE:
+        failures += _import_api_failures(role, world)
+        failures += _admin_extra_failures(role, world)
+    assert not failures, f"{len(failures)} failure(s) with the customer import grant:\n" + "\n".join(failures)
+    for role in SUPERVISOR_SIDE:
+        for client, url in (
+            (_api_client(world.cast[role]), "/api/v1/customers/export/?file_format=csv"),
+            (_web_client(world.cast[role]), "/admin/customers/customer/export/?file_format=csv"),
+        ):
+            response = client.get(url)
+            assert response.status_code == 200, (role, url, response.status_code)
+            _assert_export_does_not_leak(world, role, url, response)
+
+
+# --------------------------------------------------------------------------------------
 # Profiles granting more than the fixtures' supervisor profile
 # --------------------------------------------------------------------------------------
 
 GROUP_PERMS = ("attendance.view_servicegroup", "attendance.change_servicegroup")
-ADMIN_ONLY_LABELS = ("attendance.Bot", "surveys.Survey", "classifications.Classification")
+ADMIN_ONLY_LABELS = (
+    "attendance.Bot",
+    "surveys.Survey",
+    "classifications.Classification",
+    "customers.Customer",
+    "customers.CustomerAttribute",
+)
 
 
 def _grant(world: World, profile, *perms: str) -> None:

@@ -64,10 +64,14 @@ def test_only_the_assigned_agent_can_answer(api_as, desk):
 
 def test_receive_only_groups_and_media_flags_are_honoured(api_as, desk):
     suporte = desk["suporte"]
-    assert _act(api_as, desk["eva"], desk["attendance"], "messages", {"kind": "image", "text": "x.png"}).status_code == 400
+    assert (
+        _act(api_as, desk["eva"], desk["attendance"], "messages", {"kind": "image", "text": "x.png"}).status_code == 400
+    )
     suporte.allow_image = True
     group_save(group=suporte)
-    assert _act(api_as, desk["eva"], desk["attendance"], "messages", {"kind": "image", "text": "x.png"}).status_code == 201
+    assert (
+        _act(api_as, desk["eva"], desk["attendance"], "messages", {"kind": "image", "text": "x.png"}).status_code == 201
+    )
     suporte.receive_only = True
     group_save(group=suporte)
     response = _act(api_as, desk["eva"], desk["attendance"], "messages", {"text": "oi"})
@@ -114,7 +118,11 @@ def test_closing_requires_a_leaf_when_the_group_requires_classification(api_as, 
     response = _act(api_as, desk["eva"], desk["attendance"], "close", {"classification_node": leaf.pk})
     assert response.status_code == 200
     attendance = Attendance.objects.get(pk=desk["attendance"].pk)
-    assert (attendance.status, attendance.close_reason, attendance.classification_node) == (Status.CLOSED, "agent", leaf)
+    assert (attendance.status, attendance.close_reason, attendance.classification_node) == (
+        Status.CLOSED,
+        "agent",
+        leaf,
+    )
 
 
 def test_the_survey_goes_out_on_close_and_the_answers_are_recorded(api, api_as, desk):
