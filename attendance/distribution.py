@@ -290,6 +290,10 @@ def _distribute_batch(group_id: int, batch: int) -> int | None:
     state.last_assigned_at = now
     state.save(update_fields=["last_agent", "last_assigned_at"])
     _notify_assigned(assignments)
+    if done:
+        from .tasks import queue_positions_task
+
+        transaction.on_commit(lambda: queue_positions_task.delay(group_id))  # positions changed
     return done
 
 

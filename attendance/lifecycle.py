@@ -201,6 +201,10 @@ def attendance_queue(*, attendance: Attendance, group: ServiceGroup, event: str 
     if previous_agent:
         groups += list(ServiceGroup.objects.filter(agents=previous_agent).values_list("pk", flat=True))
     request_distribution(*groups)
+    from .tasks import queue_positions_task
+
+    # After the distribution pass: a customer still waiting hears where they are.
+    transaction.on_commit(lambda: queue_positions_task.delay(group.pk))
     return attendance
 
 

@@ -8,6 +8,7 @@ from django.core.cache import cache
 from .distribution import distribute_group, groups_with_queue
 from .messaging import message_deliver
 from .presence import presence_expire
+from .queue_positions import queue_positions_notify
 
 RETRY_KEY = "atende:distribute-retry:{group}"
 
@@ -23,11 +24,18 @@ def distribute_group_task(group_id: int) -> None:
 
 @shared_task(ignore_result=True)
 def distribution_sweep() -> int:
-    """Safety net (beat): every group with a queue gets a pass."""
+    """Safety net (beat): every group with a queue gets a distribution pass, then its
+    queue position messages."""
     groups = groups_with_queue()
     for group_id in groups:
         distribute_group_task.delay(group_id)
+        queue_positions_task.delay(group_id)
     return len(groups)
+
+
+@shared_task(ignore_result=True)
+def queue_positions_task(group_id: int) -> int:
+    return queue_positions_notify(group_id=group_id)
 
 
 @shared_task(ignore_result=True)

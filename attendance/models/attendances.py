@@ -61,6 +61,9 @@ class Attendance(models.Model):
         "classifications.Node", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     bot_path = models.JSONField(default=list, blank=True)  # keys chosen so far in the service bot's menu
+    # The last queue position told to the customer, and when (attendance/queue_positions.py).
+    queue_position_sent = models.PositiveIntegerField(null=True, blank=True)
+    queue_position_sent_at = models.DateTimeField(null=True, blank=True)
     survey = models.ForeignKey("surveys.Survey", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     survey_step = models.PositiveSmallIntegerField(null=True, blank=True)  # next question; None = no survey running
 

@@ -1,0 +1,73 @@
+"""Queue position messages (SPEC §8.3): "Você é o 3º da fila", with an estimated wait
+from the group's recent pace (assignments in the last 30 minutes).
+
+With ``queue_position_by_period`` a queued customer hears their position every
+``queue_position_interval_minutes``; otherwise whenever it changes. So that a long queue
+moving fast does not flood customers, a change is told at most once per
+``QUEUE_POSITION_MIN_SECONDS`` (30 s by default); the next pass tells the latest one.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .messaging import message_out
+from .models import Attendance, Event, ServiceGroup, Status
+
+PACE_WINDOW = timedelta(minutes=30)
+
+
+def estimated_wait_minutes(*, group: ServiceGroup, position: int, now=None) -> int:
+    now = now or timezone.now()
+    recent = Event.objects.filter(type="assigned", at__gte=now - PACE_WINDOW, attendance__group=group).count()
+    per_minute = recent / (PACE_WINDOW.total_seconds() / 60)
+    if per_minute <= 0:
+        return max(1, position * 5)  # no recent pace: a cautious guess of 5 minutes a place
+    return max(1, math.ceil(position / per_minute))
+
+
+def position_text(position: int, minutes: int) -> str:
+    return _("You are number %(position)d in the queue. Estimated wait: %(minutes)d min.") % {
+        "position": position,
+        "minutes": minutes,
+    }
+
+
+@transaction.atomic
+def queue_positions_notify(*, group_id: int, now=None) -> int:
+    """Tell queued customers of the group their position where it is due; returns how many."""
+    now = now or timezone.now()
+    group = ServiceGroup.objects.get(pk=group_id)
+    order = ["-priority", "queued_at", "pk"] if group.priority_to_agent else ["queued_at", "pk"]
+    queued = list(
+        Attendance.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(group_id=group_id, status=Status.QUEUED)
+        .select_related("customer", "group__operation__company", "channel")
+        .order_by(*order)[: settings.QUEUE_POSITION_MAX_NOTIFIED]
+    )
+    if not queued:
+        return 0
+    interval = timedelta(minutes=group.queue_position_interval_minutes or 0)
+    throttle = timedelta(seconds=settings.QUEUE_POSITION_MIN_SECONDS)
+    sent = 0
+    pace_cache: dict[int, int] = {}
+    for position, attendance in enumerate(queued, start=1):
+        last_at = attendance.queue_position_sent_at
+        if group.queue_position_by_period:
+            due = last_at is None or now - last_at >= interval
+        else:
+            due = attendance.queue_position_sent != position and (last_at is None or now - last_at >= throttle)
+        if not due:
+            continue
+        if position not in pace_cache:
+            pace_cache[position] = estimated_wait_minutes(group=group, position=position, now=now)
+        message_out(attendance=attendance, body=position_text(position, pace_cache[position]))
+        Attendance.objects.filter(pk=attendance.pk).update(queue_position_sent=position, queue_position_sent_at=now)
+        sent += 1
+    return sent
