@@ -6,6 +6,7 @@ from django.contrib import admin
 
 from core.admin import AtendeAdmin, ScopedRelatedFilter, StatusFilter, status_column
 
+from . import admin_engine  # noqa: F401,E402 - registers channels and attendances
 from .forms import GROUP_FIELDSETS, BotForm, ServiceGroupForm
 from .models import Bot, BotKind, Company, Operation, ServiceGroup
 from .services import bot_save, group_save
