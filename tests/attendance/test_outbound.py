@@ -9,8 +9,9 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
+import requests
 
-from attendance.messaging import message_out
+from attendance.messaging import message_deliver, message_out
 from attendance.models import Attendance, Message
 from attendance.tasks import deliver_message_task
 from tests.factories import ServiceGroupFactory, make_channel, queued_attendance
@@ -80,8 +81,11 @@ def test_a_failing_webhook_is_retried_until_it_answers(attendance):
     try:
         attendance = _with_channel(attendance, remote.url)
         message = message_out(attendance=attendance, body="Olá!")
-        # Eagerly, Celery runs the retries at once and then reports the first Retry.
-        deliver_message_task.apply(args=[message.pk], throw=False)
+        # What the worker does: the task raises, Celery retries it with backoff (autoretry_for).
+        for _attempt in range(2):
+            with pytest.raises(requests.HTTPError):
+                message_deliver(message_id=message.pk)
+        assert message_deliver(message_id=message.pk) is True
     finally:
         remote.close()
     assert len(remote.calls) == 3
@@ -107,3 +111,8 @@ def test_without_a_url_the_logging_adapter_is_used(attendance, caplog):
     with caplog.at_level("INFO", logger="atende.outbound"):
         deliver_message_task.delay(message.pk)
     assert "Olá!" in caplog.text
+
+
+def test_the_task_retries_with_backoff():
+    assert deliver_message_task.autoretry_for == (Exception,)
+    assert deliver_message_task.retry_backoff and deliver_message_task.max_retries == 8
