@@ -48,6 +48,11 @@ from .models import (
 )
 from .selectors import presence_fresh_since
 
+
+class DistributionConflict(Exception):
+    """A batch found its attendances changed under it; the transaction is rolled back."""
+
+
 # Strategies ---------------------------------------------------------------------------
 
 
@@ -284,7 +289,9 @@ def _distribute_batch(group_id: int, batch: int) -> int | None:
         done += Attendance.objects.filter(pk__in=ids, status=Status.QUEUED).update(
             agent_id=agent_id, status=Status.IN_PROGRESS, assigned_at=now
         )
-    assert done == len(assignments), "locked rows cannot change under us"
+    if done != len(assignments):
+        # Only possible without row locks (SQLite): undo the batch; the next pass redoes it.
+        raise DistributionConflict(f"{len(assignments) - done} attendances changed during the batch")
     Event.objects.bulk_create(events)
     state.last_agent_id = last_agent
     state.last_assigned_at = now

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.core.cache import cache
 
-from .distribution import distribute_group, groups_with_queue
+from .distribution import DistributionConflict, distribute_group, groups_with_queue
 from .messaging import message_deliver
 from .presence import presence_expire
 from .queue_positions import queue_positions_notify
@@ -18,7 +18,11 @@ def distribute_group_task(group_id: int) -> None:
     """Distribute a group now. If another worker holds it, ask for one more pass shortly
     (deduplicated), so an attendance queued during that worker's last batch is not left
     for the sweep."""
-    if distribute_group(group_id=group_id) is None and cache.add(RETRY_KEY.format(group=group_id), 1, timeout=1):
+    try:
+        busy = distribute_group(group_id=group_id) is None
+    except DistributionConflict:
+        busy = True
+    if busy and cache.add(RETRY_KEY.format(group=group_id), 1, timeout=1):
         distribute_group_task.apply_async((group_id,), countdown=0.3)
 
 
