@@ -286,8 +286,9 @@ def _distribute_batch(group_id: int, batch: int) -> int | None:
         by_agent.setdefault(agent_id, []).append(attendance.pk)
     done = 0
     for agent_id, ids in by_agent.items():
+        # timer_due_at = now: the timer sweep computes the new timers of these attendances.
         done += Attendance.objects.filter(pk__in=ids, status=Status.QUEUED).update(
-            agent_id=agent_id, status=Status.IN_PROGRESS, assigned_at=now
+            agent_id=agent_id, status=Status.IN_PROGRESS, assigned_at=now, timer_due_at=now
         )
     if done != len(assignments):
         # Only possible without row locks (SQLite): undo the batch; the next pass redoes it.
@@ -339,6 +340,9 @@ def assign_directly(*, attendance: Attendance, agent: User, group: ServiceGroup,
         agent=agent, group=group, status=Status.IN_PROGRESS, assigned_at=now, queued_at=attendance.queued_at or now
     )
     attendance.refresh_from_db()
+    from .timers import timers_reschedule
+
+    timers_reschedule(attendance)
     log_event(attendance, "transferred", at=now, to_agent=agent.pk, to_group=group.pk, from_group=from_group,
               from_agent=previous_agent, by=getattr(actor, "pk", None))  # fmt: skip
     if previous_agent and previous_agent != agent.pk:

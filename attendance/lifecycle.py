@@ -33,6 +33,7 @@ from .models import (
     Status,
 )
 from .selectors import default_main_group, group_has_online_agent, open_attendance_for
+from .timers import timers_reschedule
 
 
 def log_event(attendance: Attendance, type_: str, at=None, **data) -> Event:
@@ -57,6 +58,7 @@ def attendance_set_status(*, attendance: Attendance, status: str, event: str | N
     attendance.save()
     if event:
         log_event(attendance, event, **data)
+    timers_reschedule(attendance)
     return attendance
 
 
@@ -131,6 +133,8 @@ def _receive(*, channel, customer, kind, text) -> InboundResult:
         bot_handle(attendance=attendance, text=text)
     elif attendance.status == Status.PENDING:
         attendance_set_status(attendance=attendance, status=Status.IN_PROGRESS, event="reopened")
+    attendance.refresh_from_db()
+    timers_reschedule(attendance)  # a customer message resets the silences
     return InboundResult(attendance, created)
 
 
@@ -157,8 +161,9 @@ def _record_message(attendance: Attendance, kind: str, text: str, now) -> Messag
     )  # fmt: skip
 
 
-def _open(*, customer: Customer, channel: Channel, now) -> Attendance:
-    group = customer.group if customer.group_id and customer.group.is_active else default_main_group()
+def _open(*, customer: Customer, channel: Channel | None, now, group: ServiceGroup | None = None) -> Attendance:
+    if group is None:
+        group = customer.group if customer.group_id and customer.group.is_active else default_main_group()
     if group is None:
         raise ValidationError(errors.NO_MAIN_GROUP)
     attendance = Attendance.objects.create(
@@ -268,6 +273,34 @@ def agent_message_send(*, attendance: Attendance, agent, kind: str, text: str) -
         attendance_set_status(attendance=attendance, status=Status.IN_PROGRESS, event="reopened", by="agent")
     else:
         attendance.save(update_fields=["last_agent_message_at"])
+        timers_reschedule(attendance)  # the agent answered: agent response / silence timers move
+    return message_out(attendance=attendance, body=text, sender=Sender.AGENT, agent=agent, kind=kind)
+
+
+@transaction.atomic
+def active_message_send(*, agent, customer: Customer, group: ServiceGroup, text: str, kind: str = Kind.TEXT) -> Message:
+    """An agent's active (outbound-initiated) message. To a customer with an open
+    attendance it is delivered after the group's ``active_message_delay_minutes``
+    (0 = at once); otherwise it opens an attendance in progress with the agent."""
+    if not (text or "").strip():
+        raise ValidationError({"text": [errors.EMPTY_MESSAGE]})
+    if not group.agents.filter(pk=agent.pk).exists():
+        raise PermissionError(str(errors.AGENT_NOT_IN_GROUP))
+    now = timezone.now()
+    attendance = open_attendance_for(customer_id=customer.pk)
+    if attendance is not None:
+        delay = timedelta(minutes=group.active_message_delay_minutes)
+        deliver_at = now + delay if delay else None
+        log_event(attendance, "active_message", at=now, agent=agent.pk, deliver_at=(deliver_at or now).isoformat())
+        return message_out(attendance=attendance, body=text, sender=Sender.AGENT, agent=agent, kind=kind,
+                           deliver_at=deliver_at)  # fmt: skip
+    attendance = _open(customer=customer, channel=None, now=now, group=group)
+    Attendance.objects.filter(pk=attendance.pk).update(
+        status=Status.IN_PROGRESS, agent=agent, assigned_at=now, queued_at=now, last_agent_message_at=now
+    )
+    attendance.refresh_from_db()
+    log_event(attendance, "active_message", at=now, agent=agent.pk, opened=True)
+    timers_reschedule(attendance)
     return message_out(attendance=attendance, body=text, sender=Sender.AGENT, agent=agent, kind=kind)
 
 

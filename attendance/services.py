@@ -85,7 +85,12 @@ def group_save(
     group.normalise_dependents()
     group.full_clean()
     group_validate_relations(group=group, agents=agents, transfer_targets=transfer_targets)
+    existing = group.pk is not None
     group.save()
+    if existing:
+        from .timers import timers_group_changed
+
+        timers_group_changed(group_id=group.pk)  # new settings apply to open attendances from now on
     if agents is not None:
         group.agents.set(keep_hidden(actor=actor, current=group.agents.all(), chosen=agents))
     if transfer_targets is not None:

@@ -9,6 +9,7 @@ from .distribution import DistributionConflict, distribute_group, groups_with_qu
 from .messaging import message_deliver
 from .presence import presence_expire
 from .queue_positions import queue_positions_notify
+from .timers import messages_due, timers_sweep
 
 RETRY_KEY = "atende:distribute-retry:{group}"
 
@@ -53,3 +54,18 @@ def presence_expire_task() -> int:
 )  # fmt: skip
 def deliver_message_task(message_id: int) -> None:
     message_deliver(message_id=message_id)
+
+
+@shared_task(ignore_result=True, acks_late=True, time_limit=60)
+def timers_sweep_task() -> int:
+    """Beat, every ``TIMER_SWEEP_SECONDS``: fire due timers (see attendance/timers.py)."""
+    return timers_sweep()
+
+
+@shared_task(ignore_result=True)
+def messages_due_task() -> int:
+    """Beat: deliver delayed active messages whose time came, and lost deliveries."""
+    ids = messages_due()
+    for message_id in ids:
+        deliver_message_task.delay(message_id)
+    return len(ids)

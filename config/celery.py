@@ -23,4 +23,9 @@ app.conf.beat_schedule = {
         "schedule": float(os.environ.get("DISTRIBUTION_SWEEP_SECONDS", "5")),
     },
     "presence-expire": {"task": "attendance.tasks.presence_expire_task", "schedule": 15.0},
+    "timers-sweep": {
+        "task": "attendance.tasks.timers_sweep_task",
+        "schedule": float(os.environ.get("TIMER_SWEEP_SECONDS", "1")),
+    },
+    "messages-due": {"task": "attendance.tasks.messages_due_task", "schedule": 10.0},
 }

@@ -66,6 +66,11 @@ class Attendance(models.Model):
     queue_position_sent_at = models.DateTimeField(null=True, blank=True)
     survey = models.ForeignKey("surveys.Survey", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     survey_step = models.PositiveSmallIntegerField(null=True, blank=True)  # next question; None = no survey running
+    # Timers (attendance/timers.py): the earliest moment a timer may be due, and the
+    # silences already warned about (a warning is sent once per silence).
+    timer_due_at = models.DateTimeField(null=True, blank=True)
+    inactivity_warned_ref = models.DateTimeField(null=True, blank=True)
+    partner_warned_ref = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("attendance")
@@ -91,6 +96,9 @@ class Attendance(models.Model):
             models.Index(fields=["group", "-opened_at"], name="attendance_group_opened"),
             # A customer's open attendance (inbound) and survey in progress.
             models.Index(fields=["customer", "-opened_at"], name="attendance_customer"),
+            # The timer sweep: open attendances whose next timer is due (partial: closed
+            # attendances, the vast majority, are not in it).
+            models.Index(fields=["timer_due_at"], name="attendance_timer_due", condition=~Q(status="closed")),
         ]  # fmt: skip
 
     def __str__(self) -> str:
@@ -149,7 +157,11 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["attendance", "created_at"], name="message_by_attendance")]
+        indexes = [
+            models.Index(fields=["attendance", "created_at"], name="message_by_attendance"),
+            # The delivery sweep: messages waiting to be delivered (delayed active messages).
+            models.Index(fields=["deliver_at"], name="message_pending", condition=Q(delivery="pending")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.sender}: {self.body[:40]}"

@@ -1,0 +1,277 @@
+"""Inactivity timers (SPEC §8.4), crash-safe and at scale.
+
+Design: every open attendance carries ``timer_due_at``, the earliest moment one of its
+timers may be due (a partial index covers open attendances only). A beat-scheduled sweep
+claims due rows in batches with ``SELECT ... FOR UPDATE SKIP LOCKED``, evaluates every
+timer rule against the attendance's *current* state and its group's *current* settings,
+applies what is due, and stores the next due time, all in the batch's transaction.
+
+Why this holds up:
+- A timer due while workers are down is simply a row with a past ``timer_due_at``: the
+  first sweep after they return fires it. No Celery ETA/countdown is used (Celery's docs
+  warn that long ETAs are held in worker memory and redelivered on visibility timeouts).
+- None fires twice: effects are decided from state under the row lock (a warning records
+  the silence it warned about; closing/pending/requeue check the status), and the
+  effect, the new state and the next due time commit together. A worker killed mid-batch
+  rolls back the whole batch, which the next sweep redoes. Two beats only mean two
+  sweeps competing for rows with SKIP LOCKED.
+- A change of group settings applies from then on: ``timers_group_changed`` marks the
+  group's open attendances due now, so the sweep re-evaluates them with the new values.
+- Outbound messages written by an effect are delivered on commit; the delivery sweep
+  (``messages_due``) also picks up delayed active messages and any delivery lost in a crash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .messaging import message_out
+from .models import (
+    Attendance,
+    BotInactivityAction,
+    CloseReason,
+    Delivery,
+    InactivityCloseBy,
+    Message,
+    Sender,
+    ServiceGroup,
+    Status,
+    TimeUnit,
+)
+
+UNIT_SECONDS = {TimeUnit.SECONDS: 1, TimeUnit.MINUTES: 60, TimeUnit.HOURS: 3600, TimeUnit.DAYS: 86400}
+WHATSAPP_SESSION = timedelta(hours=24)
+INACTIVITY_WARNING = "O protocolo está próximo de atingir o tempo de inatividade!"
+
+
+@dataclass
+class Due:
+    """One timer of one attendance: when, and what to do."""
+
+    at: datetime
+    name: str
+
+
+def _silence_ref(attendance: Attendance, group: ServiceGroup) -> datetime:
+    """When the current silence started (SPEC §8.4 ``inactivity_close_by``)."""
+    base = attendance.assigned_at or attendance.queued_at or attendance.opened_at
+    customer = attendance.last_customer_message_at or base
+    if group.inactivity_close_by == InactivityCloseBy.CLIENT_AND_AGENT:
+        return max(customer, attendance.last_agent_message_at or base)
+    return customer
+
+
+def timers_due(attendance: Attendance, group: ServiceGroup) -> list[Due]:
+    """Every timer that applies now, with its due time (past or future)."""
+    status = attendance.status
+    found: list[Due] = []
+    if status == Status.BOT and group.bot_inactivity_enabled and group.bot_inactivity_timeout:
+        ref = attendance.last_customer_message_at or attendance.opened_at
+        span = timedelta(seconds=group.bot_inactivity_timeout * UNIT_SECONDS[group.bot_inactivity_unit])
+        found.append(Due(ref + span, "bot_inactivity"))
+    if status in (Status.IN_PROGRESS, Status.PENDING):
+        ref = _silence_ref(attendance, group)
+        timeout = timedelta(minutes=group.inactivity_timeout_minutes)
+        found.append(Due(ref + timeout, "inactivity_close"))
+        if group.inactivity_warning_percent and attendance.inactivity_warned_ref != ref:
+            found.append(Due(ref + timeout * group.inactivity_warning_percent / 100, "inactivity_warning"))
+    if status == Status.IN_PROGRESS and group.auto_pending and group.pending_after_minutes:
+        ref = attendance.last_customer_message_at or attendance.assigned_at or attendance.opened_at
+        found.append(Due(max(ref, attendance.assigned_at or ref) + timedelta(minutes=group.pending_after_minutes),
+                         "auto_pending"))  # fmt: skip
+    if status == Status.IN_PROGRESS and group.agent_response_minutes and attendance.assigned_at:
+        answered = attendance.last_agent_message_at and attendance.last_agent_message_at >= attendance.assigned_at
+        if not answered:
+            found.append(
+                Due(attendance.assigned_at + timedelta(minutes=group.agent_response_minutes), "agent_response")
+            )
+    if (
+        status != Status.CLOSED
+        and group.whatsapp_partner
+        and group.partner_inactivity_warning_minutes
+        and attendance.last_customer_message_at
+        and attendance.partner_warned_ref != attendance.last_customer_message_at
+        and attendance.customer.network == "whatsapp"
+    ):
+        ends = attendance.last_customer_message_at + WHATSAPP_SESSION
+        found.append(Due(ends - timedelta(minutes=group.partner_inactivity_warning_minutes), "partner_warning"))
+    return found
+
+
+def next_due_at(attendance: Attendance, group: ServiceGroup | None = None) -> datetime | None:
+    dues = timers_due(attendance, group or attendance.group)
+    return min((due.at for due in dues), default=None)
+
+
+def timers_reschedule(attendance: Attendance) -> None:
+    """Store the attendance's next due time (after a message or a status change)."""
+    attendance.timer_due_at = None if attendance.status == Status.CLOSED else next_due_at(attendance)
+    Attendance.objects.filter(pk=attendance.pk).update(timer_due_at=attendance.timer_due_at)
+
+
+def timers_group_changed(*, group_id: int) -> int:
+    """Settings changed: the sweep re-evaluates the group's open attendances now."""
+    return (
+        Attendance.objects.filter(group_id=group_id).exclude(status=Status.CLOSED).update(timer_due_at=timezone.now())
+    )
+
+
+# The sweep -----------------------------------------------------------------------------
+
+
+def timers_sweep(*, now: datetime | None = None, batch: int | None = None, budget_seconds: float = 20.0) -> int:
+    """Fire every due timer, batch after batch, for at most ``budget_seconds``."""
+    started = timezone.now()
+    fired_total = 0
+    while True:
+        fired, claimed = _sweep_batch(now or timezone.now(), batch or settings.TIMER_BATCH)
+        fired_total += fired
+        if claimed == 0 or (timezone.now() - started).total_seconds() > budget_seconds:
+            return fired_total
+
+
+@transaction.atomic
+def _sweep_batch(now: datetime, batch: int) -> tuple[int, int]:
+    rows = list(
+        Attendance.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(timer_due_at__lte=now)
+        .exclude(status=Status.CLOSED)
+        .select_related("group__operation__company", "customer", "group__inactivity_bot")
+        .order_by("timer_due_at")[:batch]
+    )
+    fired = 0
+    for attendance in rows:
+        fired += fire_due(attendance, now)
+    return fired, len(rows)
+
+
+def fire_due(attendance: Attendance, now: datetime) -> int:
+    """Apply the attendance's due timers (caller holds its row lock); reschedule it."""
+    group = attendance.group
+    fired = 0
+    for due in sorted(timers_due(attendance, group), key=lambda d: d.at):
+        if due.at > now or attendance.status == Status.CLOSED:
+            continue
+        if EFFECTS[due.name](attendance, group, now):
+            fired += 1
+        attendance.refresh_from_db()
+    if attendance.status != Status.CLOSED:
+        timers_reschedule(attendance)
+    else:
+        Attendance.objects.filter(pk=attendance.pk).update(timer_due_at=None)
+    return fired
+
+
+# Effects (each checks the state it needs; the sweep holds the row lock) ----------------------
+
+
+def _bot_inactivity(attendance: Attendance, group: ServiceGroup, now) -> bool:
+    from .lifecycle import attendance_close, attendance_queue, log_event
+
+    if attendance.status != Status.BOT:
+        return False
+    if group.inactivity_bot and group.inactivity_bot.is_active and group.inactivity_bot.message:
+        message_out(attendance=attendance, body=group.inactivity_bot.message)
+    log_event(attendance, "bot_inactivity", at=now, action=group.bot_inactivity_action)
+    action = group.bot_inactivity_action
+    if action == BotInactivityAction.SEND_TO_GROUP and group.bot_inactivity_target_group_id:
+        attendance_queue(attendance=attendance, group=group.bot_inactivity_target_group, event="queued",
+                         via="bot_inactivity")  # fmt: skip
+    elif action == BotInactivityAction.SEND_TO_QUEUE:
+        attendance_queue(attendance=attendance, group=group, event="queued", via="bot_inactivity")
+    else:
+        attendance_close(attendance=attendance, reason=CloseReason.INACTIVITY)
+    return True
+
+
+def _inactivity_warning(attendance: Attendance, group: ServiceGroup, now) -> bool:
+    from .lifecycle import log_event
+
+    ref = _silence_ref(attendance, group)
+    if attendance.inactivity_warned_ref == ref:
+        return False
+    message_out(attendance=attendance, body=INACTIVITY_WARNING, sender=Sender.SYSTEM)
+    Attendance.objects.filter(pk=attendance.pk).update(inactivity_warned_ref=ref)
+    log_event(attendance, "warned", at=now, silence_since=ref.isoformat())
+    return True
+
+
+def _inactivity_close(attendance: Attendance, group: ServiceGroup, now) -> bool:
+    from .lifecycle import attendance_close
+
+    if attendance.status not in (Status.IN_PROGRESS, Status.PENDING):
+        return False
+    attendance_close(attendance=attendance, reason=CloseReason.INACTIVITY)
+    return True
+
+
+def _auto_pending(attendance: Attendance, group: ServiceGroup, now) -> bool:
+    from .lifecycle import attendance_set_status, request_distribution
+
+    if attendance.status != Status.IN_PROGRESS:
+        return False
+    attendance_set_status(attendance=attendance, status=Status.PENDING, event="pending",
+                          after_minutes=group.pending_after_minutes)  # fmt: skip
+    # A pending attendance does not count against the agent's capacity.
+    request_distribution(*ServiceGroup.objects.filter(agents=attendance.agent_id).values_list("pk", flat=True))
+    return True
+
+
+def _agent_response(attendance: Attendance, group: ServiceGroup, now) -> bool:
+    from .lifecycle import attendance_queue
+
+    answered = attendance.last_agent_message_at and attendance.last_agent_message_at >= (attendance.assigned_at or now)
+    if attendance.status != Status.IN_PROGRESS or answered:
+        return False
+    attendance_queue(attendance=attendance, group=group, event="agent_timeout", agent=attendance.agent_id,
+                     minutes=group.agent_response_minutes)  # fmt: skip
+    return True
+
+
+def _partner_warning(attendance: Attendance, group: ServiceGroup, now) -> bool:
+    from .lifecycle import log_event
+
+    ref = attendance.last_customer_message_at
+    if ref is None or attendance.partner_warned_ref == ref:
+        return False
+    ends = ref + WHATSAPP_SESSION
+    Message.objects.create(
+        attendance=attendance, direction="out", sender=Sender.SYSTEM, created_at=now, delivery=Delivery.NONE,
+        body=_("The WhatsApp session with this customer ends at %(time)s.")
+        % {"time": timezone.localtime(ends).strftime("%H:%M")},
+    )  # fmt: skip
+    Attendance.objects.filter(pk=attendance.pk).update(partner_warned_ref=ref)
+    log_event(attendance, "partner_warning", at=now, session_ends=ends.isoformat())
+    return True
+
+
+EFFECTS = {
+    "bot_inactivity": _bot_inactivity,
+    "inactivity_warning": _inactivity_warning,
+    "inactivity_close": _inactivity_close,
+    "auto_pending": _auto_pending,
+    "agent_response": _agent_response,
+    "partner_warning": _partner_warning,
+}
+
+
+# Delayed and lost deliveries ---------------------------------------------------------------
+
+
+def messages_due(*, now: datetime | None = None, limit: int = 1000) -> list[int]:
+    """Messages to deliver now: delayed active messages whose time came, and deliveries
+    not confirmed a minute after they were written (a worker died before sending)."""
+    now = now or timezone.now()
+    return list(
+        Message.objects.filter(delivery=Delivery.PENDING)
+        .filter(Q(deliver_at__lte=now) | Q(deliver_at__isnull=True, created_at__lte=now - timedelta(minutes=1)))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
