@@ -163,9 +163,9 @@ class AttendanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         group = ServiceGroup.objects.filter(pk=serializer.validated_data.get("group")).first()
         agent = User.objects.filter(pk=serializer.validated_data.get("agent")).first()
         if serializer.validated_data.get("group") and group is None:
-            return Response({"group": ["?"]}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"group": [str(errors.TRANSFER_NOT_PERMITTED)]}, status=status.HTTP_400_BAD_REQUEST)
         if serializer.validated_data.get("agent") and agent is None:
-            return Response({"agent": ["?"]}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"agent": [str(errors.AGENT_NOT_IN_GROUP)]}, status=status.HTTP_400_BAD_REQUEST)
         result, failure = self._run(attendance_transfer, attendance=attendance, actor=request.user, group=group,
                                     agent=agent)  # fmt: skip
         return failure or Response(AttendanceSerializer(result).data)

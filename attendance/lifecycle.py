@@ -225,7 +225,7 @@ def attendance_transfer(*, attendance: Attendance, actor, group: ServiceGroup | 
     if group is None and agent is None:
         raise ValidationError(errors.TRANSFER_TARGET_REQUIRED)
     if group is not None and group.pk not in permitted:
-        raise ValidationError({"group": [errors.TRANSFER_NOT_PERMITTED % {"group": group.name}]})
+        raise ValidationError({"group": [errors.TRANSFER_NOT_PERMITTED]})  # no name: it may be another operation's
     if agent is not None:
         candidates = ServiceGroup.objects.filter(pk__in=permitted | {attendance.group_id}, agents=agent, is_active=True)
         if group is not None:

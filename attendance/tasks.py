@@ -56,7 +56,7 @@ def deliver_message_task(message_id: int) -> None:
     message_deliver(message_id=message_id)
 
 
-@shared_task(ignore_result=True, acks_late=True, time_limit=60)
+@shared_task(ignore_result=True, acks_late=True, time_limit=60, soft_time_limit=50)
 def timers_sweep_task() -> int:
     """Beat, every ``TIMER_SWEEP_SECONDS``: fire due timers (see attendance/timers.py)."""
     return timers_sweep()

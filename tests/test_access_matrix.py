@@ -47,6 +47,15 @@ Admin URLs beyond the standard five (import / export pages, the password form, t
 history-version pages of django-simple-history) must appear in ``_admin_extra_urls``
 (``test_every_extra_admin_url_has_expectations``) and are checked per role by
 ``test_admin_extra_urls_matrix`` and ``test_admin_history_versions_matrix``.
+
+Attendances (``attendances``: list, detail, the POST actions ``messages``, ``transfer``,
+``close``) have a permission of their own and agents use them: explicit expectations
+(``ATTENDANCES``, ``_expected_attendance_api``; every extra action must be listed in
+``ATTENDANCE_API_ACTIONS``), run with the fixtures' profile, with ``view_attendance`` and
+with ``view`` + ``change_attendance`` granted. Their admin screens are ordinary samples.
+Every response a role may read is checked for the marks (protocol, customer, message,
+event) of the attendances it may not see, and for channel tokens. The plain URLs under
+``/api/v1/`` (``inbound``, ``agents/me/presence``…) must appear in ``PLAIN_API_URLS``.
 """
 
 from __future__ import annotations
@@ -65,6 +74,7 @@ from rest_framework.test import APIClient
 
 from attendance.models import Operation
 from config.api_router import router
+from core.admin import AtendeAdmin
 from core.models import ActiveModel
 from tests.factories import CompanyFactory, ProfileFactory, UserFactory
 from users.models import Role
@@ -93,6 +103,9 @@ class World:
     samples: dict = field(default_factory=dict)  # model label -> {"A": obj, "B": obj}
     jobs: dict = field(default_factory=dict)  # import kind -> {"A": ImportJob, "B": ImportJob}
     rows: dict = field(default_factory=dict)  # import kind -> {"A": ImportRow, "B": ImportRow}
+    attendances: dict = field(default_factory=dict)  # ATTENDANCES key -> Attendance
+    secrets: set[str] = field(default_factory=set)  # never in any response (channel tokens, hashes)
+    channel_tokens: dict = field(default_factory=dict)  # side -> the channel's clear token
 
 
 @dataclass(frozen=True)
@@ -103,13 +116,18 @@ class Sample:
     operation see it, others don't); False if the model is admin-only (no ``scope_path``:
     supervisors see none, whatever their profile).
     ``admin_can_add``: False where the admin class itself refuses adding (axes logs).
+    ``admin_can_delete``: False where the admin refuses deleting even to admins (besides
+    every ``ActiveModel``, which never has a delete page).
     ``admin_id``: the id the admin URLs use (DRF's token admin addresses tokens by user id).
+    ``late``: built after the other samples (it needs them).
     """
 
     build: Callable[[World, str], models.Model]
     scoped: bool
     admin_can_add: bool = True
+    admin_can_delete: bool = True
     admin_id: Callable[[models.Model], object] = lambda obj: obj.pk
+    late: bool = False
 
 
 def _agent(world: World, side: str):
@@ -192,6 +210,16 @@ def _customer(world: World, side: str):
     return customer_save(customer=Customer(), display_name=name, phone=phone)
 
 
+def _channel(world: World, side: str):
+    from tests.factories import make_channel
+
+    # Global, admin-only (no scope_path). The clear token and its hash must never come back.
+    channel, token = make_channel(name={"A": "Canal Alfa", "B": "Canal Beta"}[side], network="whatsapp")
+    world.secrets |= {token, channel.token_hash}
+    world.channel_tokens[side] = token
+    return channel
+
+
 def _customer_attribute(world: World, side: str):
     from customers.models import CustomerAttribute
 
@@ -216,6 +244,14 @@ SAMPLES: dict[str, Sample] = {
     # Customers and customer attributes have no scope_path: global, admin-only.
     "customers.Customer": Sample(_customer, scoped=False),
     "customers.CustomerAttribute": Sample(_customer_attribute, scoped=False),
+    # Channels have no scope_path: global, admin-only.
+    "attendance.Channel": Sample(_channel, scoped=False),
+    # Attendances belong to their group's operation (scope_path = "group__operation"); the
+    # admin shows them read-only (no add, no delete). The side's attendance assigned to
+    # the side's agent (see ATTENDANCES below; davi's third one is not an admin sample).
+    "attendance.Attendance": Sample(
+        lambda w, side: _attendances(w)[side], scoped=True, admin_can_add=False, admin_can_delete=False, late=True
+    ),
     "authtoken.TokenProxy": Sample(_token, scoped=False, admin_id=lambda obj: obj.user_id),
     "axes.AccessAttempt": Sample(
         _axes("AccessAttempt", get_data="", post_data="", failures_since_start=1),
@@ -258,10 +294,11 @@ def world(cast, operation_a, operation_b, supervisor_profile):
     built = World(cast=cast, operations={"A": operation_a, "B": operation_b}, profile_perms=perms)
     labels = {m._meta.label for m in _admin_models()}
     labels |= {m._meta.label for *_, m in _api_resources() if m is not None}
-    for label in sorted(labels):
+    for label in sorted(labels, key=lambda label: (label in SAMPLES and SAMPLES[label].late, label)):
         sample = SAMPLES.get(label)
         if sample is not None:
             built.samples[label] = {side: sample.build(built, side) for side in ("A", "B")}
+    _attendances(built)
     for kind in IMPORTS:
         for side in ("A", "B"):
             built.jobs.setdefault(kind, {})[side], built.rows.setdefault(kind, {})[side] = _import_job(
@@ -283,12 +320,14 @@ def test_every_admin_model_has_a_sample_builder():
 def test_every_api_resource_has_a_sample_builder():
     problems = []
     for prefix, viewset, _, model in _api_resources():
-        if prefix in EXPLICIT_API:
-            unknown = {a.url_name for a in viewset.get_extra_actions()} - set(IMPORT_API_ACTIONS)
+        if prefix in EXPLICIT_ACTIONS:
+            known, where = EXPLICIT_ACTIONS[prefix]
+            actions = {(a.url_name, method) for a in viewset.get_extra_actions() for method in a.mapping}
+            unknown = {(name, method) for name, method in actions if name not in known or method not in known[name]}
             if unknown:
                 problems.append(
                     f"API resource '{prefix}': actions {sorted(unknown)} have no expectations "
-                    "(IMPORT_API_ACTIONS in tests/test_access_matrix.py)"
+                    f"({where} in tests/test_access_matrix.py)"
                 )
             continue
         if model is None:
@@ -402,7 +441,7 @@ def _expected_admin(role: str, world: World, target: AdminURL) -> Expect:
         return OK if role == "admin" or _perm(model, "add") in world.profile_perms else FORBIDDEN
     if target.kind == "delete":
         # Nothing is ever deleted (SPEC §0): no delete page for configuration entities.
-        if issubclass(model, ActiveModel):
+        if issubclass(model, ActiveModel) or not sample.admin_can_delete:
             return FORBIDDEN
         return OK if role == "admin" else FORBIDDEN
     if role == "admin":
@@ -410,6 +449,10 @@ def _expected_admin(role: str, world: World, target: AdminURL) -> Expect:
     visible = sample.scoped and target.side == SUPERVISOR_SIDE[role]
     if not _can_view(world, model):
         if target.kind == "history" and not visible:
+            if not isinstance(admin.site._registry[model], AtendeAdmin):
+                # Django's own history view looks the object up first: outside the
+                # viewer's queryset it is "doesn't exist" (the id is not confirmed either).
+                return Expect((302, 403, 404), location=ADMIN_INDEX)
             return HISTORY_HIDDEN_WITHOUT_PERMISSION
         return FORBIDDEN
     if target.kind == "changelist":
@@ -430,8 +473,8 @@ class ApiURL:
 def _api_urls(world: World) -> tuple[list[ApiURL], list[str]]:
     urls, missing = [], []
     for prefix, viewset, basename, model in _api_resources():
-        if prefix in EXPLICIT_API:
-            continue  # import jobs: explicit expectations (see "Import jobs" below)
+        if prefix in EXPLICIT_ACTIONS:
+            continue  # import jobs, attendances: explicit expectations (see below)
         if model is None or model._meta.label not in world.samples:
             missing.append(
                 f"API resource '{prefix}': "
@@ -537,8 +580,13 @@ def _check_status(client, response, url: str, expect: Expect) -> str | None:
 
 
 def _names(world: World, side: str) -> dict[str, str]:
-    """Names of the scoped sample objects of ``side`` (what must never leak to the other)."""
-    return {label: str(objs[side]) for label, objs in world.samples.items() if SAMPLES[label].scoped}
+    """Names of the scoped sample objects of ``side`` and the marks of its attendances
+    (protocol, customer, a message, an event): what must never leak to the other side."""
+    names = {label: str(objs[side]) for label, objs in world.samples.items() if SAMPLES[label].scoped}
+    for key in world.attendances:
+        if ATTENDANCES[key].side == side:
+            names |= {f"attendance {key} {what}": mark for what, mark in _attendance_marks(world, key).items()}
+    return names
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -562,6 +610,9 @@ def _admin_matrix_failures(role: str, world: World) -> list[str]:
         if problem:
             failures.append(f"[{role}] GET {target.url} ({target.kind}): expected {expect.describe()}, {problem}")
             continue
+        if response.status_code == 200 and side is None:
+            html = response.content.decode()
+            failures += [f"[{role}] GET {target.url}: shows a channel token" for mark in world.secrets if mark in html]
         if response.status_code != 200 or side is None:
             if role == "admin" and target.kind == "changelist" and SAMPLES[target.model._meta.label].scoped:
                 html = response.content.decode()
@@ -572,6 +623,7 @@ def _admin_matrix_failures(role: str, world: World) -> list[str]:
             continue
         # A supervisor's page: nothing of the other operation, ever.
         html = response.content.decode()
+        failures += [f"[{role}] GET {target.url}: shows a channel token" for mark in world.secrets if mark in html]
         for label, name in forbidden_names.items():
             if name in html:
                 failures.append(
@@ -595,6 +647,7 @@ def _api_matrix_failures(role: str, world: World) -> list[str]:
     client = _api_client(user)
     targets, failures = _api_urls(world)
     side = SUPERVISOR_SIDE.get(role)
+    forbidden = _names(world, OTHER[side]) if side else {}
 
     for target in targets:
         expect = _expected_api(role, world, target)
@@ -609,6 +662,16 @@ def _api_matrix_failures(role: str, world: World) -> list[str]:
                 f"expected {expect.describe()}, {problem}"
             )
             continue
+        if response.status_code == 200:
+            # Nothing of the other operation (its objects, attendances, messages, events)
+            # in a supervisor's answer; never a channel's token or token hash.
+            text = _body(response)
+            failures += [
+                f"[{role}] GET {target.url} ({target.kind}): leaks {what} {mark!r}"
+                for mark, what in [*((m, f"{w} of operation {OTHER[side]}") for w, m in forbidden.items()),
+                                   *((m, "a channel token") for m in world.secrets)]
+                if mark in text
+            ]  # fmt: skip
         if target.kind != "list" or response.status_code != 200:
             continue
         body = response.json()
@@ -1118,6 +1181,7 @@ ADMIN_ONLY_LABELS = (
     "classifications.Classification",
     "customers.Customer",
     "customers.CustomerAttribute",
+    "attendance.Channel",  # API only: no admin screen
 )
 
 
@@ -1252,15 +1316,16 @@ def test_supervisor_granted_admin_only_models(world, supervisor_profile):
     for label in ADMIN_ONLY_LABELS:
         pair = world.samples[label]
         model = type(pair["A"])
-        response = web.get(_admin_path(model, "changelist"))
-        assert response.status_code == 200, (label, response.status_code)
-        assert response.context["cl"].result_count == 0, label
-        html = response.content.decode()
-        assert not [str(obj) for obj in pair.values() if str(obj) in html], f"{label} changelist shows objects"
-        for obj in pair.values():
-            response = web.get(_admin_path(model, "change", obj.pk))
-            assert response.status_code == 302, (label, response.status_code)
-            assert urlsplit(response["Location"]).path == ADMIN_INDEX
+        if model in admin.site._registry:
+            response = web.get(_admin_path(model, "changelist"))
+            assert response.status_code == 200, (label, response.status_code)
+            assert response.context["cl"].result_count == 0, label
+            html = response.content.decode()
+            assert not [str(obj) for obj in pair.values() if str(obj) in html], f"{label} changelist shows objects"
+            for obj in pair.values():
+                response = web.get(_admin_path(model, "change", obj.pk))
+                assert response.status_code == 302, (label, response.status_code)
+                assert urlsplit(response["Location"]).path == ADMIN_INDEX
         response = api.get(f"/api/v1/{prefixes[model]}/?page_size=500")
         assert response.status_code == 200, (label, response.status_code)
         assert response.json()["results"] == [], label
@@ -1268,3 +1333,444 @@ def test_supervisor_granted_admin_only_models(world, supervisor_profile):
         assert response.status_code == 404, (label, response.status_code)
         pair["A"].refresh_from_db()
         assert pair["A"].is_active
+
+
+# --------------------------------------------------------------------------------------
+# Attendances (SPEC §0, §8, §10): explicit expectations
+# --------------------------------------------------------------------------------------
+#
+# ``attendances`` has a permission of its own (``AttendancePermission``) and agents use it,
+# so it is not derived from SAMPLES. Three attendances, all in progress: "A" in A's group,
+# assigned to eva (agent_a) by the distribution; "B" in B's group, assigned to fabio
+# (agent_b) the same way; "A_davi" in A's group, assigned to davi (supervisor_agent_a)
+# directly. Each has a customer message and an event carrying a mark of its own, so the
+# leak checks cover the detail's ``messages`` and ``events`` too.
+#
+# Who sees what: admins everything; agents their own attendances; supervisors and
+# supervisor-agents need ``attendance.view_attendance`` on their profile (a plain
+# supervisor without it: 403) and then see the attendances of their operations' groups;
+# supervisor-agents always see their own (davi without the permission: his only).
+# Outside the viewer's queryset: 404 through the detail and every action. Acting
+# (``transfer``, ``close``) needs being the assigned agent, an admin, or a supervisor with
+# ``attendance.change_attendance`` (403 otherwise); ``messages`` only the assigned agent
+# (403 for anyone else who sees it). DELETE: 405 (401/403 where the permission fails
+# first); nothing is ever deleted.
+#
+# The matrix's transfer / close payloads fail validation after the access checks (no
+# target; an unknown classification node), so an allowed action answers 400 and the
+# attendances stay as they are from role to role; ``messages`` really sends (201).
+# ``test_attendance_actions_really_act`` closes for real.
+
+
+@dataclass(frozen=True)
+class AttendanceSample:
+    side: str  # the operation of its group
+    owner: str  # cast key of the assigned agent
+    phone: str
+    mark: str  # in its customer message and its event
+
+
+ATTENDANCES = {
+    "A": AttendanceSample("A", "agent_a", "34991230001", "Alfa"),
+    "B": AttendanceSample("B", "agent_b", "34991230002", "Beta"),
+    "A_davi": AttendanceSample("A", "supervisor_agent_a", "34991230003", "Davi"),
+}
+# Every extra action of AttendanceViewSet and its HTTP methods, with expectations below.
+ATTENDANCE_API_ACTIONS = {"messages": {"post"}, "transfer": {"post"}, "close": {"post"}}
+ATTENDANCE_PAYLOADS = {
+    "messages": {"kind": "text", "text": "Resposta do agente"},
+    "transfer": {},  # no target: 400 once allowed
+    "close": {"classification_node": 999_999_999},  # unknown node: 400 once allowed
+}
+# API prefixes with explicit expectations: (extra action -> methods, where they are listed).
+_ANY_METHOD = {"get", "post", "put", "patch", "delete"}
+EXPLICIT_ACTIONS = {
+    **{prefix: (dict.fromkeys(IMPORT_API_ACTIONS, _ANY_METHOD), "IMPORT_API_ACTIONS") for prefix in EXPLICIT_API},
+    "attendances": (ATTENDANCE_API_ACTIONS, "ATTENDANCE_API_ACTIONS"),
+}
+VIEW_ATTENDANCE, CHANGE_ATTENDANCE = "attendance.view_attendance", "attendance.change_attendance"
+
+
+def _attendances(world: World) -> dict:
+    """``world.attendances``, built once (needs the service groups' samples)."""
+    if not world.attendances:
+        world.attendances = _build_attendances(world)
+    return world.attendances
+
+
+def _build_attendances(world: World) -> dict:
+    from django.utils import timezone
+
+    from attendance.distribution import distribute_group
+    from attendance.models import Attendance, Event, Message, Status
+    from tests.factories import online, queued_attendance
+
+    built = {}
+    now = timezone.now()
+    for key, spec in ATTENDANCES.items():
+        group = world.samples["attendance.ServiceGroup"][spec.side]  # holds the side's agent
+        owner = world.cast[spec.owner]
+        attendance = queued_attendance(group, spec.phone)
+        if owner in group.agents.all():
+            online(owner)
+            distribute_group(group_id=group.pk)
+        else:
+            Attendance.objects.filter(pk=attendance.pk).update(agent=owner, status=Status.IN_PROGRESS, assigned_at=now)
+        attendance.refresh_from_db()
+        assert (attendance.agent_id, attendance.status) == (owner.pk, Status.IN_PROGRESS), key
+        Message.objects.create(
+            attendance=attendance, direction="in", sender="customer", body=f"Segredo {spec.mark}", created_at=now
+        )
+        Event.objects.create(attendance=attendance, type="note", at=now, data={"nota": f"Evento {spec.mark}"})
+        built[key] = attendance
+    return built
+
+
+def _attendance_marks(world: World, key: str) -> dict[str, str]:
+    """What only a viewer of this attendance may read (detail, messages, events)."""
+    attendance, mark = world.attendances[key], ATTENDANCES[key].mark
+    return {
+        "protocol": attendance.protocol,
+        "customer": attendance.customer.display_name,
+        "message": f"Segredo {mark}",
+        "event": f"Evento {mark}",
+    }
+
+
+def _att_permitted(role: str, world: World) -> bool:
+    """Passes AttendancePermission: admins, agents, supervisor-agents; supervisors with view."""
+    if role == "anonymous":
+        return False
+    return role in ("admin", "agent_a", "supervisor_agent_a") or VIEW_ATTENDANCE in world.profile_perms
+
+
+def _att_visible(role: str, world: World, key: str) -> bool:
+    if not _att_permitted(role, world):
+        return False
+    spec = ATTENDANCES[key]
+    if role == "admin" or spec.owner == role:
+        return True
+    return role in SUPERVISOR_SIDE and VIEW_ATTENDANCE in world.profile_perms and spec.side == SUPERVISOR_SIDE[role]
+
+
+def _att_can_act(role: str, world: World, key: str) -> bool:
+    """transfer / close: the assigned agent, an admin, a supervisor with change_attendance."""
+    if not _att_visible(role, world, key):
+        return False
+    return (
+        role == "admin"
+        or ATTENDANCES[key].owner == role
+        or (role in SUPERVISOR_SIDE and CHANGE_ATTENDANCE in world.profile_perms)
+    )
+
+
+@dataclass(frozen=True)
+class AttendanceURL:
+    url: str
+    kind: str  # list, filtered, detail, delete, messages, transfer, close
+    method: str = "get"
+    key: str | None = None
+    data: dict | None = None
+
+
+def _attendance_urls(world: World) -> list[AttendanceURL]:
+    base = reverse("attendance-list")
+    urls = [
+        AttendanceURL(f"{base}?page_size=500", "list"),
+        AttendanceURL(f"{base}?page_size=500&status=in_progress", "filtered"),
+    ]
+    for key, attendance in world.attendances.items():
+        # Filters and search naming any attendance never widen the list.
+        for query in (
+            f"group={attendance.group_id}",
+            f"agent={attendance.agent_id}",
+            f"customer={attendance.customer_id}",
+            f"search={attendance.protocol}",
+        ):
+            urls.append(AttendanceURL(f"{base}?page_size=500&{query}", "filtered"))
+        detail = reverse("attendance-detail", args=[attendance.pk])
+        urls += [AttendanceURL(detail, "detail", key=key), AttendanceURL(detail, "delete", method="delete", key=key)]
+        for action in ATTENDANCE_API_ACTIONS:
+            url = reverse(f"attendance-{action}", args=[attendance.pk])
+            urls.append(AttendanceURL(url, action, method="post", key=key, data=ATTENDANCE_PAYLOADS[action]))
+    return urls
+
+
+def _expected_attendance_api(role: str, world: World, target: AttendanceURL) -> Expect:
+    if role == "anonymous":
+        return Expect((401,))
+    if not _att_permitted(role, world):
+        return FORBIDDEN
+    if target.kind == "list":
+        return OK
+    if target.kind == "filtered":
+        return Expect((200, 400))
+    if target.kind == "delete":
+        return Expect((405,))
+    if not _att_visible(role, world, target.key):
+        return Expect((404,))
+    if target.kind == "detail":
+        return OK
+    if target.kind == "messages":
+        return Expect((201,)) if ATTENDANCES[target.key].owner == role else FORBIDDEN
+    return Expect((400,)) if _att_can_act(role, world, target.key) else FORBIDDEN
+
+
+def _attendance_state():
+    from attendance.models import Attendance, Event, Message
+
+    rows = {
+        a.pk: (a.status, a.agent_id, a.group_id, a.closed_at, a.close_reason, a.classification_node_id)
+        for a in Attendance.objects.all()
+    }
+    return rows, Event.objects.count(), Message.objects.count()
+
+
+def _attendance_api_failures(role: str, world: World) -> list[str]:
+    client = _api_client(_user_for(role, world))
+    visible = {key for key in ATTENDANCES if _att_visible(role, world, key)}
+    visible_ids = {world.attendances[key].pk for key in visible}
+    hidden = {
+        mark: f"attendance {key}'s {what}"
+        for key in ATTENDANCES
+        if key not in visible
+        for what, mark in _attendance_marks(world, key).items()
+    }
+    hidden |= dict.fromkeys(world.secrets, "a channel token")
+    rows, events, messages = _attendance_state()
+    sent, failures = 0, []
+    for target in _attendance_urls(world):
+        expect = _expected_attendance_api(role, world, target)
+        if target.method == "post":
+            response = client.post(target.url, target.data, format="json")
+        else:
+            response = getattr(client, target.method)(target.url)
+        where = f"[{role}] {target.method.upper()} {target.url} ({target.kind})"
+        problem = _check_status(client, response, target.url, expect)
+        if target.method == "delete" and 200 <= response.status_code < 300:
+            problem = f"got {response.status_code}: DELETE must never succeed"
+        if problem:
+            failures.append(f"{where}: expected {expect.describe()}, {problem}")
+            continue
+        sent += response.status_code == 201
+        if not 200 <= response.status_code < 300:
+            continue
+        body = response.content.decode()
+        failures += [f"{where}: leaks {what} ({mark!r})" for mark, what in hidden.items() if mark in body]
+        if target.kind in ("list", "filtered"):
+            ids = {row["id"] for row in response.json()["results"]}
+            if ids - visible_ids:
+                failures.append(f"{where}: leaks attendance ids {sorted(ids - visible_ids)}")
+            if target.kind == "list" and visible_ids - ids:
+                failures.append(f"{where}: attendance ids {sorted(visible_ids - ids)} missing from the list")
+        elif target.kind == "detail":
+            # The detail carries the attendance's own messages and events (not vacuous).
+            marks = _attendance_marks(world, target.key)
+            missing = [what for what, mark in marks.items() if mark not in body]
+            if missing:
+                failures.append(f"{where}: the detail lacks its own {', '.join(missing)}")
+    # Nothing deleted or changed; the only new rows are the messages that were sent.
+    rows_after, events_after, messages_after = _attendance_state()
+    if rows_after != rows:
+        changed = sorted(pk for pk in rows.keys() | rows_after.keys() if rows.get(pk) != rows_after.get(pk))
+        failures.append(f"[{role}] attendances {changed} changed or vanished")
+    if events_after != events:
+        failures.append(f"[{role}] events went from {events} to {events_after}")
+    if messages_after - messages != sent:
+        failures.append(f"[{role}] {messages_after - messages} messages added, {sent} sent (201)")
+    return failures
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_attendance_api_matrix(role, world):
+    """The fixtures' profile: no attendance permission (bia, caio 403; davi his own only)."""
+    failures = _attendance_api_failures(role, world)
+    assert not failures, f"{len(failures)} attendance API failure(s):\n" + "\n".join(failures)
+
+
+def test_supervisors_granted_view_attendance(world, supervisor_profile):
+    """view_attendance: their operations' attendances (davi also his own); acting 403."""
+    _grant(world, supervisor_profile, VIEW_ATTENDANCE)
+    failures = []
+    for role in ROLES:
+        failures += _attendance_api_failures(role, world)
+    for role in SUPERVISOR_SIDE:  # the admin's read-only attendance screens, scoped alike
+        failures += _admin_matrix_failures(role, world)
+    assert not failures, f"{len(failures)} failure(s) with view_attendance:\n" + "\n".join(failures)
+
+
+def test_supervisors_granted_change_attendance(world, supervisor_profile):
+    """view + change: transfer / close their operations' attendances; the other's 404."""
+    _grant(world, supervisor_profile, VIEW_ATTENDANCE, CHANGE_ATTENDANCE)
+    failures = []
+    for role in SUPERVISOR_SIDE:
+        failures += _attendance_api_failures(role, world)
+    assert not failures, f"{len(failures)} failure(s) with change_attendance:\n" + "\n".join(failures)
+
+
+def test_transfer_never_reaches_or_names_another_operation(world, supervisor_profile):
+    """Transferring one's own attendance (eva) or one's operation's (bia, granted) to B's
+    group or B's agent: refused (400), nothing moves, and the answer does not name them."""
+    _grant(world, supervisor_profile, VIEW_ATTENDANCE, CHANGE_ATTENDANCE)
+    group_b, agent_b = world.samples["attendance.ServiceGroup"]["B"], world.cast["agent_b"]
+    attendance = world.attendances["A"]
+    names = _names(world, "B") | {"agent_b": str(agent_b), "agent_b name": agent_b.display_name}
+    before = _attendance_state()
+    failures = []
+    for role in ("agent_a", "supervisor_a"):
+        client = _api_client(world.cast[role])
+        for payload in ({"group": group_b.pk}, {"agent": agent_b.pk}, {"group": group_b.pk, "agent": agent_b.pk}):
+            response = client.post(f"/api/v1/attendances/{attendance.pk}/transfer/", payload, format="json")
+            where = f"[{role}] POST /api/v1/attendances/{attendance.pk}/transfer/ {payload}"
+            if response.status_code != 400:
+                failures.append(f"{where}: expected 400, got {response.status_code}")
+            body = response.content.decode()
+            failures += [f"{where}: names {what} {mark!r}" for what, mark in names.items() if mark in body]
+    if _attendance_state() != before:
+        failures.append("a refused transfer changed attendances, events or messages")
+    assert not failures, "\n".join(failures)
+
+
+def test_attendance_actions_really_act(world, supervisor_profile):
+    """The allowed actions do act: eva closes her own; bia (view + change) closes davi's
+    (operation A); nobody closes B's from operation A."""
+    from attendance.models import Attendance, Status
+
+    _grant(world, supervisor_profile, VIEW_ATTENDANCE, CHANGE_ATTENDANCE)
+    a, davis, b = (world.attendances[key] for key in ("A", "A_davi", "B"))
+    for role in ("agent_a", "supervisor_a", "supervisor_agent_a"):
+        response = _api_client(world.cast[role]).post(f"/api/v1/attendances/{b.pk}/close/", {}, format="json")
+        assert response.status_code == 404, (role, response.status_code)
+    response = _api_client(world.cast["agent_a"]).post(f"/api/v1/attendances/{a.pk}/close/", {}, format="json")
+    assert response.status_code == 200, response.content
+    response = _api_client(world.cast["supervisor_a"]).post(f"/api/v1/attendances/{davis.pk}/close/", {}, format="json")
+    assert response.status_code == 200, response.content
+    closed = {x.pk: (x.status, x.close_reason) for x in Attendance.objects.all()}
+    assert closed[a.pk] == (Status.CLOSED, "agent")
+    assert closed[davis.pk][0] == Status.CLOSED and closed[davis.pk][1] != "agent"
+    assert closed[b.pk][0] == Status.IN_PROGRESS
+    # Closed, still readable by who may see it; still 404 for the others.
+    assert _api_client(world.cast["agent_a"]).get(f"/api/v1/attendances/{a.pk}/").status_code == 200
+    assert _api_client(world.cast["supervisor_b"]).get(f"/api/v1/attendances/{a.pk}/").status_code == 404
+
+
+# Channels' token, inbound and presence --------------------------------------------------
+
+
+def test_channel_token_is_shown_once_and_only_to_admins(world):
+    url = reverse("channel-list")
+    payload = {"name": "Canal Novo", "network": "telegram"}
+    for role in ROLES:
+        if role == "admin":
+            continue
+        response = _api_client(_user_for(role, world)).post(url, payload, format="json")
+        assert response.status_code == (401 if role == "anonymous" else 403), (role, response.status_code)
+    admin_api = _api_client(world.cast["admin"])
+    response = admin_api.post(url, payload, format="json")
+    assert response.status_code == 201, response.content
+    token = response.json()["token"]
+    assert token and len(token) >= 20
+    for path in (f"{url}{response.json()['id']}/", f"{url}?page_size=500", f"{url}{response.json()['id']}/history/"):
+        again = admin_api.get(path)
+        assert again.status_code == 200 and token not in again.content.decode(), path
+
+
+# Every URL under /api/v1/ outside the router, and where its expectations live.
+PLAIN_API_URLS = {
+    "api-inbound": "test_inbound_needs_a_channel_token",
+    "api-presence": "test_presence_matrix",
+    "api-token": "tests/users/test_api.py",
+    "api-password": "tests/users/test_must_change_password.py",
+    "api-schema": "tests/users/test_api.py",
+    "api-docs": "tests/users/test_api.py",
+}
+
+
+def test_every_plain_api_url_has_expectations():
+    from django.urls import URLPattern
+
+    from config.urls import urlpatterns
+
+    names = {p.name for p in urlpatterns if isinstance(p, URLPattern) and str(p.pattern).startswith("api/")}
+    missing = sorted(names - set(PLAIN_API_URLS))
+    assert not missing, "API URLs without expectations (PLAIN_API_URLS in tests/test_access_matrix.py): " + ", ".join(
+        missing
+    )
+
+
+def test_inbound_needs_a_channel_token(world):
+    """SPEC §8.2: only a channel's Bearer token; a user's token or session is no channel."""
+    from rest_framework.authtoken.models import Token
+
+    from attendance.models import Attendance, Channel, Message
+    from customers.models import Customer
+    from tests.factories import make_channel
+
+    url = reverse("api-inbound")
+    payload = {"network": "whatsapp", "phone": "34991239999", "display_name": "Cliente Intruso", "text": "oi"}
+    user_token = Token.objects.get_or_create(user=world.cast["admin"])[0].key
+    inactive, inactive_token = make_channel(name="Canal Inativo")
+    Channel.objects.filter(pk=inactive.pk).update(is_active=False)
+    token_a = world.channel_tokens["A"]
+    headers = {
+        "no header": None,
+        "a wrong bearer token": "Bearer nao-e-um-token",
+        "a bare Bearer": "Bearer",
+        "a user's Token": f"Token {user_token}",
+        "a user's token as Bearer": f"Bearer {user_token}",
+        "an inactive channel's token": f"Bearer {inactive_token}",
+        "a channel's token hash": f"Bearer {world.samples['attendance.Channel']['A'].token_hash}",
+        "a channel's token with the Token keyword": f"Token {token_a}",
+    }
+    counts = lambda: (Attendance.objects.count(), Customer.objects.count(), Message.objects.count())  # noqa: E731
+    before = counts()
+    failures = []
+    for what, header in headers.items():
+        extra = {"HTTP_AUTHORIZATION": header} if header is not None else {}
+        response = APIClient().post(url, payload, format="json", **extra)
+        if response.status_code != 401:
+            failures.append(f"POST {url} with {what}: expected 401, got {response.status_code}")
+    # Every logged-in role's session (and the user token on top): still no channel.
+    for role in ROLES[1:]:
+        web = _web_client(world.cast[role])
+        response = web.post(url, payload, content_type="application/json")
+        if response.status_code != 401:
+            failures.append(f"[{role}] POST {url} with a session: expected 401, got {response.status_code}")
+    if counts() != before:
+        failures.append(f"refused inbound calls created rows: {before} → {counts()}")
+    # The right token is accepted (the checks above are not vacuous).
+    response = APIClient().post(url, payload, format="json", HTTP_AUTHORIZATION=f"Bearer {token_a}")
+    if response.status_code not in (200, 201):
+        failures.append(f"POST {url} with channel A's token: expected 200/201, got {response.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+def test_presence_matrix(world):
+    """GET: any logged-in user (own presence); POST: agents and supervisor-agents only."""
+    from attendance.models import AgentPresence
+
+    url = reverse("api-presence")
+    rows_before = _attendance_state()[0]
+    others = {p.agent_id: (p.state, p.heartbeat_at) for p in AgentPresence.objects.filter(agent=world.cast["agent_b"])}
+    failures = []
+    for role in ROLES:
+        client = _api_client(_user_for(role, world))
+        is_agent = role in ("agent_a", "supervisor_agent_a")
+        expected_get = 401 if role == "anonymous" else 200
+        expected_post = 401 if role == "anonymous" else 200 if is_agent else 400
+        get = client.get(url)
+        post = client.post(url, {"state": "online"}, format="json")
+        if get.status_code != expected_get:
+            failures.append(f"[{role}] GET {url}: expected {expected_get}, got {get.status_code}")
+        if post.status_code != expected_post:
+            failures.append(f"[{role}] POST {url}: expected {expected_post}, got {post.status_code}")
+        elif post.status_code == 400 and "state" not in post.json():
+            failures.append(f"[{role}] POST {url}: 400 without a 'state' message: {post.json()}")
+        if role == "agent_a" and get.status_code == 200 and get.json()["state"] != "online":
+            failures.append(f"[{role}] GET {url}: eva is online, got {get.json()}")
+    now = {p.agent_id: (p.state, p.heartbeat_at) for p in AgentPresence.objects.filter(agent=world.cast["agent_b"])}
+    if now != others:
+        failures.append("another agent's presence changed")
+    if _attendance_state()[0] != rows_before:
+        failures.append("posting 'online' changed attendances")
+    assert not failures, "\n".join(failures)

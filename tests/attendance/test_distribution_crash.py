@@ -59,8 +59,11 @@ class Cluster:
         self.redis = self.workers = self.beats = None
 
     def _spawn(self, args) -> subprocess.Popen:
-        return subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)  # fmt: skip
+        # ATENDE_CLUSTER_LOG=path keeps the processes' output for debugging.
+        log = (
+            open(os.environ["ATENDE_CLUSTER_LOG"], "ab") if os.environ.get("ATENDE_CLUSTER_LOG") else subprocess.DEVNULL
+        )  # noqa: SIM115
+        return subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True)
 
     def start_redis(self):
         self.redis = self._spawn([shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1",
