@@ -60,9 +60,8 @@ class Cluster:
 
     def _spawn(self, args) -> subprocess.Popen:
         # ATENDE_CLUSTER_LOG=path keeps the processes' output for debugging.
-        log = (
-            open(os.environ["ATENDE_CLUSTER_LOG"], "ab") if os.environ.get("ATENDE_CLUSTER_LOG") else subprocess.DEVNULL
-        )  # noqa: SIM115
+        path = os.environ.get("ATENDE_CLUSTER_LOG")
+        log = open(path, "ab") if path else subprocess.DEVNULL  # noqa: SIM115 - the child keeps it open
         return subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True)
 
     def start_redis(self):
