@@ -1,0 +1,107 @@
+"""The phone fast path (customers/phones.py) must agree with ``phonenumbers`` exactly:
+same E.164 for every accepted number, same accept/reject decision and message for the
+rest. Compared on a few thousand numbers typed the ways people type them, valid and
+invalid (unknown DDDs, short and long numbers, trunk and carrier codes, "+55", "55",
+"00", foreign numbers, letters, extensions, non-ASCII digits)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from customers import phones
+
+
+def _outcome(value, country_code):
+    try:
+        return ("ok", phones.normalize_phone(value, country_code))
+    except ValidationError as error:
+        return ("error", error.code, error.messages)
+
+
+def _typed(rng: random.Random) -> str:
+    ddd = rng.choice([rng.randint(10, 99), rng.randint(10, 99), rng.randint(0, 9), 11, 34, 55, 90, 99])
+    ddd = f"{ddd:02d}" if rng.random() < 0.9 else str(ddd)
+    length = rng.choice([9, 9, 9, 8, 8, 7, 10, 6])
+    first = rng.choice("9999876543210")
+    number = first + "".join(rng.choices("0123456789", k=length - 1))
+    head, tail = number[: len(number) - 4], number[len(number) - 4 :]
+    formats = [
+        f"({ddd}) {head}-{tail}",
+        f"0{ddd} {head} {tail}",
+        f"+55 {ddd} {head}-{tail}",
+        f"+55 ({ddd}) {number}",
+        f"{ddd}{number}",
+        f"55{ddd}{number}",
+        f"{ddd} {head}-{tail}",
+        f"({ddd}){number}",
+        f"0{ddd}-{head}-{tail}",
+        f"{ddd} {number[0]} {number[1:5]}-{number[5:]}",
+        f"{ddd}.{head}.{tail}",
+        f"+55 0{ddd} {number}",
+        f"+550{ddd}{number}",
+        f"00{ddd}{number}",
+        f"0055{ddd}{number}",
+        f"0{rng.choice(['12', '14', '15', '21', '31', '41', '99'])}{ddd}{number}",  # carrier code
+        f"+{rng.choice(['1', '351', '54', '5', '550'])} {ddd} {number}",
+        f"+ 55 {ddd} {number}",
+        f"+(55) {ddd} {number}",
+        f"({ddd}) {head}-{tail})",
+        f"{ddd} {head}-{tail} ramal 12",
+        f"{ddd} {head}-{tail} #12",
+        f"{ddd}{number}x3",
+        f"tel:+55{ddd}{number}",
+        f"({ddd})\t{number}",
+        "".join(chr(0x0660 + int(d)) for d in f"{ddd}{number}"),  # Arabic-Indic digits
+        f"{ddd}{number}"[: rng.randint(1, 9)],
+        f"{ddd}{number}{rng.randint(0, 999)}",
+        f"90{ddd}{number}",
+        f"55{number}",
+        f"(0{ddd}) {number}",
+        f"-{ddd}{number}",
+        f"{ddd}-{number}-",
+    ]
+    return rng.choice(formats)
+
+
+def _cases(count: int, seed: int = 20240612):
+    rng = random.Random(seed)
+    cases = []
+    for _ in range(count):
+        value = _typed(rng)
+        if rng.random() < 0.03:
+            value = float(value) if value.isdigit() and value.isascii() else value  # a spreadsheet number
+        cases.append((value, rng.choice(["", "", "55", "+55", " 55 ", None, "1", "351"])))
+    return cases
+
+
+def test_the_fast_path_agrees_with_phonenumbers_on_typed_numbers(monkeypatch):
+    cases = _cases(4000)
+    fast = [_outcome(value, code) for value, code in cases]
+    monkeypatch.setattr(phones, "FAST_PATH", False)
+    slow = [_outcome(value, code) for value, code in cases]
+    disagreements = [(case, f, s) for case, f, s in zip(cases, fast, slow, strict=True) if f != s]
+    assert not disagreements, disagreements[:10]
+    # The comparison means something: both decisions occur, many through the fast path.
+    decided = [phones._fast_e164(str(value).strip()) for value, _code in cases if isinstance(value, str) and value]
+    assert sum(result is not None for result in decided) > len(cases) // 10
+    assert any(result is phones._INVALID for result in decided)
+    assert {outcome[0] for outcome in slow} == {"ok", "error"}
+
+
+@pytest.mark.parametrize(
+    "typed, e164",
+    [
+        ("(34) 99123-4567", "+5534991234567"),
+        ("034 99123 4567", "+5534991234567"),
+        ("+55 34 99123-4567", "+5534991234567"),
+        ("5534991234567", "+5534991234567"),
+        ("(11) 3212-3456", "+551132123456"),
+        ("0 11 3212 3456", "+551132123456"),
+    ],
+)
+def test_common_brazilian_formats_take_the_fast_path(typed, e164):
+    assert phones._fast_e164(typed if not typed.startswith("55") else "+" + typed) == e164
+    assert phones.normalize_phone(typed) == e164
