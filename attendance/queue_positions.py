@@ -41,13 +41,16 @@ def position_text(position: int, minutes: int) -> str:
 
 @transaction.atomic
 def queue_positions_notify(*, group_id: int, now=None) -> int:
-    """Tell queued customers of the group their position where it is due; returns how many."""
+    """Tell queued customers of the group their position where it is due; returns how many.
+
+    It takes no row locks: locking the head of the queue would make a concurrent
+    distribution batch skip those rows and stop early. A customer assigned meanwhile is
+    not told a stale position (the update below only touches rows still queued)."""
     now = now or timezone.now()
     group = ServiceGroup.objects.get(pk=group_id)
     order = ["-priority", "queued_at", "pk"] if group.priority_to_agent else ["queued_at", "pk"]
     queued = list(
-        Attendance.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(group_id=group_id, status=Status.QUEUED)
+        Attendance.objects.filter(group_id=group_id, status=Status.QUEUED)
         .select_related("customer", "group__operation__company", "channel")
         .order_by(*order)[: settings.QUEUE_POSITION_MAX_NOTIFIED]
     )
@@ -65,9 +68,13 @@ def queue_positions_notify(*, group_id: int, now=None) -> int:
             due = attendance.queue_position_sent != position and (last_at is None or now - last_at >= throttle)
         if not due:
             continue
+        claimed = Attendance.objects.filter(pk=attendance.pk, status=Status.QUEUED).update(
+            queue_position_sent=position, queue_position_sent_at=now
+        )
+        if not claimed:
+            continue  # assigned meanwhile
         if position not in pace_cache:
             pace_cache[position] = estimated_wait_minutes(group=group, position=position, now=now)
         message_out(attendance=attendance, body=position_text(position, pace_cache[position]))
-        Attendance.objects.filter(pk=attendance.pk).update(queue_position_sent=position, queue_position_sent_at=now)
         sent += 1
     return sent

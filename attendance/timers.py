@@ -153,18 +153,33 @@ def _sweep_batch(now: datetime, batch: int) -> tuple[int, int]:
 
 
 def fire_due(attendance: Attendance, now: datetime) -> int:
-    """Apply the attendance's due timers (caller holds its row lock); reschedule it."""
+    """Apply the attendance's due timers (caller holds its row lock); reschedule it.
+
+    The warnings only change ``inactivity_warned_ref`` / ``partner_warned_ref``: they set
+    them on the instance, and the fields are written with the next due time in one UPDATE
+    (before any other effect, which works on its own copy of the row). After the other
+    effects (close, queue, pending) the instance is reloaded."""
     group = attendance.group
     fired = 0
+    dirty: dict[str, object] = {}
     for due in sorted(timers_due(attendance, group), key=lambda d: d.at):
         if due.at > now or attendance.status == Status.CLOSED:
             continue
+        warning = due.name in WARNED_FIELDS
+        if not warning and dirty:
+            Attendance.objects.filter(pk=attendance.pk).update(**dirty)
+            dirty = {}
         if EFFECTS[due.name](attendance, group, now):
             fired += 1
-        attendance.refresh_from_db()
+            if warning:
+                field = WARNED_FIELDS[due.name]
+                dirty[field] = getattr(attendance, field)
+            else:
+                attendance.refresh_from_db()
     if attendance.status != Status.CLOSED:
-        timers_reschedule(attendance)
-    else:
+        attendance.timer_due_at = next_due_at(attendance)
+        Attendance.objects.filter(pk=attendance.pk).update(timer_due_at=attendance.timer_due_at, **dirty)
+    elif attendance.timer_due_at is not None:  # closing already cleared it (``timers_reschedule``)
         Attendance.objects.filter(pk=attendance.pk).update(timer_due_at=None)
     return fired
 
@@ -198,7 +213,7 @@ def _inactivity_warning(attendance: Attendance, group: ServiceGroup, now) -> boo
     if attendance.inactivity_warned_ref == ref:
         return False
     message_out(attendance=attendance, body=INACTIVITY_WARNING, sender=Sender.SYSTEM)
-    Attendance.objects.filter(pk=attendance.pk).update(inactivity_warned_ref=ref)
+    attendance.inactivity_warned_ref = ref  # written by ``fire_due`` with the next due time
     log_event(attendance, "warned", at=now, silence_since=ref.isoformat())
     return True
 
@@ -247,10 +262,13 @@ def _partner_warning(attendance: Attendance, group: ServiceGroup, now) -> bool:
         body=_("The WhatsApp session with this customer ends at %(time)s.")
         % {"time": timezone.localtime(ends).strftime("%H:%M")},
     )  # fmt: skip
-    Attendance.objects.filter(pk=attendance.pk).update(partner_warned_ref=ref)
+    attendance.partner_warned_ref = ref  # written by ``fire_due`` with the next due time
     log_event(attendance, "partner_warning", at=now, session_ends=ends.isoformat())
     return True
 
+
+# The warnings: the one field each changes on the attendance (see ``fire_due``).
+WARNED_FIELDS = {"inactivity_warning": "inactivity_warned_ref", "partner_warning": "partner_warned_ref"}
 
 EFFECTS = {
     "bot_inactivity": _bot_inactivity,

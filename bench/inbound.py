@@ -1,0 +1,306 @@
+"""SPEC §12 P7: the inbound API (``POST /api/v1/inbound/``) under load on loopback.
+
+Usage: ``.venv/bin/python bench/inbound.py [--rates 300] [--seconds 20]`` (see bench/README.md).
+
+1. Creates its own PostgreSQL database (``DATABASE_URL``, default
+   ``postgres://postgres@127.0.0.1:5432/atende_bench_inbound``; dropped and recreated at
+   start, dropped at the end), migrates it and seeds a main group with a service bot
+   (menu: 1 → a child group, 2 → close), its child group and a WhatsApp channel (token).
+2. Starts a private ``redis-server`` and ``gunicorn config.wsgi`` (production settings,
+   ``--gunicorn-workers`` sync workers) on 127.0.0.1 and free ports.
+3. From a SECOND process (``--load-child``; threads + ``http.client``, loopback only),
+   offers each rate of ``--rates`` for ``--seconds`` (after ``--warmup`` seconds not
+   counted): an open loop, request *i* due at ``start + i / rate``; latency is measured
+   from the due time (a late start counts). Mix: ``--new-share`` new customers (distinct
+   phones), the rest follow-up messages from customers with an open attendance.
+4. Prints ONE JSON line with the figures on stdout; progress goes to stderr. Every process
+   it started is stopped (process groups), also on error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (  # noqa: E402
+    ROOT,
+    Processes,
+    django_setup_and_migrate,
+    drop_database,
+    exit_on_sigterm,
+    free_port,
+    load_avg,
+    make_logger,
+    percentile,
+    recreate_database,
+)
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/atende_bench_inbound"
+TARGETS = {"messages_per_s": 300, "p99_seconds": 0.3}
+HOST = "127.0.0.1"  # the load only ever goes to loopback
+log = make_logger("inbound")
+
+
+def setup_environment(work: Path, redis_port: int) -> dict[str, str]:
+    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
+    os.environ["SECRET_KEY"] = "bench-only-secret-key-not-for-production-0123456789abcdef"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
+    os.environ["DEBUG"] = "0"
+    os.environ["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
+    os.environ["SECURE_SSL_REDIRECT"] = "0"
+    os.environ["ATENDE_VAR_DIR"] = str(work / "var")
+    os.environ["MEDIA_ROOT"] = str(work / "media")
+    os.environ["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
+    os.environ["ATENDE_OUTBOUND_LOG_ONLY"] = "1"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    return dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.production")
+
+
+def seed() -> str:
+    """Main group + service bot + child group + channel; returns the channel's token."""
+    from attendance.models import Bot, BotKind, Channel, Company, Operation, ServiceGroup
+    from attendance.services import bot_save, group_save
+
+    company = Company.objects.create(name="Empresa Bench")
+    operation = Operation.objects.create(name="Operação Bench", company=company)
+    child = group_save(group=ServiceGroup(name="Vendas", operation=operation))
+    bot = bot_save(bot=Bot(name="menu", kind=BotKind.SERVICE, menu={
+        "text": "Escolha:",
+        "options": [
+            {"key": "1", "label": "Vendas", "action": "transfer_to_group", "group": child.pk},
+            {"key": "2", "label": "Sair", "action": "close"},
+        ],
+    }))  # fmt: skip
+    main = group_save(group=ServiceGroup(name="Atendimento", operation=operation, initialization_bot=bot))
+    child.parent = main
+    group_save(group=child)
+    channel = Channel(name="WhatsApp Bench", network="whatsapp")
+    token = channel.issue_token()
+    channel.save()
+    return token
+
+
+def wait_for_http(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection(HOST, port, timeout=2)
+            connection.request("GET", "/api/v1/inbound/")
+            connection.getresponse().read()
+            connection.close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not answer")
+
+
+# The load generator (a separate process) ----------------------------------------------------
+
+
+def phone_of(index: int) -> str:
+    number = f"99{index:07d}"
+    return f"(34) {number[:5]}-{number[5:]}"
+
+
+def load_child(spec: dict) -> dict:
+    """Open-loop load at ``rate`` for ``warmup + seconds``; figures for the measured part."""
+    port, token, rate, seconds, warmup = spec["port"], spec["token"], spec["rate"], spec["seconds"], spec["warmup"]
+    rng = random.Random(spec["seed"])
+    total = int(rate * (warmup + seconds))
+    plan = []  # (due offset, phone index)
+    next_new = spec["first_phone"]
+    known: list[int] = []
+    for i in range(total):
+        if not known or rng.random() < spec["new_share"]:
+            plan.append((i / rate, next_new))
+            known.append(next_new)
+            next_new += 1
+        else:
+            plan.append((i / rate, rng.choice(known)))
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    results: list[tuple[float, float, int]] = [(0.0, 0.0, 0)] * total  # (due, latency, status)
+    cursor = iter(range(total))
+    lock = threading.Lock()
+    start = time.perf_counter() + 0.5
+
+    def worker():
+        connection = None
+        while True:
+            with lock:
+                index = next(cursor, None)
+            if index is None:
+                break
+            due, phone = plan[index]
+            delay = start + due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            elif -delay > spec["max_lag"]:  # hopelessly behind: not sent, counted as failed
+                results[index] = (due, -delay, -1)
+                continue
+            body = json.dumps({"network": "whatsapp", "country_code": "55", "phone": phone_of(phone),
+                               "display_name": f"Cliente {phone}", "kind": "text", "text": "oi"})  # fmt: skip
+            status = 0
+            try:
+                if connection is None:
+                    connection = http.client.HTTPConnection(HOST, port, timeout=30)
+                connection.request("POST", "/api/v1/inbound/", body, headers)
+                response = connection.getresponse()
+                response.read()
+                status = response.status
+                if response.getheader("Connection", "").lower() == "close" or response.will_close:
+                    connection.close()
+                    connection = None
+            except (OSError, http.client.HTTPException):
+                if connection is not None:
+                    connection.close()
+                connection = None
+            results[index] = (due, time.perf_counter() - (start + due), status)
+        if connection is not None:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(spec["threads"])]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=warmup + seconds + 120)
+    finished = time.perf_counter()
+    measured = [r for r in results if r[0] >= warmup]
+    ok = [r for r in measured if 200 <= r[2] < 300]
+    latencies = [r[1] for r in ok]
+    # Throughput: messages answered with success over the measured window (due times
+    # span ``seconds``; the last answers may arrive a little after it).
+    window = max(seconds, max((r[0] + r[1] for r in measured), default=warmup) - warmup)
+    statuses: dict[str, int] = {}
+    for r in measured:
+        statuses[str(r[2])] = statuses.get(str(r[2]), 0) + 1
+    return {
+        "offered_per_s": rate,
+        "requests": len(measured),
+        "ok": len(ok),
+        "statuses": statuses,
+        "messages_per_s": round(len(ok) / window, 1),
+        "p50_seconds": round(percentile(latencies, 50), 4) if latencies else None,
+        "p95_seconds": round(percentile(latencies, 95), 4) if latencies else None,
+        "p99_seconds": round(percentile(latencies, 99), 4) if latencies else None,
+        "max_seconds": round(max(latencies), 4) if latencies else None,
+        "new_customers": next_new - spec["first_phone"],
+        "run_seconds": round(finished - start, 2),
+    }
+
+
+def run_load(args, port: int, token: str, rate: int, first_phone: int) -> dict:
+    spec = {"port": port, "token": token, "rate": rate, "seconds": args.seconds, "warmup": args.warmup,
+            "new_share": args.new_share, "threads": args.threads, "seed": rate, "first_phone": first_phone,
+            "max_lag": args.max_lag}  # fmt: skip
+    command = [sys.executable, str(Path(__file__).resolve()), "--load-child", json.dumps(spec)]
+    child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, _ = child.communicate(timeout=args.warmup + args.seconds + 180)
+    finally:
+        Processes.kill(child)
+    if child.returncode != 0:
+        raise RuntimeError(f"the load generator failed with exit code {child.returncode}")
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rates", default="300", help="offered rates (messages/s), comma-separated (default 300)")
+    parser.add_argument("--seconds", type=int, default=20, help="measured seconds per rate (default 20)")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of load before measuring (default 3)")
+    parser.add_argument("--new-share", type=float, default=0.3, help="share of new customers (default 0.3)")
+    parser.add_argument("--threads", type=int, default=64, help="load generator threads (default 64)")
+    parser.add_argument(
+        "--max-lag",
+        type=float,
+        default=10,
+        help="a request due this many seconds ago is not "
+        "sent but counted as failed (status -1), so a run stays bounded (default 10)",
+    )
+    parser.add_argument("--gunicorn-workers", type=int, default=3, help="gunicorn sync workers (default 3)")
+    parser.add_argument("--profile", metavar="DIR", help="profile the gunicorn workers with pyinstrument into DIR")
+    parser.add_argument("--load-child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.load_child:
+        print(json.dumps(load_child(json.loads(args.load_child))), flush=True)
+        return 0
+
+    exit_on_sigterm()
+    rates = [int(r) for r in args.rates.split(",") if r.strip()]
+    load = load_avg()
+    work = Path(tempfile.mkdtemp(prefix="atende-bench-inbound-"))
+    (work / "logs").mkdir()
+    env = setup_environment(work, free_port())
+    processes = Processes(env, work / "logs")
+    figures: dict = {}
+    try:
+        log(f"database {os.environ['DATABASE_URL'].rsplit('@', 1)[-1]} (recreated), work dir {work}")
+        recreate_database()
+        django_setup_and_migrate()
+        token = seed()
+        from django.db import connections
+
+        connections.close_all()
+        processes.redis(int(os.environ["REDIS_URL"].rsplit(":", 1)[1].split("/")[0]))
+        port = free_port()
+        command = [sys.executable, "-m", "gunicorn", "config.wsgi", "-w", str(args.gunicorn_workers),
+                   "-b", f"{HOST}:{port}", "--log-level", "warning", "--backlog", "2048"]  # fmt: skip
+        if args.profile:
+            Path(args.profile).mkdir(parents=True, exist_ok=True)
+            processes.env = dict(env, BENCH_PROFILE_DIR=str(Path(args.profile).resolve()))
+            command += ["-c", str(Path(__file__).resolve().parent / "gunicorn_profile.py")]
+        processes.spawn(command, "gunicorn")
+        wait_for_http(port)
+        log(f"gunicorn ({args.gunicorn_workers} workers) on {HOST}:{port}; load average {load_avg()}")
+        runs = []
+        first_phone = 0
+        for rate in rates:
+            log(f"offering {rate} messages/s for {args.warmup} + {args.seconds} s…")
+            result = run_load(args, port, token, rate, first_phone)
+            first_phone += result["new_customers"] + 10_000
+            log(f"  {result}")
+            runs.append(result)
+        good = [r for r in runs if r["p99_seconds"] is not None and r["p99_seconds"] < TARGETS["p99_seconds"]
+                and r["ok"] == r["requests"]]  # fmt: skip
+        best = max(good, key=lambda r: r["messages_per_s"]) if good else None
+        figures = {
+            "cores": os.cpu_count(), "load_avg_1m_at_start": load, "gunicorn_workers": args.gunicorn_workers,
+            "seconds": args.seconds, "new_share": args.new_share, "runs": runs,
+            "best": best, "targets": TARGETS,
+        }  # fmt: skip
+        passed = {
+            "messages_per_s": bool(best) and best["messages_per_s"] >= TARGETS["messages_per_s"],
+            "p99": bool(best),
+        }
+        passed["all"] = all(passed.values())
+        figures["pass"] = passed
+    finally:
+        processes.stop_all()
+        try:
+            from django.db import connections
+
+            connections.close_all()
+        except Exception:  # noqa: BLE001, S110 - Django may not be set up yet
+            pass
+        drop_database()
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps(figures), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
