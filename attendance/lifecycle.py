@@ -102,9 +102,11 @@ def _customer_for(*, network, phone, country_code, display_name) -> Customer:
     if customer is not None:
         return customer
     try:
-        return customer_save(customer=Customer(), network=network, phone=e164, display_name=display_name or e164)
-    except ValidationError:
-        customer = Customer.objects.filter(network=network, phone=e164).first()  # created meanwhile
+        with transaction.atomic():
+            return customer_save(customer=Customer(), network=network, phone=e164, display_name=display_name or e164)
+    except (ValidationError, IntegrityError):
+        # Two first messages of a new customer at once: the other request created it.
+        customer = Customer.objects.filter(network=network, phone=e164).first()
         if customer is None:
             raise
         return customer
