@@ -125,7 +125,11 @@ def _receive(*, channel, customer, kind, text) -> InboundResult:
             survey_answer(attendance=survey_attendance, text=text)
             return InboundResult(survey_attendance, False)
         attendance = _open(customer=customer, channel=channel, now=now)
-    attendance = Attendance.objects.select_for_update().get(pk=attendance.pk)
+    attendance = (
+        Attendance.objects.select_for_update(of=("self",)).select_related("group__operation__company")
+        .get(pk=attendance.pk)
+    )  # fmt: skip
+    attendance.customer = customer  # already loaded: no second query for it
     _record_message(attendance, kind, text, now)
     if created:
         _start(attendance)
@@ -135,7 +139,8 @@ def _receive(*, channel, customer, kind, text) -> InboundResult:
         bot_handle(attendance=attendance, text=text)
     elif attendance.status == Status.PENDING:
         attendance_set_status(attendance=attendance, status=Status.IN_PROGRESS, event="reopened")
-    attendance.refresh_from_db()
+    if created or attendance.status == Status.BOT:
+        attendance.refresh_from_db()  # the bot or the queue may have changed it
     timers_reschedule(attendance)  # a customer message resets the silences
     return InboundResult(attendance, created)
 
