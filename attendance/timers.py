@@ -157,7 +157,7 @@ def fire_due(attendance: Attendance, now: datetime) -> int:
 
     The warnings only change ``inactivity_warned_ref`` / ``partner_warned_ref``: they set
     them on the instance, and the fields are written with the next due time in one UPDATE
-    (before any other effect, which works on its own copy of the row). After the other
+    (or just before another effect, which writes the row itself). After those other
     effects (close, queue, pending) the instance is reloaded."""
     group = attendance.group
     fired = 0
