@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from core.tasks import HEARTBEAT_KEY
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _start_worker(env: dict) -> subprocess.Popen:
+def _start_worker(env: dict, queue: str = "celery") -> subprocess.Popen:
     return subprocess.Popen(
         [
             sys.executable,
@@ -31,6 +32,8 @@ def _start_worker(env: dict) -> subprocess.Popen:
             "--loglevel=WARNING",
             "--without-gossip",
             "--without-mingle",
+            "-Q",
+            queue,
         ],
         cwd=ROOT,
         env=env,
@@ -64,9 +67,10 @@ def _stop(worker: subprocess.Popen) -> str:
 def test_a_worker_consumes_tasks_from_redis_and_the_health_check_sees_it(client):
     cache.delete(HEARTBEAT_KEY)
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
-    worker = _start_worker(env)
+    queue = f"test-worker-{uuid.uuid4().hex}"  # a queue of its own: nothing else's tasks reach it
+    worker = _start_worker(env, queue)
     try:
-        app.send_task("core.tasks.heartbeat")  # send_task always goes through the broker
+        app.send_task("core.tasks.heartbeat", queue=queue)  # send_task always goes through the broker
         assert _wait_for(lambda: cache.get(HEARTBEAT_KEY) is not None), "the worker never ran the task"
     finally:
         output = _stop(worker)

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -37,10 +38,10 @@ def _worker_env(media_root: Path) -> dict:
     }
 
 
-def _start_worker(env) -> subprocess.Popen:
+def _start_worker(env, queue: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency=1", "--pool=solo",
-         "--loglevel=WARNING", "--without-gossip", "--without-mingle", "-Q", "celery"],
+         "--loglevel=WARNING", "--without-gossip", "--without-mingle", "-Q", queue],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
 
@@ -57,14 +58,19 @@ def _wait(predicate, timeout=90.0) -> bool:
 @pytest.mark.postgres
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_killed_mid_import_is_resumed_exactly_once(admin_user, media_root, settings):
+def test_a_worker_killed_mid_import_is_resumed_exactly_once(admin_user, media_root, settings, monkeypatch):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.IMPORT_STALE_SECONDS = 1
     rows = [customer_row(f"3499{index:07d}", f"Cliente {index}") for index in range(6000)]
     rows += [customer_row("34990000001", "Duplicado")] * 5 + [customer_row("+1 202 555 0100", "Estrangeiro")] * 5
     job = import_start(kind="customers", upload=upload("c.csv", csv_bytes(CUSTOMER_HEADER, rows)), user=admin_user)
     env = _worker_env(media_root)
-    worker = _start_worker(env)
+    # A queue of its own: the killed worker's unacknowledged task never reaches other tests' workers.
+    from config.celery import app
+
+    queue = f"test-import-crash-{uuid.uuid4().hex}"
+    monkeypatch.setitem(app.conf, "task_default_queue", queue)
+    worker = _start_worker(env, queue)
     try:
         from imports.tasks import run_import_task
 
@@ -75,7 +81,7 @@ def test_a_worker_killed_mid_import_is_resumed_exactly_once(admin_user, media_ro
         killed_at = ImportJob.objects.get(pk=job.pk)
         assert killed_at.status == JobStatus.RUNNING and killed_at.processed < killed_at.total
         time.sleep(1.5)  # the heartbeat goes stale
-        worker = _start_worker(env)
+        worker = _start_worker(env, queue)
         assert resume_stalled_imports() == 1  # the beat's safety net re-queues it
         assert _wait(lambda: ImportJob.objects.get(pk=job.pk).status == JobStatus.DONE), "never resumed"
     finally:
