@@ -200,6 +200,8 @@ else:
         "data_folder_out": str(CELERY_FOLDER / "queue"),
         "processed_folder": str(CELERY_FOLDER / "processed"),
         "store_processed": False,
+        # The worker polls the folder; 1 s (the default) would cap it at about a task a second.
+        "polling_interval": 0.05,
         "control_folder": str(CELERY_FOLDER / "control"),
     }
     CELERY_RESULT_BACKEND = f"file://{CELERY_FOLDER / 'results'}"
