@@ -58,7 +58,7 @@ class EventInline(admin.TabularInline):
         )  # fmt: skip
         return format_html(
             "<p><strong>{}</strong>: {} {}</p><table><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
-            _("Why this agent?"), data.get("strategy"), "(wallet)" if data.get("wallet_agent") else "",
+            _("Why this agent?"), data.get("strategy"), _("(wallet agent)") if data.get("wallet_agent") else "",
             _("Agent"), _("Figure compared"), _("Free slots"), rows,
         )  # fmt: skip
 
@@ -81,7 +81,12 @@ class AttendanceAdmin(admin.ModelAdmin):
     list_filter = ["status", ("group", ScopedRelatedFilter), "close_reason"]
     search_fields = ["protocol", "customer__display_name"]
     list_select_related = ["customer", "group", "agent"]
-    readonly_fields = [f.name for f in Attendance._meta.fields]
+    fields = [
+        "protocol", "customer", "group", "agent", "channel", "status", "priority", "opened_at", "queued_at",
+        "assigned_at", "closed_at", "last_customer_message_at", "last_agent_message_at", "close_reason",
+        "classification_node",
+    ]  # fmt: skip
+    readonly_fields = fields
     inlines = [EventInline, MessageInline]
     show_full_result_count = False
     date_hierarchy = "opened_at"

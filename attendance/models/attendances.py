@@ -41,12 +41,28 @@ class CloseReason(models.TextChoices):
 
 class Attendance(models.Model):
     protocol = models.CharField(_("Protocol"), max_length=20, unique=True)
-    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="attendances")
-    group = models.ForeignKey("attendance.ServiceGroup", on_delete=models.PROTECT, related_name="attendances")
-    agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="attendances"
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("Customer"), on_delete=models.PROTECT, related_name="attendances"
     )
-    channel = models.ForeignKey("attendance.Channel", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    group = models.ForeignKey(
+        "attendance.ServiceGroup", verbose_name=_("Group"), on_delete=models.PROTECT, related_name="attendances"
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Agent"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attendances",
+    )
+    channel = models.ForeignKey(
+        "attendance.Channel",
+        verbose_name=_("Channel"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     status = models.CharField(_("Status"), max_length=12, choices=Status.choices, default=Status.BOT)
     # Customer priority copied at queue time: the queue is ordered by it (priority_to_agent).
     priority = models.PositiveSmallIntegerField(_("Priority"), default=0)
@@ -58,7 +74,12 @@ class Attendance(models.Model):
     last_agent_message_at = models.DateTimeField(_("Last agent message"), null=True, blank=True)
     close_reason = models.CharField(_("Close reason"), max_length=20, choices=CloseReason.choices, blank=True)
     classification_node = models.ForeignKey(
-        "classifications.Node", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "classifications.Node",
+        verbose_name=_("Classification"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     bot_path = models.JSONField(default=list, blank=True)  # keys chosen so far in the service bot's menu
     # The last queue position told to the customer, and when (attendance/queue_positions.py).
@@ -142,20 +163,24 @@ class Delivery(models.TextChoices):
 
 class Message(models.Model):
     attendance = models.ForeignKey(Attendance, on_delete=models.PROTECT, related_name="messages")
-    direction = models.CharField(max_length=3, choices=Direction.choices)
-    sender = models.CharField(max_length=10, choices=Sender.choices)
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.TEXT)
-    body = models.TextField(blank=True)
-    sender_name = models.CharField(max_length=150, blank=True)
+    direction = models.CharField(_("Direction"), max_length=3, choices=Direction.choices)
+    sender = models.CharField(_("Sender"), max_length=10, choices=Sender.choices)
+    kind = models.CharField(_("Kind"), max_length=10, choices=Kind.choices, default=Kind.TEXT)
+    body = models.TextField(_("Message"), blank=True)
+    sender_name = models.CharField(_("Name shown"), max_length=150, blank=True)
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(_("Created at"), db_index=True)
     deliver_at = models.DateTimeField(null=True, blank=True)  # delayed active messages (timers issue)
-    delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.NONE, blank=True)
+    delivery = models.CharField(
+        _("Delivery"), max_length=10, choices=Delivery.choices, default=Delivery.NONE, blank=True
+    )
     delivery_attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
         ordering = ["created_at", "pk"]
         indexes = [
             models.Index(fields=["attendance", "created_at"], name="message_by_attendance"),
@@ -175,11 +200,13 @@ class Event(models.Model):
     closed…); an ``assigned`` event holds ``strategy``, ``candidates`` and ``chosen``."""
 
     attendance = models.ForeignKey(Attendance, on_delete=models.PROTECT, related_name="events")
-    type = models.CharField(max_length=30)
-    at = models.DateTimeField()
-    data = models.JSONField(default=dict, blank=True)
+    type = models.CharField(_("Event"), max_length=30)
+    at = models.DateTimeField(_("At"))
+    data = models.JSONField(_("Details"), default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
         ordering = ["at", "pk"]
         indexes = [
             models.Index(fields=["attendance", "at"], name="event_by_attendance"),
