@@ -283,15 +283,7 @@ def _distribute_batch(group_id: int, batch: int) -> int | None:
         last_agent = choice.agent.id
         assignments.append((attendance, choice.agent.id))
         events.append(Event(attendance=attendance, type="assigned", at=now, data=choice.reason))
-    by_agent: dict[int, list[int]] = {}
-    for attendance, agent_id in assignments:
-        by_agent.setdefault(agent_id, []).append(attendance.pk)
-    done = 0
-    for agent_id, ids in by_agent.items():
-        # timer_due_at = now: the timer sweep computes the new timers of these attendances.
-        done += Attendance.objects.filter(pk__in=ids, status=Status.QUEUED).update(
-            agent_id=agent_id, status=Status.IN_PROGRESS, assigned_at=now, timer_due_at=now
-        )
+    done = _assign_rows(assignments, now)
     if done != len(assignments):
         # Only possible without row locks (SQLite): undo the batch; the next pass redoes it.
         raise DistributionConflict(f"{len(assignments) - done} attendances changed during the batch")
@@ -305,6 +297,38 @@ def _distribute_batch(group_id: int, batch: int) -> int | None:
 
         transaction.on_commit(lambda: queue_positions_task.delay(group_id))  # positions changed
     return done
+
+
+def _assign_rows(assignments: list[tuple[Attendance, int]], now) -> int:
+    """Write the batch's assignments; returns how many rows were still queued.
+
+    On PostgreSQL one ``UPDATE ... FROM (VALUES ...)`` for the whole batch (the rows are
+    locked by this transaction); elsewhere one conditional UPDATE per agent. In both,
+    ``timer_due_at = now`` lets the timer sweep compute the new timers."""
+    from django.db import connection
+
+    if not assignments:
+        return 0
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Attendance._meta.db_table)
+        values = ", ".join(["(%s::bigint, %s::bigint)"] * len(assignments))
+        params = [value for attendance, agent_id in assignments for value in (attendance.pk, agent_id)]
+        sql = (
+            f"UPDATE {table} AS a SET agent_id = v.agent_id, status = %s, assigned_at = %s, timer_due_at = %s "  # noqa: S608
+            f"FROM (VALUES {values}) AS v(id, agent_id) WHERE a.id = v.id AND a.status = %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [Status.IN_PROGRESS, now, now, *params, Status.QUEUED])
+            return cursor.rowcount
+    by_agent: dict[int, list[int]] = {}
+    for attendance, agent_id in assignments:
+        by_agent.setdefault(agent_id, []).append(attendance.pk)
+    return sum(
+        Attendance.objects.filter(pk__in=ids, status=Status.QUEUED).update(
+            agent_id=agent_id, status=Status.IN_PROGRESS, assigned_at=now, timer_due_at=now
+        )
+        for agent_id, ids in by_agent.items()
+    )
 
 
 def _insert_events(events: list[Event]) -> None:
@@ -332,14 +356,16 @@ def _notify_assigned(assignments) -> None:
     """Tell the customer who is answering (the group's "name shown in the message")."""
     from django.utils.translation import gettext as _
 
-    from .messaging import message_out
+    from .messaging import messages_out_bulk
 
     if not assignments:
         return
     names = dict(User.objects.filter(pk__in={a for _, a in assignments}).values_list("pk", "display_name"))
+    items = []
     for attendance, agent_id in assignments:
         attendance.status, attendance.agent_id = Status.IN_PROGRESS, agent_id
-        message_out(attendance=attendance, body=_("%(agent)s is now assisting you.") % {"agent": names[agent_id]})
+        items.append((attendance, _("%(agent)s is now assisting you.") % {"agent": names[agent_id]}))
+    messages_out_bulk(items=items)
 
 
 # Direct assignment (transfer to an agent) ---------------------------------------------------

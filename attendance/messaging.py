@@ -49,6 +49,26 @@ def message_out(*, attendance: Attendance, body: str, sender: str = Sender.BOT, 
     return message
 
 
+def messages_out_bulk(*, items: list[tuple[Attendance, str]], sender: str = Sender.BOT) -> list[Message]:
+    """Many outbound messages at once (one INSERT, one delivery task after commit): the
+    distribution's "X is now assisting you" for a whole batch."""
+    now = timezone.now()
+    messages = [
+        Message(
+            attendance=attendance, direction=Direction.OUTBOUND, sender=sender, kind=Kind.TEXT, body=body,
+            sender_name=sender_name(attendance=attendance, sender=sender), created_at=now, delivery=Delivery.PENDING,
+        )
+        for attendance, body in items
+    ]  # fmt: skip
+    Message.objects.bulk_create(messages)
+    ids = [message.pk for message in messages]
+    if ids:
+        from .tasks import deliver_messages_task
+
+        transaction.on_commit(lambda: deliver_messages_task.delay(ids))
+    return messages
+
+
 def greeting(attendance: Attendance) -> str:
     customer = attendance.customer
     if customer.show_name_in_greeting and customer.display_name:

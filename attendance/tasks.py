@@ -56,6 +56,16 @@ def deliver_message_task(message_id: int) -> None:
     message_deliver(message_id=message_id)
 
 
+@shared_task(ignore_result=True, acks_late=True)
+def deliver_messages_task(message_ids: list[int]) -> None:
+    """A batch of deliveries; one that fails is handed to the retrying single task."""
+    for message_id in message_ids:
+        try:
+            message_deliver(message_id=message_id)
+        except Exception:  # noqa: BLE001 - retried with backoff by deliver_message_task
+            deliver_message_task.delay(message_id)
+
+
 @shared_task(ignore_result=True, acks_late=True, time_limit=60, soft_time_limit=50)
 def timers_sweep_task() -> int:
     """Beat, every ``TIMER_SWEEP_SECONDS``: fire due timers (see attendance/timers.py)."""
