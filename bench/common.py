@@ -195,3 +195,19 @@ def exit_on_sigterm() -> None:
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
+
+
+def bench_environment(work, redis_port: int, database_url: str, **extra: str) -> dict[str, str]:
+    """Set this process's environment (before Django starts) for a bench with its own
+    database, private Redis and work folder; returns it for the worker processes too."""
+    os.environ.setdefault("DATABASE_URL", database_url)
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
+    os.environ["DEBUG"] = "0"
+    os.environ["ATENDE_VAR_DIR"] = str(work / "var")
+    os.environ["MEDIA_ROOT"] = str(work / "media")
+    os.environ["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
+    os.environ["ATENDE_OUTBOUND_LOG_ONLY"] = "1"
+    os.environ.update(extra)
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    return dict(os.environ)

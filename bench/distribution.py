@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (  # noqa: E402
     ROOT,
     Processes,
+    bench_environment,
     django_setup_and_migrate,
     drop_database,
     exit_on_sigterm,
@@ -60,16 +61,7 @@ log = make_logger("distribution")
 
 def setup_environment(work: Path, redis_port: int) -> dict[str, str]:
     """Environment of this process (set before Django starts) and of the workers."""
-    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
-    os.environ["DEBUG"] = "0"
-    os.environ["ATENDE_VAR_DIR"] = str(work / "var")
-    os.environ["MEDIA_ROOT"] = str(work / "media")
-    os.environ["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
-    os.environ["ATENDE_OUTBOUND_LOG_ONLY"] = "1"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    return dict(os.environ)
+    return bench_environment(work, redis_port, DEFAULT_DATABASE_URL)
 
 
 # Seeding ------------------------------------------------------------------------------------

@@ -57,6 +57,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
     Processes,
+    bench_environment,
     django_setup_and_migrate,
     drop_database,
     exit_on_sigterm,
@@ -83,18 +84,9 @@ log = make_logger("timers")
 
 
 def setup_environment(work: Path, redis_port: int) -> dict[str, str]:
-    """Environment of this process (set before Django starts) and of the workers."""
-    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
-    os.environ["DEBUG"] = "0"
-    os.environ["ATENDE_VAR_DIR"] = str(work / "var")
-    os.environ["MEDIA_ROOT"] = str(work / "media")
-    os.environ["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
-    os.environ["ATENDE_OUTBOUND_LOG_ONLY"] = "1"
-    os.environ["DATABASE_CONN_MAX_AGE"] = "600"  # one backend per worker for the whole run (CPU accounting)
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    return dict(os.environ)
+    """Environment of this process (set before Django starts) and of the workers; one
+    database backend per worker for the whole run (CPU accounting)."""
+    return bench_environment(work, redis_port, DEFAULT_DATABASE_URL, DATABASE_CONN_MAX_AGE="600")
 
 
 def sql(query: str, params=None, fetch: bool = True):
