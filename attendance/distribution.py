@@ -32,6 +32,7 @@ from django.db.models import Count, F, Sum
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
+from core.bulk import insert_rows
 from users.models import AGENT_ROLES, User
 from users.work_hours import is_within
 
@@ -287,7 +288,7 @@ def _distribute_batch(group_id: int, batch: int) -> int | None:
     if done != len(assignments):
         # Only possible without row locks (SQLite): undo the batch; the next pass redoes it.
         raise DistributionConflict(f"{len(assignments) - done} attendances changed during the batch")
-    _insert_events(events)
+    insert_rows(events)  # core/bulk.py: the "why" records are large JSON
     state.last_agent_id = last_agent
     state.last_assigned_at = now
     state.save(update_fields=["last_agent", "last_assigned_at"])
@@ -329,27 +330,6 @@ def _assign_rows(assignments: list[tuple[Attendance, int]], now) -> int:
         )
         for agent_id, ids in by_agent.items()
     )
-
-
-def _insert_events(events: list[Event]) -> None:
-    """``Event.objects.bulk_create(events)``, the same rows. On PostgreSQL, Django's bulk
-    insert sends each column as one array (``UNNEST``), and psycopg quotes a ``jsonb[]``
-    array in Python with a regex substitution per quote character: with the ``assigned``
-    records (every eligible agent) that was half of a batch's time. One ``INSERT`` per row
-    sent together (``executemany``, pipelined) quotes each value in C."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql" or len(events) < 2:
-        Event.objects.bulk_create(events)
-        return
-    fields = [f for f in Event._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    # Table and column names come from the model, never from input.
-    sql = (f"INSERT INTO {connection.ops.quote_name(Event._meta.db_table)} ({columns}) "  # noqa: S608
-           f"VALUES ({', '.join(['%s'] * len(fields))})")  # fmt: skip
-    rows = [[f.get_db_prep_save(f.pre_save(event, True), connection) for f in fields] for event in events]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
 
 
 def _notify_assigned(assignments) -> None:

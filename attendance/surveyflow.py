@@ -28,13 +28,19 @@ def question_text(question) -> str:
     return question.text
 
 
+def first_question_text(survey: Survey) -> str | None:
+    """What the survey asks first; ``None`` when it has no active question (no survey)."""
+    question = survey.questions.filter(is_active=True).order_by("position", "pk").first()
+    return question_text(question) if question is not None else None
+
+
 def survey_start(*, attendance: Attendance, survey: Survey) -> None:
-    questions = _questions(survey)
-    if not questions:
+    first = first_question_text(survey)
+    if first is None:
         return
     attendance.survey, attendance.survey_step = survey, 0
     attendance.save(update_fields=["survey", "survey_step"])
-    message_out(attendance=attendance, body=question_text(questions[0]))
+    message_out(attendance=attendance, body=first)
 
 
 def survey_answer(*, attendance: Attendance, text: str) -> None:

@@ -32,7 +32,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .messaging import message_out
 from .models import (
     Attendance,
     BotInactivityAction,
@@ -139,136 +138,108 @@ def timers_sweep(*, now: datetime | None = None, batch: int | None = None, budge
 
 @transaction.atomic
 def _sweep_batch(now: datetime, batch: int) -> tuple[int, int]:
+    """Claim up to ``batch`` due rows, apply their effects in memory, write them as sets."""
+    from .timer_batch import TimerBatch
+
     rows = list(
         Attendance.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(timer_due_at__lte=now)
         .exclude(status=Status.CLOSED)
-        .select_related("group__operation__company", "customer", "group__inactivity_bot")
+        .select_related("customer")
         .order_by("timer_due_at")[:batch]
     )
+    if not rows:
+        return 0, 0
+    groups = ServiceGroup.objects.select_related(
+        "operation__company", "inactivity_bot", "survey", "bot_inactivity_target_group__operation__company"
+    ).in_bulk({row.group_id for row in rows})
+    effects = TimerBatch()
     fired = 0
     for attendance in rows:
-        fired += fire_due(attendance, now)
+        attendance.group = groups[attendance.group_id]
+        fired += fire_due(effects, attendance, now)
+    effects.flush(rows)
     return fired, len(rows)
 
 
-def fire_due(attendance: Attendance, now: datetime) -> int:
-    """Apply the attendance's due timers (caller holds its row lock); reschedule it.
-
-    The warnings only change ``inactivity_warned_ref`` / ``partner_warned_ref``: they set
-    them on the instance, and the fields are written with the next due time in one UPDATE
-    (or just before another effect, which writes the row itself). After those other
-    effects (close, queue, pending) the instance is reloaded."""
+def fire_due(effects, attendance: Attendance, now: datetime) -> int:
+    """Apply the attendance's due timers, earliest first, in memory (the caller holds its
+    row lock and writes it), and compute its next due time."""
     group = attendance.group
     fired = 0
-    dirty: dict[str, object] = {}
     for due in sorted(timers_due(attendance, group), key=lambda d: d.at):
-        if due.at > now or attendance.status == Status.CLOSED:
-            continue
-        warning = due.name in WARNED_FIELDS
-        if not warning and dirty:
-            Attendance.objects.filter(pk=attendance.pk).update(**dirty)
-            dirty = {}
-        if EFFECTS[due.name](attendance, group, now):
+        if due.at <= now and attendance.status != Status.CLOSED and EFFECTS[due.name](effects, attendance, group):
             fired += 1
-            if warning:
-                field = WARNED_FIELDS[due.name]
-                dirty[field] = getattr(attendance, field)
-            else:
-                attendance.refresh_from_db()
-    if attendance.status != Status.CLOSED:
-        attendance.timer_due_at = next_due_at(attendance)
-        Attendance.objects.filter(pk=attendance.pk).update(timer_due_at=attendance.timer_due_at, **dirty)
-    elif attendance.timer_due_at is not None:  # closing already cleared it (``timers_reschedule``)
-        Attendance.objects.filter(pk=attendance.pk).update(timer_due_at=None)
+    attendance.timer_due_at = None if attendance.status == Status.CLOSED else next_due_at(attendance)
     return fired
 
 
-# Effects (each checks the state it needs; the sweep holds the row lock) ----------------------
+# Effects (each checks the state it needs, then acts through the batch) ------------------------
 
 
-def _bot_inactivity(attendance: Attendance, group: ServiceGroup, now) -> bool:
-    from .lifecycle import attendance_close, attendance_queue, log_event
-
+def _bot_inactivity(effects, attendance: Attendance, group: ServiceGroup) -> bool:
     if attendance.status != Status.BOT:
         return False
-    if group.inactivity_bot and group.inactivity_bot.is_active and group.inactivity_bot.message:
-        message_out(attendance=attendance, body=group.inactivity_bot.message)
-    log_event(attendance, "bot_inactivity", at=now, action=group.bot_inactivity_action)
+    bot = group.inactivity_bot
+    if bot is not None and bot.is_active and bot.message:
+        effects.message(attendance, bot.message)
     action = group.bot_inactivity_action
+    effects.event(attendance, "bot_inactivity", action=action)
     if action == BotInactivityAction.SEND_TO_GROUP and group.bot_inactivity_target_group_id:
-        attendance_queue(attendance=attendance, group=group.bot_inactivity_target_group, event="queued",
-                         via="bot_inactivity")  # fmt: skip
+        effects.queue(attendance, group.bot_inactivity_target_group, "queued", via="bot_inactivity")
     elif action == BotInactivityAction.SEND_TO_QUEUE:
-        attendance_queue(attendance=attendance, group=group, event="queued", via="bot_inactivity")
+        effects.queue(attendance, group, "queued", via="bot_inactivity")
     else:
-        attendance_close(attendance=attendance, reason=CloseReason.INACTIVITY)
+        effects.close(attendance, CloseReason.INACTIVITY)
     return True
 
 
-def _inactivity_warning(attendance: Attendance, group: ServiceGroup, now) -> bool:
-    from .lifecycle import log_event
-
+def _inactivity_warning(effects, attendance: Attendance, group: ServiceGroup) -> bool:
     ref = _silence_ref(attendance, group)
     if attendance.inactivity_warned_ref == ref:
         return False
-    message_out(attendance=attendance, body=INACTIVITY_WARNING, sender=Sender.SYSTEM)
-    attendance.inactivity_warned_ref = ref  # written by ``fire_due`` with the next due time
-    log_event(attendance, "warned", at=now, silence_since=ref.isoformat())
+    effects.message(attendance, INACTIVITY_WARNING, sender=Sender.SYSTEM)
+    attendance.inactivity_warned_ref = ref
+    effects.event(attendance, "warned", silence_since=ref.isoformat())
     return True
 
 
-def _inactivity_close(attendance: Attendance, group: ServiceGroup, now) -> bool:
-    from .lifecycle import attendance_close
-
+def _inactivity_close(effects, attendance: Attendance, group: ServiceGroup) -> bool:
     if attendance.status not in (Status.IN_PROGRESS, Status.PENDING):
         return False
-    attendance_close(attendance=attendance, reason=CloseReason.INACTIVITY)
+    effects.close(attendance, CloseReason.INACTIVITY)
     return True
 
 
-def _auto_pending(attendance: Attendance, group: ServiceGroup, now) -> bool:
-    from .lifecycle import attendance_set_status, request_distribution
-
+def _auto_pending(effects, attendance: Attendance, group: ServiceGroup) -> bool:
     if attendance.status != Status.IN_PROGRESS:
         return False
-    attendance_set_status(attendance=attendance, status=Status.PENDING, event="pending",
-                          after_minutes=group.pending_after_minutes)  # fmt: skip
-    # A pending attendance does not count against the agent's capacity.
-    request_distribution(*ServiceGroup.objects.filter(agents=attendance.agent_id).values_list("pk", flat=True))
+    effects.set_status(attendance, Status.PENDING, "pending", after_minutes=group.pending_after_minutes)
+    effects.freed_agents.add(attendance.agent_id)  # a pending attendance does not count against capacity
     return True
 
 
-def _agent_response(attendance: Attendance, group: ServiceGroup, now) -> bool:
-    from .lifecycle import attendance_queue
-
-    answered = attendance.last_agent_message_at and attendance.last_agent_message_at >= (attendance.assigned_at or now)
+def _agent_response(effects, attendance: Attendance, group: ServiceGroup) -> bool:
+    answered = attendance.last_agent_message_at and attendance.last_agent_message_at >= attendance.assigned_at
     if attendance.status != Status.IN_PROGRESS or answered:
         return False
-    attendance_queue(attendance=attendance, group=group, event="agent_timeout", agent=attendance.agent_id,
-                     minutes=group.agent_response_minutes)  # fmt: skip
+    effects.queue(attendance, group, "agent_timeout", agent=attendance.agent_id, minutes=group.agent_response_minutes)
     return True
 
 
-def _partner_warning(attendance: Attendance, group: ServiceGroup, now) -> bool:
-    from .lifecycle import log_event
-
+def _partner_warning(effects, attendance: Attendance, group: ServiceGroup) -> bool:
     ref = attendance.last_customer_message_at
     if ref is None or attendance.partner_warned_ref == ref:
         return False
     ends = ref + WHATSAPP_SESSION
-    Message.objects.create(
-        attendance=attendance, direction="out", sender=Sender.SYSTEM, created_at=now, delivery=Delivery.NONE,
-        body=_("The WhatsApp session with this customer ends at %(time)s.")
-        % {"time": timezone.localtime(ends).strftime("%H:%M")},
-    )  # fmt: skip
-    attendance.partner_warned_ref = ref  # written by ``fire_due`` with the next due time
-    log_event(attendance, "partner_warning", at=now, session_ends=ends.isoformat())
+    # A note for the agent (not sent to the customer).
+    note = _("The WhatsApp session with this customer ends at %(time)s.")
+    effects.message(attendance, note % {"time": timezone.localtime(ends).strftime("%H:%M")}, sender=Sender.SYSTEM,
+                    delivered=False)  # fmt: skip
+    attendance.partner_warned_ref = ref
+    effects.event(attendance, "partner_warning", session_ends=ends.isoformat())
     return True
 
-
-# The warnings: the one field each changes on the attendance (see ``fire_due``).
-WARNED_FIELDS = {"inactivity_warning": "inactivity_warned_ref", "partner_warning": "partner_warned_ref"}
 
 EFFECTS = {
     "bot_inactivity": _bot_inactivity,

@@ -28,11 +28,11 @@ def _refresh(attendance):
     return attendance
 
 
-def _in_progress(operation, **group_fields):
+def _in_progress(operation, phone="34991234567", **group_fields):
     agent = UserFactory(role=Role.AGENT, operations=[operation], max_simultaneous=5)
     online(agent)
     group = ServiceGroupFactory(operation=operation, agents=[agent], **group_fields)
-    attendance = queued_attendance(group, "34991234567")
+    attendance = queued_attendance(group, phone)
     distribute_group(group_id=group.pk)
     attendance = _refresh(attendance)
     timers_reschedule(attendance)
@@ -198,3 +198,75 @@ def test_closed_attendances_leave_the_timer_index(operation_a):
     attendance, _, _ = _in_progress(operation_a, inactivity_timeout_minutes=10)
     timers_sweep(now=_later(attendance, minutes=10))
     assert _refresh(attendance).timer_due_at is None
+
+
+# One sweep batch, many attendances, every effect at once (written as sets) ------------------
+
+
+def test_one_batch_applies_each_attendances_own_effects(operation_a, settings, django_capture_on_commit_callbacks):
+    settings.TIMER_BATCH = 500
+    agent = UserFactory(role=Role.AGENT, operations=[operation_a], max_simultaneous=50)
+    online(agent)
+    closing = ServiceGroupFactory(operation=operation_a, agents=[agent], inactivity_timeout_minutes=10)
+    warning = ServiceGroupFactory(operation=operation_a, agents=[agent], inactivity_timeout_minutes=100,
+                                  inactivity_warning_percent=10)  # fmt: skip
+    pending = ServiceGroupFactory(operation=operation_a, agents=[agent], inactivity_timeout_minutes=1000,
+                                  auto_pending=True, pending_after_minutes=10)  # fmt: skip
+    planned = {}
+    for index, group in enumerate([closing, warning, pending] * 4):
+        attendance = queued_attendance(group, f"3499123{index:04d}")
+        planned[attendance.pk] = group
+    for group in (closing, warning, pending):
+        distribute_group(group_id=group.pk)
+    for attendance in Attendance.objects.filter(pk__in=planned):
+        timers_reschedule(attendance)
+    start = max(Attendance.objects.filter(pk__in=planned).values_list("assigned_at", flat=True))
+    with django_capture_on_commit_callbacks(execute=True):  # deliveries and distribution after commit
+        assert timers_sweep(now=start + timedelta(minutes=10, seconds=1)) == 12
+    for attendance in Attendance.objects.filter(pk__in=planned).prefetch_related("events"):
+        group, events = planned[attendance.pk], [e.type for e in attendance.events.all()]
+        if group == closing:
+            assert (attendance.status, attendance.close_reason, attendance.timer_due_at) == (
+                "closed",
+                "inactivity",
+                None,
+            )
+            assert events.count("closed") == 1 and attendance.closed_at is not None
+        elif group == warning:
+            assert attendance.status == "in_progress" and events.count("warned") == 1
+            assert attendance.inactivity_warned_ref is not None
+            assert attendance.timer_due_at == attendance.inactivity_warned_ref + timedelta(minutes=100)
+            assert attendance.messages.filter(body=INACTIVITY_WARNING, sender="system", delivery="sent").exists()
+        else:
+            assert attendance.status == "pending" and events.count("pending") == 1
+    assert timers_sweep(now=start + timedelta(minutes=10, seconds=1)) == 0
+
+
+def test_a_timer_close_sends_the_survey_when_the_bot_is_among_its_closers(operation_a):
+    from tests.factories import make_survey
+
+    survey = make_survey(send_on_close_by=["bot"])
+    attendance, _, group = _in_progress(operation_a, inactivity_timeout_minutes=10)
+    group.survey, group.survey_required = survey, True
+    group_save(group=group)
+    timers_sweep(now=_later(attendance, minutes=11))
+    attendance = _refresh(attendance)
+    assert (attendance.status, attendance.survey, attendance.survey_step) == (Status.CLOSED, survey, 0)
+    assert "Como foi?" in attendance.messages.filter(sender="bot").last().body
+    other, _, other_group = _in_progress(operation_a, "34991230000", inactivity_timeout_minutes=10)
+    other_group.survey, other_group.survey_required = make_survey("Só agentes", send_on_close_by=["agent"]), True
+    group_save(group=other_group)
+    timers_sweep(now=_later(other, minutes=11))
+    assert _refresh(other).survey_step is None
+
+
+def test_a_timer_close_frees_the_agent_for_the_next_in_queue(operation_a, django_capture_on_commit_callbacks):
+    attendance, agent, group = _in_progress(operation_a, inactivity_timeout_minutes=10)
+    agent.max_simultaneous = 1
+    agent.save(update_fields=["max_simultaneous"])
+    waiting = queued_attendance(group, "34991239999")
+    assert distribute_group(group_id=group.pk) == 0  # the agent is full
+    with django_capture_on_commit_callbacks(execute=True):  # the close asks for distribution (eager tasks)
+        timers_sweep(now=_later(attendance, minutes=10))
+    waiting = _refresh(waiting)
+    assert (waiting.status, waiting.agent) == (Status.IN_PROGRESS, agent)

@@ -1,0 +1,43 @@
+"""core/bulk.py: the set-based writes equal Django's own (on PostgreSQL, plain SQL)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from attendance.models import Attendance, Event, Status
+from core.bulk import insert_rows, update_rows
+from tests.factories import ServiceGroupFactory, queued_attendance
+
+pytestmark = pytest.mark.django_db
+
+
+def test_update_rows_writes_each_objects_own_values(operation_a):
+    group, other = ServiceGroupFactory(operation=operation_a), ServiceGroupFactory(operation=operation_a)
+    rows = [queued_attendance(group, f"3499123400{index}") for index in range(3)]
+    untouched = queued_attendance(group, "34991234999")
+    at = timezone.now() + timedelta(minutes=5)
+    rows[0].status, rows[0].timer_due_at, rows[0].group = Status.CLOSED, None, other
+    rows[1].timer_due_at, rows[1].priority, rows[1].queued_at = at, 7, None
+    rows[2].close_reason = "inactivity"
+    assert update_rows(rows, ["status", "timer_due_at", "group", "priority", "queued_at", "close_reason"]) == 3
+    fresh = Attendance.objects.in_bulk([row.pk for row in rows])
+    assert (fresh[rows[0].pk].status, fresh[rows[0].pk].timer_due_at, fresh[rows[0].pk].group) == (
+        "closed",
+        None,
+        other,
+    )
+    assert (fresh[rows[1].pk].timer_due_at, fresh[rows[1].pk].priority, fresh[rows[1].pk].queued_at) == (at, 7, None)
+    assert fresh[rows[2].pk].close_reason == "inactivity"
+    assert Attendance.objects.get(pk=untouched.pk).status == Status.QUEUED
+
+
+def test_insert_rows_writes_every_field(operation_a):
+    attendance = queued_attendance(ServiceGroupFactory(operation=operation_a), "34991234567")
+    at = timezone.now()
+    insert_rows([Event(attendance=attendance, type=f"t{index}", at=at, data={"n": index, "s": "á'\""})
+                 for index in range(3)])  # fmt: skip
+    saved = list(Event.objects.filter(attendance=attendance, type__startswith="t").order_by("type"))
+    assert [(e.type, e.at, e.data) for e in saved] == [(f"t{i}", at, {"n": i, "s": "á'\""}) for i in range(3)]
