@@ -1,23 +1,22 @@
 """Customer import (SPEC §6.3): the columns of the template and a chunk processor that
 validates every row like the customer screen does, then writes new customers in bulk.
 
-Per chunk: one query for the duplicates, then the new customers and their audit history
-in bulk. On PostgreSQL they are written with ``COPY … FROM STDIN`` (``copy_customers``:
-the same rows ``simple_history``'s ``bulk_create_with_history`` writes, without building
-a model instance and preparing every field through the ORM twice per row); elsewhere
+A chunk is processed in two halves (imports/spec.py): ``validate_chunk`` judges every row
+with ``validate_row`` and, on PostgreSQL, prepares each valid row's ``COPY`` text; it
+runs no query, so the runner may run it while the previous chunk is being written.
+``write_chunk``, in the chunk's transaction, looks the phones up once (duplicates) and
+writes the new customers and their audit history: with ``COPY … FROM STDIN`` on
+PostgreSQL (customers/copying.py: the rows ``simple_history``'s
+``bulk_create_with_history`` writes, without a model instance per row), elsewhere
 (SQLite) with ``bulk_create_with_history``. Groups, agents and attributes are resolved by
 name from lookups loaded once per job.
 """
 
 from __future__ import annotations
 
-import json
-
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, router
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
@@ -26,6 +25,7 @@ from imports.spec import ImportSpec, RowOutcome, first_message
 from users.models import AGENT_ROLES, User
 
 from . import errors
+from .copying import copy_customers, copy_plan, copy_text
 from .models import Customer, CustomerAttribute
 from .services import customer_clean_fields
 
@@ -40,6 +40,7 @@ COLUMN_FIELD = {
 
 class CustomerImport(ImportSpec):
     kind = "customers"
+    overlap_writes = True
     columns = {
         "NETWORK": ["REDE", "CANAL"],
         "COUNTRY CODE": ["CODIGO DO PAIS", "CÓDIGO DO PAÍS", "DDI", "PAIS"],
@@ -130,163 +131,77 @@ class CustomerImport(ImportSpec):
         return fields, problems
 
     def process(self, rows):
-        outcomes: list[RowOutcome] = []
+        return self.write_chunk(self.validate_chunk(rows))
+
+    def _copy_plan(self):
+        """How to write with COPY (customers/copying.py), or ``None`` for the ORM."""
+        connection = connections[router.db_for_write(Customer)]
+        if connection.vendor != "postgresql" or self.user is None:
+            return None
+        return copy_plan(connection)
+
+    def validate_chunk(self, rows):
+        """``(error outcomes, [(line, data, fields, COPY text or None)] of the valid rows)``.
+        No query (the lookups were loaded by ``prepare``), no write: duplicates are judged
+        by ``write_chunk``, in the chunk's transaction."""
+        errors: list[RowOutcome] = []
         candidates = []
+        validate_row = self.validate_row
+        plan = self._copy_plan()
         for line, data in rows:
-            fields, problems = self.validate_row(data)
+            fields, problems = validate_row(data)
             if problems:
-                outcomes.append(RowOutcome(line, data, "error", problems))
+                errors.append(RowOutcome(line, data, "error", problems))
             else:
-                candidates.append((line, data, fields))
-        keys = {(f["network"], f["phone"]) for _, _, f in candidates}
-        existing = set()
-        if keys:
-            phones = {phone for _, phone in keys}
-            existing = set(Customer.objects.filter(Q(phone__in=phones)).values_list("network", "phone"))
+                candidates.append((line, data, fields, copy_text(plan, fields) if plan else None))
+        return errors, candidates
+
+    def write_chunk(self, validated):
+        """Judge duplicates (against the table and earlier rows of the chunk) and write the
+        new customers: with COPY on PostgreSQL, else ``bulk_create_with_history``."""
+        errors, candidates = validated
+        outcomes = list(errors)
+        connection = connections[router.db_for_write(Customer)]
+        existing = _registered(connection, {fields["phone"] for _, _, fields, _ in candidates})
         new_customers = []
-        for line, data, fields in candidates:
+        for candidate in candidates:
+            line, data, fields, _text = candidate
             key = (fields["network"], fields["phone"])
             if key in existing:
                 outcomes.append(RowOutcome(line, data, "duplicate"))
                 continue
             existing.add(key)  # a second row with the same phone in this file is a duplicate
-            new_customers.append((line, data, fields))
+            new_customers.append(candidate)
         if not new_customers:
             return outcomes
-        connection = connections[router.db_for_write(Customer)]
-        if connection.vendor == "postgresql" and self.user is not None:
-            ids = copy_customers(connection, [fields for _, _, fields in new_customers], self.user.pk)
+        if new_customers[0][3] is not None:
+            ids = copy_customers(connection, [text for *_, text in new_customers], self.user.pk)
             if ids is not None:
-                for (line, data, _fields), pk in zip(new_customers, ids, strict=True):
+                for (line, data, _fields, _text), pk in zip(new_customers, ids, strict=True):
                     outcomes.append(RowOutcome(line, data, "imported", object_id=pk))
                 return outcomes
-        new_customers = [
-            (line, data, Customer(**fields, username=Customer.make_username(fields["network"], fields["phone"])))
-            for line, data, fields in new_customers
-        ]
-        if new_customers:
-            created = bulk_create_with_history(
-                [customer for _, _, customer in new_customers],
-                Customer,
-                batch_size=1000,
-                default_user=self.user,
-                default_change_reason="import",
-            )
-            for (line, data, _customer), saved in zip(new_customers, created, strict=True):
-                outcomes.append(RowOutcome(line, data, "imported", object_id=saved.pk))
+        created = bulk_create_with_history(
+            [
+                Customer(**fields, username=Customer.make_username(fields["network"], fields["phone"]))
+                for _, _, fields, _ in new_customers
+            ],
+            Customer,
+            batch_size=1000,
+            default_user=self.user,
+            default_change_reason="import",
+        )
+        for (line, data, _fields, _text), saved in zip(new_customers, created, strict=True):
+            outcomes.append(RowOutcome(line, data, "imported", object_id=saved.pk))
         return outcomes
 
 
-# Writing new customers with COPY (PostgreSQL) ----------------------------------------------
-
-_copy_plans: dict[str, dict | None] = {}
-_GIVEN, _PK, _USERNAME, _NOW = "given", "pk", "username", "now"
-
-
-def _copy_plan(connection) -> dict | None:
-    """How ``copy_customers`` fills every column of both tables, or ``None`` if the
-    tables are not as expected (then the ORM writes them). Computed once per database."""
-    if connection.alias in _copy_plans:
-        return _copy_plans[connection.alias]
-    historical = Customer.history.model
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [Customer._meta.db_table, Customer._meta.pk.column])
-        sequence = cursor.fetchone()[0]
-    fields = list(Customer._meta.concrete_fields)
-    customer = []  # (attname, how it is filled, default function, is JSON)
-    for field in fields:
-        if field.primary_key:
-            how = _PK
-        elif field.attname == "username":
-            how = _USERNAME
-        elif getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
-            how = _NOW
-        else:
-            how = _GIVEN
-        customer.append((field.attname, how, field.get_default, field.get_internal_type() == "JSONField"))
-    position = {field.attname: index for index, field in enumerate(fields)}
-    tracked = {field.attname for field in historical.tracked_fields}
-    history = []  # per historical column: index in the customer row, or the name of a history field
-    for field in historical._meta.concrete_fields:
-        if field.attname == historical._meta.pk.attname:
-            continue  # history_id: the table's own identity, as with bulk_create
-        if field.attname in tracked and field.attname in position:
-            history.append((field.column, position[field.attname]))
-        elif field.attname in {"history_date", "history_change_reason", "history_type", "history_user_id"}:
-            history.append((field.column, field.attname))
-        else:
-            history = None  # a column this writer does not know how to fill
-            break
-    plan = None
-    if sequence and history is not None and tracked == set(position):
-        quote = connection.ops.quote_name
-        plan = {
-            "sequence": sequence,
-            "customer": customer,
-            "attnames": set(position),
-            "customer_sql": "COPY {} ({}) FROM STDIN".format(
-                quote(Customer._meta.db_table), ", ".join(quote(field.column) for field in fields)
-            ),
-            "history": [source for _column, source in history],
-            "history_sql": "COPY {} ({}) FROM STDIN".format(
-                quote(historical._meta.db_table), ", ".join(quote(column) for column, _source in history)
-            ),
-        }
-    _copy_plans[connection.alias] = plan
-    return plan
-
-
-def copy_customers(connection, rows: list[dict], user_id: int) -> list[int] | None:
-    """Insert customers (``rows`` = validated fields) and their "+" history rows with
-    ``COPY``, in the caller's transaction; return their ids in order, or ``None`` when
-    the tables are not laid out as expected (the caller then uses the ORM).
-
-    The values are those ``bulk_create_with_history(..., default_user=user,
-    default_change_reason="import")`` writes: the model's defaults for the fields not
-    given, ``created_at`` = now, the username from ``Customer.make_username``, ids from the
-    table's sequence; each history row copies every tracked field, with ``history_type``
-    "+", ``history_date`` = now, the job's user and the reason "import". A unique
-    violation (someone registered the same phone meanwhile) is raised as
-    ``django.db.IntegrityError``, so the runner re-checks the chunk."""
-    plan = _copy_plan(connection)
-    if plan is None:
-        return None
-    attnames = plan["attnames"]
-    for given in rows:
-        unknown = given.keys() - attnames
-        if unknown:  # as Customer(**fields) would
-            raise TypeError(f"Customer() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
-    now = timezone.now
-    make_username = Customer.make_username
-    with connection.wrap_database_errors, connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [plan["sequence"], len(rows)])
-        ids = sorted(row[0] for row in cursor.fetchall())
-        records = []
-        for pk, given in zip(ids, rows, strict=True):
-            record = []
-            for name, how, default, is_json in plan["customer"]:
-                if how is _GIVEN:
-                    value = given[name] if name in given else default()
-                    record.append(json.dumps(value) if is_json else value)
-                elif how is _PK:
-                    record.append(pk)
-                elif how is _USERNAME:
-                    record.append(make_username(given["network"], given["phone"]))
-                else:
-                    record.append(now())
-            records.append(record)
-        with cursor.copy(plan["customer_sql"]) as copy:
-            for record in records:
-                copy.write_row(record)
-        if getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
-            sources = plan["history"]
-            with cursor.copy(plan["history_sql"]) as copy:
-                for record in records:
-                    extra = {
-                        "history_date": now(),
-                        "history_change_reason": "import",
-                        "history_type": "+",
-                        "history_user_id": user_id,
-                    }
-                    copy.write_row([record[source] if source.__class__ is int else extra[source] for source in sources])
-    return ids
+def _registered(connection, phones: set[str]) -> set[tuple[str, str]]:
+    """``(network, phone)`` of the customers already registered with one of ``phones``."""
+    if not phones:
+        return set()
+    if connection.vendor == "postgresql":  # one array parameter: cheaper to send and plan than IN (…900 values)
+        table = connection.ops.quote_name(Customer._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT network, phone FROM {table} WHERE phone = ANY(%s)", [list(phones)])  # noqa: S608
+            return set(cursor.fetchall())
+    return set(Customer.objects.filter(Q(phone__in=phones)).values_list("network", "phone"))

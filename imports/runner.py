@@ -6,7 +6,9 @@
    whole file is read before anything is imported, so an unreadable file fails whole),
    then processes chunks. Each chunk's writes, its error rows, the counters and the
    ``processed`` checkpoint commit in one transaction; a worker killed mid-chunk loses
-   only that uncommitted chunk, which the next run redoes from the checkpoint.
+   only that uncommitted chunk, which the next run redoes from the checkpoint. On
+   PostgreSQL the next chunk is validated while the previous one is written
+   (``pipeline.ChunkPipeline``); the commits stay one at a time and in order.
 3. ``import_resend`` imports the error rows a person corrected.
 """
 
@@ -18,13 +20,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from . import errors
 from .models import ImportJob, ImportRow, JobStatus, RowStatus
+from .pipeline import ChunkPipeline
 from .readers import FileRejected, Layout, inspect_upload, normalise_to_csv, read_normalised
 from .registry import spec_for
 
@@ -99,14 +102,20 @@ def import_run(*, job_id: int) -> ImportJob | None:
             ImportJob.objects.filter(pk=job.pk).update(total=total)
             job.total = total
         spec.prepare()
-        chunk: list = []
-        for line, data in read_normalised(normalised, skip=job.processed):
-            chunk.append((line, data))
-            if len(chunk) >= settings.IMPORT_CHUNK_ROWS:
-                _commit_chunk(job, spec, chunk)
-                chunk = []
-        if chunk:
-            _commit_chunk(job, spec, chunk)
+        overlap = spec.overlap_writes and connection.vendor == "postgresql" and not connection.in_atomic_block
+        with ChunkPipeline(
+            validate=spec.validate_chunk,
+            commit=lambda validated, size: _commit_chunk(job, spec, validated, size),
+            overlap=overlap,
+        ) as pipeline:
+            chunk: list = []
+            for line, data in read_normalised(normalised, skip=job.processed):
+                chunk.append((line, data))
+                if len(chunk) >= settings.IMPORT_CHUNK_ROWS:
+                    pipeline.submit(chunk)
+                    chunk = []
+            if chunk:
+                pipeline.submit(chunk)
     except FileRejected as error:
         _finish(job, JobStatus.FAILED, str(error))
         return job
@@ -118,12 +127,14 @@ def import_run(*, job_id: int) -> ImportJob | None:
     return job
 
 
-def _commit_chunk(job: ImportJob, spec, chunk: list) -> None:
+def _commit_chunk(job: ImportJob, spec, validated, size: int) -> None:
+    """Write one validated chunk (``spec.validate_chunk`` of ``size`` rows) with its
+    outcomes and the checkpoint, in one transaction."""
     for attempt in range(3):
         try:
             with transaction.atomic():
-                outcomes = spec.process(chunk)
-                _record(job, outcomes, len(chunk))
+                outcomes = spec.write_chunk(validated)
+                _record(job, outcomes, size)
             return
         except IntegrityError:
             # Someone registered one of these customers meanwhile: re-check the chunk.

@@ -23,13 +23,18 @@ class RowOutcome:
 
 class ImportSpec:
     """Subclasses set ``kind``, ``columns`` ({canonical: [aliases]}), ``required_columns``,
-    ``repeatable`` and ``example_rows``, and implement ``process``."""
+    ``repeatable`` and ``example_rows``, and implement ``process``, or the two halves of
+    it, ``validate_chunk`` and ``write_chunk``."""
 
     kind: str
     columns: dict[str, list[str]]
     required_columns: list[str]
     repeatable: set[str] = set()
     example_rows: list[list[str]] = []
+    # True when ``validate_chunk`` does the validation and writes nothing, so that the
+    # runner may validate the next chunk in one thread while ``write_chunk`` writes the
+    # previous one in another (imports/pipeline.py).
+    overlap_writes = False
 
     def __init__(self, job=None):
         self.job = job
@@ -42,6 +47,15 @@ class ImportSpec:
 
     def process(self, rows: list[tuple[int, dict[str, str]]]) -> list[RowOutcome]:
         raise NotImplementedError
+
+    def validate_chunk(self, rows: list[tuple[int, dict[str, str]]]) -> Any:
+        """The part of ``process`` that reads no table it could race with and writes
+        nothing; its result goes to ``write_chunk``, inside the chunk's transaction."""
+        return rows
+
+    def write_chunk(self, validated: Any) -> list[RowOutcome]:
+        """Exactly one outcome per row of the chunk ``validated`` came from."""
+        return self.process(validated)
 
     # Shared helpers --------------------------------------------------------------------
 

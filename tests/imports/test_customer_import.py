@@ -124,7 +124,7 @@ def test_a_job_interrupted_mid_file_resumes_without_importing_twice(admin_user, 
 
     rows = [customer_row(f"3499{index:07d}", f"Cliente {index}") for index in range(55)]
     job = import_start(kind="customers", upload=upload("c.csv", csv_bytes(CUSTOMER_HEADER, rows)), user=admin_user)
-    original, calls = CustomerImport.process, {"n": 0}
+    original, calls = CustomerImport.write_chunk, {"n": 0}
 
     def dies_on_the_third_chunk(self, chunk):
         calls["n"] += 1
@@ -132,12 +132,12 @@ def test_a_job_interrupted_mid_file_resumes_without_importing_twice(admin_user, 
             raise SystemExit("worker killed")  # not an Exception: like a SIGKILL, nothing is caught
         return original(self, chunk)
 
-    monkeypatch.setattr(CustomerImport, "process", dies_on_the_third_chunk)
+    monkeypatch.setattr(CustomerImport, "write_chunk", dies_on_the_third_chunk)
     with pytest.raises(SystemExit):
         import_run(job_id=job.pk)
     job.refresh_from_db()
     assert (job.status, job.processed, job.imported) == (JobStatus.RUNNING, 20, 20)
-    monkeypatch.setattr(CustomerImport, "process", original)
+    monkeypatch.setattr(CustomerImport, "write_chunk", original)
     assert import_run(job_id=job.pk) is None  # still fresh: another worker may own it
     job.heartbeat_at = job.heartbeat_at.replace(year=2000)
     job.save(update_fields=["heartbeat_at"])

@@ -115,7 +115,35 @@ def test_a_concurrent_registration_raises_integrity_error_and_the_chunk_is_reche
         )
 
     monkeypatch.setattr(importer, "copy_customers", once)
-    _commit_chunk(Job(), spec, [(2, data)])
+    _commit_chunk(Job(), spec, spec.validate_chunk([(2, data)]), 1)
     # The first attempt rolled back (the other registration too, being in it); the retry
     # imports the row.
     assert calls["n"] == 2 and [o.status for o in recorded[-1]] == ["imported"]
+
+
+def test_the_copy_text_of_awkward_values_reads_back_unchanged():
+    import datetime
+    import json
+
+    from customers.copying import copy_value
+
+    now = datetime.datetime(2026, 11, 24, 21, 20, 5, 123456, tzinfo=datetime.UTC)
+    texts = ["plain", "tab\there", "new\nline", "cr\rlf\r\n", "back\\slash", "\b\v\f", "ação ☎ 👍", "\\N", "", r"\t"]
+    lines = [
+        "\t".join(
+            [copy_value(t), copy_value(-7), copy_value(True), copy_value(False), copy_value(json.dumps([{"v": t}]))]
+            + [copy_value(None), copy_value(now), copy_value(now.date())]
+        )
+        for t in texts
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE copy_probe (t text, i bigint, b boolean, f boolean, j jsonb, n text, ts timestamptz, d date)"
+        )
+        with cursor.copy("COPY copy_probe FROM STDIN") as copy:
+            copy.write("\n".join(lines) + "\n")
+        cursor.execute("SELECT t, i, b, f, j, n, ts, d FROM copy_probe")
+        rows = [
+            (*row[:4], json.loads(row[4]) if isinstance(row[4], str) else row[4], *row[5:]) for row in cursor.fetchall()
+        ]
+    assert rows == [(t, -7, True, False, [{"v": t}], None, now, now.date()) for t in texts]
