@@ -7,8 +7,8 @@ then writes the whole batch in a handful of statements, in the batch's transacti
 - one ``INSERT`` of the outbound messages (ids returned), delivered by one task after
   commit;
 - one ``INSERT`` of the events;
-- one ``UPDATE … FROM (VALUES …)`` of the attendances' timer-owned columns (status,
-  queue and close fields, survey, next due time, silences warned about);
+- one ``UPDATE … FROM (VALUES …)`` of the attendances' timer-owned columns that changed
+  (status, queue and close fields, survey, next due time, silences warned about);
 - one distribution request per group whose queue grew or whose agents got capacity
   back, and one queue-position pass per group that got a queued attendance.
 
@@ -36,6 +36,8 @@ WRITTEN_FIELDS = [
     "status", "group", "agent", "queued_at", "priority", "closed_at", "close_reason", "classification_node",
     "survey", "survey_step", "timer_due_at", "inactivity_warned_ref", "partner_warned_ref",
 ]  # fmt: skip
+
+WRITTEN_ATTNAMES = [Attendance._meta.get_field(name).attname for name in WRITTEN_FIELDS]
 
 TIMER_CLOSER = "bot"  # a timer closes as the bot does (SPEC §8.5 ``send_on_close_by``)
 
@@ -113,13 +115,26 @@ class TimerBatch:
 
     # Writing ------------------------------------------------------------------------------------
 
-    def flush(self, rows: Sequence[Attendance]) -> None:
+    @staticmethod
+    def snapshot(attendance: Attendance) -> tuple:
+        """The timer-owned columns' values, to find what ``flush`` must write."""
+        return tuple(getattr(attendance, name) for name in WRITTEN_ATTNAMES)
+
+    def flush(self, rows: Sequence[Attendance], before: Sequence[tuple]) -> None:
+        """Write the batch; ``before`` holds each row's ``snapshot`` from before the effects.
+        Only the rows and columns that changed are written."""
         from .lifecycle import request_distribution
         from .tasks import deliver_messages_task, queue_positions_task
 
         Message.objects.bulk_create(self.messages)
         insert_rows(self.events)
-        update_rows(rows, WRITTEN_FIELDS)
+        changed_rows, changed_columns = [], set()
+        for attendance, old in zip(rows, before, strict=True):
+            new = self.snapshot(attendance)
+            if new != old:
+                changed_rows.append(attendance)
+                changed_columns.update(i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b)
+        update_rows(changed_rows, [WRITTEN_FIELDS[i] for i in sorted(changed_columns)])
         groups = set(self.queued_groups)
         if self.freed_agents:
             groups |= set(

@@ -154,11 +154,12 @@ def _sweep_batch(now: datetime, batch: int) -> tuple[int, int]:
         "operation__company", "inactivity_bot", "survey", "bot_inactivity_target_group__operation__company"
     ).in_bulk({row.group_id for row in rows})
     effects = TimerBatch()
+    before = [effects.snapshot(attendance) for attendance in rows]
     fired = 0
     for attendance in rows:
         attendance.group = groups[attendance.group_id]
         fired += fire_due(effects, attendance, now)
-    effects.flush(rows)
+    effects.flush(rows, before)
     return fired, len(rows)
 
 

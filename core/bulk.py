@@ -11,6 +11,7 @@ models, never from input; every value is a bound parameter.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from django.db import connection, models
 
@@ -53,7 +54,28 @@ def update_rows(objs: Sequence[models.Model], field_names: Sequence[str]) -> int
         f"FROM (VALUES {', '.join([row] * len(objs))}) AS v({', '.join(quote(f.column) for f in fields)}) "
         f"WHERE t.{quote(meta.pk.column)} = v.{quote(meta.pk.column)}"
     )
-    params = [f.get_db_prep_save(getattr(obj, f.attname), connection) for obj in objs for f in fields]
+    preps = [_prep(f) for f in fields]
+    attnames = [f.attname for f in fields]
+    params = [prep(getattr(obj, name)) for obj in objs for prep, name in zip(preps, attnames, strict=True)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def _prep(field: models.Field):
+    """The field's value as a query parameter. Aware datetimes and ``None`` pass as they
+    are (psycopg adapts them: what ``DateTimeField.get_db_prep_save`` would return on
+    PostgreSQL, without its per-value checks); anything else goes through Django."""
+
+    def prep(value):
+        return field.get_db_prep_save(value, connection)
+
+    if isinstance(field, models.DateTimeField):
+
+        def prep_datetime(value):
+            if value is None or (isinstance(value, datetime) and value.tzinfo is not None):
+                return value
+            return prep(value)
+
+        return prep_datetime
+    return prep
