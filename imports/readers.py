@@ -164,20 +164,15 @@ def inspect_upload(path: Path, name: str, spec) -> Layout:
 
 
 def _xlsx_header(path: Path) -> tuple[list, int]:
-    from openpyxl import load_workbook
+    from .xlsx import first_row
 
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        header, sheets = first_row(path)
     except Exception:  # noqa: BLE001 - any parse failure means the file is unreadable
         raise FileRejected(str(errors.UNREADABLE_XLSX)) from None
-    try:
-        sheet = workbook.worksheets[0]
-        header = next(sheet.iter_rows(max_row=1, values_only=True), None)
-        if not header or not any(cell not in (None, "") for cell in header):
-            raise FileRejected(str(errors.EMPTY_FILE))
-        return list(header), len(workbook.worksheets)
-    finally:
-        workbook.close()
+    if not header or not any(cell not in (None, "") for cell in header):
+        raise FileRejected(str(errors.EMPTY_FILE))
+    return list(header), sheets
 
 
 def iter_rows(path: Path, layout: Layout) -> Iterator[list]:
@@ -189,22 +184,21 @@ def iter_rows(path: Path, layout: Layout) -> Iterator[list]:
         reader = csv.reader(handle, delimiter=layout.delimiter)
         next(reader, None)
         for row in reader:
-            if any(cell.strip() for cell in row):
+            if "".join(row).strip():  # some cell is not blank
                 yield row
 
 
-def _iter_xlsx(path: Path) -> Iterator[list]:
-    from openpyxl import load_workbook
+def _iter_xlsx(path: Path) -> Iterator[tuple]:
+    from .xlsx import iter_values
 
-    workbook = load_workbook(path, read_only=True, data_only=True)
+    rows = iter_values(path)
     try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
         next(rows, None)
         for row in rows:
-            if any(cell not in (None, "") for cell in row):
-                yield list(row)
-    finally:
-        workbook.close()
+            if any(cell is not None and cell != "" for cell in row):
+                yield row
+    except Exception as error:  # noqa: BLE001 - whatever breaks the parser makes the file unreadable
+        raise FileRejected(str(errors.UNREADABLE) % {"detail": str(error)[:200]}) from None
 
 
 def cell_text(value) -> str:
@@ -219,10 +213,23 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
+def _texts(row, indexes: list[int]) -> list[str]:
+    """``cell_text`` of the cells at ``indexes`` ("" past the row's end); text cells (all
+    of a CSV's) are only stripped."""
+    width = len(row)
+    texts = []
+    for index in indexes:
+        value = row[index] if index < width else ""
+        texts.append(value.strip() if value.__class__ is str else cell_text(value))
+    return texts
+
+
 def normalise_to_csv(source: Path, layout: Layout, target: Path) -> int:
     """Stream every data row into ``target`` (UTF-8 CSV of canonical columns); return the
     row count. Raises ``FileRejected`` for anything that makes the file unreadable."""
     named = [(index, name) for index, name in enumerate(layout.columns) if name]
+    indexes = [index for index, _ in named]
+    limit = settings.IMPORT_MAX_ROWS
     count = 0
     try:
         with target.open("w", encoding="utf-8", newline="") as out:
@@ -230,9 +237,9 @@ def normalise_to_csv(source: Path, layout: Layout, target: Path) -> int:
             writer.writerow([name for _, name in named])
             for row in iter_rows(source, layout):
                 count += 1
-                if count > settings.IMPORT_MAX_ROWS:
-                    raise FileRejected(str(errors.TOO_MANY_ROWS) % {"rows": settings.IMPORT_MAX_ROWS})
-                writer.writerow([cell_text(row[index]) if index < len(row) else "" for index, _ in named])
+                if count > limit:
+                    raise FileRejected(str(errors.TOO_MANY_ROWS) % {"rows": limit})
+                writer.writerow(_texts(row, indexes))
     except (csv.Error, UnicodeDecodeError, zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
         raise FileRejected(str(errors.UNREADABLE) % {"detail": str(error)[:200]}) from None
     if count == 0:

@@ -156,3 +156,21 @@ def _capture_commits():
     from django.test import TestCase
 
     return TestCase.captureOnCommitCallbacks(execute=True)
+
+
+def test_an_xlsx_broken_after_its_header_fails_the_job_with_nothing_imported(client):
+    # The header is read at upload (the first row only); the rest when the job reads the
+    # whole file, before anything is written.
+    content = xlsx_bytes(CUSTOMER_HEADER, [customer_row(f"3499123{index:04d}") for index in range(50)])
+    source = zipfile.ZipFile(io.BytesIO(content))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</row>", b"</row><row><c><v>", 1)[:-200]  # cut short, tags unclosed
+            target.writestr(info, data)
+    job = _run(client, "broken-rows.xlsx", buffer.getvalue())
+    assert (job.status, job.imported, job.processed) == (JobStatus.FAILED, 0, 0)
+    assert "Não foi possível ler o arquivo" in job.message
+    assert not Customer.objects.exists()
