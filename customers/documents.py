@@ -11,6 +11,39 @@ from validate_docbr import CNPJ, CPF
 from . import errors
 
 _CPF, _CNPJ = CPF(), CNPJ()
+_NON_DIGITS = re.compile(r"\D")
+
+# Check digits computed here for the usual case (ASCII digits of the right length), with
+# the rules and weights ``validate_docbr`` uses; anything else (e.g. non-ASCII digits,
+# which ``\D`` keeps) still goes to ``validate_docbr``. An import checks a document per
+# row; tests/customers/test_document_fast_path.py checks both agree.
+_CPF_FIRST, _CPF_SECOND = tuple(range(10, 1, -1)), tuple(range(11, 1, -1))
+_CNPJ_FIRST = (5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2)
+_CNPJ_SECOND = (6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2)
+
+
+def cpf_valid(digits: str) -> bool:
+    """``validate_docbr.CPF().validate(digits)``."""
+    if len(digits) != 11 or not digits.isascii() or not digits.isdigit():
+        return _CPF.validate(digits)
+    if digits == digits[0] * 11:
+        return False  # repeated digits
+    numbers = [ord(char) - 48 for char in digits]
+    first = sum(n * w for n, w in zip(numbers[:9], _CPF_FIRST, strict=True)) * 10 % 11 % 10  # 10 → 0
+    second = sum(n * w for n, w in zip(numbers[:10], _CPF_SECOND, strict=True)) * 10 % 11 % 10
+    return first == numbers[9] and second == numbers[10]
+
+
+def cnpj_valid(digits: str) -> bool:
+    """``validate_docbr.CNPJ().validate(digits)``."""
+    if len(digits) != 14 or not digits.isascii() or not digits.isdigit():
+        return _CNPJ.validate(digits)
+    if digits == digits[0] * 14:
+        return False  # repeated digits
+    numbers = [ord(char) - 48 for char in digits]
+    first = sum(n * w for n, w in zip(numbers[:12], _CNPJ_FIRST, strict=True)) % 11
+    second = sum(n * w for n, w in zip(numbers[:13], _CNPJ_SECOND, strict=True)) % 11
+    return (0 if first < 2 else 11 - first) == numbers[12] and (0 if second < 2 else 11 - second) == numbers[13]
 
 
 def normalize_document(value, document_type: str = "") -> tuple[str, str]:
@@ -22,7 +55,7 @@ def normalize_document(value, document_type: str = "") -> tuple[str, str]:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     numeric = isinstance(value, int)
-    digits = re.sub(r"\D", "", str(value))
+    digits = _NON_DIGITS.sub("", str(value))
     kind = (document_type or "").strip().lower()
     if numeric and not kind:
         kind = "cpf" if len(digits) <= 11 else "cnpj"
@@ -33,10 +66,10 @@ def normalize_document(value, document_type: str = "") -> tuple[str, str]:
     if not kind:
         kind = {11: "cpf", 14: "cnpj"}.get(len(digits), "")
     if kind == "cpf":
-        if len(digits) != 11 or not _CPF.validate(digits):
+        if len(digits) != 11 or not cpf_valid(digits):
             raise ValidationError(errors.CPF_INVALID, code="cpf")
     elif kind == "cnpj":
-        if len(digits) != 14 or not _CNPJ.validate(digits):
+        if len(digits) != 14 or not cnpj_valid(digits):
             raise ValidationError(errors.CNPJ_INVALID, code="cnpj")
     else:
         raise ValidationError(errors.DOCUMENT_INVALID, code="document")

@@ -30,6 +30,7 @@ FAST_PATH = True
 _INVALID = object()
 _TYPED = re.compile(r"\+?[0-9(][0-9 ().-]*", re.ASCII)
 _NON_DIGITS = re.compile(r"[^0-9]", re.ASCII)
+_NON_DIGITS_UNICODE = re.compile(r"\D")
 try:
     from phonenumbers import PhoneMetadata
 
@@ -53,6 +54,15 @@ try:
     ]
     _BR_FIXED, _BR_MOBILE = _desc(_BR.fixed_line), _desc(_BR.mobile)
     _BR_SAME_PATTERN = bool(_BR.same_mobile_and_fixed_line_pattern)
+
+    def _any_of(descs, length: int):
+        """One pattern that fully matches a ``length``-digit number iff one of ``descs``
+        does (a description whose lengths exclude ``length`` cannot match it)."""
+        patterns = [desc[1].pattern for desc in descs if desc and (not desc[0] or length in desc[0])]
+        return re.compile("|".join(f"(?:{pattern})" for pattern in patterns)) if patterns else None
+
+    # The fast path judges 10- and 11-digit national numbers only.
+    _BR_OTHER_BY_LENGTH = {length: _any_of(_BR_OTHER_TYPES, length) for length in (10, 11)}
 except (ImportError, AttributeError, TypeError):  # a phonenumbers without these internals
     FAST_PATH = False
 
@@ -70,7 +80,8 @@ def _br_accepted(national: str) -> bool:
     """``phonenumbers.number_type`` of +55 ``national`` is mobile or fixed line."""
     if not _matches(national, _BR_GENERAL_DESC):
         return False
-    if any(_matches(national, desc) for desc in _BR_OTHER_TYPES):
+    other = _BR_OTHER_BY_LENGTH[len(national)]
+    if other is not None and other.fullmatch(national):
         return False  # premium rate, toll free, …: not accepted
     return _matches(national, _BR_FIXED) or (not _BR_SAME_PATTERN and _matches(national, _BR_MOBILE))
 
@@ -108,11 +119,11 @@ def normalize_phone(value, country_code: str | int | None = None) -> str:
         text = str(int(value))  # a spreadsheet cell typed as a number
     if not text:
         raise ValidationError(errors.PHONE_REQUIRED, code="required")
-    code = re.sub(r"\D", "", str(country_code or ""))
+    code = _NON_DIGITS_UNICODE.sub("", str(country_code or "")) if country_code else ""
     if code and code != "55":
         raise ValidationError(errors.PHONE_FOREIGN, code="foreign")
     if not text.startswith("+"):
-        digits = re.sub(r"\D", "", text)
+        digits = _NON_DIGITS_UNICODE.sub("", text)
         if digits.startswith("55") and len(digits) >= 12:
             text = "+" + digits
     if FAST_PATH:

@@ -14,6 +14,7 @@ from .models import Customer, CustomerAttribute, Network
 from .phones import normalize_phone
 
 NETWORKS = tuple(Network.values)  # checked for every imported row: computed once
+NAME_MAX_LENGTH = Customer._meta.get_field("display_name").max_length
 
 FIELDS = [
     "display_name", "network", "phone", "email", "birth_date", "show_name_in_greeting", "document_type",
@@ -26,43 +27,41 @@ def customer_clean_fields(data: dict[str, Any], *, country_code=None) -> dict[st
     network, attributes); raise one ``ValidationError`` with a message per bad field."""
     clean = dict(data)
     problems: dict[str, list] = {}
-
-    def attempt(field, function):
-        try:
-            function()
-        except ValidationError as error:
-            problems.setdefault(field, []).extend(error.messages)
-
-    if "network" in data:
-
-        def network():
-            if data["network"] not in NETWORKS:
-                raise ValidationError(errors.UNKNOWN_NETWORK)
-
-        attempt("network", network)
+    # One try per field rather than a helper taking a closure: this runs for every
+    # imported row.
+    if "network" in data and data["network"] not in NETWORKS:
+        problems.setdefault("network", []).extend(ValidationError(errors.UNKNOWN_NETWORK).messages)
     if "phone" in data:
-        attempt("phone", lambda: clean.__setitem__("phone", normalize_phone(data["phone"], country_code)))
+        try:
+            clean["phone"] = normalize_phone(data["phone"], country_code)
+        except ValidationError as error:
+            problems.setdefault("phone", []).extend(error.messages)
     if "display_name" in data:
         clean["display_name"] = " ".join(str(data["display_name"] or "").split())
-        if len(clean["display_name"]) > Customer._meta.get_field("display_name").max_length:
+        if len(clean["display_name"]) > NAME_MAX_LENGTH:
             problems.setdefault("display_name", []).append(str(errors.NAME_TOO_LONG))
     if data.get("email"):
         clean["email"] = str(data["email"]).strip().lower()
-        attempt("email", lambda: validate_email(clean["email"][:254] if len(clean["email"]) <= 254 else "x"))
+        try:
+            validate_email(clean["email"][:254] if len(clean["email"]) <= 254 else "x")
+        except ValidationError as error:
+            problems.setdefault("email", []).extend(error.messages)
     if "document" in data or "document_type" in data:
-
-        def document():
+        try:
             if data.get("document_type") and not data.get("document"):
                 raise ValidationError(errors.DOCUMENT_TYPE_WITHOUT_NUMBER)
             kind, digits = normalize_document(data.get("document"), data.get("document_type") or "")
             clean["document_type"], clean["document"] = kind, digits
-
-        attempt("document", document)
+        except ValidationError as error:
+            problems.setdefault("document", []).extend(error.messages)
     agent = data.get("wallet_agent")
     if agent is not None and not agent.is_agent:
         problems.setdefault("wallet_agent", []).append(str(errors.WALLET_AGENT_NOT_AGENT))
     if "attributes" in data:
-        attempt("attributes", lambda: clean.__setitem__("attributes", clean_attributes(data["attributes"])))
+        try:
+            clean["attributes"] = clean_attributes(data["attributes"])
+        except ValidationError as error:
+            problems.setdefault("attributes", []).extend(error.messages)
     if problems:
         raise ValidationError(problems)
     return clean
@@ -85,15 +84,18 @@ def clean_attributes(pairs) -> list[dict]:
 
 
 @transaction.atomic
-def customer_save(*, customer: Customer, country_code=None, **fields) -> Customer:
-    """Create or update a customer. The username is generated on creation only."""
+def customer_save(*, customer: Customer, country_code=None, check_unique: bool = True, **fields) -> Customer:
+    """Create or update a customer. The username is generated on creation only.
+
+    ``check_unique=False`` leaves the (network, phone) and username checks to the
+    database's constraints (an ``IntegrityError``): for callers that retry, like inbound."""
     clean = customer_clean_fields(fields, country_code=country_code)
     for name, value in clean.items():
         setattr(customer, name, value)
     if customer.pk is None:
         customer.username = Customer.make_username(customer.network, customer.phone)
     try:
-        customer.full_clean()
+        customer.full_clean(validate_unique=check_unique, validate_constraints=check_unique)
     except ValidationError as error:
         raise ValidationError(_translate_unique(error.message_dict)) from None
     customer.save()

@@ -147,3 +147,10 @@ def test_the_copy_text_of_awkward_values_reads_back_unchanged():
             (*row[:4], json.loads(row[4]) if isinstance(row[4], str) else row[4], *row[5:]) for row in cursor.fetchall()
         ]
     assert rows == [(t, -7, True, False, [{"v": t}], None, now, now.date()) for t in texts]
+
+
+def test_the_username_shortcut_agrees_with_the_model():
+    from customers.copying import username
+
+    for phone in ["+5534991234567", "+551132123456", "+55١١٢", "5534991234567", "+", "", "+55 34", "+-5"]:
+        assert username("whatsapp", phone) == Customer.make_username("whatsapp", phone), phone
