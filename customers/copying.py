@@ -159,18 +159,31 @@ def username(network: str, phone: str) -> str:
     return Customer.make_username(network, phone)
 
 
-def copy_customers(connection, rows: list[str], user_id: int) -> list[int] | None:
-    """Insert customers (``rows`` = their ``copy_text``) and their "+" history rows with
-    ``COPY``, in the caller's transaction; return their ids in order, or ``None`` when
-    the tables are not laid out as expected (the caller then uses the ORM). A unique
-    violation (someone registered the same phone meanwhile) is raised as
-    ``django.db.IntegrityError``, so the runner re-checks the chunk."""
+def reserve_ids(connection, count: int) -> list[int]:
+    """``count`` new customer ids from the table's sequence, ascending. A sequence is not
+    transactional: ids reserved for rows that end up not written are skipped, as after
+    any rolled-back insert."""
+    plan = copy_plan(connection)
+    if plan is None or count == 0:
+        return []
+    with connection.wrap_database_errors, connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [plan.sequence, count])
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def copy_customers(connection, rows: list[str], user_id: int, ids: list[int] | None = None) -> list[int] | None:
+    """Insert customers (``rows`` = their ``copy_text``; ``ids`` from ``reserve_ids``, or
+    reserved here) and their "+" history rows with ``COPY``, in the caller's transaction;
+    return their ids in order, or ``None`` when the tables are not laid out as expected
+    (the caller then uses the ORM). A unique violation (someone registered the same phone
+    meanwhile) is raised as ``django.db.IntegrityError``, so the runner re-checks the
+    chunk."""
     plan = copy_plan(connection)
     if plan is None:
         return None
+    if ids is None or len(ids) != len(rows):
+        ids = reserve_ids(connection, len(rows))
     with connection.wrap_database_errors, connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [plan.sequence, len(rows)])
-        ids = sorted(row[0] for row in cursor.fetchall())
         stamp = copy_value(timezone.now())  # one per chunk, as PostgreSQL's now() is per transaction
         head = "\t" + "\t".join([stamp] * plan.stamped) if plan.stamped else ""
         lines = [f"{pk}{head}\t{text}" for pk, text in zip(ids, rows, strict=True)]

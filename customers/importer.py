@@ -14,6 +14,8 @@ name from lookups loaded once per job.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
 from django.db import connections, router
 from django.db.models import Q
@@ -25,7 +27,7 @@ from imports.spec import ImportSpec, RowOutcome, first_message
 from users.models import AGENT_ROLES, User
 
 from . import errors
-from .copying import copy_customers, copy_plan, copy_text
+from .copying import copy_customers, copy_plan, copy_text, reserve_ids
 from .models import Customer, CustomerAttribute
 from .services import customer_clean_fields
 
@@ -63,6 +65,7 @@ class CustomerImport(ImportSpec):
     def __init__(self, job=None):
         super().__init__(job)
         self._pair_columns: dict[tuple, list[tuple[str, str]]] = {}
+        self.seen: set[tuple[str, str]] = set()  # (network, phone) of the valid rows validated so far
 
     def attribute_pairs(self, data: dict[str, str]) -> list[tuple[str, str, str, str]]:
         """``self.pairs(data, "ATTRIBUTE", "ATTRIBUTE'S VALUE")``; which columns pair up
@@ -140,10 +143,12 @@ class CustomerImport(ImportSpec):
             return None
         return copy_plan(connection)
 
-    def validate_chunk(self, rows):
-        """``(error outcomes, [(line, data, fields, COPY text or None)] of the valid rows)``.
-        No query (the lookups were loaded by ``prepare``), no write: duplicates are judged
-        by ``write_chunk``, in the chunk's transaction."""
+    def validate_chunk(self, rows) -> ValidatedChunk:
+        """Judge every row, prepare each valid row's COPY text, and look its phone up
+        (duplicates), so that ``write_chunk`` mostly writes. Writes nothing: the runner may
+        call it while the previous chunk is being written, which is why the keys imported
+        by earlier chunks of this run are remembered (``self.seen``): they may not be
+        committed yet."""
         errors: list[RowOutcome] = []
         candidates = []
         validate_row = self.validate_row
@@ -154,28 +159,46 @@ class CustomerImport(ImportSpec):
                 errors.append(RowOutcome(line, data, "error", problems))
             else:
                 candidates.append((line, data, fields, copy_text(plan, fields) if plan else None))
-        return errors, candidates
-
-    def write_chunk(self, validated):
-        """Judge duplicates (against the table and earlier rows of the chunk) and write the
-        new customers: with COPY on PostgreSQL, else ``bulk_create_with_history``."""
-        errors, candidates = validated
-        outcomes = list(errors)
         connection = connections[router.db_for_write(Customer)]
-        existing = _registered(connection, {fields["phone"] for _, _, fields, _ in candidates})
-        new_customers = []
+        registered = _registered(connection, {fields["phone"] for _, _, fields, _ in candidates})
+        new, seen = [], self.seen
         for candidate in candidates:
-            line, data, fields, _text = candidate
-            key = (fields["network"], fields["phone"])
-            if key in existing:
-                outcomes.append(RowOutcome(line, data, "duplicate"))
-                continue
-            existing.add(key)  # a second row with the same phone in this file is a duplicate
-            new_customers.append(candidate)
+            key = (candidate[2]["network"], candidate[2]["phone"])
+            new.append(key not in registered and key not in seen)
+            seen.add(key)  # a later row with the same phone in this file is a duplicate
+        ids = reserve_ids(connection, sum(new)) if plan else None
+        return ValidatedChunk(errors, candidates, new, ids)
+
+    def write_chunk(self, validated: ValidatedChunk):
+        """Write the new customers (COPY on PostgreSQL, else ``bulk_create_with_history``).
+
+        Someone may have registered one of them since ``validate_chunk`` looked: the unique
+        constraint then fails the chunk (``IntegrityError``), the runner calls this again,
+        and the duplicates are judged anew, in the chunk's transaction."""
+        validated.attempts += 1
+        outcomes = list(validated.errors)
+        candidates = validated.candidates
+        connection = connections[router.db_for_write(Customer)]
+        ids = None
+        if validated.attempts == 1:
+            new, ids = validated.new, validated.ids
+        else:
+            existing = _registered(connection, {fields["phone"] for _, _, fields, _ in candidates})
+            new = []
+            for candidate in candidates:
+                key = (candidate[2]["network"], candidate[2]["phone"])
+                new.append(key not in existing)
+                existing.add(key)
+        new_customers = []
+        for candidate, is_new in zip(candidates, new, strict=True):
+            if is_new:
+                new_customers.append(candidate)
+            else:
+                outcomes.append(RowOutcome(candidate[0], candidate[1], "duplicate"))
         if not new_customers:
             return outcomes
         if new_customers[0][3] is not None:
-            ids = copy_customers(connection, [text for *_, text in new_customers], self.user.pk)
+            ids = copy_customers(connection, [text for *_, text in new_customers], self.user.pk, ids=ids)
             if ids is not None:
                 for (line, data, _fields, _text), pk in zip(new_customers, ids, strict=True):
                     outcomes.append(RowOutcome(line, data, "imported", object_id=pk))
@@ -193,6 +216,15 @@ class CustomerImport(ImportSpec):
         for (line, data, _fields, _text), saved in zip(new_customers, created, strict=True):
             outcomes.append(RowOutcome(line, data, "imported", object_id=saved.pk))
         return outcomes
+
+
+@dataclass
+class ValidatedChunk:
+    errors: list[RowOutcome]
+    candidates: list[tuple]  # the valid rows: (line, data, fields, COPY text or None)
+    new: list[bool]  # per candidate: not registered, not earlier in the file (as judged when validated)
+    ids: list[int] | None  # reserved for the new ones (COPY only)
+    attempts: int = 0
 
 
 def _registered(connection, phones: set[str]) -> set[tuple[str, str]]:

@@ -48,7 +48,9 @@ def test_copy_writes_what_bulk_create_with_history_writes(admin_user, operation_
     rows = [[*row, "Plano", "Ouro"] if index == 0 else [*row, "", ""] for index, row in enumerate(_rows("vendas"))]
     calls = []
     original = importer.copy_customers
-    monkeypatch.setattr(importer, "copy_customers", lambda *args: calls.append(1) or original(*args))
+    monkeypatch.setattr(
+        importer, "copy_customers", lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs)
+    )
     job = run_import(admin_user, "c.csv", csv_bytes(header, rows))
     assert calls, "the COPY path was not taken"
     copied = _snapshot(job)
@@ -65,7 +67,7 @@ def test_copy_writes_what_bulk_create_with_history_writes(admin_user, operation_
     Customer.history.model.objects.all().delete()
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM customers_customer")
-    monkeypatch.setattr(importer, "copy_customers", lambda *args: None)  # the ORM path
+    monkeypatch.setattr(importer, "copy_customers", lambda *args, **kwargs: None)  # the ORM path
     job = run_import(admin_user, "c.csv", csv_bytes(header, rows))
     assert _snapshot(job) == copied
     assert copied[2] == (4, 1, 1)
@@ -92,14 +94,18 @@ def test_a_concurrent_registration_raises_integrity_error_and_the_chunk_is_reche
     # Someone registers the phone between the duplicate check and the write.
     original = importer.copy_customers
 
-    def registered_meanwhile(connection, rows, user_id):
+    def registered_meanwhile(connection, rows, user_id, **kwargs):
         Customer.objects.create(display_name="Outra", network="whatsapp", phone="+5534991234567", username="x")
-        return original(connection, rows, user_id)
+        return original(connection, rows, user_id, **kwargs)
 
     monkeypatch.setattr(importer, "copy_customers", registered_meanwhile)
     with pytest.raises(IntegrityError), transaction.atomic():
         spec.process([(2, data)])
     assert not Customer.objects.exists()
+
+    spec = importer.CustomerImport()  # a new run (the failed one remembered the phone as seen)
+    spec.prepare()
+    spec.user = admin_user
 
     class Job:  # what _commit_chunk/_record need
         pk = None
@@ -108,11 +114,11 @@ def test_a_concurrent_registration_raises_integrity_error_and_the_chunk_is_reche
     monkeypatch.setattr("imports.runner._record", lambda job, outcomes, size: recorded.append(outcomes))
     calls = {"n": 0}
 
-    def once(connection, rows, user_id):
+    def once(connection, rows, user_id, **kwargs):
         calls["n"] += 1
-        return (
-            registered_meanwhile(connection, rows, user_id) if calls["n"] == 1 else original(connection, rows, user_id)
-        )
+        if calls["n"] == 1:
+            return registered_meanwhile(connection, rows, user_id, **kwargs)
+        return original(connection, rows, user_id, **kwargs)
 
     monkeypatch.setattr(importer, "copy_customers", once)
     _commit_chunk(Job(), spec, spec.validate_chunk([(2, data)]), 1)
