@@ -136,3 +136,33 @@ def test_a_failed_write_fails_the_job_with_only_whole_chunks_committed(admin_use
     job = ImportJob.objects.get(pk=job.pk)
     assert job.status == JobStatus.FAILED and "the server went away" in job.message
     assert job.processed == job.imported == Customer.objects.count() == 30
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_chunk_is_recorded_as_the_orm_would_record_it(admin_user):
+    from imports.runner import _record
+    from imports.spec import RowOutcome
+
+    job = ImportJob.objects.create(kind="customers", file_name="c.csv", created_by=admin_user, total=5, imported=1)
+    data = {"DISPLAY NAME": 'João \\ "Ávila"\t', "PHONE NUMBER": "1234"}
+    outcomes = [
+        RowOutcome(2, {"PHONE NUMBER": "x"}, "imported", object_id=7),
+        RowOutcome(3, data, "error", {"PHONE NUMBER": "Número inválido 👍"}),
+        RowOutcome(4, {}, "duplicate"),
+        RowOutcome(5, {"EMAIL": "a@"}, "error", {"EMAIL": "E-mail inválido."}),
+    ]
+    _record(job, outcomes, 4)
+    rows = list(ImportRow.objects.filter(job=job).values("line", "data", "errors", "status", "corrected", "object_id"))
+    assert rows == [
+        {"line": 3, "data": data, "errors": {"PHONE NUMBER": "Número inválido 👍"}, "status": "error",
+         "corrected": False, "object_id": None},
+        {"line": 5, "data": {"EMAIL": "a@"}, "errors": {"EMAIL": "E-mail inválido."}, "status": "error",
+         "corrected": False, "object_id": None},
+    ]  # fmt: skip
+    assert all(ImportRow.objects.filter(job=job).values_list("updated_at", flat=True))
+    job.refresh_from_db()
+    assert (job.processed, job.imported, job.duplicates, job.errors) == (4, 2, 1, 2) and job.heartbeat_at
+    _record(job, [RowOutcome(6, {}, "imported")], 1)  # a chunk without errors
+    job.refresh_from_db()
+    assert (job.processed, job.imported, ImportRow.objects.filter(job=job).count()) == (5, 3, 2)
