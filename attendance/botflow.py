@@ -29,8 +29,9 @@ def current_node(attendance: Attendance) -> dict | None:
 
 
 def bot_start(*, attendance: Attendance, bot: Bot) -> None:
-    attendance.bot_path = []
-    attendance.save(update_fields=["bot_path"])
+    if attendance.bot_path:
+        attendance.bot_path = []
+        attendance.save(update_fields=["bot_path"])
     message_out(attendance=attendance, body=f"{greeting(attendance)}\n{menu_text(bot.menu)}")
 
 
@@ -42,27 +43,27 @@ def _choose(node: dict, text: str) -> dict | None:
     return None
 
 
-def bot_handle(*, attendance: Attendance, text: str) -> None:
+def bot_handle(*, attendance: Attendance, text: str) -> Attendance:
+    """Answer the customer's reply; returns the attendance as it now is (closing reloads it)."""
     from .lifecycle import attendance_close, attendance_queue
 
     node = current_node(attendance)
     if node is None:  # the bot was removed meanwhile: queue rather than strand the customer
-        attendance_queue(attendance=attendance, group=attendance.group)
-        return
+        return attendance_queue(attendance=attendance, group=attendance.group)
     option = _choose(node, text)
     if option is None:
         message_out(attendance=attendance, body=_("Sorry, I did not understand. Reply with one of the numbers:")
                     + "\n" + menu_text(node))  # fmt: skip
-        return
-    if option["action"] == "menu":
+    elif option["action"] == "menu":
         attendance.bot_path = [*(attendance.bot_path or []), option["key"]]
         attendance.save(update_fields=["bot_path"])
         message_out(attendance=attendance, body=menu_text(option["menu"]))
     elif option["action"] == "close":
         message_out(attendance=attendance, body=_("Thank you for your contact!"))
-        attendance_close(attendance=attendance, reason=CloseReason.BOT)
+        return attendance_close(attendance=attendance, reason=CloseReason.BOT)
     else:
         _transfer(attendance, node, option, attendance_queue)
+    return attendance
 
 
 def _transfer(attendance: Attendance, node: dict, option: dict, attendance_queue) -> None:

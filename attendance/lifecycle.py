@@ -76,72 +76,81 @@ def inbound_receive(
     kind: str = Kind.TEXT, text: str = "",
 ) -> InboundResult:  # fmt: skip
     """A customer's message arrives: find or create the customer, append to the open
-    attendance or start a new one with the group's initialization bot."""
-    if network != channel.network:
-        raise ValidationError({"network": [errors.NETWORK_MISMATCH % {"network": channel.network}]})
-    customer = _customer_for(network=network, phone=phone, country_code=country_code, display_name=display_name)
-    if not customer.is_active:
-        raise PermissionError(str(errors.INACTIVE_CUSTOMER))
-    for _attempt in range(3):
-        try:
-            with transaction.atomic():
-                return _receive(channel=channel, customer=customer, kind=kind, text=text)
-        except IntegrityError:
-            continue  # another request opened the attendance at the same time: append to it
-    raise RuntimeError("could not open or find the customer's attendance")
+    attendance or start a new one with the group's initialization bot.
 
-
-def _customer_for(*, network, phone, country_code, display_name) -> Customer:
+    The hot path (a customer with an open attendance) is one query that finds and locks
+    the attendance with its customer, group, company and bot, one INSERT of the message,
+    the bot's answer, and one UPDATE of the silence and the next timer."""
     from customers.phones import normalize_phone
 
+    if network != channel.network:
+        raise ValidationError({"network": [errors.NETWORK_MISMATCH % {"network": channel.network}]})
     try:
         e164 = normalize_phone(phone, country_code)
     except ValidationError as error:
         raise ValidationError({"phone": error.messages}) from None
-    customer = Customer.objects.filter(network=network, phone=e164).first()
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                return _receive(channel=channel, network=network, phone=e164, display_name=display_name, kind=kind,
+                                text=text)  # fmt: skip
+        except IntegrityError:
+            continue  # another request created the customer or opened the attendance at the same time
+    raise RuntimeError("could not open or find the customer's attendance")
+
+
+def _locked_open_attendance(*, network: str, phone: str) -> Attendance | None:
+    return (
+        Attendance.objects.select_for_update(of=("self",))
+        .select_related("customer", "group__operation__company", "group__initialization_bot")
+        .filter(customer__network=network, customer__phone=phone)
+        .exclude(status=Status.CLOSED)
+        .first()
+    )
+
+
+def _customer_for(*, network, phone, display_name) -> tuple[Customer, bool]:
+    """The customer (created on a first message); ``True`` when just created."""
+    customer = Customer.objects.filter(network=network, phone=phone).first()
     if customer is not None:
-        return customer
-    try:
-        with transaction.atomic():
-            return customer_save(customer=Customer(), network=network, phone=e164, display_name=display_name or e164)
-    except (ValidationError, IntegrityError):
-        # Two first messages of a new customer at once: the other request created it.
-        customer = Customer.objects.filter(network=network, phone=e164).first()
-        if customer is None:
-            raise
-        return customer
+        return customer, False
+    # The database's unique constraint settles two first messages at once: the loser's
+    # IntegrityError makes ``inbound_receive`` start over and find the customer.
+    customer = customer_save(customer=Customer(), network=network, phone=phone, display_name=display_name or phone,
+                             check_unique=False)  # fmt: skip
+    return customer, True
 
 
-def _receive(*, channel, customer, kind, text) -> InboundResult:
+def _receive(*, channel, network, phone, display_name, kind, text) -> InboundResult:
     now = timezone.now()
-    attendance = open_attendance_for(customer_id=customer.pk)
+    attendance = _locked_open_attendance(network=network, phone=phone)
     created = attendance is None
     if created:
-        survey_attendance = _survey_in_progress(customer)
+        customer, new_customer = _customer_for(network=network, phone=phone, display_name=display_name)
+        if not customer.is_active:
+            raise PermissionError(str(errors.INACTIVE_CUSTOMER))
+        survey_attendance = None if new_customer else _survey_in_progress(customer)
         if survey_attendance is not None:
             _record_message(survey_attendance, kind, text, now)
+            survey_attendance.save(update_fields=["last_customer_message_at"])
             from .surveyflow import survey_answer
 
             survey_answer(attendance=survey_attendance, text=text)
             return InboundResult(survey_attendance, False)
         attendance = _open(customer=customer, channel=channel, now=now)
-    attendance = (
-        Attendance.objects.select_for_update(of=("self",)).select_related("group__operation__company")
-        .get(pk=attendance.pk)
-    )  # fmt: skip
-    attendance.customer = customer  # already loaded: no second query for it
+    elif not attendance.customer.is_active:
+        raise PermissionError(str(errors.INACTIVE_CUSTOMER))
     _record_message(attendance, kind, text, now)
     if created:
         _start(attendance)
     elif attendance.status == Status.BOT:
         from .botflow import bot_handle
 
-        bot_handle(attendance=attendance, text=text)
+        attendance = bot_handle(attendance=attendance, text=text)  # closing returns a fresh instance
     elif attendance.status == Status.PENDING:
         attendance_set_status(attendance=attendance, status=Status.IN_PROGRESS, event="reopened")
-    if created or attendance.status == Status.BOT:
-        attendance.refresh_from_db()  # the bot or the queue may have changed it
-    timers_reschedule(attendance)  # a customer message resets the silences
+    attendance.last_customer_message_at = now
+    timers_reschedule(attendance, also=["last_customer_message_at"])  # a customer message resets the silences
     return InboundResult(attendance, created)
 
 
@@ -160,8 +169,9 @@ def _survey_in_progress(customer):
 
 
 def _record_message(attendance: Attendance, kind: str, text: str, now) -> Message:
+    """The customer's message; ``last_customer_message_at`` is set here and written by the
+    caller (with the next timer)."""
     attendance.last_customer_message_at = now
-    attendance.save(update_fields=["last_customer_message_at"])
     return Message.objects.create(
         attendance=attendance, direction=Direction.INBOUND, sender=Sender.CUSTOMER, kind=kind, body=text,
         created_at=now, sender_name=attendance.customer.display_name,

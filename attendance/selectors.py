@@ -59,4 +59,9 @@ def open_attendance_for(*, customer_id: int) -> Attendance | None:
 
 def default_main_group() -> ServiceGroup | None:
     """Where a customer without a group starts: the oldest active main group."""
-    return ServiceGroup.objects.filter(is_active=True, parent__isnull=True).order_by("pk").first()
+    return (
+        ServiceGroup.objects.filter(is_active=True, parent__isnull=True)
+        .select_related("operation__company", "initialization_bot")
+        .order_by("pk")
+        .first()
+    )

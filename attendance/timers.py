@@ -23,6 +23,7 @@ Why this holds up:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -109,10 +110,13 @@ def next_due_at(attendance: Attendance, group: ServiceGroup | None = None) -> da
     return min((due.at for due in dues), default=None)
 
 
-def timers_reschedule(attendance: Attendance) -> None:
-    """Store the attendance's next due time (after a message or a status change)."""
+def timers_reschedule(attendance: Attendance, *, also: Sequence[str] = ()) -> None:
+    """Store the attendance's next due time (after a message or a status change), with
+    the fields named in ``also`` (their in-memory values) in the same UPDATE."""
     attendance.timer_due_at = None if attendance.status == Status.CLOSED else next_due_at(attendance)
-    Attendance.objects.filter(pk=attendance.pk).update(timer_due_at=attendance.timer_due_at)
+    Attendance.objects.filter(pk=attendance.pk).update(
+        timer_due_at=attendance.timer_due_at, **{name: getattr(attendance, name) for name in also}
+    )
 
 
 def timers_group_changed(*, group_id: int) -> int:

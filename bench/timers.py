@@ -399,6 +399,9 @@ def effects(phase: str) -> dict:
     attendance's ``closed_at``) minus its deadline."""
     from attendance.timers import INACTIVITY_WARNING
 
+    # Fresh statistics first: with the effects' new rows unknown to the planner it picks
+    # nested loops that re-aggregate the messages per row (minutes at 1M).
+    maintenance("ANALYZE attendance_attendance, attendance_event, attendance_message, bench_due")
     row = sql(
         """
         WITH e AS (

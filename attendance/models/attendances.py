@@ -40,13 +40,18 @@ class CloseReason(models.TextChoices):
 
 
 class Attendance(models.Model):
-    protocol = models.CharField(_("Protocol"), max_length=20, unique=True)
+    protocol = models.CharField(_("Protocol"), max_length=20)  # unique: ``attendance_protocol_unique``
+    # Foreign keys without an index of their own where a composite index below starts with
+    # the column, or where nothing looks rows up by it (rows are never deleted): every
+    # index costs each write, and timers and distribution rewrite open attendances often.
     customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("Customer"), on_delete=models.PROTECT, related_name="attendances"
-    )
+        "customers.Customer", verbose_name=_("Customer"), on_delete=models.PROTECT, related_name="attendances",
+        db_index=False,
+    )  # fmt: skip
     group = models.ForeignKey(
-        "attendance.ServiceGroup", verbose_name=_("Group"), on_delete=models.PROTECT, related_name="attendances"
-    )
+        "attendance.ServiceGroup", verbose_name=_("Group"), on_delete=models.PROTECT, related_name="attendances",
+        db_index=False,
+    )  # fmt: skip
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("Agent"),
@@ -54,6 +59,7 @@ class Attendance(models.Model):
         null=True,
         blank=True,
         related_name="attendances",
+        db_index=False,
     )
     channel = models.ForeignKey(
         "attendance.Channel",
@@ -62,6 +68,7 @@ class Attendance(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     status = models.CharField(_("Status"), max_length=12, choices=Status.choices, default=Status.BOT)
     # Customer priority copied at queue time: the queue is ordered by it (priority_to_agent).
@@ -80,12 +87,15 @@ class Attendance(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     bot_path = models.JSONField(default=list, blank=True)  # keys chosen so far in the service bot's menu
     # The last queue position told to the customer, and when (attendance/queue_positions.py).
     queue_position_sent = models.PositiveIntegerField(null=True, blank=True)
     queue_position_sent_at = models.DateTimeField(null=True, blank=True)
-    survey = models.ForeignKey("surveys.Survey", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    survey = models.ForeignKey(
+        "surveys.Survey", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     survey_step = models.PositiveSmallIntegerField(null=True, blank=True)  # next question; None = no survey running
     # Timers (attendance/timers.py): the earliest moment a timer may be due, and the
     # silences already warned about (a warning is sent once per silence).
@@ -98,6 +108,9 @@ class Attendance(models.Model):
         verbose_name_plural = _("attendances")
         ordering = ["-opened_at"]
         constraints = [
+            # A constraint rather than ``unique=True``, which on PostgreSQL adds a second
+            # (``varchar_pattern_ops``) index that no search uses and every write pays for.
+            models.UniqueConstraint(fields=["protocol"], name="attendance_protocol_unique"),
             # A customer has at most one attendance not closed (SPEC §8.1), enforced by the DB.
             models.UniqueConstraint(
                 fields=["customer"], condition=~Q(status="closed"), name="one_open_attendance_per_customer"
@@ -162,7 +175,8 @@ class Delivery(models.TextChoices):
 
 
 class Message(models.Model):
-    attendance = models.ForeignKey(Attendance, on_delete=models.PROTECT, related_name="messages")
+    # Indexed by ``message_by_attendance`` (attendance, created_at).
+    attendance = models.ForeignKey(Attendance, on_delete=models.PROTECT, related_name="messages", db_index=False)
     direction = models.CharField(_("Direction"), max_length=3, choices=Direction.choices)
     sender = models.CharField(_("Sender"), max_length=10, choices=Sender.choices)
     kind = models.CharField(_("Kind"), max_length=10, choices=Kind.choices, default=Kind.TEXT)
@@ -199,7 +213,8 @@ class Event(models.Model):
     """The attendance's log (queued, assigned, transferred, warned, pending, reopened,
     closed…); an ``assigned`` event holds ``strategy``, ``candidates`` and ``chosen``."""
 
-    attendance = models.ForeignKey(Attendance, on_delete=models.PROTECT, related_name="events")
+    # Indexed by ``event_by_attendance`` (attendance, at).
+    attendance = models.ForeignKey(Attendance, on_delete=models.PROTECT, related_name="events", db_index=False)
     type = models.CharField(_("Event"), max_length=30)
     at = models.DateTimeField(_("At"))
     data = models.JSONField(_("Details"), default=dict, blank=True)

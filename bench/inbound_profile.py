@@ -1,0 +1,116 @@
+"""P7 helper: CPU and queries per inbound message, in-process (no gunicorn, no load).
+
+``.venv/bin/python bench/inbound_profile.py [--messages 1000] [--profile /tmp/inbound.txt]``
+
+Seeds the same data as ``bench/inbound.py`` in its own database (``DATABASE_URL``,
+default ``postgres://postgres@127.0.0.1:5432/atende_bench_inbound_profile``; dropped and
+recreated, dropped at the end) and posts ``--messages`` messages through Django's WSGI
+handler (the whole middleware stack, DRF, the services; Celery publishes go to the Redis
+of ``REDIS_URL``, default ``redis://127.0.0.1:6379/15``), 30 % from new customers. Prints
+one JSON line: CPU milliseconds (this process) and queries per message, for new
+customers and follow-ups separately. With ``--profile``, a pyinstrument text profile.
+It measures where a request's time goes; P7's figure is ``bench/inbound.py``'s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import drop_database, recreate_database  # noqa: E402
+from bench.inbound import phone_of, seed, setup_environment  # noqa: E402
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/atende_bench_inbound_profile"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--profile", metavar="FILE")
+    args = parser.parse_args()
+    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
+    with tempfile.TemporaryDirectory(prefix="atende-inbound-profile-") as work:
+        setup_environment(Path(work), 6379)
+        os.environ["REDIS_URL"] = redis_url
+        recreate_database()
+        try:
+            print(json.dumps(run(args)))
+        finally:
+            from django.db import connections
+
+            connections.close_all()
+            drop_database()
+
+
+def run(args) -> dict:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    call_command("migrate", interactive=False, verbosity=0)
+    token = seed()
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="127.0.0.1")
+    rng = random.Random(7)
+    known: list[int] = []
+    figures = {"new": [0.0, 0, 0], "follow_up": [0.0, 0, 0]}  # cpu seconds, queries, messages
+    queries = [0]
+
+    def count(execute, sql, params, many, context):
+        queries[0] += 1
+        return execute(sql, params, many, context)
+
+    def post(index: int):
+        return client.post("/api/v1/inbound/", {"network": "whatsapp", "phone": phone_of(index), "text": "oi"},
+                           content_type="application/json")  # fmt: skip
+
+    for index in range(20):  # warm up (imports, first connections)
+        post(10_000 + index)
+    profiler = None
+    if args.profile:
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.0005)
+        profiler.start()
+    started = time.perf_counter()
+    with connection.execute_wrapper(count):
+        for _ in range(args.messages):
+            new = not known or rng.random() < 0.3
+            index = len(known) if new else rng.choice(known)
+            before_cpu, before_queries = time.process_time(), queries[0]
+            response = post(index)
+            assert response.status_code in (200, 201), response.content
+            kind = figures["new" if new else "follow_up"]
+            kind[0] += time.process_time() - before_cpu
+            kind[1] += queries[0] - before_queries
+            kind[2] += 1
+            if new:
+                known.append(index)
+    wall = time.perf_counter() - started
+    if profiler is not None:
+        profiler.stop()
+        Path(args.profile).write_text(profiler.output_text(unicode=True, color=False), encoding="utf-8")
+    return {
+        "messages": args.messages,
+        "wall_ms_per_message": round(1000 * wall / args.messages, 3),
+        **{
+            kind: {"messages": n, "cpu_ms": round(1000 * cpu / n, 3), "queries": round(q / n, 2)}
+            for kind, (cpu, q, n) in figures.items()
+            if n
+        },
+    }
+
+
+if __name__ == "__main__":
+    main()
