@@ -239,7 +239,10 @@ def normalise_to_csv(source: Path, layout: Layout, target: Path) -> int:
                 count += 1
                 if count > limit:
                     raise FileRejected(str(errors.TOO_MANY_ROWS) % {"rows": limit})
-                writer.writerow(_texts(row, indexes))
+                texts = _texts(row, indexes)
+                if "\x00" in "".join(texts):  # PostgreSQL stores no NUL: refuse the file before any write
+                    raise FileRejected(str(errors.BINARY_CSV))
+                writer.writerow(texts)
     except (csv.Error, UnicodeDecodeError, zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
         raise FileRejected(str(errors.UNREADABLE) % {"detail": str(error)[:200]}) from None
     if count == 0:

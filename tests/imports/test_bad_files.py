@@ -174,3 +174,11 @@ def test_an_xlsx_broken_after_its_header_fails_the_job_with_nothing_imported(cli
     assert (job.status, job.imported, job.processed) == (JobStatus.FAILED, 0, 0)
     assert "Não foi possível ler o arquivo" in job.message
     assert not Customer.objects.exists()
+
+
+def test_a_nul_byte_deep_in_a_csv_fails_the_job_before_anything_is_imported(client):
+    rows = [customer_row(f"3499123{index:04d}", f"Cliente {index}") for index in range(3000)]
+    rows[2500][3] = "Nome\x00com NUL"  # past the bytes sniffed at upload
+    job = _run(client, "nul.csv", csv_bytes(CUSTOMER_HEADER, rows))
+    assert (job.status, job.imported, job.processed) == (JobStatus.FAILED, 0, 0)
+    assert not Customer.objects.exists()
