@@ -33,6 +33,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from customers.models import Customer
+
 from .models import (
     Attendance,
     BotInactivityAction,
@@ -149,7 +151,6 @@ def _sweep_batch(now: datetime, batch: int) -> tuple[int, int]:
         Attendance.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(timer_due_at__lte=now)
         .exclude(status=Status.CLOSED)
-        .select_related("customer")
         .order_by("timer_due_at")[:batch]
     )
     if not rows:
@@ -157,14 +158,39 @@ def _sweep_batch(now: datetime, batch: int) -> tuple[int, int]:
     groups = ServiceGroup.objects.select_related(
         "operation__company", "inactivity_bot", "survey", "bot_inactivity_target_group__operation__company"
     ).in_bulk({row.group_id for row in rows})
+    for attendance in rows:
+        attendance.group = groups[attendance.group_id]
+    _load_customers(rows)
     effects = TimerBatch()
     before = [effects.snapshot(attendance) for attendance in rows]
     fired = 0
     for attendance in rows:
-        attendance.group = groups[attendance.group_id]
         fired += fire_due(effects, attendance, now)
     effects.flush(rows, before)
     return fired, len(rows)
+
+
+def _needs_customer(attendance: Attendance, group: ServiceGroup) -> bool:
+    """Whether a timer of this attendance may read its customer: the WhatsApp partner
+    warning (the network) or a move to a queue (the priority)."""
+    if group.whatsapp_partner:
+        return True
+    if attendance.status == Status.BOT:
+        return group.bot_inactivity_action != BotInactivityAction.CLOSE
+    return attendance.status == Status.IN_PROGRESS and bool(group.agent_response_minutes)
+
+
+def _load_customers(rows: list[Attendance]) -> None:
+    """The customers the batch's timers may read, in one query (most timers — warnings,
+    closes, pending — never do: not joining them spares the claim a random read of the
+    customers table per row)."""
+    wanted = {row.customer_id for row in rows if _needs_customer(row, row.group)}
+    if not wanted:
+        return
+    customers = Customer.objects.only("network", "priority").in_bulk(wanted)
+    for row in rows:
+        if row.customer_id in customers:
+            row.customer = customers[row.customer_id]
 
 
 def fire_due(effects, attendance: Attendance, now: datetime) -> int:
