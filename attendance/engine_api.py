@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import AtendeViewSet
+from core.queries import one_or_none
 from core.scoping import scope_queryset
 from users.models import User
 
@@ -58,9 +59,9 @@ class ChannelTokenAuthentication(BaseAuthentication):
         parts = get_authorization_header(request).split()
         if len(parts) != 2 or parts[0].lower() != b"bearer":
             raise AuthenticationFailed(errors.BAD_CHANNEL_TOKEN)
-        channel = Channel.objects.filter(
-            token_hash=hash_token(parts[1].decode(errors="replace")), is_active=True
-        ).first()
+        channel = one_or_none(
+            Channel.objects.filter(token_hash=hash_token(parts[1].decode(errors="replace")), is_active=True)
+        )
         if channel is None:
             raise AuthenticationFailed(errors.BAD_CHANNEL_TOKEN)
         request.channel = channel

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from classifications.selectors import classification_is_valid_leaf
+from core.queries import one_or_none
 from customers.models import Customer
 from customers.services import customer_save
 from users.models import Role
@@ -100,18 +101,18 @@ def inbound_receive(
 
 
 def _locked_open_attendance(*, network: str, phone: str) -> Attendance | None:
-    return (
+    """At most one (``one_open_attendance_per_customer``)."""
+    return one_or_none(
         Attendance.objects.select_for_update(of=("self",))
         .select_related("customer", "group__operation__company", "group__initialization_bot")
         .filter(customer__network=network, customer__phone=phone)
         .exclude(status=Status.CLOSED)
-        .first()
     )
 
 
 def _customer_for(*, network, phone, display_name) -> tuple[Customer, bool]:
     """The customer (created on a first message); ``True`` when just created."""
-    customer = Customer.objects.filter(network=network, phone=phone).first()
+    customer = one_or_none(Customer.objects.filter(network=network, phone=phone))
     if customer is not None:
         return customer, False
     # The database's unique constraint settles two first messages at once: the loser's
