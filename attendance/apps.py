@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class AttendanceConfig(AppConfig):
     name = "attendance"
     verbose_name = _("Service")
+
+    def ready(self):
+        from django.db.models.signals import post_save
+
+        from .engine_cache import engine_cache_clear
+        from .models import Bot, Company, Operation, ServiceGroup
+
+        for model in (ServiceGroup, Bot, Operation, Company):
+            post_save.connect(engine_cache_clear, sender=model, dispatch_uid=f"engine-cache-{model.__name__}")

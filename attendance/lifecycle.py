@@ -19,6 +19,7 @@ from customers.services import customer_save
 from users.models import Role
 
 from . import errors
+from .engine_cache import engine_group, engine_main_group
 from .messaging import message_out
 from .models import (
     Attendance,
@@ -33,7 +34,7 @@ from .models import (
     ServiceGroup,
     Status,
 )
-from .selectors import default_main_group, group_has_online_agent, open_attendance_for
+from .selectors import group_has_online_agent, open_attendance_for
 from .timers import timers_reschedule
 
 
@@ -101,13 +102,17 @@ def inbound_receive(
 
 
 def _locked_open_attendance(*, network: str, phone: str) -> Attendance | None:
-    """At most one (``one_open_attendance_per_customer``)."""
-    return one_or_none(
+    """At most one (``one_open_attendance_per_customer``), with its customer, and its
+    group (with operation, company and bot) from the engine's configuration cache."""
+    attendance = one_or_none(
         Attendance.objects.select_for_update(of=("self",))
-        .select_related("customer", "group__operation__company", "group__initialization_bot")
+        .select_related("customer")
         .filter(customer__network=network, customer__phone=phone)
         .exclude(status=Status.CLOSED)
     )
+    if attendance is not None:
+        attendance.group = engine_group(attendance.group_id)
+    return attendance
 
 
 def _customer_for(*, network, phone, display_name) -> tuple[Customer, bool]:
@@ -181,7 +186,8 @@ def _record_message(attendance: Attendance, kind: str, text: str, now) -> Messag
 
 def _open(*, customer: Customer, channel: Channel | None, now, group: ServiceGroup | None = None) -> Attendance:
     if group is None:
-        group = customer.group if customer.group_id and customer.group.is_active else default_main_group()
+        group = engine_group(customer.group_id) if customer.group_id else None
+        group = group if group is not None and group.is_active else engine_main_group()
     if group is None:
         raise ValidationError(errors.NO_MAIN_GROUP)
     attendance = Attendance.objects.create(

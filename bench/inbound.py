@@ -196,6 +196,8 @@ def load_child(spec: dict) -> dict:
         "max_seconds": round(max(latencies), 4) if latencies else None,
         "new_customers": next_new - spec["first_phone"],
         "run_seconds": round(finished - start, 2),
+        # The generator shares the machine: what it used, per request sent.
+        "load_generator_cpu_ms_per_request": round(1000 * time.process_time() / max(1, total), 3),
     }
 
 
@@ -204,6 +206,7 @@ def run_load(args, port: int, token: str, rate: int, first_phone: int) -> dict:
             "new_share": args.new_share, "threads": args.threads, "seed": rate, "first_phone": first_phone,
             "max_lag": args.max_lag}  # fmt: skip
     command = [sys.executable, str(Path(__file__).resolve()), "--load-child", json.dumps(spec)]
+    busy_before = machine_busy_seconds()
     child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True)
     try:
         out, _ = child.communicate(timeout=args.warmup + args.seconds + 180)
@@ -211,7 +214,17 @@ def run_load(args, port: int, token: str, rate: int, first_phone: int) -> dict:
         Processes.kill(child)
     if child.returncode != 0:
         raise RuntimeError(f"the load generator failed with exit code {child.returncode}")
-    return json.loads(out.strip().splitlines()[-1])
+    result = json.loads(out.strip().splitlines()[-1])
+    busy, elapsed = machine_busy_seconds()[0] - busy_before[0], time.monotonic() - busy_before[1]
+    result["machine_cpu_busy_fraction"] = round(busy / (elapsed * (os.cpu_count() or 1)), 2)
+    return result
+
+
+def machine_busy_seconds() -> tuple[float, float]:
+    """CPU seconds all cores spent not idle (``/proc/stat``), and when it was read."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK"), time.monotonic()
 
 
 def main() -> int:

@@ -57,6 +57,17 @@ def media_root(tmp_path, settings):
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(autouse=True)
+def engine_cache():
+    """Each test starts with an empty engine configuration cache: the database is rolled
+    back between tests (and SQLite reuses ids), the process is not."""
+    from attendance.engine_cache import engine_cache_clear
+
+    engine_cache_clear()
+    yield
+    engine_cache_clear()
+
+
 @pytest.fixture
 def company(db):
     return CompanyFactory(name="Atende Teste")

@@ -161,6 +161,8 @@ ATENDE_OUTBOUND_LOG_ONLY = env_bool("ATENDE_OUTBOUND_LOG_ONLY")  # never call ch
 PRESENCE_TIMEOUT_SECONDS = int(os.environ.get("PRESENCE_TIMEOUT_SECONDS", "90"))  # heartbeat expiry
 DISTRIBUTION_BATCH = int(os.environ.get("DISTRIBUTION_BATCH", "200"))
 DISTRIBUTION_SWEEP_SECONDS = float(os.environ.get("DISTRIBUTION_SWEEP_SECONDS", "5"))
+# Seconds a process keeps the group/bot configuration the inbound path reads (attendance/engine_cache.py).
+ENGINE_CONFIG_CACHE_SECONDS = float(os.environ.get("ENGINE_CONFIG_CACHE_SECONDS", "2"))
 TIMER_BATCH = int(os.environ.get("TIMER_BATCH", "500"))
 TIMER_SWEEP_SECONDS = float(os.environ.get("TIMER_SWEEP_SECONDS", "1"))
 QUEUE_POSITION_MIN_SECONDS = int(os.environ.get("QUEUE_POSITION_MIN_SECONDS", "30"))

@@ -172,3 +172,30 @@ def test_the_channel_token_is_shown_once(api_as, admin_user):
     assert token and len(token) > 30
     assert client.get(f"/api/v1/channels/{created.json()['id']}/").json()["token"] is None
     assert token not in str(Channel.objects.values())
+
+
+def test_configuration_edits_reach_the_next_message_through_the_engine_cache(api, setup, settings):
+    """The inbound path reads groups and bots from a short per-process cache; a save in
+    the process empties it, so the next message already sees the new menu."""
+    from attendance.engine_cache import engine_group
+
+    settings.ENGINE_CONFIG_CACHE_SECONDS = 60
+    assert _post(api, setup["token"]).status_code == 201
+    main = setup["main"]
+    assert engine_group(main.pk) is engine_group(main.pk)  # cached: one object, no query
+    bot = main.initialization_bot
+    bot.menu = {"text": "Novo menu:", "options": [{"key": "1", "label": "Vendas", "action": "transfer_to_group",
+                                                   "group": setup["vendas"].pk}]}  # fmt: skip
+    bot_save(bot=bot)
+    assert _post(api, setup["token"], text="x").status_code == 200
+    attendance = Attendance.objects.get(customer__phone="+5534991234567")
+    assert "Novo menu:" in _bodies(attendance)[-1]
+
+
+def test_the_engine_cache_can_be_turned_off(setup, settings, django_assert_num_queries):
+    from attendance.engine_cache import engine_group
+
+    settings.ENGINE_CONFIG_CACHE_SECONDS = 0
+    with django_assert_num_queries(2):
+        engine_group(setup["main"].pk)
+        engine_group(setup["main"].pk)

@@ -1,0 +1,51 @@
+"""Process-local cache of the configuration the inbound hot path reads on every message
+(SPEC §12 P7): a group with its operation, company and initialization bot, and the
+default main group.
+
+An entry lives ``ENGINE_CONFIG_CACHE_SECONDS`` (default 2 s; 0 turns the cache off). A
+save in this process of a group, bot, operation or company empties the cache at once;
+other processes see the change within that time — a configuration edit applies from the
+next messages, at most a couple of seconds later. The cached objects are shared between
+requests: callers read them and never change them.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+
+from .models import ServiceGroup
+from .selectors import default_main_group
+
+_entries: dict[object, tuple[float, ServiceGroup | None]] = {}
+
+
+def _cached(key, load):
+    ttl = settings.ENGINE_CONFIG_CACHE_SECONDS
+    if ttl <= 0:
+        return load()
+    now = time.monotonic()
+    entry = _entries.get(key)
+    if entry is not None and entry[0] > now:
+        return entry[1]
+    value = load()
+    _entries[key] = (now + ttl, value)
+    return value
+
+
+def engine_group(group_id: int) -> ServiceGroup:
+    """The group with ``operation.company`` and ``initialization_bot`` loaded."""
+    return _cached(
+        group_id,
+        lambda: ServiceGroup.objects.select_related("operation__company", "initialization_bot").get(pk=group_id),
+    )
+
+
+def engine_main_group() -> ServiceGroup | None:
+    """``selectors.default_main_group()``, cached."""
+    return _cached("main", default_main_group)
+
+
+def engine_cache_clear(**_signal_kwargs) -> None:
+    _entries.clear()
