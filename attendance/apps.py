@@ -10,7 +10,7 @@ class AttendanceConfig(AppConfig):
         from django.db.models.signals import post_save
 
         from .engine_cache import engine_cache_clear
-        from .models import Bot, Company, Operation, ServiceGroup
+        from .models import Bot, Channel, Company, Operation, ServiceGroup
 
-        for model in (ServiceGroup, Bot, Operation, Company):
+        for model in (Channel, ServiceGroup, Bot, Operation, Company):
             post_save.connect(engine_cache_clear, sender=model, dispatch_uid=f"engine-cache-{model.__name__}")

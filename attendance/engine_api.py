@@ -14,11 +14,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import AtendeViewSet
-from core.queries import one_or_none
 from core.scoping import scope_queryset
 from users.models import User
 
 from . import errors
+from .engine_cache import engine_channel
 from .engine_serializers import (
     AttendanceDetailSerializer,
     AttendanceSerializer,
@@ -59,9 +59,7 @@ class ChannelTokenAuthentication(BaseAuthentication):
         parts = get_authorization_header(request).split()
         if len(parts) != 2 or parts[0].lower() != b"bearer":
             raise AuthenticationFailed(errors.BAD_CHANNEL_TOKEN)
-        channel = one_or_none(
-            Channel.objects.filter(token_hash=hash_token(parts[1].decode(errors="replace")), is_active=True)
-        )
+        channel = engine_channel(hash_token(parts[1].decode(errors="replace")))
         if channel is None:
             raise AuthenticationFailed(errors.BAD_CHANNEL_TOKEN)
         request.channel = channel

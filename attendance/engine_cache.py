@@ -1,9 +1,9 @@
 """Process-local cache of the configuration the inbound hot path reads on every message
-(SPEC §12 P7): a group with its operation, company and initialization bot, and the
-default main group.
+(SPEC §12 P7): the channel of a token, a group with its operation, company and
+initialization bot, and the default main group.
 
 An entry lives ``ENGINE_CONFIG_CACHE_SECONDS`` (default 2 s; 0 turns the cache off). A
-save in this process of a group, bot, operation or company empties the cache at once;
+save in this process of a channel, group, bot, operation or company empties the cache;
 other processes see the change within that time — a configuration edit applies from the
 next messages, at most a couple of seconds later. The cached objects are shared between
 requests: callers read them and never change them.
@@ -15,7 +15,9 @@ import time
 
 from django.conf import settings
 
-from .models import ServiceGroup
+from core.queries import one_or_none
+
+from .models import Channel, ServiceGroup
 from .selectors import default_main_group
 
 _entries: dict[object, tuple[float, ServiceGroup | None]] = {}
@@ -39,6 +41,13 @@ def engine_group(group_id: int) -> ServiceGroup:
     return _cached(
         group_id,
         lambda: ServiceGroup.objects.select_related("operation__company", "initialization_bot").get(pk=group_id),
+    )
+
+
+def engine_channel(token_hash: str) -> Channel | None:
+    """The active channel with this token (``None``: no such active channel)."""
+    return _cached(
+        ("channel", token_hash), lambda: one_or_none(Channel.objects.filter(token_hash=token_hash, is_active=True))
     )
 
 

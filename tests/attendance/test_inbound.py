@@ -199,3 +199,12 @@ def test_the_engine_cache_can_be_turned_off(setup, settings, django_assert_num_q
     with django_assert_num_queries(2):
         engine_group(setup["main"].pk)
         engine_group(setup["main"].pk)
+
+
+def test_a_channel_deactivated_by_a_save_is_refused_at_once(api, setup, settings):
+    settings.ENGINE_CONFIG_CACHE_SECONDS = 60
+    assert _post(api, setup["token"]).status_code == 201  # the token is now cached
+    channel = setup["channel"]
+    channel.is_active = False
+    channel.save()  # the admin and the API save: the process's cache is emptied
+    assert _post(api, setup["token"]).status_code == 401
