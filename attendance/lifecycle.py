@@ -81,8 +81,9 @@ def inbound_receive(
     attendance or start a new one with the group's initialization bot.
 
     The hot path (a customer with an open attendance) is one query that finds and locks
-    the attendance with its customer, group, company and bot, one INSERT of the message,
-    the bot's answer, and one UPDATE of the silence and the next timer."""
+    the attendance with its customer (its group, company and bot come from
+    ``engine_cache``), one INSERT of the message, the bot's answer, and one UPDATE of the
+    silence and the next timer."""
     from customers.phones import normalize_phone
 
     if network != channel.network:
