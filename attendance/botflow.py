@@ -1,20 +1,17 @@
 """The service bot's menu (SPEC §3, §8.2): greet, show the menu, follow the customer's
 choice to a sub-menu, a group's queue or closing. An invalid answer repeats the menu
 with a hint. A transfer into a group that ``requires_online_agent`` while nobody is
-online is refused with a message and the menu again."""
+online is refused with a message and the menu again.
+
+Each function works on the caller's ``Changes`` (``transitions``): the inbound request
+applies it at once."""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
-
-from .messaging import greeting, message_out
-from .models import Attendance, Bot, CloseReason, ServiceGroup
-
-
-def menu_text(node: dict) -> str:
-    lines = [node.get("text", "")]
-    lines += [f"{option['key']} - {option['label']}" for option in node.get("options", [])]
-    return "\n".join(lines)
+from . import texts, transitions
+from .models import Attendance, Bot, BotKind, CloseReason, ServiceGroup
+from .selectors import group_has_online_agent
+from .transitions import Changes
 
 
 def current_node(attendance: Attendance) -> dict | None:
@@ -28,11 +25,16 @@ def current_node(attendance: Attendance) -> dict | None:
     return node
 
 
-def bot_start(*, attendance: Attendance, bot: Bot) -> None:
-    if attendance.bot_path:
+def bot_start(changes: Changes, attendance: Attendance) -> None:
+    """A new attendance meets its group's initialization bot: a service bot greets with its
+    menu; otherwise (a transfer bot, or none) it goes to the group's queue."""
+    bot: Bot | None = attendance.group.initialization_bot
+    changes.track(attendance)
+    if bot is not None and bot.is_active and bot.kind == BotKind.SERVICE and bot.menu:
         attendance.bot_path = []
-        attendance.save(update_fields=["bot_path"])
-    message_out(attendance=attendance, body=f"{greeting(attendance)}\n{menu_text(bot.menu)}")
+        changes.say(attendance, texts.greeting(attendance, bot.menu))
+        return
+    transitions.queue(changes, attendance, attendance.group, entering=True)
 
 
 def _choose(node: dict, text: str) -> dict | None:
@@ -43,42 +45,33 @@ def _choose(node: dict, text: str) -> dict | None:
     return None
 
 
-def bot_handle(*, attendance: Attendance, text: str) -> Attendance:
-    """Answer the customer's reply; returns the attendance as it now is (closing reloads it)."""
-    from .lifecycle import attendance_close, attendance_queue
-
+def bot_handle(changes: Changes, attendance: Attendance, text: str) -> None:
+    """Answer the customer's reply to the menu."""
+    changes.track(attendance)
     node = current_node(attendance)
     if node is None:  # the bot was removed meanwhile: queue rather than strand the customer
-        return attendance_queue(attendance=attendance, group=attendance.group)
+        transitions.queue(changes, attendance, attendance.group)
+        return
     option = _choose(node, text)
     if option is None:
-        message_out(attendance=attendance, body=_("Sorry, I did not understand. Reply with one of the numbers:")
-                    + "\n" + menu_text(node))  # fmt: skip
+        changes.say(attendance, texts.not_understood(node))
     elif option["action"] == "menu":
         attendance.bot_path = [*(attendance.bot_path or []), option["key"]]
-        attendance.save(update_fields=["bot_path"])
-        message_out(attendance=attendance, body=menu_text(option["menu"]))
+        changes.say(attendance, texts.menu_text(option["menu"]))
     elif option["action"] == "close":
-        message_out(attendance=attendance, body=_("Thank you for your contact!"))
-        return attendance_close(attendance=attendance, reason=CloseReason.BOT)
+        transitions.close(changes, attendance, reason=CloseReason.BOT, farewell=texts.thanks_for_contact())
     else:
-        _transfer(attendance, node, option, attendance_queue)
-    return attendance
+        _transfer(changes, attendance, node, option)
 
 
-def _transfer(attendance: Attendance, node: dict, option: dict, attendance_queue) -> None:
-    from .selectors import group_has_online_agent
-
-    group = ServiceGroup.objects.filter(pk=option.get("group"), is_active=True).first()
-    if group is None or (group.requires_online_agent and not group_has_online_agent(group=group)):
-        name = group.name if group else option["label"]
-        message_out(
-            attendance=attendance,
-            body=_("Right now nobody from %(group)s is available. Please choose another option:") % {"group": name}
-            + "\n" + menu_text(node),
-        )  # fmt: skip
-        return
-    message_out(
-        attendance=attendance, body=_("One moment, you are being transferred to %(group)s.") % {"group": group.name}
+def _transfer(changes: Changes, attendance: Attendance, node: dict, option: dict) -> None:
+    group = (
+        ServiceGroup.objects.select_related("operation__company", "initialization_bot")
+        .filter(pk=option.get("group"), is_active=True)
+        .first()
     )
-    attendance_queue(attendance=attendance, group=group, event="queued", via="bot", option=option["key"])
+    if group is None or (group.requires_online_agent and not group_has_online_agent(group=group)):
+        changes.say(attendance, texts.group_unavailable(group.name if group else option["label"], node))
+        return
+    changes.say(attendance, texts.transferring(group.name))
+    transitions.queue(changes, attendance, group, via="bot", option=option["key"])

@@ -4,7 +4,6 @@ the agent's presence."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -14,10 +13,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import AtendeViewSet
+from core.errors import DomainError
 from core.scoping import scope_queryset
 from users.models import User
 
 from . import errors
+from .agent_actions import agent_message_send, attendance_close, attendance_transfer
 from .engine_cache import engine_channel
 from .engine_serializers import (
     AttendanceDetailSerializer,
@@ -30,8 +31,8 @@ from .engine_serializers import (
     SendMessageSerializer,
     TransferSerializer,
 )
-from .lifecycle import agent_message_send, attendance_close, attendance_transfer, inbound_receive
-from .models import AgentPresence, Attendance, Channel, CloseReason, ServiceGroup, hash_token
+from .inbound import inbound_receive
+from .models import AgentPresence, Attendance, Channel, ServiceGroup, hash_token
 from .presence import presence_set
 
 
@@ -81,10 +82,7 @@ class InboundView(APIView):
     def post(self, request):
         serializer = InboundSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            result = inbound_receive(channel=request.auth, **serializer.validated_data)
-        except PermissionError as error:
-            return Response({"detail": str(error)}, status=status.HTTP_403_FORBIDDEN)
+        result = inbound_receive(channel=request.auth, **serializer.validated_data)
         attendance = result.attendance
         body = {"protocol": attendance.protocol, "attendance": attendance.pk, "status": attendance.status}
         return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
@@ -133,15 +131,14 @@ class AttendanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return attendance
 
     def _run(self, function, **kwargs):
+        """Run the service; a broken rule becomes a Portuguese error answer."""
         try:
-            with transaction.atomic():
-                attendance = function(**kwargs)
+            return function(**kwargs), None
         except DjangoValidationError as error:
             detail = error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}
             return None, Response(detail, status=status.HTTP_400_BAD_REQUEST)
-        except PermissionError as error:
-            return None, Response({"detail": str(error)}, status=status.HTTP_403_FORBIDDEN)
-        return attendance, None
+        except DomainError as error:
+            return None, Response(error.as_dict(), status=error.status_code)
 
     @extend_schema(request=SendMessageSerializer, responses={201: OpenApiResponse(description="message id")})
     @action(detail=True, methods=["post"])
@@ -176,10 +173,8 @@ class AttendanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         serializer.is_valid(raise_exception=True)
         attendance = self.get_object()
         self._check_can_act(attendance)
-        user = request.user
-        reason = CloseReason.AGENT if attendance.agent_id == user.pk else CloseReason.SUPERVISOR
         result, failure = self._run(
-            attendance_close, attendance=attendance, reason=reason, actor=user,
+            attendance_close, attendance=attendance, actor=request.user,
             classification_node=serializer.validated_data.get("classification_node"),
             send_survey=serializer.validated_data["send_survey"],
         )  # fmt: skip

@@ -2,6 +2,8 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import DomainError, Forbidden
+
 REQUIRED_WHEN_FLAG_ON = _("Required while this option is on.")
 TARGET_GROUP_REQUIRED = _("Choose the group that receives attendances when the bot times out.")
 TARGET_IS_SELF = _("The target group must be another group.")
@@ -54,3 +56,24 @@ CLASSIFICATION_REQUIRED = _("Choose the classification reason (a reason without 
 ALREADY_CLOSED = _("This attendance is already closed.")
 PAUSE_REASON_REQUIRED = _("Tell the reason for the pause.")
 NOT_AN_AGENT = _("Only agents and supervisor agents have a presence.")
+BAD_PRESENCE_STATE = _("Choose online, paused or offline.")
+CAPACITY_FULL_ACTIVE = _("You have reached your simultaneous attendances: finish one before starting another.")
+
+
+# Domain errors (core.errors.DomainError: mapped to API responses and admin messages in one place)
+
+
+class InactiveCustomerError(Forbidden):
+    message = INACTIVE_CUSTOMER
+
+
+class NotYourAttendanceError(Forbidden):
+    message = NOT_YOUR_ATTENDANCE
+
+
+class AgentNotInGroupError(Forbidden):
+    message = AGENT_NOT_IN_GROUP
+
+
+class AgentFullError(DomainError):
+    message = AGENT_FULL

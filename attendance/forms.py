@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import Bot, BotKind, DistributionStrategy, ServiceGroup
-from .models.groups import STRATEGY_HELP
 from .services import bot_validate, group_validate_relations
+from .strategies import STRATEGY_HELP
 
 
 class PrettyJSONWidget(forms.Textarea):

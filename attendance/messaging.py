@@ -1,15 +1,16 @@
-"""Messages: the texts the engine sends, who signs them, and outbound delivery through a
-channel adapter (a logging adapter by default; a webhook adapter that POSTs to the
-channel's URL with retries, backoff and an idempotency key)."""
+"""Messages: the building of a message row (once, for every sender), who signs it, and
+outbound delivery through a channel adapter (a logging adapter by default; a webhook
+adapter that POSTs to the channel's URL with retries, backoff and an idempotency key)."""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+
+from core import followups
 
 from .models import Attendance, Delivery, Direction, DisplayNameMode, Kind, Message, Sender
 
@@ -23,57 +24,49 @@ def sender_name(*, attendance: Attendance, sender: str, agent=None) -> str:
         return ""
     if mode == DisplayNameMode.COMPANY or sender != Sender.AGENT:
         return attendance.group.operation.company.name
-    return (agent or attendance.agent).display_name if (agent or attendance.agent) else ""
+    agent = agent or attendance.agent
+    return agent.display_name if agent else ""
+
+
+def outbound_message(
+    *, attendance: Attendance, body: str, at: datetime, sender: str = Sender.BOT, agent=None, kind: str = Kind.TEXT,
+    deliver_at: datetime | None = None, to_customer: bool = True,
+) -> Message:  # fmt: skip
+    """An unsaved outbound row: sent to the customer (``to_customer``: delivery pending,
+    signed per ``display_name_mode``) or a note only the agent sees."""
+    return Message(
+        attendance=attendance, direction=Direction.OUTBOUND, sender=sender, kind=kind, body=body, agent=agent,
+        sender_name=sender_name(attendance=attendance, sender=sender, agent=agent) if to_customer else "",
+        created_at=at, deliver_at=deliver_at, delivery=Delivery.PENDING if to_customer else Delivery.NONE,
+    )  # fmt: skip
+
+
+def inbound_message(*, attendance: Attendance, kind: str, text: str, at: datetime) -> Message:
+    return Message(
+        attendance=attendance, direction=Direction.INBOUND, sender=Sender.CUSTOMER, kind=kind, body=text,
+        created_at=at, sender_name=attendance.customer.display_name,
+    )  # fmt: skip
+
+
+def messages_save(messages: list[Message], *, now: datetime | None = None) -> list[Message]:
+    """Insert the rows (one statement) and deliver the due ones after commit."""
+    if not messages:
+        return messages
+    Message.objects.bulk_create(messages)
+    now = now or timezone.now()
+    followups.deliver(
+        [m.pk for m in messages if m.delivery == Delivery.PENDING and (m.deliver_at is None or m.deliver_at <= now)]
+    )
+    return messages
 
 
 def message_out(*, attendance: Attendance, body: str, sender: str = Sender.BOT, agent=None, kind: str = Kind.TEXT,
                 deliver_at=None) -> Message:  # fmt: skip
-    """Record an outbound message and queue its delivery after the transaction commits."""
+    """Record one outbound message now and queue its delivery after commit."""
     now = timezone.now()
-    message = Message.objects.create(
-        attendance=attendance,
-        direction=Direction.OUTBOUND,
-        sender=sender,
-        kind=kind,
-        body=body,
-        agent=agent,
-        sender_name=sender_name(attendance=attendance, sender=sender, agent=agent),
-        created_at=now,
-        deliver_at=deliver_at,
-        delivery=Delivery.PENDING,
-    )
-    if deliver_at is None or deliver_at <= now:
-        from .tasks import deliver_message_task
-
-        transaction.on_commit(lambda: deliver_message_task.delay(message.pk))
-    return message
-
-
-def messages_out_bulk(*, items: list[tuple[Attendance, str]], sender: str = Sender.BOT) -> list[Message]:
-    """Many outbound messages at once (one INSERT, one delivery task after commit): the
-    distribution's "X is now assisting you" for a whole batch."""
-    now = timezone.now()
-    messages = [
-        Message(
-            attendance=attendance, direction=Direction.OUTBOUND, sender=sender, kind=Kind.TEXT, body=body,
-            sender_name=sender_name(attendance=attendance, sender=sender), created_at=now, delivery=Delivery.PENDING,
-        )
-        for attendance, body in items
-    ]  # fmt: skip
-    Message.objects.bulk_create(messages)
-    ids = [message.pk for message in messages]
-    if ids:
-        from .tasks import deliver_messages_task
-
-        transaction.on_commit(lambda: deliver_messages_task.delay(ids))
-    return messages
-
-
-def greeting(attendance: Attendance) -> str:
-    customer = attendance.customer
-    if customer.show_name_in_greeting and customer.display_name:
-        return _("Hello, %(name)s!") % {"name": customer.display_name.split()[0]}
-    return _("Hello!")
+    message = outbound_message(attendance=attendance, body=body, at=now, sender=sender, agent=agent, kind=kind,
+                               deliver_at=deliver_at)  # fmt: skip
+    return messages_save([message], now=now)[0]
 
 
 # Adapters ------------------------------------------------------------------------------

@@ -9,20 +9,23 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core import followups
 from users.models import AGENT_ROLES
 
-from . import errors
-from .lifecycle import attendance_close, attendance_queue, request_distribution
-from .models import AgentPresence, Attendance, CloseReason, PresenceState, ServiceGroup, Status
-from .selectors import presence_fresh_since
+from . import errors, transitions
+from .models import AgentPresence, Attendance, CloseReason, PresenceState, Status
+from .selectors import groups_of_agents, presence_fresh_since
+from .transitions import at_once
 
 
 @transaction.atomic
-def presence_set(*, agent, state: str, reason: str = "") -> AgentPresence:
+def presence_set(*, agent, state: str, reason: str = "", forced: bool = False) -> AgentPresence:
+    """Set the agent's presence; posting the same state again is the heartbeat. ``forced``:
+    the system changed it (timeout), and the agent's open page is told."""
     if agent.role not in AGENT_ROLES:
         raise ValidationError({"state": [errors.NOT_AN_AGENT]})
     if state not in PresenceState.values:
-        raise ValidationError({"state": [f"{state}?"]})
+        raise ValidationError({"state": [errors.BAD_PRESENCE_STATE]})
     if state == PresenceState.PAUSED and not (reason or "").strip():
         raise ValidationError({"reason": [errors.PAUSE_REASON_REQUIRED]})
     presence, _ = AgentPresence.objects.get_or_create(agent=agent)
@@ -36,25 +39,32 @@ def presence_set(*, agent, state: str, reason: str = "") -> AgentPresence:
         presence.changed_at = now
     presence.save()
     if state == PresenceState.ONLINE:
-        request_distribution(*ServiceGroup.objects.filter(agents=agent).values_list("pk", flat=True))
+        followups.distribute(groups_of_agents([agent.pk]))
     elif state == PresenceState.OFFLINE and previous != PresenceState.OFFLINE:
         agent_disconnect(agent=agent)
+    if forced and previous != state:
+        followups.live(user_ids=[agent.pk], event="presence", data={"state": state, "forced": True})
     return presence
 
 
 def agent_disconnect(*, agent) -> int:
     """Their in-progress attendances go back to the queue when the group redirects on
     disconnect, otherwise they are closed with reason ``agent_disconnected``."""
-    count = 0
-    attendances = Attendance.objects.select_for_update().select_related("group", "customer")
-    for attendance in attendances.filter(agent=agent, status=Status.IN_PROGRESS).order_by("pk"):
-        if attendance.group.redirect_on_agent_disconnect:
-            attendance_queue(attendance=attendance, group=attendance.group, event="requeued",
-                             reason=CloseReason.AGENT_DISCONNECTED, agent=agent.pk)  # fmt: skip
-        else:
-            attendance_close(attendance=attendance, reason=CloseReason.AGENT_DISCONNECTED)
-        count += 1
-    return count
+    attendances = list(
+        Attendance.objects.select_for_update(of=("self",))
+        .select_related("group__operation__company", "group__survey", "group__finalization_bot",
+                        "group__initialization_bot", "customer")
+        .filter(agent=agent, status=Status.IN_PROGRESS)
+        .order_by("pk")
+    )  # fmt: skip
+    with at_once() as changes:
+        for attendance in attendances:
+            if attendance.group.redirect_on_agent_disconnect:
+                transitions.queue(changes, attendance, attendance.group, event="requeued", entering=False,
+                                  reason=CloseReason.AGENT_DISCONNECTED, agent=agent.pk)  # fmt: skip
+            else:
+                transitions.close(changes, attendance, reason=CloseReason.AGENT_DISCONNECTED)
+    return len(attendances)
 
 
 def presence_expire() -> int:
@@ -68,6 +78,6 @@ def presence_expire() -> int:
             locked = AgentPresence.objects.select_for_update().get(pk=presence.pk)
             if locked.heartbeat_at >= presence_fresh_since() or locked.state == PresenceState.OFFLINE:
                 continue
-            presence_set(agent=presence.agent, state=PresenceState.OFFLINE)
+            presence_set(agent=presence.agent, state=PresenceState.OFFLINE, forced=True)
             count += 1
     return count

@@ -1,56 +1,116 @@
-"""Engine reads: who is online, who is eligible, capacity."""
+"""Engine reads: who is eligible and with what load, the default group, open attendances.
+
+``eligible_agents`` is the one eligible-agents query (SPEC §8.3): the distribution, the
+``requires_online_agent`` check and transfers to an agent all use it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count
 from django.utils import timezone
 
 from users.models import AGENT_ROLES, User
 from users.work_hours import is_within
 
-from .models import Attendance, PresenceState, ServiceGroup, Status
+from .models import AgentPresence, Attendance, PresenceState, ServiceGroup, Status
 
 
 def presence_fresh_since(now: datetime | None = None) -> datetime:
     return (now or timezone.now()) - timedelta(seconds=settings.PRESENCE_TIMEOUT_SECONDS)
 
 
-def group_agents(*, group: ServiceGroup, states=(PresenceState.ONLINE,), now=None) -> QuerySet[User]:
-    """Active agents of the group whose presence is one of ``states`` and fresh, annotated
-    with ``in_progress`` (their attendances in progress across all groups)."""
-    return (
-        group.agents.filter(
-            is_active=True,
-            role__in=AGENT_ROLES,
-            presence__state__in=states,
-            presence__heartbeat_at__gte=presence_fresh_since(now),
-        )
-        .annotate(in_progress=Count("attendances", filter=Q(attendances__status=Status.IN_PROGRESS)))
-        .select_related("company")
-        .order_by("pk")
-    )
+@dataclass
+class AgentLoad:
+    """An agent as the engine sees them: presence and attendances in progress."""
+
+    id: int
+    name: str
+    priority: int
+    max_simultaneous: int
+    state: str
+    in_progress: int = 0
+
+    @property
+    def free(self) -> int:
+        return max(0, self.max_simultaneous - self.in_progress)
 
 
-def within_hours(agent: User, now: datetime, time_zone: str) -> bool:
-    return is_within(agent.work_hours, now, time_zone)
+def eligible_agents(
+    *, group: ServiceGroup, now: datetime | None = None, states: Sequence[str] = (PresenceState.ONLINE,),
+    agent_ids: Iterable[int] | None = None, lock: bool = False,
+) -> list[AgentLoad]:  # fmt: skip
+    """Agents eligible for ``group`` (SPEC §8.3): associated with it, active, an agent
+    role, ``max_simultaneous`` > 0, presence in ``states`` (automatic distribution: online
+    only) and fresh, inside their work hours in the company's time zone — with their
+    attendances in progress across all groups (``pending`` does not count).
 
-
-def eligible_agents(*, group: ServiceGroup, now=None, with_capacity: bool = True) -> list[User]:
-    """SPEC §8.3: associated, active, online (never paused/offline), inside work hours and,
-    with ``with_capacity``, below ``max_simultaneous`` (``pending`` does not count)."""
+    With ``lock`` the agents' presence rows are locked (always in agent-id order, so two
+    workers never deadlock) *before* their load is counted: every assignment to an agent
+    holds that row, so the count stays exact until the caller commits."""
     now = now or timezone.now()
+    rows = User.objects.filter(
+        service_groups=group,
+        is_active=True,
+        role__in=AGENT_ROLES,
+        max_simultaneous__gt=0,
+        presence__state__in=list(states),
+        presence__heartbeat_at__gte=presence_fresh_since(now),
+    )
+    if agent_ids is not None:
+        rows = rows.filter(pk__in=list(agent_ids))
+    rows = rows.order_by("pk").values_list(
+        "pk", "display_name", "priority", "max_simultaneous", "work_hours", "presence__state"
+    )
     time_zone = group.operation.company.time_zone
-    agents = [agent for agent in group_agents(group=group, now=now) if within_hours(agent, now, time_zone)]
-    if with_capacity:
-        agents = [agent for agent in agents if agent.max_simultaneous > agent.in_progress]
+    agents = [
+        AgentLoad(id=pk, name=name, priority=priority, max_simultaneous=capacity, state=state)
+        for pk, name, priority, capacity, hours, state in rows
+        if is_within(hours, now, time_zone)
+    ]
+    return agent_loads(agents, lock=lock)
+
+
+def agent_loads(agents: list[AgentLoad], *, lock: bool = False) -> list[AgentLoad]:
+    """Fill ``in_progress`` (after locking the presence rows when ``lock``)."""
+    if not agents:
+        return agents
+    ids = [a.id for a in agents]
+    if lock:
+        list(AgentPresence.objects.select_for_update(of=("self",)).filter(agent_id__in=ids).order_by("agent_id")
+             .values_list("pk", flat=True))  # fmt: skip
+    busy = dict(
+        Attendance.objects.filter(agent_id__in=ids, status=Status.IN_PROGRESS)
+        .values("agent_id").annotate(n=Count("pk")).values_list("agent_id", "n")
+    )  # fmt: skip
+    for agent in agents:
+        agent.in_progress = busy.get(agent.id, 0)
     return agents
 
 
+def agent_load(*, agent: User, lock: bool = False) -> AgentLoad:
+    """One agent's load whatever their presence (an agent's own active message)."""
+    AgentPresence.objects.get_or_create(agent=agent)
+    state = AgentPresence.objects.filter(agent=agent).values_list("state", flat=True).first()
+    load = AgentLoad(id=agent.pk, name=agent.display_name, priority=agent.priority,
+                     max_simultaneous=agent.max_simultaneous, state=state)  # fmt: skip
+    return agent_loads([load], lock=lock)[0]
+
+
 def group_has_online_agent(*, group: ServiceGroup) -> bool:
-    return bool(eligible_agents(group=group, with_capacity=False))
+    """``requires_online_agent`` (SPEC §4.2): an eligible agent is online (a free slot is
+    not required: the attendance waits in the queue for it)."""
+    return bool(eligible_agents(group=group))
+
+
+def groups_of_agents(agent_ids: Iterable[int]) -> set[int]:
+    ids = {a for a in agent_ids if a}
+    if not ids:
+        return set()
+    return set(ServiceGroup.agents.through.objects.filter(user_id__in=ids).values_list("servicegroup_id", flat=True))
 
 
 def open_attendance_for(*, customer_id: int) -> Attendance | None:
@@ -64,4 +124,10 @@ def default_main_group() -> ServiceGroup | None:
         .select_related("operation__company", "initialization_bot")
         .order_by("pk")
         .first()
+    )
+
+
+def groups_with_queue() -> list[int]:
+    return list(
+        Attendance.objects.filter(status=Status.QUEUED).values_list("group_id", flat=True).distinct().order_by()
     )

@@ -5,10 +5,11 @@ from __future__ import annotations
 from celery import shared_task
 from django.core.cache import cache
 
-from .distribution import DistributionConflict, distribute_group, groups_with_queue
+from .distribution import distribute_group
 from .messaging import message_deliver
 from .presence import presence_expire
 from .queue_positions import queue_positions_notify
+from .selectors import groups_with_queue
 from .timers import messages_due, timers_sweep
 
 RETRY_KEY = "atende:distribute-retry:{group}"
@@ -19,10 +20,7 @@ def distribute_group_task(group_id: int) -> None:
     """Distribute a group now. If another worker holds it, ask for one more pass shortly
     (deduplicated), so an attendance queued during that worker's last batch is not left
     for the sweep."""
-    try:
-        busy = distribute_group(group_id=group_id) is None
-    except DistributionConflict:
-        busy = True
+    busy = distribute_group(group_id=group_id) is None
     if busy and cache.add(RETRY_KEY.format(group=group_id), 1, timeout=1):
         distribute_group_task.apply_async((group_id,), countdown=0.3)
 

@@ -16,7 +16,7 @@ bench/README.md).
    in raw psycopg. Both runs are checked with SQL (nobody assigned twice, no agent over
    capacity, all assigned).
 4. P2: with the workers idle and every agent free, queues attendances one at a time
-   through ``attendance_queue`` (the event-driven path: ``request_distribution`` →
+   through ``transitions.queue`` (the event-driven path: ``core.followups.distribute`` →
    ``on_commit`` → ``distribute_group_task.delay`` → a worker) at ``--rate`` per second
    for ``--seconds``, and reports percentiles of ``assigned_at - queued_at``.
 5. Prints ONE JSON line with the figures on stdout; progress goes to stderr. Every
@@ -333,7 +333,7 @@ def run_bare(args, group_ids: list[int]) -> dict:
 def run_latency(args, group_ids: list[int]) -> dict:
     from django.db import transaction
 
-    from attendance.lifecycle import attendance_queue
+    from attendance import transitions
     from attendance.models import Attendance, ServiceGroup, Status
 
     # Every agent free again: the P1 attendances are closed.
@@ -342,13 +342,13 @@ def run_latency(args, group_ids: list[int]) -> dict:
     groups = {g.pk: g for g in ServiceGroup.objects.filter(pk__in=group_ids)}
     pending = list(Attendance.objects.filter(status=Status.BOT).select_related("customer").order_by("pk"))
     count = min(len(pending), args.rate * args.seconds)
-    log(f"P2: queueing {count} attendances one at a time at {args.rate}/s through attendance_queue…")
+    log(f"P2: queueing {count} attendances one at a time at {args.rate}/s through transitions.queue…")
     interval = 1.0 / args.rate
     started = time.perf_counter()
     for index, attendance in enumerate(pending[:count]):
         time.sleep(max(0.0, started + index * interval - time.perf_counter()))
-        with transaction.atomic():
-            attendance_queue(attendance=attendance, group=groups[attendance.group_id])
+        with transaction.atomic(), transitions.at_once() as changes:
+            transitions.queue(changes, attendance, groups[attendance.group_id])
     ids = [a.pk for a in pending[:count]]
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

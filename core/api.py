@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .audit import history_entries
-from .errors import DELETION_FORBIDDEN, INACTIVE_CHOICE, OUT_OF_SCOPE_CHOICE, DeletionForbidden
+from .errors import DELETION_FORBIDDEN, INACTIVE_CHOICE, OUT_OF_SCOPE_CHOICE, DeletionForbidden, DomainError
 from .scoping import scope_queryset
 
 
@@ -100,6 +100,8 @@ def exception_handler(exc, context):
             exc = ValidationError(exc.message_dict)
         else:
             exc = ValidationError({"non_field_errors": exc.messages})
+    elif isinstance(exc, DomainError):
+        return Response(exc.as_dict(), status=exc.status_code)
     elif isinstance(exc, DeletionForbidden):
         return Response({"detail": str(exc)}, status=status.HTTP_405_METHOD_NOT_ALLOWED)
     return drf_exception_handler(exc, context)

@@ -14,3 +14,38 @@ class DeletionForbidden(Exception):
 
     def __init__(self, message: str | None = None) -> None:
         super().__init__(str(message or DELETION_FORBIDDEN))
+
+
+class DomainError(Exception):
+    """A broken business rule. Its message is a Portuguese constant (``message``, or the one
+    given) that tests assert on; ``field`` names the input it concerns. Mapped in one
+    place to API responses (``core.api.exception_handler``) and admin messages
+    (``core.errors.admin_error_message``)."""
+
+    status_code = 400
+    message = ""
+
+    def __init__(self, message=None, *, field: str | None = None, params: dict | None = None) -> None:
+        self.message = message if message is not None else self.message
+        self.field = field
+        self.params = params or {}
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        text = str(self.message)
+        return text % self.params if self.params else text
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {self.field or "detail": [str(self)]} if self.field else {"detail": str(self)}
+
+
+class Forbidden(DomainError):
+    """The rule says this user may not do this (HTTP 403)."""
+
+    status_code = 403
+
+
+def admin_error_message(error: Exception) -> str:
+    """What the admin shows for a domain error or a validation error."""
+    messages = getattr(error, "messages", None)
+    return " ".join(str(m) for m in messages) if messages else str(error)

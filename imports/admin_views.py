@@ -8,7 +8,6 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -19,7 +18,6 @@ from .models import ImportJob, RowStatus
 from .readers import FileRejected
 from .registry import spec_for
 from .runner import import_resend, import_row_correct, import_start
-from .tasks import run_import_task
 
 
 class UploadForm(forms.Form):
@@ -75,7 +73,6 @@ class ImportAdminMixin:
             except FileRejected as error:
                 form.add_error("file", str(error))
             else:
-                transaction.on_commit(lambda: run_import_task.delay(job.pk))
                 return redirect(self._url("import_job", job.pk))
         spec = spec_for(self.import_kind)()
         context = self._context(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -17,7 +16,6 @@ from .readers import FileRejected
 from .registry import spec_for
 from .runner import import_resend, import_row_correct, import_start
 from .serializers import ImportJobSerializer, ImportRowSerializer
-from .tasks import run_import_task
 
 
 class ImportJobViewSet(
@@ -53,7 +51,6 @@ class ImportJobViewSet(
             job = import_start(kind=self.kind, upload=upload, user=request.user)
         except FileRejected as error:
             return Response({"file": [str(error)]}, status=status.HTTP_400_BAD_REQUEST)
-        transaction.on_commit(lambda: run_import_task.delay(job.pk))
         return Response(self.get_serializer(job).data, status=status.HTTP_201_CREATED)
 
     def _job(self, pk) -> ImportJob:

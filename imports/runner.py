@@ -26,6 +26,8 @@ from django.db.models import F
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
+from core import followups
+
 from . import errors
 from .models import ImportJob, ImportRow, JobStatus, RowStatus
 from .pipeline import ChunkPipeline
@@ -62,6 +64,7 @@ def import_start(*, kind: str, upload: UploadedFile, user) -> ImportJob:
     job.message = " ".join(layout.notes)
     job.save()
     (_work_dir(job) / "layout.json").write_text(_dump_layout(layout), encoding="utf-8")
+    followups.import_run(job.pk)
     return job
 
 

@@ -22,7 +22,7 @@ OPEN_STATUSES = [Status.BOT, Status.QUEUED, Status.IN_PROGRESS, Status.PENDING]
 
 # Legal transitions, in one place (``Attendance.can_transition_to``).
 TRANSITIONS = {
-    Status.BOT: {Status.QUEUED, Status.CLOSED},
+    Status.BOT: {Status.QUEUED, Status.CLOSED, Status.IN_PROGRESS},  # in progress: an agent's active message
     Status.QUEUED: {Status.IN_PROGRESS, Status.QUEUED, Status.CLOSED},
     Status.IN_PROGRESS: {Status.QUEUED, Status.PENDING, Status.CLOSED, Status.IN_PROGRESS},
     Status.PENDING: {Status.IN_PROGRESS, Status.QUEUED, Status.CLOSED},

@@ -42,15 +42,6 @@ class DistributionStrategy(models.TextChoices):
     LEAST_ATTENDANCES = "least_attendances", _("Fewest attendances")
 
 
-STRATEGY_HELP = {
-    DistributionStrategy.CIRCULAR: _("Agents receive in turn, one after the other, in a fixed order."),
-    DistributionStrategy.RANDOM: _("Any available agent, chosen at random."),
-    DistributionStrategy.AGENT_PRIORITY: _("The available agent with the highest priority receives first."),
-    DistributionStrategy.LEAST_HANDLING_TIME: _("The agent with the least total handling time today receives."),
-    DistributionStrategy.LEAST_ATTENDANCES: _("The agent with the fewest attendances today receives."),
-}
-
-
 class InactivityCloseBy(models.TextChoices):
     CLIENT = "client", _("Customer silence")
     CLIENT_AND_AGENT = "client_and_agent", _("Silence of customer and agent")

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from attendance.lifecycle import attendance_close
+from attendance.agent_actions import attendance_close
 from attendance.models import Attendance, CloseReason, Event, Status
 from customers.models import Customer
 from tests.factories import ServiceGroupFactory, UserFactory, online
@@ -105,7 +105,7 @@ def test_kills_and_restarts_never_break_the_guarantees(operation_a, tmp_path, se
         pytest.fail("redis-server is needed to restart a private broker")
     settings.ATENDE_OUTBOUND_LOG_ONLY = True
     # Only the worker processes distribute (woken by the beats' sweeps), not this process.
-    monkeypatch.setattr("attendance.lifecycle.request_distribution", lambda *groups: None)
+    monkeypatch.setattr("core.followups.distribute", lambda group_ids: None)
     agents = [UserFactory(username=f"r1_{i}", role=Role.AGENT, operations=[operation_a], max_simultaneous=2 + i % 5)
               for i in range(AGENTS)]  # fmt: skip
     groups = [ServiceGroupFactory(operation=operation_a, agents=agents[i::2] + agents[:5], distribution_strategy=s)

@@ -79,13 +79,14 @@ def test_a_new_customer_meets_the_bot(api, setup):
     assert attendance.group == setup["main"] and attendance.customer.phone == "+5534991234567"
     assert attendance.customer.display_name == "Maria Silva"
     greeting = _bodies(attendance)[0]
-    assert greeting.startswith("Olá!") and "1 - Vendas" in greeting and "Maria" not in greeting
+    # The greeting is the menu, written once (SPEC §3): no greeting line of the engine's own.
+    assert greeting == "Escolha:\n1 - Vendas\n2 - Plantão\n3 - Mais" and "Maria" not in greeting
 
 
 def test_the_greeting_uses_the_name_only_when_the_customer_wants(api, setup):
     customer_save(customer=Customer(), display_name="Maria Silva", phone="34991234567", show_name_in_greeting=True)
     attendance = Attendance.objects.get(pk=_post(api, setup["token"]).json()["attendance"])
-    assert _bodies(attendance)[0].startswith("Olá, Maria!")
+    assert _bodies(attendance)[0] == "Olá, Maria!\nEscolha:\n1 - Vendas\n2 - Plantão\n3 - Mais"
 
 
 def test_a_menu_choice_queues_the_attendance_in_the_child_group(api, setup):

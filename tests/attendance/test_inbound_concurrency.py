@@ -8,7 +8,7 @@ import threading
 import pytest
 from django.db import connection
 
-from attendance.lifecycle import inbound_receive
+from attendance.inbound import inbound_receive
 from attendance.models import Attendance, Message, Status
 from customers.models import Customer
 from tests.factories import ServiceGroupFactory, make_channel

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
+from attendance.agent_actions import active_message_send, agent_message_send
 from attendance.distribution import distribute_group
-from attendance.lifecycle import active_message_send, agent_message_send
 from attendance.models import Attendance, Bot, BotKind, Event, Message, Status
 from attendance.services import group_save
 from attendance.timers import INACTIVITY_WARNING, messages_due, timers_reschedule, timers_sweep

@@ -26,7 +26,7 @@ COUNT = 1000
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_every_due_timer_fires_exactly_once_through_crashes(operation_a, tmp_path, monkeypatch):
-    monkeypatch.setattr("attendance.lifecycle.request_distribution", lambda *groups: None)
+    monkeypatch.setattr("core.followups.distribute", lambda group_ids: None)
     agent = UserFactory(username="timer_agent", role="agent", operations=[operation_a], max_simultaneous=80)
     group = ServiceGroupFactory(operation=operation_a, agents=[agent], inactivity_timeout_minutes=10,
                                 inactivity_warning_percent=50)  # fmt: skip

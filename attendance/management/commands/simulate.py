@@ -18,10 +18,11 @@ from django.db.models import Count, F
 from django.test import Client
 from django.utils import timezone
 
-from attendance.distribution import distribute_group, groups_with_queue
-from attendance.lifecycle import agent_message_send, attendance_close
-from attendance.models import Attendance, Channel, CloseReason, Status
+from attendance.agent_actions import agent_message_send, attendance_close
+from attendance.distribution import distribute_group
+from attendance.models import Attendance, Channel, Status
 from attendance.presence import presence_set
+from attendance.selectors import groups_with_queue
 from users.models import AGENT_ROLES, User
 
 
@@ -100,7 +101,7 @@ class Command(BaseCommand):
         )[:50]:
             try:
                 agent_message_send(attendance=attendance, agent=attendance.agent, kind="text", text="Resolvido!")
-                attendance_close(attendance=attendance, reason=CloseReason.AGENT)
+                attendance_close(attendance=attendance, actor=attendance.agent)
             except Exception as error:  # noqa: BLE001 - a simulation keeps going and says why
                 self.stderr.write(f"{attendance.protocol}: {error}")
 

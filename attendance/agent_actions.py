@@ -1,0 +1,170 @@
+"""What agents and supervisors do to an attendance (SPEC §7, §8.5): answer, transfer,
+close, and start an active conversation. Each action checks who may do it, locks the
+row and applies its transition at once (``transitions``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from classifications.selectors import classification_is_valid_leaf
+from customers.models import Customer
+from users.models import Role
+
+from . import errors, transitions
+from .models import Attendance, CloseReason, Kind, Message, PresenceState, Sender, ServiceGroup, Status
+from .selectors import agent_load, eligible_agents, group_has_online_agent, open_attendance_for
+from .transitions import at_once
+
+MEDIA_FLAGS = {
+    Kind.AUDIO: "allow_audio",
+    Kind.IMAGE: "allow_image",
+    Kind.VIDEO: "allow_video",
+    Kind.DOCUMENT: "allow_document",
+}
+
+# Who closes, for the survey's ``send_on_close_by`` (SPEC §8.5).
+CLOSER_FOR_ROLE = {Role.AGENT: "agent", Role.SUPERVISOR_AGENT: "supervisor_agent", Role.SUPERVISOR: "supervisor",
+                   Role.ADMIN: "supervisor"}  # fmt: skip
+
+
+def _locked(attendance: Attendance) -> Attendance:
+    return (
+        Attendance.objects.select_for_update(of=("self",))
+        .select_related("group__operation__company", "group__survey", "group__finalization_bot", "customer")
+        .get(pk=attendance.pk)
+    )
+
+
+@transaction.atomic
+def agent_message_send(*, attendance: Attendance, agent, kind: str, text: str) -> Message:
+    """The assigned agent answers, honouring ``receive_only`` and the media flags; an
+    answer to a pending attendance brings it back in progress."""
+    attendance = _locked(attendance)
+    group = attendance.group
+    if attendance.agent_id != agent.pk:
+        raise errors.NotYourAttendanceError()
+    if attendance.status == Status.CLOSED:
+        raise ValidationError(errors.ALREADY_CLOSED)
+    if group.receive_only:
+        raise ValidationError({"kind": [errors.RECEIVE_ONLY]})
+    if kind in MEDIA_FLAGS and not getattr(group, MEDIA_FLAGS[kind]):
+        raise ValidationError({"kind": [errors.MEDIA_NOT_ALLOWED % {"kind": Kind(kind).label}]})
+    if kind == Kind.TEXT and not (text or "").strip():
+        raise ValidationError({"text": [errors.EMPTY_MESSAGE]})
+    with at_once() as changes:
+        changes.track(attendance)
+        attendance.last_agent_message_at = changes.at  # the agent answered: silence and response timers move
+        if attendance.status == Status.PENDING:
+            transitions.reopen(changes, attendance, by="agent")
+        message = changes.say(attendance, text, sender=Sender.AGENT, agent=agent, kind=kind)
+    return message
+
+
+@transaction.atomic
+def attendance_transfer(*, attendance: Attendance, actor, group: ServiceGroup | None = None, agent=None) -> Attendance:
+    """To a permitted group's queue, or to an agent of the current or a permitted group
+    (online, or paused where that group accepts paused agents, with a free slot)."""
+    attendance = _locked(attendance)
+    if attendance.status == Status.CLOSED:
+        raise ValidationError(errors.ALREADY_CLOSED)
+    if group is None and agent is None:
+        raise ValidationError(errors.TRANSFER_TARGET_REQUIRED)
+    permitted = set(attendance.group.transfer_targets.filter(is_active=True).values_list("pk", flat=True))
+    if group is not None and group.pk not in permitted:
+        raise ValidationError({"group": [errors.TRANSFER_NOT_PERMITTED]})  # no name: it may be another operation's
+    by = getattr(actor, "pk", None)
+    if agent is not None:
+        target = _agent_group(attendance, agent, permitted | {attendance.group_id}, group)
+        _check_agent_takes(attendance, agent, target)
+        with at_once() as changes:
+            transitions.transfer_to_agent(changes, attendance, agent=agent, group=target, by=by)
+        return attendance
+    group = ServiceGroup.objects.select_related("operation__company", "initialization_bot").get(pk=group.pk)
+    if group.requires_online_agent and not group_has_online_agent(group=group):
+        raise ValidationError({"group": [errors.TRANSFER_NO_AGENT_ONLINE % {"group": group.name}]})
+    with at_once() as changes:
+        transitions.queue(changes, attendance, group, event="transferred", from_group=attendance.group_id, by=by)
+    return attendance
+
+
+def _agent_group(attendance: Attendance, agent, allowed: set[int], group: ServiceGroup | None) -> ServiceGroup:
+    candidates = ServiceGroup.objects.filter(pk__in=allowed, agents=agent, is_active=True)
+    if group is not None:
+        candidates = candidates.filter(pk=group.pk)
+    target = candidates.select_related("operation__company").order_by("pk").first()
+    if target is None:
+        raise ValidationError({"agent": [errors.AGENT_NOT_IN_GROUP]})
+    return target
+
+
+def _check_agent_takes(attendance: Attendance, agent, group: ServiceGroup) -> None:
+    """The eligible-agents query, for one agent, with their presence row locked."""
+    states = [PresenceState.ONLINE] + ([PresenceState.PAUSED] if group.transfer_to_paused_agents else [])
+    found = eligible_agents(group=group, states=states, agent_ids=[agent.pk], lock=True)
+    if not found:
+        raise ValidationError({"agent": [errors.AGENT_UNAVAILABLE]})
+    load = found[0]
+    already_theirs = attendance.agent_id == agent.pk and attendance.status == Status.IN_PROGRESS
+    if load.in_progress - int(already_theirs) >= load.max_simultaneous:
+        raise ValidationError({"agent": [errors.AGENT_FULL]})
+
+
+@transaction.atomic
+def attendance_close(
+    *, attendance: Attendance, actor=None, reason: str | None = None, classification_node=None,
+    send_survey: bool = False,
+) -> Attendance:  # fmt: skip
+    """Close (SPEC §8.5). The reason follows the closer: the assigned agent closes as
+    ``agent``, anyone else as ``supervisor``; without an actor (the engine) ``reason``
+    says why. Agents must pick a classification leaf when the group requires one."""
+    attendance = _locked(attendance)
+    if attendance.status == Status.CLOSED:
+        raise ValidationError(errors.ALREADY_CLOSED)
+    group = attendance.group
+    if actor is not None:
+        reason = CloseReason.AGENT if attendance.agent_id == actor.pk else CloseReason.SUPERVISOR
+        closer = CLOSER_FOR_ROLE.get(actor.role, "supervisor")
+    else:
+        closer = transitions.BOT
+    node_id = getattr(classification_node, "pk", classification_node)
+    if node_id is not None and not classification_is_valid_leaf(group=group, node_id=node_id):
+        raise ValidationError({"classification_node": [errors.CLASSIFICATION_REQUIRED]})
+    if group.classification_required and node_id is None and actor is not None:
+        raise ValidationError({"classification_node": [errors.CLASSIFICATION_REQUIRED]})
+    with at_once() as changes:
+        transitions.close(changes, attendance, reason=reason or CloseReason.BOT, closer=closer, node_id=node_id,
+                          send_survey=send_survey)  # fmt: skip
+    return attendance
+
+
+@transaction.atomic
+def active_message_send(*, agent, customer: Customer, group: ServiceGroup, text: str, kind: str = Kind.TEXT) -> Message:
+    """An agent's active (outbound-initiated) message. To a customer with an open
+    attendance it is delivered after the group's ``active_message_delay_minutes``
+    (0 = at once); otherwise it opens an attendance in progress with the agent, within
+    the agent's ``max_simultaneous`` like every other assignment (SPEC §8.3)."""
+    if not (text or "").strip():
+        raise ValidationError({"text": [errors.EMPTY_MESSAGE]})
+    if not group.agents.filter(pk=agent.pk).exists():
+        raise errors.AgentNotInGroupError()
+    now = timezone.now()
+    attendance = open_attendance_for(customer_id=customer.pk)
+    if attendance is not None:
+        attendance = _locked(attendance)
+        delay = timedelta(minutes=group.active_message_delay_minutes)
+        deliver_at = now + delay if delay else None
+        with at_once(now) as changes:
+            changes.event(attendance, "active_message", agent=agent.pk, deliver_at=(deliver_at or now).isoformat())
+            message = changes.say(attendance, text, sender=Sender.AGENT, agent=agent, kind=kind, deliver_at=deliver_at)
+        return message
+    if agent_load(agent=agent, lock=True).free <= 0:
+        raise errors.AgentFullError(errors.CAPACITY_FULL_ACTIVE)
+    attendance = transitions.open_attendance(customer=customer, channel=None, at=now, group=group)
+    with at_once(now) as changes:
+        transitions.start_active(changes, attendance, agent=agent)
+        message = changes.say(attendance, text, sender=Sender.AGENT, agent=agent, kind=kind)
+    return message

@@ -1,0 +1,143 @@
+"""A customer's message arrives (SPEC §8.2): it answers a survey, talks to the bot,
+reopens a pending attendance, or opens a new attendance with the group's
+initialization bot.
+
+A message is one transaction. The hot path (a customer with an open attendance) is one
+query that finds and locks the attendance with its customer (its group, company and bot
+come from ``engine_cache``), one INSERT of the message and one UPDATE of the silence and
+the next timer. A first message creates customer and attendance together; the database's
+constraints (one customer per network and phone, one open attendance per customer)
+settle two first messages at once — the loser starts over and appends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.queries import one_or_none
+from customers.models import Customer
+from customers.phones import normalize_phone
+from customers.services import customer_save
+
+from . import errors, transitions
+from .botflow import bot_handle, bot_start
+from .engine_cache import engine_group
+from .messaging import inbound_message
+from .models import Attendance, Channel, Kind, Status
+from .surveyflow import survey_answer
+from .transitions import Changes, at_once
+
+SURVEY_WINDOW = timedelta(hours=24)
+
+
+@dataclass
+class InboundResult:
+    attendance: Attendance
+    created: bool
+
+
+def inbound_receive(
+    *, channel: Channel, network: str, phone: str, country_code: str = "", display_name: str = "",
+    kind: str = Kind.TEXT, text: str = "",
+) -> InboundResult:  # fmt: skip
+    """Find or create the customer, then append to the open attendance or start a new one.
+    A new attendance starts in the customer's group, else the oldest active main group."""
+    if network != channel.network:
+        raise ValidationError({"network": [errors.NETWORK_MISMATCH % {"network": channel.network}]})
+    try:
+        e164 = normalize_phone(phone, country_code)
+    except ValidationError as error:
+        raise ValidationError({"phone": error.messages}) from None
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                return _receive(channel=channel, network=network, phone=e164, display_name=display_name, kind=kind,
+                                text=text)  # fmt: skip
+        except IntegrityError:
+            continue  # another request created the customer or opened the attendance at the same time
+    raise RuntimeError("could not open or find the customer's attendance")
+
+
+def _receive(*, channel, network, phone, display_name, kind, text) -> InboundResult:
+    now = timezone.now()
+    attendance = _locked_open_attendance(network=network, phone=phone)
+    created = attendance is None
+    if created:
+        customer, new_customer = _customer_for(network=network, phone=phone, display_name=display_name)
+        if not customer.is_active:
+            raise errors.InactiveCustomerError()
+        survey_attendance = None if new_customer else _survey_in_progress(customer)
+        if survey_attendance is not None:
+            return _survey_reply(survey_attendance, kind=kind, text=text, now=now)
+        attendance = transitions.open_attendance(customer=customer, channel=channel, at=now)
+    elif not attendance.customer.is_active:
+        raise errors.InactiveCustomerError()
+    with at_once(now) as changes:
+        _append(changes, attendance, kind=kind, text=text)
+        if created:
+            bot_start(changes, attendance)
+        elif attendance.status == Status.BOT:
+            bot_handle(changes, attendance, text)
+        elif attendance.status == Status.PENDING:
+            transitions.reopen(changes, attendance, by="customer")
+    return InboundResult(attendance, created)
+
+
+def _append(changes: Changes, attendance: Attendance, *, kind: str, text: str) -> None:
+    """The customer's message; it resets the silences (the next timer moves)."""
+    changes.track(attendance)
+    attendance.last_customer_message_at = changes.at
+    changes.messages.append(inbound_message(attendance=attendance, kind=kind, text=text, at=changes.at))
+    if attendance.agent_id and attendance.status in (Status.IN_PROGRESS, Status.PENDING):
+        changes.notify([attendance.agent_id], "message", attendance)
+
+
+def _survey_reply(attendance: Attendance, *, kind: str, text: str, now: datetime) -> InboundResult:
+    with at_once(now) as changes:
+        changes.track(attendance)
+        attendance.last_customer_message_at = now
+        changes.messages.append(inbound_message(attendance=attendance, kind=kind, text=text, at=now))
+    survey_answer(attendance=attendance, text=text)
+    return InboundResult(attendance, False)
+
+
+def _locked_open_attendance(*, network: str, phone: str) -> Attendance | None:
+    """At most one (``one_open_attendance_per_customer``), with its customer, and its
+    group (with operation, company and bot) from the engine's configuration cache."""
+    attendance = one_or_none(
+        Attendance.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .filter(customer__network=network, customer__phone=phone)
+        .exclude(status=Status.CLOSED)
+    )
+    if attendance is not None:
+        attendance.group = engine_group(attendance.group_id)
+    return attendance
+
+
+def _customer_for(*, network, phone, display_name) -> tuple[Customer, bool]:
+    """The customer (created on a first message); ``True`` when just created."""
+    customer = one_or_none(Customer.objects.filter(network=network, phone=phone))
+    if customer is not None:
+        return customer, False
+    # The database's unique constraint settles two first messages at once: the loser's
+    # IntegrityError makes ``inbound_receive`` start over and find the customer.
+    customer = customer_save(customer=Customer(), network=network, phone=phone, display_name=display_name or phone,
+                             check_unique=False)  # fmt: skip
+    return customer, True
+
+
+def _survey_in_progress(customer):
+    """The closed attendance whose survey awaits this customer's answer (24 h at most)."""
+    return (
+        Attendance.objects.select_for_update()
+        .filter(customer=customer, status=Status.CLOSED, survey_step__isnull=False,
+                closed_at__gte=timezone.now() - SURVEY_WINDOW)
+        .order_by("-closed_at")
+        .first()
+    )  # fmt: skip

@@ -1,0 +1,286 @@
+"""The only writer of an attendance's status and its consequences (SPEC §8).
+
+Every change of status — queue, assign, pending and back, transfer to an agent, close
+with the finalization bot and the survey rule — is a function here that changes the
+attendance *in memory* and records its consequences in a ``Changes``: the outbound
+messages, the event log, the reporting facts, the agents whose capacity came back, the
+groups to distribute and the live notices. ``Changes.flush`` then writes everything as
+sets, in the caller's transaction:
+
+- one INSERT of the messages (delivered after commit) and one of the events;
+- one UPDATE of only the rows and columns that changed, with each row's next timer;
+- one upsert of the hourly reporting rollups (``reports.rollups``);
+- after commit (``core.followups``): one distribution request per group whose queue grew
+  or whose agents got capacity back, queue positions, deliveries, live notices.
+
+A request applies one change at once (``at_once``); the timer sweep and the distribution
+collect a whole batch in one ``Changes``. Both go through the same functions, so every
+rule lives once. The caller holds the rows' locks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from core import followups
+from core.bulk import insert_rows, update_rows
+from customers.models import Customer
+from reports.rollups import Fact, rollup_record
+
+from . import errors, texts
+from .engine_cache import engine_group, engine_main_group
+from .messaging import messages_save, outbound_message
+from .models import Attendance, BotKind, Channel, Event, Kind, Message, Sender, ServiceGroup, Status
+from .selectors import groups_of_agents
+from .surveyflow import first_question_text
+from .timer_rules import next_due_at
+
+# The columns a change may touch; ``flush`` writes those that changed.
+WRITTEN_FIELDS = [
+    "status", "group", "agent", "queued_at", "assigned_at", "priority", "closed_at", "close_reason",
+    "classification_node", "survey", "survey_step", "timer_due_at", "inactivity_warned_ref", "partner_warned_ref",
+    "bot_path", "last_customer_message_at", "last_agent_message_at",
+]  # fmt: skip
+WRITTEN_ATTNAMES = [Attendance._meta.get_field(name).attname for name in WRITTEN_FIELDS]
+
+# Who closes, for the survey's ``send_on_close_by`` (SPEC §8.5); a timer closes as the bot.
+BOT = "bot"
+
+
+class Changes:
+    """What one unit of work changes, written by ``flush``."""
+
+    def __init__(self, at: datetime | None = None) -> None:
+        self.at = at or timezone.now()  # when the effects happen (messages, events, facts)
+        self._rows: dict[int, tuple[Attendance, tuple]] = {}
+        self.messages: list[Message] = []
+        self.events: list[Event] = []
+        self.facts: list[Fact] = []
+        self.freed_agents: set[int] = set()  # capacity back: their groups are distributed
+        self.queued_groups: set[int] = set()  # queue grew: distribute and tell positions
+        self.position_groups: set[int] = set()  # queue moved: tell positions
+        self.live: list[tuple[tuple[int, ...], str, dict]] = []
+        self._first_questions: dict[int, str | None] = {}
+
+    # Recording ------------------------------------------------------------------------------
+
+    def track(self, attendance: Attendance) -> Attendance:
+        """Remember the row's columns before it changes (``flush`` writes the difference)."""
+        if attendance.pk not in self._rows:
+            self._rows[attendance.pk] = (attendance, _snapshot(attendance))
+        return attendance
+
+    def event(self, attendance: Attendance, type_: str, **data) -> None:
+        self.events.append(Event(attendance=attendance, type=type_, at=self.at, data=data))
+
+    def say(self, attendance: Attendance, body: str, *, sender: str = Sender.BOT, agent=None, kind: str = Kind.TEXT,
+            deliver_at: datetime | None = None) -> Message:  # fmt: skip
+        """A message to the customer."""
+        message = outbound_message(attendance=attendance, body=body, at=self.at, sender=sender, agent=agent,
+                                   kind=kind, deliver_at=deliver_at)  # fmt: skip
+        self.messages.append(message)
+        return message
+
+    def note(self, attendance: Attendance, body: str) -> None:
+        """A system note only the agent sees."""
+        self.messages.append(
+            outbound_message(attendance=attendance, body=body, at=self.at, sender=Sender.SYSTEM, to_customer=False)
+        )
+
+    def notify(self, user_ids, event: str, attendance: Attendance, **data) -> None:
+        users = tuple(u for u in user_ids if u)
+        if users:
+            self.live.append((users, event, {"attendance": attendance.pk, **data}))
+
+    def first_question(self, survey) -> str | None:
+        if survey.pk not in self._first_questions:
+            self._first_questions[survey.pk] = first_question_text(survey)
+        return self._first_questions[survey.pk]
+
+    # Writing ---------------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        changed_rows, changed_columns = [], set()
+        for attendance, before in self._rows.values():
+            attendance.timer_due_at = next_due_at(attendance)
+            after = _snapshot(attendance)
+            if after != before:
+                changed_rows.append(attendance)
+                changed_columns.update(i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b)
+        messages_save(self.messages, now=self.at)
+        insert_rows(self.events)
+        update_rows(changed_rows, [WRITTEN_FIELDS[i] for i in sorted(changed_columns)])
+        if self.facts:
+            rollup_record(self.facts)
+        followups.distribute(self.queued_groups | groups_of_agents(self.freed_agents))
+        followups.queue_positions(self.queued_groups | self.position_groups)
+        for users, event, data in self.live:
+            followups.live(user_ids=users, event=event, data=data)
+
+
+def _snapshot(attendance: Attendance) -> tuple:
+    return tuple(getattr(attendance, name) for name in WRITTEN_ATTNAMES)
+
+
+@contextmanager
+def at_once(at: datetime | None = None) -> Iterator[Changes]:
+    """One change applied now (a request): ``with at_once() as changes: close(changes, …)``."""
+    changes = Changes(at)
+    yield changes
+    changes.flush()
+
+
+def _set_status(changes: Changes, attendance: Attendance, status: str) -> str:
+    if not attendance.can_transition_to(status):
+        raise ValidationError(
+            errors.ILLEGAL_TRANSITION, params={"current": attendance.status, "target": status}, code="transition"
+        )
+    changes.track(attendance)
+    previous = attendance.status
+    attendance.status = status
+    return previous
+
+
+# Transitions ------------------------------------------------------------------------------------
+
+
+def open_attendance(*, customer: Customer, channel: Channel | None, at: datetime,
+                    group: ServiceGroup | None = None) -> Attendance:  # fmt: skip
+    """A new attendance with the bot, in ``group``, the customer's group or the default
+    main group; written at once (the protocol is the local date and the id:
+    ``2026112400000123``)."""
+    if group is None:
+        group = engine_group(customer.group_id) if customer.group_id else None
+        group = group if group is not None and group.is_active else engine_main_group()
+    if group is None:
+        raise ValidationError(errors.NO_MAIN_GROUP)
+    attendance = Attendance.objects.create(
+        protocol=f"tmp-{at.timestamp()}-{customer.pk}"[:20], customer=customer, group=group, channel=channel,
+        status=Status.BOT, opened_at=at, priority=customer.priority,
+    )  # fmt: skip
+    attendance.protocol = f"{timezone.localtime(at):%Y%m%d}{attendance.pk:08d}"
+    Attendance.objects.filter(pk=attendance.pk).update(protocol=attendance.protocol)
+    Event.objects.create(attendance=attendance, type="opened", at=at, data={"group": group.pk})
+    return attendance
+
+
+def queue(changes: Changes, attendance: Attendance, group: ServiceGroup, *, event: str = "queued",
+          entering: bool | None = None, **data) -> None:  # fmt: skip
+    """Into ``group``'s queue, without an agent. A transfer bot greets the customer
+    whenever the attendance enters its group (SPEC §3)."""
+    changes.track(attendance)
+    entering = group.pk != attendance.group_id if entering is None else entering
+    previous_agent = attendance.agent_id
+    _set_status(changes, attendance, Status.QUEUED)
+    if previous_agent:
+        changes.freed_agents.add(previous_agent)
+        changes.notify([previous_agent], "transferred_away", attendance)
+    attendance.group = group
+    attendance.agent = None
+    attendance.queued_at = changes.at
+    attendance.priority = attendance.customer.priority
+    changes.event(attendance, event, group=group.pk, **data)
+    changes.facts.append(Fact(at=changes.at, group_id=group.pk, queued=1))
+    changes.queued_groups.add(group.pk)
+    bot = group.initialization_bot
+    if entering and bot is not None and bot.is_active and bot.kind == BotKind.TRANSFER and bot.message:
+        changes.say(attendance, bot.message)
+
+
+def assign(changes: Changes, attendance: Attendance, *, agent_id: int, agent_name: str, why: dict) -> None:
+    """From the queue to an agent (the distribution); ``why`` is the "por que este agente?"
+    record. The customer hears who answers (SPEC §8.2 ``display_name_mode``)."""
+    _set_status(changes, attendance, Status.IN_PROGRESS)
+    attendance.agent_id = agent_id
+    attendance.assigned_at = changes.at
+    group = attendance.group
+    wait = max(0.0, (changes.at - (attendance.queued_at or changes.at)).total_seconds())
+    sla = group.initial_sla_minutes
+    changes.facts.append(Fact(at=changes.at, group_id=group.pk, agent_id=agent_id, assigned=1, wait_seconds=wait,
+                              sla_met=int(sla is not None and wait <= sla * 60)))  # fmt: skip
+    changes.event(attendance, "assigned", **why)
+    changes.say(attendance, texts.now_assisting(attendance, agent_name))
+    changes.notify([agent_id], "assigned", attendance)
+
+
+def transfer_to_agent(changes: Changes, attendance: Attendance, *, agent, group: ServiceGroup, by: int | None) -> None:
+    """Straight to a named agent of ``group`` (the caller checked availability and capacity
+    under the agent's lock)."""
+    changes.track(attendance)
+    previous_agent, from_group = attendance.agent_id, attendance.group_id
+    _set_status(changes, attendance, Status.IN_PROGRESS)
+    if previous_agent and previous_agent != agent.pk:
+        changes.freed_agents.add(previous_agent)
+        changes.notify([previous_agent], "transferred_away", attendance)
+    attendance.group = group
+    attendance.agent = agent
+    attendance.assigned_at = changes.at
+    attendance.queued_at = attendance.queued_at or changes.at
+    changes.event(attendance, "transferred", to_agent=agent.pk, to_group=group.pk, from_group=from_group,
+                  from_agent=previous_agent, by=by)  # fmt: skip
+    changes.say(attendance, texts.now_assisting(attendance, agent.display_name))
+    changes.notify([agent.pk], "assigned", attendance)
+
+
+def to_pending(changes: Changes, attendance: Attendance, **data) -> None:
+    _set_status(changes, attendance, Status.PENDING)
+    changes.freed_agents.add(attendance.agent_id)  # a pending attendance does not count against capacity
+    changes.event(attendance, "pending", **data)
+    changes.notify([attendance.agent_id], "status", attendance, status=Status.PENDING)
+
+
+def reopen(changes: Changes, attendance: Attendance, *, by: str) -> None:
+    """Pending → in progress (a customer's or the agent's message)."""
+    _set_status(changes, attendance, Status.IN_PROGRESS)
+    changes.event(attendance, "reopened", by=by)
+    changes.notify([attendance.agent_id], "status", attendance, status=Status.IN_PROGRESS)
+
+
+def close(changes: Changes, attendance: Attendance, *, reason: str, closer: str = BOT, node_id: int | None = None,
+          send_survey: bool = False, farewell: str = "") -> None:  # fmt: skip
+    """Close (SPEC §8.5): ``farewell`` (e.g. the inactivity text), then the group's
+    finalization bot, then the survey when ``closer`` is in the survey's
+    ``send_on_close_by`` — always if ``survey_required``, otherwise if asked."""
+    group = attendance.group
+    previous = _set_status(changes, attendance, Status.CLOSED)
+    agent_id = attendance.agent_id
+    attendance.closed_at = changes.at
+    attendance.close_reason = reason
+    attendance.classification_node_id = node_id
+    abandoned = previous == Status.QUEUED
+    changes.event(attendance, "closed", reason=reason, by=closer, abandoned=abandoned, agent=agent_id,
+                  group=group.pk, previous=previous)  # fmt: skip
+    handled = bool(agent_id and attendance.assigned_at)
+    handling = (changes.at - attendance.assigned_at).total_seconds() if handled else 0.0
+    changes.facts.append(Fact(at=changes.at, group_id=group.pk, agent_id=agent_id, closed=1, abandoned=int(abandoned),
+                              handled=int(handled), handling_seconds=max(0.0, handling)))  # fmt: skip
+    if farewell:
+        changes.say(attendance, farewell)
+    bot = group.finalization_bot
+    if bot is not None and bot.is_active and bot.message:
+        changes.say(attendance, bot.message)
+    survey = group.survey
+    sends = survey is not None and survey.is_active and closer in survey.send_on_close_by
+    if sends and (group.survey_required or send_survey):
+        question = changes.first_question(survey)
+        if question is not None:
+            attendance.survey, attendance.survey_step = survey, 0
+            changes.say(attendance, question)
+    if agent_id:
+        changes.freed_agents.add(agent_id)
+        changes.notify([agent_id], "closed", attendance, reason=reason)
+
+
+def start_active(changes: Changes, attendance: Attendance, *, agent) -> None:
+    """A new attendance opened by the agent's active message: in progress with them at
+    once (the caller checked their capacity under their lock); never queued."""
+    _set_status(changes, attendance, Status.IN_PROGRESS)
+    attendance.agent = agent
+    attendance.queued_at = attendance.assigned_at = changes.at
+    attendance.last_agent_message_at = changes.at
+    changes.event(attendance, "active_message", agent=agent.pk, opened=True)

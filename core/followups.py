@@ -1,0 +1,68 @@
+"""The one place that queues work after the current transaction commits.
+
+Distribution requests, queue-position passes, deliveries, import jobs and live events
+are published here and nowhere else (zulip's ``queue_event_on_commit``): a rollback
+publishes nothing, and no engine module imports ``tasks`` (which import the engine),
+so the engine has no import cycle. Tasks are looked up by name in Celery's registry
+when the transaction commits — the one deliberate late binding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from celery import current_app
+from django.db import transaction
+
+DISTRIBUTE = "attendance.tasks.distribute_group_task"
+QUEUE_POSITIONS = "attendance.tasks.queue_positions_task"
+DELIVER = "attendance.tasks.deliver_message_task"
+DELIVER_MANY = "attendance.tasks.deliver_messages_task"
+IMPORT_RUN = "imports.tasks.run_import_task"
+
+
+def _send(name: str, *args) -> None:
+    current_app.tasks[name].delay(*args)
+
+
+def on_commit(name: str, *args) -> None:
+    """Run task ``name`` with ``args`` once the transaction commits (at once outside one)."""
+    transaction.on_commit(lambda: _send(name, *args))
+
+
+def distribute(group_ids: Iterable[int]) -> None:
+    """SPEC §8.3: distribution is event-driven; the beat sweep is only a safety net."""
+    for group_id in sorted({g for g in group_ids if g}):
+        on_commit(DISTRIBUTE, group_id)
+
+
+def queue_positions(group_ids: Iterable[int]) -> None:
+    for group_id in sorted({g for g in group_ids if g}):
+        on_commit(QUEUE_POSITIONS, group_id)
+
+
+def deliver(message_ids: list[int]) -> None:
+    if len(message_ids) == 1:
+        on_commit(DELIVER, message_ids[0])
+    elif message_ids:
+        on_commit(DELIVER_MANY, list(message_ids))
+
+
+def live(*, user_ids: Iterable[int], event: str, data: dict) -> None:
+    """Tell the users' open workspaces (``core.live``) once the change is committed."""
+    targets = sorted({u for u in user_ids if u})
+    if not targets:
+        return
+
+    def publish() -> None:
+        try:
+            from core.live import live_publish  # the live channel is optional in this process
+        except ImportError:
+            return
+        live_publish(user_ids=targets, event=event, data=data)
+
+    transaction.on_commit(publish)
+
+
+def import_run(job_id: int) -> None:
+    on_commit(IMPORT_RUN, job_id)
