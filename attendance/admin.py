@@ -9,7 +9,7 @@ from core.admin import AtendeAdmin, ScopedRelatedFilter, StatusFilter, status_co
 from . import admin_engine  # noqa: F401,E402 - registers channels and attendances
 from .forms import GROUP_FIELDSETS, BotForm, ServiceGroupForm
 from .models import Bot, BotKind, Company, Operation, ServiceGroup
-from .services import bot_save, group_save
+from .services import bot_save, bot_set_active, group_save, group_set_active
 
 
 @admin.register(Company)
@@ -52,9 +52,12 @@ class BotAdmin(AtendeAdmin):
             return ["name", "kind", "is_active"]  # kept in sync by the survey
         return []
 
+    # A survey bot's status follows its survey (bot_save refuses it).
+    activation_service = staticmethod(lambda bot, active, actor: bot_set_active(bot=bot, active=active, actor=actor))
+
     def save_model(self, request, obj, form, change):
-        obj._synced_by_survey = obj.kind == BotKind.SURVEY and change
-        bot_save(bot=obj)
+        # A survey bot's message may be edited here; its name and status follow the survey.
+        bot_save(bot=obj, for_survey=obj.kind == BotKind.SURVEY and change)
 
 
 @admin.register(ServiceGroup)
@@ -71,6 +74,9 @@ class ServiceGroupAdmin(AtendeAdmin):
     list_select_related = ["operation", "parent"]
     filter_horizontal = ["agents", "transfer_targets"]
     fieldsets = GROUP_FIELDSETS
+    activation_service = staticmethod(
+        lambda group, active, actor: group_set_active(group=group, active=active, actor=actor)
+    )
 
     class Media:
         js = ["js/conditional_fields.js"]

@@ -11,6 +11,7 @@ from core.admin import AtendeAdmin, ScopedRelatedFilter, StatusFilter, status_co
 from core.scoping import scope_queryset
 
 from .models import Attendance, Channel, Event, Message
+from .services import channel_save
 
 
 @admin.register(Channel)
@@ -22,8 +23,7 @@ class ChannelAdmin(AtendeAdmin):
     readonly_fields = ["token_hint"]
 
     def save_model(self, request, obj, form, change):
-        token = obj.issue_token() if not change else None
-        super().save_model(request, obj, form, change)
+        token = channel_save(channel=obj)
         if token:
             self.message_user(
                 request,

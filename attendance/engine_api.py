@@ -34,6 +34,7 @@ from .engine_serializers import (
 from .inbound import inbound_receive
 from .models import AgentPresence, Attendance, Channel, ServiceGroup, hash_token
 from .presence import presence_set
+from .services import channel_save
 
 
 class ChannelViewSet(AtendeViewSet):
@@ -46,10 +47,7 @@ class ChannelViewSet(AtendeViewSet):
 
     def perform_create(self, serializer):
         channel = Channel(**serializer.validated_data)
-        token = channel.issue_token()
-        channel.full_clean()
-        channel.save()
-        channel._new_token = token
+        channel._new_token = channel_save(channel=channel)  # shown once, in this response
         serializer.instance = channel
 
 

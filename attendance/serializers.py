@@ -45,8 +45,7 @@ class BotSerializer(serializers.ModelSerializer):
     def _save(self, bot: Bot, data: dict) -> Bot:
         for name, value in data.items():
             setattr(bot, name, value)
-        bot._synced_by_survey = bot.kind == BotKind.SURVEY
-        return bot_save(bot=bot)
+        return bot_save(bot=bot, for_survey=bot.kind == BotKind.SURVEY)
 
     def create(self, validated_data):
         return self._save(Bot(), validated_data)

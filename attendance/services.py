@@ -6,13 +6,14 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from core.scoping import keep_hidden
 from users.models import AGENT_ROLES
 
 from . import errors
 from .menus import normalize_menu
-from .models import Bot, BotKind, ServiceGroup
+from .models import Attendance, Bot, BotKind, Channel, ServiceGroup, Status
 
 # Bots --------------------------------------------------------------------------------
 
@@ -34,14 +35,21 @@ def bot_validate(*, bot: Bot) -> None:
 
 
 @transaction.atomic
-def bot_save(*, bot: Bot) -> Bot:
-    """Create or update a bot (not a survey bot: those follow their survey)."""
-    if bot.kind == BotKind.SURVEY and not getattr(bot, "_synced_by_survey", False):
+def bot_save(*, bot: Bot, for_survey: bool = False) -> Bot:
+    """Create or update a bot. Survey bots are written only by their survey's service
+    (``for_survey``), which keeps their name and status in step with it."""
+    if bot.kind == BotKind.SURVEY and not for_survey:
         raise ValidationError({"kind": [errors.SURVEY_BOT_MANAGED]})
     bot_validate(bot=bot)
     bot.full_clean()
     bot.save()
     return bot
+
+
+def bot_set_active(*, bot: Bot, active: bool, actor=None) -> Bot:
+    """(De)activate a bot; survey bots follow their survey instead."""
+    bot.is_active = active
+    return bot_save(bot=bot)
 
 
 # Groups ------------------------------------------------------------------------------
@@ -88,8 +96,6 @@ def group_save(
     existing = group.pk is not None
     group.save()
     if existing:
-        from .timers import timers_group_changed
-
         timers_group_changed(group_id=group.pk)  # new settings apply to open attendances from now on
     if agents is not None:
         group.agents.set(keep_hidden(actor=actor, current=group.agents.all(), chosen=agents))
@@ -98,3 +104,33 @@ def group_save(
             keep_hidden(actor=actor, current=group.transfer_targets.all(), chosen=transfer_targets)
         )
     return group
+
+
+@transaction.atomic
+def group_set_active(*, group: ServiceGroup, active: bool, actor=None) -> ServiceGroup:
+    """(De)activate a group; its open attendances' timers are re-evaluated from now on."""
+    group.is_active = active
+    group.save(update_fields=["is_active"])
+    timers_group_changed(group_id=group.pk)
+    return group
+
+
+def timers_group_changed(*, group_id: int) -> int:
+    """Settings changed: the timer sweep re-evaluates the group's open attendances now
+    (``attendance/timers.py``), so new settings apply from then on."""
+    return (
+        Attendance.objects.filter(group_id=group_id).exclude(status=Status.CLOSED).update(timer_due_at=timezone.now())
+    )
+
+
+# Channels ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def channel_save(*, channel: Channel) -> str | None:
+    """Create or update a channel. A new channel gets its token, returned in clear this
+    once (only its hash is stored): the caller shows it to the person who created it."""
+    token = channel.issue_token() if channel.pk is None else None
+    channel.full_clean()
+    channel.save()
+    return token

@@ -16,7 +16,7 @@ Why this holds up:
   effect, the new state and the next due time commit together. A worker killed mid-batch
   rolls back the whole batch, which the next sweep redoes. Two beats only mean two
   sweeps competing for rows with SKIP LOCKED.
-- A change of group settings applies from then on: ``timers_group_changed`` marks the
+- A change of group settings applies from then on: ``services.timers_group_changed`` marks the
   group's open attendances due now, so the sweep re-evaluates them with the new values.
 - Outbound messages written by an effect are delivered on commit; the delivery sweep
   (``messages_due``) also picks up delayed active messages and any delivery lost in a crash.
@@ -48,13 +48,6 @@ from .timer_rules import WHATSAPP_SESSION, agent_answered, next_due_at, silence_
 from .transitions import Changes
 
 INACTIVITY_WARNING = texts.INACTIVITY_WARNING
-
-
-def timers_group_changed(*, group_id: int) -> int:
-    """Settings changed: the sweep re-evaluates the group's open attendances now."""
-    return (
-        Attendance.objects.filter(group_id=group_id).exclude(status=Status.CLOSED).update(timer_due_at=timezone.now())
-    )
 
 
 def timers_reschedule(attendance: Attendance) -> None:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from .errors import DomainError, admin_error_message
 from .scoping import scope_queryset
+from .services import record_set_active
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -108,13 +110,20 @@ class AtendeAdmin(SimpleHistoryAdmin):
     def deactivate_selected(self, request, queryset):
         self._set_active(request, queryset, False)
 
+    # The service that (de)activates one record: ``service(obj, active=…, actor=…)``. A
+    # model whose status has consequences declares its own (e.g. groups reschedule timers).
+    activation_service = staticmethod(record_set_active)
+
     def _set_active(self, request, queryset, active: bool) -> None:
         changed = 0
-        with transaction.atomic():
-            for obj in queryset.select_for_update().filter(is_active=not active):
-                obj.is_active = active
-                obj.save(update_fields=["is_active"])
-                changed += 1
+        try:
+            with transaction.atomic():
+                for obj in queryset.select_for_update().filter(is_active=not active):
+                    self.activation_service(obj, active=active, actor=request.user)
+                    changed += 1
+        except (ValidationError, DomainError) as error:
+            self.message_user(request, admin_error_message(error), messages.ERROR)
+            return
         self.message_user(request, self.status_message(changed, active), messages.SUCCESS)
 
     @staticmethod

@@ -80,7 +80,8 @@ class CustomerForm(forms.ModelForm):
         data = super().clean()
         keys = ["phone", "network", "email", "document", "document_type", "attributes", "wallet_agent", "display_name"]
         try:
-            clean = customer_clean_fields({key: data.get(key) for key in keys if key in data})
+            kept = {pair["attribute"] for pair in (self.instance.attributes or [])} if self.instance.pk else set()
+            clean = customer_clean_fields({key: data.get(key) for key in keys if key in data}, kept_attributes=kept)
         except ValidationError as error:
             for field, messages in error.message_dict.items():
                 self.add_error(field if field in self.fields else None, messages)

@@ -22,9 +22,11 @@ FIELDS = [
 ]  # fmt: skip
 
 
-def customer_clean_fields(data: dict[str, Any], *, country_code=None) -> dict[str, Any]:
+def customer_clean_fields(data: dict[str, Any], *, country_code=None, kept_attributes=frozenset()) -> dict[str, Any]:
     """Normalise the given fields (phone → E.164, document → digits + type, e-mail,
-    network, attributes); raise one ``ValidationError`` with a message per bad field."""
+    network, attributes); raise one ``ValidationError`` with a message per bad field.
+    ``kept_attributes``: the attributes the customer already has, valid even if since
+    deactivated (SPEC §0: inactive entities stay valid where already used)."""
     clean = dict(data)
     problems: dict[str, list] = {}
     # One try per field rather than a helper taking a closure: this runs for every
@@ -59,7 +61,7 @@ def customer_clean_fields(data: dict[str, Any], *, country_code=None) -> dict[st
         problems.setdefault("wallet_agent", []).append(str(errors.WALLET_AGENT_NOT_AGENT))
     if "attributes" in data:
         try:
-            clean["attributes"] = clean_attributes(data["attributes"])
+            clean["attributes"] = clean_attributes(data["attributes"], kept=kept_attributes)
         except ValidationError as error:
             problems.setdefault("attributes", []).extend(error.messages)
     if problems:
@@ -67,18 +69,21 @@ def customer_clean_fields(data: dict[str, Any], *, country_code=None) -> dict[st
     return clean
 
 
-def clean_attributes(pairs) -> list[dict]:
-    """``[{"attribute": id, "value": str}]`` with active attributes only, blanks dropped."""
+def clean_attributes(pairs, *, kept=frozenset()) -> list[dict]:
+    """``[{"attribute": id, "value": str}]`` with active attributes (or ones in ``kept``,
+    the customer's own), blanks dropped."""
     pairs = [pair for pair in (pairs or []) if pair and (pair.get("attribute") or str(pair.get("value") or "").strip())]
     ids = {getattr(pair.get("attribute"), "pk", pair.get("attribute")) for pair in pairs}
-    known = set(CustomerAttribute.objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True))
+    names = dict(CustomerAttribute.objects.filter(pk__in=ids).values_list("pk", "description"))
+    active = set(CustomerAttribute.objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True))
+    known = active | (set(kept) & set(names))
     clean = []
     for pair in pairs:
         attribute = getattr(pair.get("attribute"), "pk", pair.get("attribute"))
         if attribute is None:
             raise ValidationError(errors.ATTRIBUTE_VALUE_WITHOUT_NAME)
         if attribute not in known:
-            raise ValidationError(errors.UNKNOWN_ATTRIBUTE, params={"name": attribute})
+            raise ValidationError(errors.UNKNOWN_ATTRIBUTE, params={"name": names.get(attribute, attribute)})
         clean.append({"attribute": attribute, "value": str(pair.get("value") or "").strip()})
     return clean
 
@@ -89,7 +94,8 @@ def customer_save(*, customer: Customer, country_code=None, check_unique: bool =
 
     ``check_unique=False`` leaves the (network, phone) and username checks to the
     database's constraints (an ``IntegrityError``): for callers that retry, like inbound."""
-    clean = customer_clean_fields(fields, country_code=country_code)
+    kept = {pair.get("attribute") for pair in (customer.attributes or [])} if customer.pk else set()
+    clean = customer_clean_fields(fields, country_code=country_code, kept_attributes=kept)
     for name, value in clean.items():
         setattr(customer, name, value)
     if customer.pk is None:

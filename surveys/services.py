@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from attendance.models import Bot, BotKind
+from attendance.services import bot_save
 
 from . import errors
 from .models import Question, QuestionType, Response, Survey
@@ -109,8 +110,7 @@ def _sync_bot(survey: Survey) -> None:
     if bot.pk is None or bot.name != survey.name or bot.is_active != survey.is_active:
         bot.name = survey.name
         bot.is_active = survey.is_active
-        bot.full_clean()
-        bot.save()
+        bot_save(bot=bot, for_survey=True)
     survey.bot = bot
 
 

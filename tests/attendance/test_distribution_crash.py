@@ -29,6 +29,9 @@ from users.models import Role
 ROOT = Path(__file__).resolve().parents[2]
 QUEUED = 1500
 AGENTS = 30
+KILLS = 20
+KILL_EVERY = 40  # assignments between two kills: 20 kills land in the first ~800 of 1,500
+STALL_SECONDS = 180  # liveness: how long without any progress before the test gives up
 
 
 def _free_port() -> int:
@@ -86,6 +89,37 @@ class Cluster:
         process.wait(timeout=10)
 
 
+class Progress:
+    """Waits for a count to grow, failing only when it stops growing for STALL_SECONDS."""
+
+    def __init__(self, count, tick=lambda: None):
+        self.count = count
+        self.tick = tick  # what keeps work flowing while waiting (freeing capacity)
+        self.last = count()
+
+    def wait_for(self, more: int, *, what: str) -> None:
+        target = self.last + more
+        stalled_since, seen = time.monotonic(), self.last
+        while True:
+            now_count = self.count()
+            if now_count >= target:
+                self.last = now_count
+                return
+            if now_count > seen:
+                stalled_since, seen = time.monotonic(), now_count
+            if time.monotonic() - stalled_since > STALL_SECONDS:
+                pytest.fail(f"no progress for {STALL_SECONDS} s while waiting for {what} (count {now_count})")
+            self.tick()
+            time.sleep(0.1)
+
+
+def _free_capacity() -> None:
+    """The "web": supervisors close attendances in progress, freeing the agents' slots."""
+    for attendance in Attendance.objects.filter(status=Status.IN_PROGRESS).order_by("?")[:80]:
+        attendance_close(attendance=attendance, reason=CloseReason.SUPERVISOR)
+    assert _capacity_violations() == 0
+
+
 def _capacity_violations() -> int:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -126,34 +160,30 @@ def test_kills_and_restarts_never_break_the_guarantees(operation_a, tmp_path, se
     cluster.start_redis()
     workers = [cluster.worker() for _ in range(4)]
     beats = [cluster.beat(0), cluster.beat(1)]  # two beats at once: duplicate sweeps must be harmless
-    kills = 0
+    kills, redis_restarted = 0, False
+    progress = Progress(lambda: Event.objects.filter(type="assigned").count(), tick=_free_capacity)
     try:
-        deadline = time.monotonic() + 240
-        redis_restarted, iteration = False, 0
-        while time.monotonic() < deadline:
-            # The "web": agents finish attendances, freeing capacity.
-            for attendance in Attendance.objects.filter(status=Status.IN_PROGRESS).order_by("?")[:80]:
-                attendance_close(attendance=attendance, reason=CloseReason.SUPERVISOR)
-            assert _capacity_violations() == 0
-            if random.random() < 0.7:
-                index = random.randrange(len(workers))
-                cluster.kill(workers[index])
-                workers[index] = cluster.worker()
-                kills += 1
-            if random.random() < 0.1:
+        # Kills are paced by progress, not by the clock: one after every KILL_EVERY new
+        # assignments, so they land mid-work whatever the machine's speed.
+        while kills < KILLS:
+            progress.wait_for(KILL_EVERY, what=f"{KILL_EVERY} more assignments before kill {kills + 1}")
+            index = random.randrange(len(workers))
+            cluster.kill(workers[index])
+            workers[index] = cluster.worker()
+            kills += 1
+            if kills % 5 == 0:
                 index = random.randrange(len(beats))
                 cluster.kill(beats[index])
                 beats[index] = cluster.beat(index)
                 kills += 1
-            iteration += 1
-            if not redis_restarted and iteration == 10:
+            if not redis_restarted and kills >= KILLS // 2:
                 cluster.kill(cluster.redis)
                 time.sleep(0.5)
                 cluster.start_redis()
                 redis_restarted = True
-            if not Attendance.objects.exclude(status=Status.CLOSED).exists():
-                break
-            time.sleep(0.2)
+        # Then no more kills: everything queued must still be served.
+        while Attendance.objects.exclude(status=Status.CLOSED).exists():
+            progress.wait_for(1, what="any assignment while attendances are still queued")
     finally:
         for process in [*workers, *beats, cluster.redis]:
             cluster.kill(process)

@@ -3,9 +3,7 @@ while timers are due, two beats at once, then restarted: every timer fires exact
 
 from __future__ import annotations
 
-import os
 import random
-import time
 from datetime import timedelta
 
 import pytest
@@ -17,9 +15,26 @@ from attendance.timers import INACTIVITY_WARNING
 from customers.models import Customer
 from tests.factories import ServiceGroupFactory, UserFactory
 
-from .test_distribution_crash import Cluster
+from .test_distribution_crash import Cluster, Progress
 
-COUNT = 1000
+WAVES = 20
+PER_WAVE = 50
+COUNT = WAVES * PER_WAVE
+
+
+def _arm(group, agent, wave: int) -> None:
+    """A wave of attendances silent for 30 minutes (warning at 5, close at 10): due now."""
+    past = timezone.now() - timedelta(minutes=30)
+    customers = Customer.objects.bulk_create(
+        Customer(display_name=f"T{wave}-{i}", network="telegram", phone=f"+55349{wave:03d}{i:05d}",
+                 username=f"telegram_55349{wave:03d}{i:05d}")
+        for i in range(PER_WAVE)
+    )  # fmt: skip
+    Attendance.objects.bulk_create(
+        Attendance(protocol=f"TM{wave:03d}{i:05d}", customer=c, group=group, agent=agent, status=Status.IN_PROGRESS,
+                   opened_at=past, queued_at=past, assigned_at=past, timer_due_at=past)
+        for i, c in enumerate(customers)
+    )  # fmt: skip
 
 
 @pytest.mark.postgres
@@ -30,39 +45,30 @@ def test_every_due_timer_fires_exactly_once_through_crashes(operation_a, tmp_pat
     agent = UserFactory(username="timer_agent", role="agent", operations=[operation_a], max_simultaneous=80)
     group = ServiceGroupFactory(operation=operation_a, agents=[agent], inactivity_timeout_minutes=10,
                                 inactivity_warning_percent=50)  # fmt: skip
-    past = timezone.now() - timedelta(minutes=30)
-    customers = Customer.objects.bulk_create(
-        Customer(display_name=f"T{i}", network="telegram", phone=f"+55349{i:08d}", username=f"telegram_55349{i:08d}")
-        for i in range(COUNT)
-    )  # fmt: skip
-    # Due while no worker runs: silent for 30 minutes (warning at 5, close at 10).
-    Attendance.objects.bulk_create(
-        Attendance(protocol=f"TM{i:08d}", customer=c, group=group, agent=agent, status=Status.IN_PROGRESS,
-                   opened_at=past, queued_at=past, assigned_at=past, timer_due_at=past)
-        for i, c in enumerate(customers)
-    )  # fmt: skip
     cluster = Cluster(tmp_path)
-    cluster.env.update({"TIMER_SWEEP_SECONDS": "1", "TIMER_BATCH": "50"})
+    cluster.env.update({"TIMER_SWEEP_SECONDS": "1", "TIMER_BATCH": "10"})
     cluster.start_redis()
     workers = [cluster.worker() for _ in range(4)]
     beats = [cluster.beat(0), cluster.beat(1)]
     kills = 0
+    closed = Progress(lambda: Attendance.objects.filter(status=Status.CLOSED).count())
     try:
-        deadline = time.monotonic() + float(os.environ.get("ATENDE_CRASH_SECONDS", "120"))
-        while time.monotonic() < deadline:
-            time.sleep(1.5)  # long enough for a restarted worker to start and sweep a few batches
-            if random.random() < 0.7:
-                index = random.randrange(len(workers))
-                cluster.kill(workers[index])
-                workers[index] = cluster.worker()
-                kills += 1
-            if random.random() < 0.15:
+        # Kills are paced by progress: the timers come due in waves, and a worker is killed
+        # as soon as the sweep has started on a wave, so every kill lands mid-work.
+        for wave in range(WAVES):
+            _arm(group, agent, wave)
+            closed.wait_for(1, what=f"the first timer of wave {wave + 1}")
+            index = random.randrange(len(workers))
+            cluster.kill(workers[index])
+            workers[index] = cluster.worker()
+            kills += 1
+            if wave % 4 == 3:
                 index = random.randrange(len(beats))
                 cluster.kill(beats[index])
                 beats[index] = cluster.beat(index)
                 kills += 1
-            if kills >= 20 and not Attendance.objects.exclude(status=Status.CLOSED).exists():
-                break
+        while closed.last < COUNT:
+            closed.wait_for(1, what=f"the rest of the {COUNT} timers")
     finally:
         for process in [*workers, *beats, cluster.redis]:
             cluster.kill(process)
