@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+import requests
 from django.conf import settings
 from django.utils import timezone
 
@@ -89,8 +90,6 @@ class WebhookAdapter:
         self.url = url
 
     def send(self, message: Message, payload: dict) -> None:
-        import requests
-
         response = requests.post(
             self.url,
             json=payload,

@@ -86,7 +86,7 @@ class Command(BaseCommand):
     def _sender(self, url: str, token: str):
         headers = {"HTTP_AUTHORIZATION": f"Bearer {token}", "HTTP_HOST": "localhost"}
         if url:
-            import requests
+            import requests  # only when sending over HTTP (--url)
 
             session = requests.Session()
             session.headers["Authorization"] = f"Bearer {token}"
