@@ -13,7 +13,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import AtendeViewSet
-from core.errors import DomainError
 from core.scoping import scope_queryset
 from users.models import User
 
@@ -129,14 +128,13 @@ class AttendanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return attendance
 
     def _run(self, function, **kwargs):
-        """Run the service; a broken rule becomes a Portuguese error answer."""
+        """Run the service; invalid input answers 400 per field (domain errors are mapped
+        by ``core.api.exception_handler``)."""
         try:
             return function(**kwargs), None
         except DjangoValidationError as error:
             detail = error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}
             return None, Response(detail, status=status.HTTP_400_BAD_REQUEST)
-        except DomainError as error:
-            return None, Response(error.as_dict(), status=error.status_code)
 
     @extend_schema(request=SendMessageSerializer, responses={201: OpenApiResponse(description="message id")})
     @action(detail=True, methods=["post"])
