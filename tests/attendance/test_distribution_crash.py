@@ -113,9 +113,9 @@ class Progress:
             time.sleep(0.1)
 
 
-def _free_capacity() -> None:
+def _free_capacity(count: int = 80) -> None:
     """The "web": supervisors close attendances in progress, freeing the agents' slots."""
-    for attendance in Attendance.objects.filter(status=Status.IN_PROGRESS).order_by("?")[:80]:
+    for attendance in Attendance.objects.filter(status=Status.IN_PROGRESS).order_by("?")[:count]:
         attendance_close(attendance=attendance, reason=CloseReason.SUPERVISOR)
     assert _capacity_violations() == 0
 
@@ -161,7 +161,9 @@ def test_kills_and_restarts_never_break_the_guarantees(operation_a, tmp_path, se
     workers = [cluster.worker() for _ in range(4)]
     beats = [cluster.beat(0), cluster.beat(1)]  # two beats at once: duplicate sweeps must be harmless
     kills, redis_restarted = 0, False
-    progress = Progress(lambda: Event.objects.filter(type="assigned").count(), tick=_free_capacity)
+    # While killing, capacity frees slowly (a few closes per tick), so the assignments —
+    # and so the kills — spread over the run instead of racing ahead of them.
+    progress = Progress(lambda: Event.objects.filter(type="assigned").count(), tick=lambda: _free_capacity(5))
     try:
         # Kills are paced by progress, not by the clock: one after every KILL_EVERY new
         # assignments, so they land mid-work whatever the machine's speed.
@@ -182,8 +184,11 @@ def test_kills_and_restarts_never_break_the_guarantees(operation_a, tmp_path, se
                 cluster.start_redis()
                 redis_restarted = True
         # Then no more kills: everything queued must still be served.
-        while Attendance.objects.exclude(status=Status.CLOSED).exists():
+        progress.tick = _free_capacity
+        while progress.last < QUEUED:
             progress.wait_for(1, what="any assignment while attendances are still queued")
+        while Attendance.objects.filter(status=Status.IN_PROGRESS).exists():
+            _free_capacity()
     finally:
         for process in [*workers, *beats, cluster.redis]:
             cluster.kill(process)

@@ -101,7 +101,7 @@ def background_worker(monkeypatch, settings, shared_connection):
         threads.append(thread)
         thread.start()
 
-    monkeypatch.setattr("imports.admin_views.run_import_task.delay", delay)
+    monkeypatch.setattr("imports.tasks.run_import_task.delay", delay)  # queued by core.followups
     yield threads
     for thread in threads:
         thread.join(timeout=30)
