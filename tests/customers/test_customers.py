@@ -163,3 +163,39 @@ def test_the_admin_creates_a_customer_with_attributes(web_as, admin_user):
         "+5534991234567", "52998224725", [{"attribute": plan.pk, "value": "Ouro"}],
     )  # fmt: skip
     assert customer.history.first().history_user == admin_user
+
+
+def test_a_customer_keeps_an_attribute_deactivated_since_and_can_still_be_saved(api_as, web_as, admin_user):
+    plan = CustomerAttribute.objects.create(description="Plano")
+    customer = customer_save(customer=Customer(), display_name="Maria", phone="34991234567",
+                             attributes=[{"attribute": plan.pk, "value": "Ouro"}])  # fmt: skip
+    plan.is_active = False
+    plan.save()
+    # The API: the unchanged attribute stays valid; the name changes.
+    response = api_as(admin_user).patch(
+        f"/api/v1/customers/{customer.pk}/",
+        {"display_name": "Maria Silva", "attributes": [{"attribute": plan.pk, "value": "Ouro"}]},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    # The admin screen: the same.
+    response = web_as(admin_user).post(
+        f"/admin/customers/customer/{customer.pk}/change/",
+        {
+            "display_name": "Maria S.", "network": "whatsapp", "phone": "34991234567", "priority": "0",
+            "is_active": "on", "attributes_attribute": [str(plan.pk)], "attributes_value": ["Ouro"],
+        },
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:3000]
+    customer.refresh_from_db()
+    assert (customer.display_name, customer.attributes) == ("Maria S.", [{"attribute": plan.pk, "value": "Ouro"}])
+
+
+def test_a_deactivated_attribute_cannot_be_newly_chosen_and_the_message_names_it():
+    from django.utils import translation
+
+    old = CustomerAttribute.objects.create(description="Antigo", is_active=False)
+    customer = customer_save(customer=Customer(), display_name="A", phone="34991234567")
+    with pytest.raises(ValidationError) as error, translation.override("pt-br"):
+        customer_save(customer=customer, attributes=[{"attribute": old.pk, "value": "x"}])
+    assert "“Antigo”" in " ".join(error.value.message_dict["attributes"])
