@@ -3,15 +3,16 @@
 Distribution requests, queue-position passes, deliveries, import jobs and live events
 are published here and nowhere else (zulip's ``queue_event_on_commit``): a rollback
 publishes nothing, and no engine module imports ``tasks`` (which import the engine),
-so the engine has no import cycle. Tasks are looked up by name in Celery's registry
-when the transaction commits — the one deliberate late binding.
+so the engine has no import cycle. Tasks are imported by their dotted name when the
+transaction commits — the one deliberate late import (a web process never imports the
+task modules otherwise, so Celery's registry alone would not know them there).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from importlib import import_module
 
-from celery import current_app
 from django.db import transaction
 
 DISTRIBUTE = "attendance.tasks.distribute_group_task"
@@ -21,8 +22,13 @@ DELIVER_MANY = "attendance.tasks.deliver_messages_task"
 IMPORT_RUN = "imports.tasks.run_import_task"
 
 
+def _task(name: str):
+    module, task = name.rsplit(".", 1)
+    return getattr(import_module(module), task)
+
+
 def _send(name: str, *args) -> None:
-    current_app.tasks[name].delay(*args)
+    _task(name).delay(*args)
 
 
 def on_commit(name: str, *args) -> None:
