@@ -157,6 +157,36 @@ USE_TZ = True
 
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Message media (attendance/media.py): the largest file per kind, in bytes (WhatsApp's limits).
+MEDIA_MAX_BYTES = {
+    "image": int(os.environ.get("MEDIA_MAX_IMAGE_BYTES", str(5 * 1024 * 1024))),
+    "audio": int(os.environ.get("MEDIA_MAX_AUDIO_BYTES", str(16 * 1024 * 1024))),
+    "video": int(os.environ.get("MEDIA_MAX_VIDEO_BYTES", str(16 * 1024 * 1024))),
+    "document": int(os.environ.get("MEDIA_MAX_DOCUMENT_BYTES", str(100 * 1024 * 1024))),
+}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if os.environ.get("MEDIA_S3_BUCKET"):
+    # S3-compatible storage (AWS, MinIO, DigitalOcean Spaces…) through django-storages
+    # (`pip install "django-storages[s3]"`, see README "Media"). Files stay private: the
+    # media view checks who may see them, then redirects to a URL signed for a few minutes.
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["MEDIA_S3_BUCKET"],
+            "endpoint_url": os.environ.get("MEDIA_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("MEDIA_S3_REGION") or None,
+            "access_key": os.environ.get("MEDIA_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("MEDIA_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("MEDIA_S3_PREFIX", "atende"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": int(os.environ.get("MEDIA_S3_URL_SECONDS", "300")),
+            "file_overwrite": False,
+        },
+    }
 
 # The engine
 ATENDE_OUTBOUND_LOG_ONLY = env_bool("ATENDE_OUTBOUND_LOG_ONLY")  # never call channel webhooks (demos, benches)
