@@ -197,6 +197,9 @@ class Message(models.Model):
     media_mime = models.CharField(_("Media type"), max_length=100, blank=True)  # sniffed from the content
     media_name = models.CharField(_("File name"), max_length=255, blank=True)  # as uploaded (downloads use it)
     media_size = models.PositiveBigIntegerField(_("Size (bytes)"), null=True, blank=True)
+    # A WhatsApp template message (workspace active messages): {name, language, params};
+    # the body holds the rendered text. Provider adapters send the template itself.
+    template = models.JSONField(_("WhatsApp template"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("message")

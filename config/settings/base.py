@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "surveys",
     "classifications",
     "imports",
+    "workspace",
 ]
 
 MIDDLEWARE = [
@@ -289,3 +290,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# Live updates to open pages (core/live.py, workspace/stream.py).
+LIVE_BACKLOG = int(os.environ.get("LIVE_BACKLOG", "200"))  # events kept per user for reconnecting pages
+LIVE_BACKLOG_SECONDS = int(os.environ.get("LIVE_BACKLOG_SECONDS", "3600"))  # Redis: backlog expiry when idle
+LIVE_DB_KEEP_SECONDS = int(os.environ.get("LIVE_DB_KEEP_SECONDS", "600"))  # without Redis: rows kept this long
+LIVE_POLL_SECONDS = float(os.environ.get("LIVE_POLL_SECONDS", "0.3"))  # without Redis: how often a stream looks
+LIVE_KEEPALIVE_SECONDS = float(os.environ.get("LIVE_KEEPALIVE_SECONDS", "15"))
+# A stream ends after this long and the browser reconnects (with Last-Event-ID): bounded
+# server resources per connection, and a fresh session check.
+LIVE_STREAM_SECONDS = float(os.environ.get("LIVE_STREAM_SECONDS", "120"))
