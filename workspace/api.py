@@ -29,6 +29,7 @@ from .serializers import (
     ActiveMessageResultSerializer,
     ActiveMessageSerializer,
     AttendanceDetailSerializer,
+    AttendanceListSerializer,
     CannedResponseSerializer,
     MessageCreatedSerializer,
     MessageSerializer,
@@ -50,10 +51,12 @@ class WorkspaceAttendanceViewSet(AttendanceViewSet):
     search_fields = ["protocol", "customer__display_name"]
 
     def get_queryset(self):
-        return attendances_visible_to(self.request.user).select_related("customer")
+        return attendances_visible_to(self.request.user).select_related("customer", "group", "agent")
 
     def get_serializer_class(self):
-        return AttendanceDetailSerializer if self.action == "retrieve" else super().get_serializer_class()
+        if self.action == "retrieve":
+            return AttendanceDetailSerializer
+        return AttendanceListSerializer if self.action == "list" else super().get_serializer_class()
 
     @extend_schema(
         methods=["GET"],
@@ -103,11 +106,11 @@ class AgentReadablePermission(RolePermission):
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        if user and user.is_authenticated and user.is_active and user.role in AGENT_ROLES and not user.is_staff:
-            if user.must_change_password:
-                return False
-            if request.method in permissions.SAFE_METHODS:
-                return True
+        reading = request.method in permissions.SAFE_METHODS and getattr(view, "action", None) in ("list", "retrieve")
+        agent = bool(user and user.is_authenticated and user.is_active and user.role in AGENT_ROLES)
+        if agent and reading and not user.must_change_password:
+            return True  # the queryset holds what an agent may read
+        if agent and not user.is_staff:
             self.message = AGENTS_FORBIDDEN
             return False
         return super().has_permission(request, view)

@@ -28,12 +28,21 @@ class MessageSerializer(serializers.ModelSerializer):
         return reverse("workspace:media", args=[obj.pk]) if obj.media else None
 
 
-class AttendanceDetailSerializer(AttendanceSerializer):
+class AttendanceListSerializer(AttendanceSerializer):
+    group_name = serializers.CharField(source="group.name", read_only=True)
+    agent_name = serializers.CharField(source="agent.display_name", read_only=True, default="")
+
+    class Meta(AttendanceSerializer.Meta):
+        fields = [*AttendanceSerializer.Meta.fields, "group_name", "agent_name"]
+        read_only_fields = fields
+
+
+class AttendanceDetailSerializer(AttendanceListSerializer):
     events = EventSerializer(many=True, read_only=True)
     messages = MessageSerializer(many=True, read_only=True)
 
-    class Meta(AttendanceSerializer.Meta):
-        fields = [*AttendanceSerializer.Meta.fields, "events", "messages"]
+    class Meta(AttendanceListSerializer.Meta):
+        fields = [*AttendanceListSerializer.Meta.fields, "events", "messages"]
         read_only_fields = fields
 
 

@@ -31,9 +31,7 @@ def workspace_message_send(*, attendance: Attendance, agent, kind: str, text: st
     """The agent's answer, with an attachment when ``file`` is given (its kind sniffed
     from the content). The group's rules are checked before anything is stored."""
     group = attendance.group
-    if file is None:
-        if kind != Kind.TEXT:
-            raise ValidationError({"file": [errors.FILE_NEEDS_MEDIA_KIND]})
+    if file is None:  # the engine's JSON contract: a kind and a text (media flags checked there)
         return agent_message_send(attendance=attendance, agent=agent, kind=kind, text=text)
     if group.receive_only:
         from attendance.errors import RECEIVE_ONLY

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import json
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import connections
 from django.core.handlers.asgi import ASGIRequest
 from django.http import JsonResponse, StreamingHttpResponse
 
@@ -47,6 +49,7 @@ async def events(request):
         # 403 (not a redirect): EventSource stops reconnecting and the page shows why.
         return JsonResponse({"detail": "forbidden"}, status=403)
     after, seconds = _after(request), settings.LIVE_STREAM_SECONDS
+    await sync_to_async(connections.close_all)()  # a long stream must not hold the request's connection
     if isinstance(request, ASGIRequest):
 
         async def body():

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from attendance.models import Message, Status
@@ -57,8 +58,48 @@ def page(request):
         "live_last_id": live_last_id(user.pk),
         "heartbeat_seconds": max(5, settings.PRESENCE_TIMEOUT_SECONDS // 3),
         "groups": groups,
+        "strings": page_strings(),
     }
     return render(request, "workspace/workspace.html", context)
+
+
+def page_strings() -> dict[str, str]:
+    """The page script's words (translated here: the script has no catalogue)."""
+    return {
+        "online": _("Online"), "paused": _("Pause"), "offline": _("Offline"),
+        "in_progress": _("In progress"), "pending": _("Pending"), "closed": _("Closed"), "queued": _("Queued"),
+        "bot": _("With the bot"),
+        "whatsapp": "WhatsApp", "telegram": "Telegram", "sms": "SMS", "email": _("E-mail"), "voice": _("Voice"),
+        "webchat": "Webchat",
+        "customer": _("Customer"), "bot_sender": _("Bot"), "agent": _("Agent"), "system": _("System note"),
+        "queue_line": _("%(group)s: %(count)s in queue"), "longest": _("longest wait %(time)s"),
+        "unread": _("unread"), "waiting": _("waiting"),
+        "delivery_pending": _("sending"), "delivery_sent": _("sent"), "delivery_delivered": _("delivered"),
+        "delivery_read": _("read"), "delivery_failed": _("not delivered"),
+        "receive_only": _("This group only receives messages (“Somente Receptivo”): answering is disabled."),
+        "not_mine": _("Read only: this attendance is not with you."),
+        "attachment": _("Attachment: %(name)s"), "remove": _("Remove"), "download": _("Download"),
+        "no_kinds": _("This group does not allow attachments."),
+        "phone": _("Phone"), "document": _("Document"), "email_label": _("E-mail"), "priority": _("Priority"),
+        "wallet_agent": _("Wallet agent"), "attributes": _("Attributes"), "previous": _("Previous attendances"),
+        "none": _("none"),
+        "free": _("%(count)s free"), "no_targets": _("No group to transfer to."), "no_agents": _("No agent."),
+        "classification_required": _("Required: choose the reason."),
+        "classification_optional": _("Optional."),
+        "no_classification": _("This group has no classification."),
+        "choose_target": _("Choose a group or an agent."),
+        "forced_offline": _("The system changed your presence to Offline (no signal from this page, or outside "
+                            "your work hours)."),
+        "session_over": _("Your session ended: log in again."),
+        "transferred_away": _("Attendance %(protocol)s was transferred away from you."),
+        "closed_notice": _("Attendance %(protocol)s was closed."),
+        "new_assignment": _("New attendance: %(name)s"),
+        "live_on": _("Live"), "live_off": _("Reconnecting…"),
+        "param": _("Parameter %(n)s"), "sent_active": _("Message sent (protocol %(protocol)s)."),
+        "delayed": _("The customer has an open attendance: the message goes out at %(time)s."),
+        "error": _("Something went wrong. Try again."),
+        "new_customer": _("Typed phone (new or existing customer)"),
+    }  # fmt: skip
 
 
 @require_GET
