@@ -20,12 +20,13 @@ from .selectors import attendance_search
 def _moment(value: str, *, end_of_day: bool) -> datetime:
     """A date means the whole day (``opened_before=2026-11-29`` includes the 29th)."""
     value = (value or "").strip()
-    moment = parse_datetime(value)
-    if moment is None:
-        day = parse_date(value) if len(value) == 10 else None
-        if day is None:
-            raise ValidationError(errors.INVALID_DATE)
+    day = parse_date(value) if len(value) == 10 else None
+    if day is not None:
         moment = datetime.combine(day + timedelta(days=1) if end_of_day else day, time.min)
+    else:
+        moment = parse_datetime(value)
+    if moment is None:
+        raise ValidationError(errors.INVALID_DATE)
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 

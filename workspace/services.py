@@ -10,7 +10,7 @@ from django.core.files import File
 from django.db import transaction
 
 from attendance.lifecycle import active_message_send, agent_message_send
-from attendance.media import media_store, message_attach_media
+from attendance.media import SNIFF_BYTES, kind_of, media_store, message_attach_media, sniff
 from attendance.models import Attendance, Kind, Message, ServiceGroup
 from customers.models import Customer, Network
 from customers.phones import normalize_phone
@@ -44,6 +44,11 @@ def workspace_message_send(*, attendance: Attendance, agent, kind: str, text: st
         from attendance.errors import NOT_YOUR_ATTENDANCE
 
         raise PermissionError(str(NOT_YOUR_ATTENDANCE))  # the engine's convention (answered with 403)
+    file.seek(0)
+    sniffed = kind_of(sniff(file.read(SNIFF_BYTES)) or "")
+    file.seek(0)
+    if sniffed is not None and declared is None and not getattr(group, MEDIA_FLAGS[sniffed]):
+        _refuse_kind(sniffed)  # refused before anything is stored
     media = media_store(content=file, filename=filename or getattr(file, "name", ""), kind=declared)
     if not getattr(group, MEDIA_FLAGS[media.kind]):
         _refuse_kind(media.kind)

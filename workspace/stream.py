@@ -16,8 +16,8 @@ import json
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import connections
 from django.core.handlers.asgi import ASGIRequest
+from django.db import connections
 from django.http import JsonResponse, StreamingHttpResponse
 
 from core.live import LiveEvent, Resync, live_stream, live_stream_async
