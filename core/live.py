@@ -43,6 +43,7 @@ SEQ_KEY = "atende:live:seq:{}"
 LOG_KEY = "atende:live:log:{}"
 CHANNEL = "atende:live:user:{}"
 CHANNEL_PATTERN = "atende:live:user:*"
+PRUNED_KEY = "atende:live:pruned"  # database transport: the highest id pruned
 
 # KEYS: seq, log, channel; ARGV: payload, backlog size, backlog ttl. Returns the new id.
 PUBLISH_SCRIPT = """
@@ -141,7 +142,23 @@ def _db_publish(users: list[int], event: str, data: dict) -> None:
     now = timezone.now()
     rows = Row.objects.bulk_create([Row(user_id=u, event=event, data=data, created_at=now) for u in users])
     if rows and rows[0].pk and rows[0].pk % 200 == 0:
-        Row.objects.filter(created_at__lt=now - timedelta(seconds=settings.LIVE_DB_KEEP_SECONDS)).delete()
+        live_db_prune(before=now - timedelta(seconds=settings.LIVE_DB_KEEP_SECONDS))
+
+
+def live_db_prune(*, before) -> int:
+    """Remove delivered-or-stale rows older than ``before``; remembers the highest id
+    removed (in the cache every process shares), so a stream resumed from an older id is
+    told to resync."""
+    from django.core.cache import cache
+
+    from core.models import LiveEvent as Row
+
+    old = Row.objects.filter(created_at__lt=before)
+    highest = old.order_by("-pk").values_list("pk", flat=True).first()
+    if highest is None:
+        return 0
+    cache.set(PRUNED_KEY, max(highest, cache.get(PRUNED_KEY) or 0), None)
+    return Row.objects.filter(pk__lte=highest).delete()[0]
 
 
 # Reading ------------------------------------------------------------------------------------
@@ -151,16 +168,15 @@ def live_last_id(user_id: int) -> int:
     """The user's latest event id (0 before any): where a freshly loaded page starts."""
     if _redis_url():
         return int(_sync_client().get(SEQ_KEY.format(user_id)) or 0)
+    from django.core.cache import cache
+
     from core.models import LiveEvent as Row
 
     last = Row.objects.filter(user_id=user_id).order_by("-pk").values_list("pk", flat=True).first()
-    return last or _db_floor()
-
-
-def _db_floor() -> int:
-    from core.models import LiveEvent as Row
-
-    return Row.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    if last:
+        return last
+    newest = Row.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    return max(newest, cache.get(PRUNED_KEY) or 0)
 
 
 def live_since(user_id: int, after: int) -> tuple[list[LiveEvent], bool]:
@@ -174,9 +190,10 @@ def live_since(user_id: int, after: int) -> tuple[list[LiveEvent], bool]:
     rows = list(Row.objects.filter(user_id=user_id, pk__gt=after).order_by("pk")[: settings.LIVE_BACKLOG + 1])
     events = [LiveEvent(row.pk, row.event, row.data) for row in rows]
     # Pruning removes the oldest rows of every user: a client whose last id is older than
-    # the oldest row left may have lost some (maybe not: resyncing is the safe answer).
-    oldest = Row.objects.order_by("pk").values_list("pk", flat=True).first()
-    lost = bool(after) and oldest is not None and after < oldest - 1
+    # the highest id pruned may have lost some (maybe not: resyncing is the safe answer).
+    from django.core.cache import cache
+
+    lost = after < (cache.get(PRUNED_KEY) or 0)
     if len(events) > settings.LIVE_BACKLOG:
         return events[-settings.LIVE_BACKLOG :], True
     return events, lost
@@ -215,18 +232,25 @@ def _next_items(user_id: int, last: int, event: LiveEvent) -> list[LiveEvent | R
     return [event] if event.id > last else []
 
 
+def _tidy_connections() -> None:
+    """Drop broken or expired connections between polls, as a request's end would (never
+    inside a transaction: the tests run in one)."""
+    from django.db import close_old_connections, connection
+
+    if not connection.in_atomic_block:
+        close_old_connections()
+
+
 def live_stream(user_id: int, after: int, *, seconds: float) -> Iterator[Item]:
     """Blocking stream for WSGI servers: events after ``after`` for ``seconds``."""
     deadline = time.monotonic() + seconds
     keepalive = settings.LIVE_KEEPALIVE_SECONDS
     if not _redis_url():
-        from django.db import close_old_connections
-
         last, quiet_since = after, time.monotonic()
         try:
             while time.monotonic() < deadline:
                 items = _catch_up(user_id, last)
-                close_old_connections()  # a long stream must not hold a connection per page
+                _tidy_connections()
                 for item in items:
                     last, quiet_since = item.id, time.monotonic()
                     yield item
@@ -235,7 +259,7 @@ def live_stream(user_id: int, after: int, *, seconds: float) -> Iterator[Item]:
                     yield None
                 time.sleep(min(settings.LIVE_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
         finally:
-            close_old_connections()
+            _tidy_connections()
         return
     pubsub = _sync_client().pubsub(ignore_subscribe_messages=True)
     try:
