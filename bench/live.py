@@ -169,8 +169,9 @@ async def sse_client(port: int, session: dict, received: dict, ready: asyncio.Ev
                 received.setdefault(agent, []).append(now)
 
 
-async def post_inbound(port: int, token: str, phone: str) -> tuple[int, float]:
+async def post_inbound(port: int, token: str, phone: str) -> tuple[int, float, float]:
     body = json.dumps({"network": "whatsapp", "phone": phone, "text": "Olá, ainda aguardo"}).encode()
+    sent = time.monotonic()
     reader, writer = await asyncio.open_connection(HOST, port)
     writer.write(
         f"POST /api/v1/inbound/ HTTP/1.1\r\nHost: {HOST}\r\nAuthorization: Bearer {token}\r\n"
@@ -182,7 +183,7 @@ async def post_inbound(port: int, token: str, phone: str) -> tuple[int, float]:
     accepted = time.monotonic()
     await reader.read()
     writer.close()
-    return int(status.split()[1]), accepted
+    return int(status.split()[1]), sent, accepted
 
 
 async def run_load(args, wsgi_port: int, asgi_port: int, token: str, sessions: list[dict]) -> dict:
@@ -203,11 +204,11 @@ async def run_load(args, wsgi_port: int, asgi_port: int, token: str, sessions: l
         nonlocal failures
         await asyncio.sleep(max(0.0, start + index / args.rate - time.monotonic()))
         agent_index = index % len(sessions)
-        status, accepted = await post_inbound(wsgi_port, token, phone_of(agent_index))
+        status, sent_at, accepted = await post_inbound(wsgi_port, token, phone_of(agent_index))
         if status >= 300:
             failures += 1
             return
-        sent.setdefault(sessions[agent_index]["agent"], []).append((index, accepted))
+        sent.setdefault(sessions[agent_index]["agent"], []).append((index, sent_at, accepted))
 
     for index in range(total):
         tasks.append(asyncio.create_task(one(index)))
@@ -215,22 +216,28 @@ async def run_load(args, wsgi_port: int, asgi_port: int, token: str, sessions: l
     await asyncio.sleep(3)  # the last events arrive
     for task in clients:
         task.cancel()
-    delays, missing = [], 0
+    delays, round_trips, accepted_times, missing = [], [], [], 0
     for agent, items in sent.items():
         arrivals = received.get(agent, [])
-        for position, (index, accepted) in enumerate(sorted(items)):
-            if position >= len(arrivals):
-                missing += index >= measured_from
+        for position, (index, sent_at, accepted) in enumerate(sorted(items)):
+            if index < measured_from:
                 continue
-            if index >= measured_from:
-                delays.append(max(0.0, arrivals[position] - accepted))
+            accepted_times.append(accepted)
+            if position >= len(arrivals):
+                missing += 1
+                continue
+            delays.append(max(0.0, arrivals[position] - accepted))
+            round_trips.append(arrivals[position] - sent_at)
+    span = max(accepted_times) - min(accepted_times) if len(accepted_times) > 1 else 0
     return {
         "messages": total - measured_from, "rate_offered": args.rate, "failures": failures, "missing_events": missing,
         "p50_seconds": round(percentile(delays, 50), 4) if delays else None,
         "p95_seconds": round(percentile(delays, 95), 4) if delays else None,
         "p99_seconds": round(percentile(delays, 99), 4) if delays else None,
         "max_seconds": round(max(delays), 4) if delays else None,
-        "achieved_rate": round((total - measured_from) / args.seconds, 1),
+        # From the request sent to the event: inbound's own time included (not P8's measure).
+        "sent_to_event_p95_seconds": round(percentile(round_trips, 95), 4) if round_trips else None,
+        "accepted_per_s": round(len(accepted_times) / span, 1) if span else None,
     }  # fmt: skip
 
 

@@ -174,3 +174,47 @@ def test_two_agents_answer_transfer_and_close_live(live_server, pages, desk):
     eva.screenshot(path="test-results/workspace-eva-receive-only.png")
 
     assert not errors, errors
+
+
+def _closed(group, agent, name, phone):
+    from django.utils import timezone
+
+    customer = customer_save(customer=Customer(), display_name=name, phone=phone)
+    now = timezone.now()
+    return Attendance.objects.create(protocol=f"H{phone}", customer=customer, group=group, agent=agent,
+                                     status=Status.CLOSED, opened_at=now, assigned_at=now, closed_at=now)  # fmt: skip
+
+
+def test_history_shows_what_each_permission_allows(live_server, pages, operation_a):
+    """eva and rui (confidential) answered in Suporte; gil sees Suporte's history, ivo his
+    operation's, leo only his own (none)."""
+    eva = UserFactory(username="eva", role=Role.AGENT, operations=[operation_a])
+    rui = UserFactory(username="rui", role=Role.AGENT, operations=[operation_a], confidential_history=True)
+    gil = UserFactory(username="gil", role=Role.AGENT, operations=[operation_a], view_history_groups=True)
+    ivo = UserFactory(username="ivo", role=Role.AGENT, operations=[operation_a], view_history_operations=True)
+    UserFactory(username="leo", role=Role.AGENT, operations=[operation_a])
+    suporte = ServiceGroupFactory(name="Suporte", operation=operation_a, agents=[eva, rui, gil])
+    ServiceGroupFactory(name="Vendas", operation=operation_a, agents=[ivo])
+    _closed(suporte, eva, "Cliente da Eva", "34991110001")
+    _closed(suporte, rui, "Cliente Sigiloso", "34991110002")
+
+    expected = {"gil": ["Cliente da Eva"], "ivo": ["Cliente da Eva"], "rui": ["Cliente Sigiloso"], "leo": []}
+    for username, names in expected.items():
+        page = pages(username)
+        page.click("#open-history")
+        if names:
+            expect(page.locator("#history-rows tr td:nth-child(2)")).to_have_text(names)
+        else:
+            expect(page.locator("#history-empty")).to_be_visible()
+            expect(page.locator("#history-rows tr")).to_have_count(0)
+        if username == "gil":
+            page.fill("#history-q", "34991110001")
+            page.click("#history-search")
+            expect(page.locator("#history-rows tr")).to_have_count(1)
+            page.locator("#history-rows tr").click()
+            expect(page.locator("#chat-customer")).to_have_text("Cliente da Eva")
+            expect(page.locator("#composer-blocked")).to_contain_text("Somente leitura")
+            expect(page.locator("#open-close")).to_be_hidden()
+            page.screenshot(path="test-results/workspace-history-readonly.png")
+        page.context.close()
+    assert not pages.errors, pages.errors
