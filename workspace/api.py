@@ -92,11 +92,9 @@ class WorkspaceAttendanceViewSet(AttendanceViewSet):
                     attendance=attendance, agent=request.user, kind=data["kind"], text=data["text"], file=upload,
                     filename=getattr(upload, "name", ""),
                 )  # fmt: skip
-        except DjangoValidationError as error:
+        except DjangoValidationError as error:  # domain errors (403…) go to core.api.exception_handler
             detail = error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}
             return Response(detail, status=status.HTTP_400_BAD_REQUEST)
-        except PermissionError as error:
-            return Response({"detail": str(error)}, status=status.HTTP_403_FORBIDDEN)
         return Response({"id": message.pk}, status=status.HTTP_201_CREATED)
 
 

@@ -1,6 +1,6 @@
 """Workspace writes: an agent's message with media, read markers, active messages.
 
-The engine's services (``attendance.lifecycle``) do the work; these add what the
+The engine's services (``attendance.agent_actions``) do the work; these add what the
 workspace needs around them (media storage, WhatsApp's 24 h rule, templates)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 
-from attendance.lifecycle import active_message_send, agent_message_send
+from attendance.agent_actions import active_message_send, agent_message_send
 from attendance.media import SNIFF_BYTES, kind_of, media_store, message_attach_media, sniff
 from attendance.models import Attendance, Kind, Message, ServiceGroup
 from customers.models import Customer, Network
@@ -41,9 +41,9 @@ def workspace_message_send(*, attendance: Attendance, agent, kind: str, text: st
     if declared is not None and not getattr(group, MEDIA_FLAGS[declared]):
         _refuse_kind(declared)
     if attendance.agent_id != agent.pk:
-        from attendance.errors import NOT_YOUR_ATTENDANCE
+        from attendance.errors import NotYourAttendanceError
 
-        raise PermissionError(str(NOT_YOUR_ATTENDANCE))  # the engine's convention (answered with 403)
+        raise NotYourAttendanceError()
     file.seek(0)
     sniffed = kind_of(sniff(file.read(SNIFF_BYTES)) or "")
     file.seek(0)

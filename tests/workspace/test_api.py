@@ -11,9 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
 from django.utils import timezone, translation
 
+from attendance.agent_actions import attendance_close
 from attendance.distribution import distribute_group
 from attendance.errors import MEDIA_NOT_ALLOWED, RECEIVE_ONLY
-from attendance.lifecycle import attendance_close
 from attendance.models import Attendance, CloseReason, Kind, Message, Status
 from customers.models import Customer
 from customers.services import customer_save

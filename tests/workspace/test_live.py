@@ -120,14 +120,15 @@ def test_the_engines_events_reach_the_agent(eva, davi, operation_a):
     attendance = queued_attendance(suporte, "34991234567")
     with TestCase.captureOnCommitCallbacks(execute=True):
         distribute_group(group_id=suporte.pk)
-    from attendance.lifecycle import attendance_transfer, inbound_receive
+    from attendance.agent_actions import attendance_transfer
+    from attendance.inbound import inbound_receive
 
     channel, _ = make_channel("whatsapp")
     with TestCase.captureOnCommitCallbacks(execute=True):
         inbound_receive(channel=channel, network="whatsapp", phone="34991234567", text="oi")
     with TestCase.captureOnCommitCallbacks(execute=True):
         attendance_transfer(attendance=attendance, actor=eva, agent=davi)
-    from attendance.lifecycle import attendance_close
+    from attendance.agent_actions import attendance_close
     from attendance.models import CloseReason
 
     with TestCase.captureOnCommitCallbacks(execute=True):
