@@ -171,6 +171,7 @@ def test_two_agents_answer_transfer_and_close_live(live_server, pages, desk):
     eva.locator("#inbox .item", has_text="João Receptivo").click()
     expect(eva.locator("#composer-blocked")).to_contain_text("Somente Receptivo")
     expect(eva.locator("#text")).to_be_disabled()
+    expect(eva.locator("#messages")).to_contain_text("Só avisando")
     eva.screenshot(path="test-results/workspace-eva-receive-only.png")
 
     assert not errors, errors
