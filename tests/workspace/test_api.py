@@ -270,3 +270,18 @@ def test_the_schema_documents_the_additions(api_as, admin_user):
     assert (
         "multipart/form-data" in schema["paths"]["/api/v1/attendances/{id}/messages/"]["post"]["requestBody"]["content"]
     )
+
+
+def test_my_attendances_count_unread_customer_messages_until_read(floor, web_as):
+    attendance = floor["open"]
+    for body in ("um", "dois"):
+        Message.objects.create(attendance=attendance, direction="in", sender="customer", body=body,
+                               created_at=timezone.now())  # fmt: skip
+    eva = web_as(floor["eva"])
+    rows = eva.get("/workspace/inbox/").json()["attendances"]
+    assert [(row["id"], row["unread"]) for row in rows] == [(attendance.pk, 2)]
+    assert eva.post(f"/workspace/attendances/{attendance.pk}/read/").status_code == 200
+    assert eva.get("/workspace/inbox/").json()["attendances"][0]["unread"] == 0
+    # Another agent cannot mark it, nor open its panel.
+    assert web_as(floor["leo"]).post(f"/workspace/attendances/{attendance.pk}/read/").status_code == 404
+    assert web_as(floor["leo"]).get(f"/workspace/attendances/{attendance.pk}/panel/").status_code == 404

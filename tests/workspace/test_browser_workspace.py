@@ -144,6 +144,7 @@ def test_two_agents_answer_transfer_and_close_live(live_server, pages, desk):
     # Transfer to Davi (an agent of the target group Vendas): it arrives live on his page.
     eva.click("#open-transfer")
     expect(eva.locator("#transfer-agents")).to_contain_text("Davi Agente · Vendas · Online · 3 livres")
+    eva.screenshot(path="test-results/workspace-eva-transfer.png")
     eva.locator("#transfer-agents input[type=radio]").check()
     started = time.monotonic()
     eva.click("#transfer-submit")
@@ -160,6 +161,7 @@ def test_two_agents_answer_transfer_and_close_live(live_server, pages, desk):
     davi.fill("#classification-search", "preç")
     expect(davi.locator("#classification-list li")).to_have_text(["Dúvida › Preço"])
     davi.locator("#classification-list li").click()
+    davi.screenshot(path="test-results/workspace-davi-close.png")
     davi.click("#close-submit")
     expect(davi.locator("#inbox .item")).to_have_count(0)
     attendance.refresh_from_db()

@@ -23,6 +23,11 @@ export class Conversation {
   async open(id) {
     this.id = id;
     this.lastMessageId = 0;
+    for (const node of document.querySelectorAll("#inbox .item")) {
+      const chosen = Number(node.dataset.id) === id;
+      node.classList.toggle("active", chosen);
+      if (chosen) node.querySelector(".badge")?.remove(); // read as it opens
+    }
     $("messages").replaceChildren();
     this.clearAttachment();
     $("text").value = "";

@@ -64,7 +64,7 @@ export function setupDialogs({ conversation, refreshInbox, notice, openAttendanc
     $("classification-list").replaceChildren(
       ...leaves.map((c) =>
         h("li", { class: c.id === leaf ? "selected" : "", tabindex: 0, role: "option", "aria-selected": c.id === leaf ? "true" : "false",
-          onclick: () => { leaf = c.id; renderLeaves(); } }, c.path),
+          onclick: () => { leaf = c.id; show($("close-error"), false); renderLeaves(); } }, c.path),
       ),
     );
   };

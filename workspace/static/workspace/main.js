@@ -41,6 +41,7 @@ async function refreshInbox() {
 
 function renderInbox() {
   const list = $("inbox");
+  for (const item of state.inbox) if (item.id === conversation.id) item.unread = 0; // being read now
   list.replaceChildren(
     ...state.inbox.map((item) =>
       h(
