@@ -221,3 +221,37 @@ def test_history_shows_what_each_permission_allows(live_server, pages, operation
             page.screenshot(path="test-results/workspace-history-readonly.png")
         page.context.close()
     assert not pages.errors, pages.errors
+
+
+def test_an_agent_starts_an_active_conversation_from_the_page(live_server, pages, desk):
+    """ "Novo atendimento ativo": a customer found by name, through a network the group
+    enables; outside WhatsApp's 24 h window only a template goes, with its parameters."""
+    from workspace.models import WhatsAppTemplate
+
+    suporte = desk["suporte"]
+    suporte.active_whatsapp = True
+    suporte.whatsapp_template = True
+    suporte.save()
+    WhatsAppTemplate.objects.create(name="retorno", body="Olá {{1}}, seu pedido {{2}} saiu.")
+    eva = pages("eva")
+    eva.click("#open-active")
+    eva.fill("#active-search", "Maria")
+    eva.locator("#active-results li", has_text="Maria Cliente").click()
+    eva.select_option("#active-group", label="Suporte")
+    eva.fill("#active-text", "Oi Maria!")
+    eva.click("#active-submit")
+    # She never wrote: WhatsApp accepts only a template.
+    expect(eva.locator("#active-error")).to_contain_text("24 horas")
+    eva.select_option("#active-template", label="retorno (pt_BR)")
+    params = eva.locator("#active-params input")
+    expect(params).to_have_count(2)
+    params.nth(0).fill("Maria")
+    params.nth(1).fill("42")
+    eva.screenshot(path="test-results/workspace-eva-active.png")
+    eva.click("#active-submit")
+    expect(eva.locator("#inbox .item", has_text="Maria Cliente")).to_have_count(1)
+    expect(eva.locator("#messages .msg.agent")).to_contain_text("Olá Maria, seu pedido 42 saiu.")
+    message = Message.objects.get(body="Olá Maria, seu pedido 42 saiu.")
+    assert message.template["name"] == "retorno" and message.attendance.agent == desk["eva"]
+    # The one refusal (the text outside the window) is Chromium's log of that 400; no script error.
+    assert pages.errors == ["eva: Failed to load resource: the server responded with a status of 400 (Bad Request)"]
