@@ -3,12 +3,18 @@
 from rest_framework.routers import DefaultRouter
 
 from attendance.api import BotViewSet, CompanyViewSet, OperationViewSet, ServiceGroupViewSet
-from attendance.engine_api import AttendanceViewSet, ChannelViewSet
+from attendance.engine_api import ChannelViewSet
 from classifications.api import ClassificationViewSet
 from customers.api import CustomerAttributeViewSet, CustomerViewSet
 from imports.api import CustomerImportViewSet, UserImportViewSet
 from surveys.api import SurveyViewSet
 from users.api import ProfileViewSet, UserViewSet
+from workspace.api import (
+    CannedResponseViewSet,
+    PauseReasonViewSet,
+    WhatsAppTemplateViewSet,
+    WorkspaceAttendanceViewSet,
+)
 
 router = DefaultRouter()
 router.register("companies", CompanyViewSet)
@@ -24,4 +30,7 @@ router.register("customer-attributes", CustomerAttributeViewSet)
 router.register("customer-imports", CustomerImportViewSet, basename="customer-import")
 router.register("user-imports", UserImportViewSet, basename="user-import")
 router.register("channels", ChannelViewSet)
-router.register("attendances", AttendanceViewSet, basename="attendance")
+router.register("attendances", WorkspaceAttendanceViewSet, basename="attendance")
+router.register("canned-responses", CannedResponseViewSet)
+router.register("pause-reasons", PauseReasonViewSet)
+router.register("whatsapp-templates", WhatsAppTemplateViewSet)

@@ -6,6 +6,8 @@ from attendance.engine_api import InboundView, PresenceView
 from core.views import health
 from users import views as user_views
 from users.api import PasswordChangeView, TokenView
+from workspace import views as workspace_views
+from workspace.api import ActiveMessageView
 
 from .api_router import router
 
@@ -15,7 +17,9 @@ urlpatterns = [
     path("accounts/login/", user_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", user_views.auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", user_views.PasswordChangeView.as_view(), name="password_change"),
-    path("workspace/", user_views.workspace, name="workspace"),
+    path("workspace/", workspace_views.page, name="workspace"),
+    path("workspace/", include("workspace.urls")),
+    path("api/v1/active-messages/", ActiveMessageView.as_view(), name="api-active-messages"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),

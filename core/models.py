@@ -37,3 +37,21 @@ class ActiveModel(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[override]
         raise DeletionForbidden()
+
+
+class LiveEvent(models.Model):
+    """A live update waiting for a user's open pages, when there is no Redis (the embedded
+    defaults of ``make run``): ``core/live.py``. Pruned after ``LIVE_DB_KEEP_SECONDS``:
+    a delivery buffer, not a record."""
+
+    user = models.ForeignKey("users.User", on_delete=models.CASCADE, related_name="+", db_index=False)
+    event = models.CharField(max_length=30)
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(db_index=True)  # pruning
+
+    class Meta:
+        # A stream's poll: this user's events after the last id it sent.
+        indexes = [models.Index(fields=["user", "id"], name="live_event_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.event} #{self.pk}"

@@ -226,6 +226,25 @@ def _customer_attribute(world: World, side: str):
     return CustomerAttribute.objects.create(description={"A": "Atributo Alfa", "B": "Atributo Beta"}[side])
 
 
+def _pause_reason(world: World, side: str):
+    from workspace.models import PauseReason
+
+    return PauseReason.objects.create(name={"A": "Pausa Alfa", "B": "Pausa Beta"}[side])
+
+
+def _whatsapp_template(world: World, side: str):
+    from workspace.models import WhatsAppTemplate
+
+    return WhatsAppTemplate.objects.create(name={"A": "modelo_alfa", "B": "modelo_beta"}[side], body="Olá {{1}}")
+
+
+def _canned_response(world: World, side: str):
+    from workspace.models import CannedResponse
+
+    group = world.samples["attendance.ServiceGroup"][side]
+    return CannedResponse.objects.create(group=group, shortcut=f"resposta{side}", text=f"Resposta {side}")
+
+
 # One entry per model registered in the admin or exposed by the API.
 SAMPLES: dict[str, Sample] = {
     # Operation A and B live in companies of their own (see the ``world`` fixture), so a
@@ -246,6 +265,12 @@ SAMPLES: dict[str, Sample] = {
     "customers.CustomerAttribute": Sample(_customer_attribute, scoped=False),
     # Channels have no scope_path: global, admin-only.
     "attendance.Channel": Sample(_channel, scoped=False),
+    # Workspace (SPEC §7): pause reasons and WhatsApp templates have no scope_path (admin
+    # data); canned responses belong to their group's operation. Agents READ them (list and
+    # detail): see AGENT_READABLE.
+    "workspace.PauseReason": Sample(_pause_reason, scoped=False),
+    "workspace.WhatsAppTemplate": Sample(_whatsapp_template, scoped=False),
+    "workspace.CannedResponse": Sample(_canned_response, scoped=True, late=True),
     # Attendances belong to their group's operation (scope_path = "group__operation"); the
     # admin shows them read-only (no add, no delete). The side's attendance assigned to
     # the side's agent (see ATTENDANCES below; davi's third one is not an admin sample).
@@ -501,16 +526,47 @@ def _api_urls(world: World) -> tuple[list[ApiURL], list[str]]:
     return urls, missing
 
 
+# Resources the workspace reads (SPEC §7): agents and supervisor-agents list them and read
+# one (the active ones; canned responses of their groups or of every group); writing and
+# the audit history stay with the back office's rules.
+AGENT_READABLE = {"workspace.PauseReason", "workspace.WhatsAppTemplate", "workspace.CannedResponse"}
+
+
+def _agent_reads(role: str, world: World, target: ApiURL) -> bool | None:
+    """Whether an agent role reads ``target`` as an agent; ``None`` where the rule does not apply."""
+    label = target.model._meta.label
+    if role not in ("agent_a", "supervisor_agent_a") or label not in AGENT_READABLE or target.method != "get":
+        return None
+    if target.kind not in ("list", "detail"):
+        return None
+    return True if target.side is None else _agent_reads_side(role, world, label, target.side)
+
+
+def _agent_reads_side(role: str, world: World, label: str, side: str) -> bool:
+    if label == "workspace.CannedResponse":  # those of the agent's groups (and of every group)
+        group = world.samples["attendance.ServiceGroup"][side]
+        return group.agents.filter(pk=world.cast[role].pk).exists()
+    return True  # active pause reasons and templates
+
+
 def _expected_api(role: str, world: World, target: ApiURL) -> Expect:
     if role == "anonymous":
         return Expect((401,))
+    reads = _agent_reads(role, world, target)
     if role == "agent_a":
-        return FORBIDDEN
+        if reads is None:
+            return FORBIDDEN
+        return OK if reads else Expect((404,))
     if target.method == "delete":
         # Records are deactivated, never deleted: every staff DELETE reaches the view's 405.
         return Expect((405,))
     if role == "admin":
         return OK
+    if reads is not None:  # a supervisor-agent reading as an agent, or as a supervisor if granted
+        staff = _perm(target.model, "view") in world.profile_perms and (
+            target.side is None or (SAMPLES[target.model._meta.label].scoped and target.side == SUPERVISOR_SIDE[role])
+        )
+        return OK if reads or staff else Expect((404,))
     if _perm(target.model, "view") not in world.profile_perms:
         return FORBIDDEN
     if target.side is None:
@@ -682,6 +738,11 @@ def _api_matrix_failures(role: str, world: World) -> list[str]:
         pair = world.samples[label]
         if role == "admin":
             expected_ids, hidden_ids = {pair["A"].pk, pair["B"].pk}, set()
+        elif label in AGENT_READABLE and role in ("agent_a", "supervisor_agent_a"):
+            granted = side and sample.scoped and _perm(target.model, "view") in world.profile_perms
+            visible = {s for s in ("A", "B") if _agent_reads_side(role, world, label, s) or (granted and s == side)}
+            expected_ids = {pair[s].pk for s in visible}
+            hidden_ids = {pair[s].pk for s in ("A", "B") if s not in visible}
         elif sample.scoped:
             expected_ids, hidden_ids = {pair[side].pk}, {pair[OTHER[side]].pk}
         else:
@@ -1376,7 +1437,7 @@ ATTENDANCES = {
     "A_davi": AttendanceSample("A", "supervisor_agent_a", "34991230003", "Davi"),
 }
 # Every extra action of AttendanceViewSet and its HTTP methods, with expectations below.
-ATTENDANCE_API_ACTIONS = {"messages": {"post"}, "transfer": {"post"}, "close": {"post"}}
+ATTENDANCE_API_ACTIONS = {"messages": {"post", "get"}, "transfer": {"post"}, "close": {"post"}}
 ATTENDANCE_PAYLOADS = {
     "messages": {"kind": "text", "text": "Resposta do agente"},
     "transfer": {},  # no target: 400 once allowed
@@ -1486,6 +1547,10 @@ def _attendance_urls(world: World) -> list[AttendanceURL]:
             f"agent={attendance.agent_id}",
             f"customer={attendance.customer_id}",
             f"search={attendance.protocol}",
+            f"q={attendance.protocol}",
+            "agent=me",
+            "status=in_progress,pending,closed",
+            "opened_after=2000-01-01&opened_before=2100-12-31",
         ):
             urls.append(AttendanceURL(f"{base}?page_size=500&{query}", "filtered"))
         detail = reverse("attendance-detail", args=[attendance.pk])
@@ -1493,6 +1558,7 @@ def _attendance_urls(world: World) -> list[AttendanceURL]:
         for action in ATTENDANCE_API_ACTIONS:
             url = reverse(f"attendance-{action}", args=[attendance.pk])
             urls.append(AttendanceURL(url, action, method="post", key=key, data=ATTENDANCE_PAYLOADS[action]))
+        urls.append(AttendanceURL(reverse("attendance-messages", args=[attendance.pk]), "messages_list", key=key))
     return urls
 
 
@@ -1509,7 +1575,7 @@ def _expected_attendance_api(role: str, world: World, target: AttendanceURL) -> 
         return Expect((405,))
     if not _att_visible(role, world, target.key):
         return Expect((404,))
-    if target.kind == "detail":
+    if target.kind in ("detail", "messages_list"):
         return OK
     if target.kind == "messages":
         return Expect((201,)) if ATTENDANCES[target.key].owner == role else FORBIDDEN
@@ -1683,6 +1749,7 @@ PLAIN_API_URLS = {
     "api-password": "tests/users/test_must_change_password.py",
     "api-schema": "tests/users/test_api.py",
     "api-docs": "tests/users/test_api.py",
+    "api-active-messages": "tests/workspace/test_api.py",
 }
 
 

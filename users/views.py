@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -37,8 +37,3 @@ def home(request):
     if request.user.is_staff:
         return redirect("admin:index")
     return redirect("workspace")
-
-
-@login_required
-def workspace(request):
-    return render(request, "users/workspace.html")

@@ -191,6 +191,15 @@ class Message(models.Model):
         _("Delivery"), max_length=10, choices=Delivery.choices, default=Delivery.NONE, blank=True
     )
     delivery_attempts = models.PositiveSmallIntegerField(default=0)
+    # Media (attendance/media.py): stored through Django's default storage, served only by
+    # the workspace's authenticated media view, never from MEDIA_URL.
+    media = models.FileField(_("Media"), max_length=255, blank=True)
+    media_mime = models.CharField(_("Media type"), max_length=100, blank=True)  # sniffed from the content
+    media_name = models.CharField(_("File name"), max_length=255, blank=True)  # as uploaded (downloads use it)
+    media_size = models.PositiveBigIntegerField(_("Size (bytes)"), null=True, blank=True)
+    # A WhatsApp template message (workspace active messages): {name, language, params};
+    # the body holds the rendered text. Provider adapters send the template itself.
+    template = models.JSONField(_("WhatsApp template"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("message")

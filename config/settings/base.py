@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "surveys",
     "classifications",
     "imports",
+    "workspace",
 ]
 
 MIDDLEWARE = [
@@ -157,6 +158,36 @@ USE_TZ = True
 
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Message media (attendance/media.py): the largest file per kind, in bytes (WhatsApp's limits).
+MEDIA_MAX_BYTES = {
+    "image": int(os.environ.get("MEDIA_MAX_IMAGE_BYTES", str(5 * 1024 * 1024))),
+    "audio": int(os.environ.get("MEDIA_MAX_AUDIO_BYTES", str(16 * 1024 * 1024))),
+    "video": int(os.environ.get("MEDIA_MAX_VIDEO_BYTES", str(16 * 1024 * 1024))),
+    "document": int(os.environ.get("MEDIA_MAX_DOCUMENT_BYTES", str(100 * 1024 * 1024))),
+}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if os.environ.get("MEDIA_S3_BUCKET"):
+    # S3-compatible storage (AWS, MinIO, DigitalOcean Spaces…) through django-storages
+    # (`pip install "django-storages[s3]"`, see README "Media"). Files stay private: the
+    # media view checks who may see them, then redirects to a URL signed for a few minutes.
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["MEDIA_S3_BUCKET"],
+            "endpoint_url": os.environ.get("MEDIA_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("MEDIA_S3_REGION") or None,
+            "access_key": os.environ.get("MEDIA_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("MEDIA_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("MEDIA_S3_PREFIX", "atende"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": int(os.environ.get("MEDIA_S3_URL_SECONDS", "300")),
+            "file_overwrite": False,
+        },
+    }
 
 # The engine
 ATENDE_OUTBOUND_LOG_ONLY = env_bool("ATENDE_OUTBOUND_LOG_ONLY")  # never call channel webhooks (demos, benches)
@@ -259,3 +290,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# Live updates to open pages (core/live.py, workspace/stream.py).
+LIVE_BACKLOG = int(os.environ.get("LIVE_BACKLOG", "200"))  # events kept per user for reconnecting pages
+LIVE_BACKLOG_SECONDS = int(os.environ.get("LIVE_BACKLOG_SECONDS", "3600"))  # Redis: backlog expiry when idle
+LIVE_DB_KEEP_SECONDS = int(os.environ.get("LIVE_DB_KEEP_SECONDS", "600"))  # without Redis: rows kept this long
+LIVE_POLL_SECONDS = float(os.environ.get("LIVE_POLL_SECONDS", "0.3"))  # without Redis: how often a stream looks
+LIVE_KEEPALIVE_SECONDS = float(os.environ.get("LIVE_KEEPALIVE_SECONDS", "15"))
+# A stream ends after this long and the browser reconnects (with Last-Event-ID): bounded
+# server resources per connection, and a fresh session check.
+LIVE_STREAM_SECONDS = float(os.environ.get("LIVE_STREAM_SECONDS", "120"))

@@ -1,0 +1,20 @@
+"""Workspace messages (constants the tests assert on); msgids English, shown in Portuguese."""
+
+from django.utils.translation import gettext_lazy as _
+
+NETWORK_NOT_ENABLED = _("This group does not send active messages through %(network)s.")
+CUSTOMER_REQUIRED = _("Choose a customer or type the network and phone.")
+CUSTOMER_INACTIVE = _("This customer is inactive.")
+NOT_IN_GROUP = _("You do not work in this group.")
+OUTSIDE_WINDOW = _("The customer has not written in the last 24 hours: WhatsApp only accepts an approved template.")
+OUTSIDE_WINDOW_NO_TEMPLATES = _(
+    "The customer has not written in the last 24 hours and this group does not send WhatsApp templates."
+)
+TEMPLATE_ONLY_WHATSAPP = _("Templates are only sent through WhatsApp.")
+TEMPLATE_PARAMS = _("This template needs %(count)d parameters.")
+TEXT_OR_TEMPLATE = _("Write the message or choose a template.")
+NO_CALL_PERMISSION = _("You may not register phone calls.")
+INVALID_AGENT_FILTER = _("Use “me” or an agent's id.")
+INVALID_DATE = _("Use a date (YYYY-MM-DD) or a date and time.")
+GROUP_REQUIRED = _("Choose the group: only administrators create responses for every group.")
+ONLY_AGENTS = _("Only agents and supervisor agents send active messages.")

@@ -1,0 +1,70 @@
+"""Attendance list filters (SPEC §7 API additions): status, agent=me, group, q,
+opened_after, opened_before — applied inside the caller's visibility."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import django_filters
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from rest_framework import serializers
+
+from attendance.models import Attendance, Status
+
+from . import errors
+from .selectors import attendance_search
+
+
+def _moment(value: str, *, end_of_day: bool) -> datetime:
+    """A date means the whole day (``opened_before=2026-11-29`` includes the 29th)."""
+    value = (value or "").strip()
+    day = parse_date(value) if len(value) == 10 else None
+    if day is not None:
+        moment = datetime.combine(day + timedelta(days=1) if end_of_day else day, time.min)
+    else:
+        moment = parse_datetime(value)
+    if moment is None:
+        raise ValidationError(errors.INVALID_DATE)
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+class StatusInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
+    pass
+
+
+class AttendanceFilter(django_filters.FilterSet):
+    status = StatusInFilter(choices=Status.choices, help_text="One status or several, comma-separated.")
+    agent = django_filters.CharFilter(method="filter_agent", help_text="“me” or an agent's id.")
+    group = django_filters.NumberFilter()
+    customer = django_filters.NumberFilter()
+    q = django_filters.CharFilter(method="filter_q", help_text="Protocol, customer name, phone or document.")
+    opened_after = django_filters.CharFilter(method="filter_after", help_text="Date or date-time (inclusive).")
+    opened_before = django_filters.CharFilter(method="filter_before", help_text="Date (inclusive) or date-time.")
+
+    class Meta:
+        model = Attendance
+        fields = ["status", "agent", "group", "customer", "q", "opened_after", "opened_before"]
+
+    def filter_agent(self, queryset, name, value):
+        if value == "me":
+            return queryset.filter(agent=self.request.user)
+        if not value.isdigit():
+            raise serializers.ValidationError({"agent": [errors.INVALID_AGENT_FILTER]})
+        return queryset.filter(agent_id=int(value))
+
+    def filter_q(self, queryset, name, value):
+        return attendance_search(queryset=queryset, term=value)
+
+    def filter_after(self, queryset, name, value):
+        return queryset.filter(opened_at__gte=self._parse(name, value, end_of_day=False))
+
+    def filter_before(self, queryset, name, value):
+        return queryset.filter(opened_at__lt=self._parse(name, value, end_of_day=True))
+
+    def _parse(self, name, value, *, end_of_day):
+        try:
+            return _moment(value, end_of_day=end_of_day)
+        except ValidationError:
+            raise serializers.ValidationError({name: [errors.INVALID_DATE]}) from None

@@ -1,0 +1,237 @@
+"""Workspace reads. ``attendances_visible_to`` is THE visibility rule (SPEC §7 "History"):
+the page, the API list and detail, the customer card and the media view all use it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Exists, F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from attendance.models import AgentPresence, Attendance, Direction, Message, PresenceState, ServiceGroup, Status
+from core.scoping import operation_ids_for
+from customers.models import Customer
+from customers.selectors import customer_search
+from users.models import AGENT_ROLES, User
+
+from .models import CannedResponse, ReadMarker
+
+WHATSAPP_WINDOW = timedelta(hours=24)
+
+
+def attendances_visible_to(user) -> QuerySet[Attendance]:
+    """Attendances ``user`` may see.
+
+    - admins: all;
+    - supervisors (and supervisor-agents) whose profile grants ``view_attendance``: those
+      of their operations, confidential ones included;
+    - agents: their own (open or closed); closed ones of their groups with
+      ``view_history_groups``, of their operations with ``view_history_operations`` —
+      except those handled by another agent with ``confidential_history``.
+    """
+    queryset = Attendance.objects.all()
+    if not (user and user.is_authenticated and user.is_active):
+        return queryset.none()
+    if user.is_admin:
+        return queryset
+    condition = Q(pk__in=[])
+    if user.is_supervisor and user.has_perm("attendance.view_attendance"):
+        condition |= Q(group__operation__in=operation_ids_for(user) or [])
+    if user.role in AGENT_ROLES:
+        condition |= Q(agent=user)
+        history = Q(pk__in=[])
+        if user.view_history_groups:
+            history |= Q(group__in=ServiceGroup.objects.filter(agents=user).values("pk"))
+        if user.view_history_operations:
+            history |= Q(group__operation__in=user.operations.values("pk"))
+        confidential = User.objects.filter(pk=OuterRef("agent_id"), confidential_history=True)
+        condition |= Q(status=Status.CLOSED) & history & ~Q(Exists(confidential))
+    return queryset.filter(condition)
+
+
+def attendance_search(*, queryset: QuerySet[Attendance], term: str) -> QuerySet[Attendance]:
+    """Protocol (exact), or the customer's name, phone or document."""
+    term = (term or "").strip()
+    if not term:
+        return queryset
+    customers = customer_search(queryset=Customer.objects.all(), term=term).values("pk")
+    return queryset.filter(Q(protocol=term) | Q(customer__in=customers))
+
+
+def unread_counts(*, user, attendance_ids: list[int]) -> dict[int, int]:
+    """Customer messages after the user's read marker, per attendance."""
+    if not attendance_ids:
+        return {}
+    marker = ReadMarker.objects.filter(user=user, attendance=OuterRef("attendance_id")).values("last_message_id")
+    rows = (
+        Message.objects.filter(attendance_id__in=attendance_ids, direction=Direction.INBOUND)
+        .annotate(seen=Coalesce(Subquery(marker[:1]), Value(0), output_field=IntegerField()))
+        .filter(pk__gt=F("seen"))
+        .values("attendance_id")
+        .annotate(n=Count("pk"))
+        .values_list("attendance_id", "n")
+    )
+    return dict(rows)
+
+
+def inbox(*, user, now: datetime | None = None) -> list[dict]:
+    """The agent's attendances in progress and pending, who waits longest first."""
+    now = now or timezone.now()
+    rows = list(
+        Attendance.objects.filter(agent=user, status__in=[Status.IN_PROGRESS, Status.PENDING])
+        .select_related("customer", "group")
+        .order_by(Coalesce("last_customer_message_at", "assigned_at").asc(nulls_last=True), "pk")
+    )
+    unread = unread_counts(user=user, attendance_ids=[a.pk for a in rows])
+    return [
+        {
+            "id": a.pk,
+            "protocol": a.protocol,
+            "status": a.status,
+            "customer": a.customer.display_name,
+            "group": a.group.name,
+            "network": a.customer.network,
+            "last_customer_message_at": a.last_customer_message_at,
+            "waiting_seconds": _seconds(now, a.last_customer_message_at or a.assigned_at),
+            "unread": unread.get(a.pk, 0),
+        }
+        for a in rows
+    ]
+
+
+def _seconds(now: datetime, since: datetime | None) -> int | None:
+    return None if since is None else max(0, int((now - since).total_seconds()))
+
+
+def queue_summary(*, user, now: datetime | None = None) -> list[dict]:
+    """Per group of the agent: attendances queued now and the longest wait."""
+    now = now or timezone.now()
+    groups = (
+        ServiceGroup.objects.filter(agents=user, is_active=True)
+        .annotate(
+            queued=Count("attendances", filter=Q(attendances__status=Status.QUEUED)),
+            oldest=Min("attendances__queued_at", filter=Q(attendances__status=Status.QUEUED)),
+        )
+        .order_by("name")
+    )
+    return [
+        {"id": g.pk, "name": g.name, "queued": g.queued, "longest_wait_seconds": _seconds(now, g.oldest)}
+        for g in groups
+    ]
+
+
+def presence_of(user) -> dict:
+    presence = AgentPresence.objects.filter(agent=user).first()
+    fresh = presence is not None and presence.heartbeat_at and (
+        presence.heartbeat_at >= timezone.now() - timedelta(seconds=settings.PRESENCE_TIMEOUT_SECONDS)
+    )  # fmt: skip
+    state = presence.state if presence is not None and fresh else PresenceState.OFFLINE
+    return {
+        "state": state,
+        "reason": presence.reason if presence and state == PresenceState.PAUSED else "",
+        "changed_at": presence.changed_at if presence else None,
+    }
+
+
+def transfer_options(*, attendance: Attendance, user) -> dict:
+    """Groups in ``transfer_targets``, and agents of the current and target groups with
+    their state and free capacity; ``available`` says whether a transfer may pick them
+    (online, or paused where the group accepts paused agents)."""
+    group = attendance.group
+    targets = list(group.transfer_targets.filter(is_active=True).order_by("name"))
+    groups = [group, *targets]
+    fresh = timezone.now() - timedelta(seconds=settings.PRESENCE_TIMEOUT_SECONDS)
+    agents = []
+    for target in groups:
+        members = (
+            target.agents.filter(is_active=True, role__in=AGENT_ROLES)
+            .exclude(pk=attendance.agent_id)
+            .select_related("presence")
+            .annotate(busy=Count("attendances", filter=Q(attendances__status=Status.IN_PROGRESS)))
+            .order_by("display_name")
+        )
+        for agent in members:
+            presence = getattr(agent, "presence", None)
+            live = presence is not None and presence.heartbeat_at is not None and presence.heartbeat_at >= fresh
+            state = presence.state if live else PresenceState.OFFLINE
+            free = max(0, agent.max_simultaneous - agent.busy)
+            allowed = state == PresenceState.ONLINE or (
+                state == PresenceState.PAUSED and target.transfer_to_paused_agents
+            )
+            agents.append({
+                "id": agent.pk, "name": agent.display_name, "group": target.pk, "group_name": target.name,
+                "state": state, "reason": presence.reason if live and state == PresenceState.PAUSED else "",
+                "free": free, "available": allowed and free > 0,
+            })  # fmt: skip
+    return {"groups": [{"id": g.pk, "name": g.name} for g in targets], "agents": agents}
+
+
+def canned_responses_for(*, user) -> QuerySet[CannedResponse]:
+    """Active responses for every group and for the agent's groups."""
+    groups = ServiceGroup.objects.filter(agents=user).values("pk")
+    return CannedResponse.objects.filter(Q(group__isnull=True) | Q(group__in=groups), is_active=True).order_by(
+        "shortcut", "group_id"
+    )
+
+
+def whatsapp_window_open(*, customer: Customer, now: datetime | None = None) -> bool:
+    """Whether the customer wrote in the last 24 h (WhatsApp's customer-service window)."""
+    now = now or timezone.now()
+    last = (
+        Attendance.objects.filter(customer=customer, last_customer_message_at__isnull=False)
+        .order_by("-last_customer_message_at")
+        .values_list("last_customer_message_at", flat=True)
+        .first()
+    )
+    return last is not None and now - last < WHATSAPP_WINDOW
+
+
+def mask_document_private(document_type: str, digits: str) -> str:
+    """The document with its first and last digits hidden (the card is on screen all day)."""
+    if document_type == "cpf" and len(digits) == 11:
+        return f"***.{digits[3:6]}.{digits[6:9]}-**"
+    if document_type == "cnpj" and len(digits) == 14:
+        return f"**.{digits[2:5]}.{digits[5:8]}/{digits[8:12]}-**"
+    return "*" * max(0, len(digits) - 4) + digits[-4:] if digits else ""
+
+
+def customer_card(*, attendance: Attendance, user) -> dict:
+    from customers.models import CustomerAttribute
+
+    customer = attendance.customer
+    names = dict(CustomerAttribute.objects.values_list("pk", "description"))
+    previous = (
+        attendances_visible_to(user)
+        .filter(customer=customer)
+        .exclude(pk=attendance.pk)
+        .select_related("group", "agent")
+        .order_by("-opened_at")[:10]
+    )
+    return {
+        "id": customer.pk,
+        "name": customer.display_name,
+        "network": customer.network,
+        "phone": customer.phone_display,
+        "document": mask_document_private(customer.document_type, customer.document),
+        "document_type": customer.document_type,
+        "email": customer.email,
+        "priority": customer.priority,
+        "wallet_agent": customer.wallet_agent.display_name if customer.wallet_agent_id else "",
+        "attributes": [
+            {"name": names.get(item.get("attribute"), str(item.get("attribute"))), "value": item.get("value", "")}
+            for item in customer.attributes or []
+        ],
+        "previous": [
+            {
+                "id": a.pk,
+                "protocol": a.protocol,
+                "opened_at": a.opened_at,
+                "status": a.status,
+                "group": a.group.name,
+                "agent": a.agent.display_name if a.agent_id else "",
+            }
+            for a in previous
+        ],  # fmt: skip
+    }

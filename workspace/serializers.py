@@ -1,0 +1,97 @@
+"""Serializers of the workspace's API additions (SPEC §7, §10)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from attendance.engine_serializers import AttendanceSerializer, EventSerializer
+from attendance.models import Kind, Message, ServiceGroup
+from core.api import ActiveRelatedField
+from customers.models import Customer, Network
+
+from .models import CannedResponse, PauseReason, WhatsAppTemplate
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    media_url = serializers.SerializerMethodField(help_text="Served only to users who may see the attendance.")
+
+    class Meta:
+        model = Message
+        fields = [
+            "id", "direction", "sender", "sender_name", "kind", "body", "created_at", "delivery", "media_url",
+            "media_mime", "media_name", "media_size", "template",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_media_url(self, obj) -> str | None:
+        return reverse("workspace:media", args=[obj.pk]) if obj.media else None
+
+
+class AttendanceListSerializer(AttendanceSerializer):
+    group_name = serializers.CharField(source="group.name", read_only=True)
+    agent_name = serializers.CharField(source="agent.display_name", read_only=True, default="")
+
+    class Meta(AttendanceSerializer.Meta):
+        fields = [*AttendanceSerializer.Meta.fields, "group_name", "agent_name"]
+        read_only_fields = fields
+
+
+class AttendanceDetailSerializer(AttendanceListSerializer):
+    events = EventSerializer(many=True, read_only=True)
+    messages = MessageSerializer(many=True, read_only=True)
+
+    class Meta(AttendanceListSerializer.Meta):
+        fields = [*AttendanceListSerializer.Meta.fields, "events", "messages"]
+        read_only_fields = fields
+
+
+class SendMessageSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Kind.choices, default=Kind.TEXT)
+    text = serializers.CharField(required=False, allow_blank=True, default="", max_length=4096)
+    file = serializers.FileField(required=False, help_text="multipart/form-data only; the kind is sniffed.")
+
+
+class MessageCreatedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+
+
+class CannedResponseSerializer(serializers.ModelSerializer):
+    group = ActiveRelatedField(queryset=ServiceGroup.objects.all(), required=False, allow_null=True)
+
+    class Meta:
+        model = CannedResponse
+        fields = ["id", "group", "shortcut", "text", "is_active"]
+
+
+class PauseReasonSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PauseReason
+        fields = ["id", "name", "is_active"]
+
+
+class WhatsAppTemplateSerializer(serializers.ModelSerializer):
+    parameter_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = WhatsAppTemplate
+        fields = ["id", "name", "language", "body", "parameter_count", "is_active"]
+
+
+class ActiveMessageSerializer(serializers.Serializer):
+    customer = ActiveRelatedField(queryset=Customer.objects.all(), required=False, allow_null=True)
+    network = serializers.ChoiceField(choices=Network.choices, required=False)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=30)
+    # Not scoped like configuration choices: agents see no groups there; the service
+    # checks that the agent works in this one.
+    group = serializers.PrimaryKeyRelatedField(queryset=ServiceGroup.objects.filter(is_active=True))
+    text = serializers.CharField(required=False, allow_blank=True, default="", max_length=4096)
+    template = ActiveRelatedField(queryset=WhatsAppTemplate.objects.all(), required=False, allow_null=True)
+    params = serializers.ListField(child=serializers.CharField(max_length=500), required=False, default=list)
+
+
+class ActiveMessageResultSerializer(serializers.Serializer):
+    attendance = serializers.IntegerField()
+    protocol = serializers.CharField()
+    message = serializers.IntegerField()
+    deliver_at = serializers.DateTimeField(allow_null=True)

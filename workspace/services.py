@@ -1,0 +1,131 @@
+"""Workspace writes: an agent's message with media, read markers, active messages.
+
+The engine's services (``attendance.agent_actions``) do the work; these add what the
+workspace needs around them (media storage, WhatsApp's 24 h rule, templates)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+
+from attendance.agent_actions import active_message_send, agent_message_send
+from attendance.media import SNIFF_BYTES, kind_of, media_store, message_attach_media, sniff
+from attendance.models import Attendance, Kind, Message, ServiceGroup
+from customers.models import Customer, Network
+from customers.phones import normalize_phone
+from customers.services import customer_save
+
+from . import errors
+from .models import PLACEHOLDER, ReadMarker, WhatsAppTemplate
+from .selectors import whatsapp_window_open
+
+MEDIA_FLAGS = {Kind.AUDIO: "allow_audio", Kind.IMAGE: "allow_image", Kind.VIDEO: "allow_video",
+               Kind.DOCUMENT: "allow_document"}  # fmt: skip
+ACTIVE_FLAGS = {Network.WHATSAPP: "active_whatsapp", Network.SMS: "active_sms", Network.EMAIL: "active_email",
+                Network.TELEGRAM: "active_telegram", Network.VOICE: "active_voice"}  # fmt: skip
+
+
+def workspace_message_send(*, attendance: Attendance, agent, kind: str, text: str = "", file: File | None = None,
+                           filename: str = "") -> Message:  # fmt: skip
+    """The agent's answer, with an attachment when ``file`` is given (its kind sniffed
+    from the content). The group's rules are checked before anything is stored."""
+    group = attendance.group
+    if file is None:  # the engine's JSON contract: a kind and a text (media flags checked there)
+        return agent_message_send(attendance=attendance, agent=agent, kind=kind, text=text)
+    if group.receive_only:
+        from attendance.errors import RECEIVE_ONLY
+
+        raise ValidationError({"kind": [RECEIVE_ONLY]})
+    declared = None if kind == Kind.TEXT else kind
+    if declared is not None and not getattr(group, MEDIA_FLAGS[declared]):
+        _refuse_kind(declared)
+    if attendance.agent_id != agent.pk:
+        from attendance.errors import NotYourAttendanceError
+
+        raise NotYourAttendanceError()
+    file.seek(0)
+    sniffed = kind_of(sniff(file.read(SNIFF_BYTES)) or "")
+    file.seek(0)
+    if sniffed is not None and declared is None and not getattr(group, MEDIA_FLAGS[sniffed]):
+        _refuse_kind(sniffed)  # refused before anything is stored
+    media = media_store(content=file, filename=filename or getattr(file, "name", ""), kind=declared)
+    if not getattr(group, MEDIA_FLAGS[media.kind]):
+        _refuse_kind(media.kind)
+    with transaction.atomic():
+        message = agent_message_send(attendance=attendance, agent=agent, kind=media.kind, text=text)
+        return message_attach_media(message=message, media=media)
+
+
+def _refuse_kind(kind: str):
+    from attendance.errors import MEDIA_NOT_ALLOWED
+
+    raise ValidationError({"file": [MEDIA_NOT_ALLOWED % {"kind": Kind(kind).label}]})
+
+
+def attendance_mark_read(*, user, attendance: Attendance, message_id: int | None = None) -> int:
+    """Move the user's read marker forward (never back) to ``message_id`` or the last message."""
+    if message_id is None:
+        message_id = attendance.messages.order_by("-pk").values_list("pk", flat=True).first() or 0
+    marker, _created = ReadMarker.objects.get_or_create(user=user, attendance=attendance)
+    if message_id > marker.last_message_id:
+        ReadMarker.objects.filter(pk=marker.pk, last_message_id__lt=message_id).update(last_message_id=message_id)
+    return max(message_id, marker.last_message_id)
+
+
+def template_render(*, template: WhatsAppTemplate, params: list[str]) -> str:
+    count = template.parameter_count
+    if len(params) != count:
+        raise ValidationError({"params": [errors.TEMPLATE_PARAMS % {"count": count}]})
+    return PLACEHOLDER.sub(lambda match: str(params[int(match.group(1)) - 1]), template.body)
+
+
+def active_message_start(
+    *, agent, group: ServiceGroup, customer: Customer | None = None, network: str = "", phone: str = "",
+    text: str = "", template: WhatsAppTemplate | None = None, params: list[str] | None = None,
+) -> Message:  # fmt: skip
+    """ "Novo atendimento ativo" (SPEC §7, §8.4): to a customer (found, or by network and
+    phone, created when unknown) through a network the group enables. A WhatsApp customer
+    outside the 24 h window only receives an approved template, and only from a group
+    with ``whatsapp_template``. The engine delays it by ``active_message_delay_minutes``
+    when the customer has an open attendance."""
+    if not group.agents.filter(pk=agent.pk).exists():
+        raise ValidationError({"group": [errors.NOT_IN_GROUP]})
+    network = customer.network if customer is not None else network
+    if customer is None and not (network and phone):
+        raise ValidationError({"customer": [errors.CUSTOMER_REQUIRED]})
+    flag = ACTIVE_FLAGS.get(network)
+    if flag is None or not getattr(group, flag):
+        label = Network(network).label if network in Network.values else network
+        raise ValidationError({"group": [errors.NETWORK_NOT_ENABLED % {"network": label}]})
+    if network == Network.VOICE and not agent.register_phone_call:
+        raise ValidationError({"group": [errors.NO_CALL_PERMISSION]})
+    if template is not None and network != Network.WHATSAPP:
+        raise ValidationError({"template": [errors.TEMPLATE_ONLY_WHATSAPP]})
+    if template is None and not (text or "").strip():
+        raise ValidationError({"text": [errors.TEXT_OR_TEMPLATE]})
+    if customer is None:
+        try:
+            e164 = normalize_phone(phone)
+        except ValidationError as error:
+            raise ValidationError({"phone": error.messages}) from None
+        customer = Customer.objects.filter(network=network, phone=e164).first()
+    if customer is not None and not customer.is_active:
+        raise ValidationError({"customer": [errors.CUSTOMER_INACTIVE]})
+    if network == Network.WHATSAPP and template is None:
+        outside = customer is None or not whatsapp_window_open(customer=customer)
+        if outside:
+            message = errors.OUTSIDE_WINDOW if group.whatsapp_template else errors.OUTSIDE_WINDOW_NO_TEMPLATES
+            raise ValidationError({"text": [message]})
+    if template is not None and not group.whatsapp_template:
+        raise ValidationError({"template": [errors.OUTSIDE_WINDOW_NO_TEMPLATES]})
+    body = template_render(template=template, params=params or []) if template is not None else text.strip()
+    with transaction.atomic():
+        if customer is None:
+            customer = customer_save(customer=Customer(), network=network, phone=e164, display_name=e164)
+        message = active_message_send(agent=agent, customer=customer, group=group, text=body)
+        if template is not None:
+            fields = {"name": template.name, "language": template.language, "params": list(params or [])}
+            Message.objects.filter(pk=message.pk).update(template=fields)
+            message.template = fields
+    return message

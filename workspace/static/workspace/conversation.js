@@ -1,0 +1,252 @@
+// The open conversation: messages (media inline, delivery status), the composer
+// (Ctrl+Enter, attachments per the group's allow_*, receive_only, "/" canned responses)
+// and the customer card.
+
+import { S, api, clock, fmt, h, show } from "./util.js";
+
+const $ = (id) => document.getElementById(id);
+const ACCEPT = { image: "image/*", audio: "audio/*", video: "video/*", document: ".pdf,.doc,.docx,.xls,.xlsx,.ppt,.pptx,.odt,.ods,.txt,.zip" };
+
+export class Conversation {
+  constructor({ onChanged, notice }) {
+    this.id = null;
+    this.panel = null;
+    this.lastMessageId = 0;
+    this.canned = [];
+    this.onChanged = onChanged;
+    this.notice = notice;
+    this.file = null;
+    this.bindComposer();
+    this.loadCanned();
+  }
+
+  async open(id) {
+    this.id = id;
+    this.lastMessageId = 0;
+    for (const node of document.querySelectorAll("#inbox .item")) {
+      const chosen = Number(node.dataset.id) === id;
+      node.classList.toggle("active", chosen);
+      if (chosen) node.querySelector(".badge")?.remove(); // read as it opens
+    }
+    $("messages").replaceChildren();
+    this.clearAttachment();
+    $("text").value = "";
+    await this.reload();
+  }
+
+  async reload() {
+    if (!this.id) return;
+    let panel;
+    try {
+      panel = await api(`/workspace/attendances/${this.id}/panel/`);
+    } catch (error) {
+      if (error.status === 404) return this.closeView();
+      throw error;
+    }
+    this.panel = panel;
+    this.renderHead();
+    this.renderComposer();
+    this.renderCard();
+    await this.fetchNew();
+    for (const node of document.querySelectorAll("#inbox .item")) {
+      node.classList.toggle("active", Number(node.dataset.id) === this.id);
+    }
+  }
+
+  closeView() {
+    this.id = null;
+    this.panel = null;
+    show($("chat-empty"), true);
+    show($("chat-head"), false);
+    show($("composer"), false);
+    show($("card"), false);
+    $("messages").replaceChildren();
+  }
+
+  async fetchNew() {
+    if (!this.id) return;
+    const id = this.id;
+    const rows = await api(`/api/v1/attendances/${id}/messages/?after=${this.lastMessageId}`);
+    if (id !== this.id) return;
+    const list = $("messages");
+    for (const message of rows) {
+      list.querySelector(`[data-id="${message.id}"]`)?.remove();
+      list.append(this.renderMessage(message));
+      this.lastMessageId = Math.max(this.lastMessageId, message.id);
+    }
+    if (rows.length) list.scrollTop = list.scrollHeight;
+    if (this.panel?.mine && rows.length) {
+      const form = new FormData();
+      form.append("message", String(this.lastMessageId));
+      await api(`/workspace/attendances/${id}/read/`, { method: "POST", form });
+    }
+  }
+
+  renderMessage(m) {
+    const who = { customer: S.customer, bot: S.bot_sender, agent: m.sender_name || S.agent, system: S.system }[m.sender];
+    const media = m.media_url ? this.renderMedia(m) : null;
+    const status = m.direction === "out" && m.delivery ? h("span", { class: `delivery ${m.delivery}` }, S[`delivery_${m.delivery}`] || m.delivery) : null;
+    return h(
+      "li",
+      { class: `msg ${m.sender} ${m.direction}`, dataset: { id: m.id } },
+      h("div", { class: "msg-head" }, h("span", { class: "who" }, who), h("time", { datetime: m.created_at }, clock(m.created_at)), status),
+      media,
+      m.body ? h("div", { class: "body" }, m.body) : null,
+    );
+  }
+
+  renderMedia(m) {
+    if (m.kind === "image") return h("a", { href: m.media_url, target: "_blank", rel: "noopener" }, h("img", { src: m.media_url, alt: m.media_name, loading: "lazy" }));
+    if (m.kind === "audio") return h("audio", { src: m.media_url, controls: true, preload: "none" });
+    if (m.kind === "video") return h("video", { src: m.media_url, controls: true, preload: "metadata" });
+    return h("a", { class: "file", href: m.media_url, download: m.media_name || true }, `📄 ${m.media_name || S.download}`);
+  }
+
+  renderHead() {
+    const p = this.panel;
+    show($("chat-empty"), false);
+    show($("chat-head"), true);
+    $("chat-customer").textContent = p.customer.name;
+    $("chat-meta").textContent = `${p.protocol} · ${p.group.name} · ${S[p.customer.network] || p.customer.network} · ${S[p.status] || p.status}${p.mine ? "" : ` · ${p.agent}`}`;
+    show($("open-transfer"), p.mine);
+    show($("open-close"), p.mine);
+  }
+
+  renderComposer() {
+    const p = this.panel;
+    show($("composer"), true);
+    const blocked = !p.mine ? S.not_mine : p.group.receive_only ? S.receive_only : "";
+    $("composer-blocked").textContent = blocked;
+    show($("composer-blocked"), Boolean(blocked));
+    for (const id of ["text", "send", "attach"]) $(id).disabled = Boolean(blocked);
+    show($("composer").querySelector(".composer-row"), !blocked);
+    const kinds = Object.entries(p.group.allow).filter(([, allowed]) => allowed).map(([kind]) => kind);
+    show($("attach-label"), !blocked && kinds.length > 0);
+    $("attach").accept = kinds.map((kind) => ACCEPT[kind]).join(",");
+  }
+
+  renderCard() {
+    const c = this.panel.customer;
+    const row = (label, value) => (value || value === 0 ? [h("dt", {}, label), h("dd", {}, String(value))] : []);
+    const card = $("card");
+    card.replaceChildren(...[
+      h("h2", {}, c.name),
+      h("dl", {},
+        row(S.phone, c.phone), row(S.document, c.document), row(S.email_label, c.email), row(S.priority, c.priority),
+        row(S.wallet_agent, c.wallet_agent)),
+      c.attributes.length ? h("h3", {}, S.attributes) : null,
+      c.attributes.length ? h("dl", { class: "attributes" }, c.attributes.map((a) => row(a.name, a.value))) : null,
+      h("h3", {}, S.previous),
+      c.previous.length
+        ? h("ul", { class: "previous" }, c.previous.map((a) => h("li", {}, h("a", { href: "#", onclick: (e) => { e.preventDefault(); this.open(a.id); } }, a.protocol), ` · ${clock(a.opened_at)} · ${a.group}${a.agent ? ` · ${a.agent}` : ""}`)))
+        : h("p", { class: "empty" }, S.none),
+    ].filter(Boolean));
+    show(card, true);
+  }
+
+  // Composer -------------------------------------------------------------------------------------
+  bindComposer() {
+    const text = $("text");
+    $("composer").addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.send();
+    });
+    text.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        this.send();
+      } else if (event.key === "Escape") {
+        show($("canned"), false);
+      }
+    });
+    text.addEventListener("input", () => this.suggest());
+    $("attach").addEventListener("change", () => {
+      const file = $("attach").files[0];
+      if (!file) return;
+      this.file = file;
+      const line = $("attachment");
+      line.replaceChildren(fmt(S.attachment, { name: file.name }), " ", h("button", { type: "button", class: "link", onclick: () => this.clearAttachment() }, S.remove));
+      show(line, true);
+    });
+  }
+
+  clearAttachment() {
+    this.file = null;
+    $("attach").value = "";
+    show($("attachment"), false);
+  }
+
+  async loadCanned() {
+    try {
+      const data = await api("/api/v1/canned-responses/?page_size=500");
+      this.canned = data.results;
+    } catch {
+      this.canned = [];
+    }
+  }
+
+  fill(text) {
+    const p = this.panel;
+    return text
+      .replaceAll("{cliente}", p?.customer.name ?? "")
+      .replaceAll("{agente}", document.getElementById("ws").dataset.agentName)
+      .replaceAll("{protocolo}", p?.protocol ?? "");
+  }
+
+  suggest() {
+    const text = $("text").value;
+    const list = $("canned");
+    const match = /^\/([\w-]*)$/.exec(text.trim());
+    const group = this.panel?.group.id;
+    const options = match
+      ? this.canned.filter((c) => (c.group === null || c.group === group) && c.shortcut.startsWith(match[1])).slice(0, 8)
+      : [];
+    list.replaceChildren(
+      ...options.map((c) =>
+        h("li", { onclick: () => this.useCanned(c), tabindex: 0, onkeydown: (e) => e.key === "Enter" && this.useCanned(c) },
+          h("strong", {}, `/${c.shortcut}`), " ", h("span", {}, this.fill(c.text))),
+      ),
+    );
+    show(list, options.length > 0);
+    if (match && options.length === 1 && options[0].shortcut === match[1] && text.endsWith(" ")) this.useCanned(options[0]);
+  }
+
+  useCanned(c) {
+    $("text").value = this.fill(c.text);
+    show($("canned"), false);
+    $("text").focus();
+  }
+
+  async send() {
+    if (!this.id || $("send").disabled) return;
+    const text = $("text").value;
+    const exact = /^\/([\w-]+)$/.exec(text.trim());
+    const group = this.panel?.group.id;
+    const canned = exact && this.canned.find((c) => c.shortcut === exact[1] && (c.group === null || c.group === group));
+    if (canned) return this.useCanned(canned);
+    if (!text.trim() && !this.file) return;
+    const error = $("composer-error");
+    show(error, false);
+    $("send").disabled = true;
+    try {
+      if (this.file) {
+        const form = new FormData();
+        form.append("kind", "text");
+        form.append("text", text);
+        form.append("file", this.file);
+        await api(`/api/v1/attendances/${this.id}/messages/`, { method: "POST", form });
+      } else {
+        await api(`/api/v1/attendances/${this.id}/messages/`, { method: "POST", json: { kind: "text", text } });
+      }
+      $("text").value = "";
+      this.clearAttachment();
+      show($("canned"), false);
+      await this.fetchNew();
+    } catch (failure) {
+      error.textContent = failure.message;
+      show(error, true);
+    } finally {
+      $("send").disabled = false;
+    }
+  }
+}
