@@ -19,6 +19,9 @@ SURVEY_REQUIRED_NEEDS_SURVEY = _("Choose a survey to make it required.")
 CLASSIFICATION_REQUIRED_NEEDS_ONE = _("Choose a classification to make it required.")
 ONLY_AGENTS = _("Only agents and supervisor agents can be associated: %(names)s.")
 INACTIVE_AGENTS = _("Inactive users cannot be associated: %(names)s.")
+AGENTS_OTHER_OPERATION = _(
+    "Only agents of the group's operation (%(operation)s) can be associated. Not of this operation: %(names)s."
+)
 TRANSFER_TO_ITSELF = _("A group cannot be its own transfer target.")
 # Bots
 MENU_REQUIRED = _("A service bot needs a menu.")

@@ -7,6 +7,7 @@ import json
 from django import forms
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .models import Bot, BotKind, DistributionStrategy, ServiceGroup
@@ -116,12 +117,9 @@ GROUP_FIELDSETS = [
                 "priority_to_agent",
                 "redirect_on_agent_disconnect",
                 "auto_pending",
-                "pending_after_minutes",
                 "whatsapp_partner",
-                "partner_inactivity_warning_minutes",
                 "transfer_to_paused_agents",
                 "queue_position_by_period",
-                "queue_position_interval_minutes",
                 "receive_only",
                 "allow_audio",
                 "allow_image",
@@ -140,6 +138,10 @@ GROUP_FIELDSETS = [
                 "inactivity_close_by",
                 "agent_response_minutes",
                 "active_message_delay_minutes",
+                # Shown while their flag in "Configurações do Grupo" is checked (SPEC §13).
+                "pending_after_minutes",
+                "partner_inactivity_warning_minutes",
+                "queue_position_interval_minutes",
             ]
         },
     ),
@@ -148,18 +150,38 @@ GROUP_FIELDSETS = [
 ]
 
 
+class AgentChoiceField(forms.ModelMultipleChoiceField):
+    """Agents with their operations, so the admin sees whose agent each one is (SPEC §4.8)."""
+
+    def label_from_instance(self, obj) -> str:
+        operations = ", ".join(operation.name for operation in obj.operations.all())
+        return f"{obj} ({operations})" if operations else str(obj)
+
+
 class ServiceGroupForm(forms.ModelForm):
     class Meta:
         model = ServiceGroup
         fields = [name for _title, options in GROUP_FIELDSETS for name in options["fields"]]
+        field_classes = {"agents": AgentChoiceField}
         widgets = {
             "distribution_strategy": StrategySelect,
             "agents": FilteredSelectMultiple(_("Agents"), is_stacked=False),
             "transfer_targets": FilteredSelectMultiple(_("Groups"), is_stacked=False),
         }
+        # The manual's prompts (SPEC §13); the fields' own names stay in the history.
+        labels = {
+            "survey": _("Select a satisfaction survey"),
+            "survey_required": _("Required"),
+            "classification": _("Select a classification"),
+            "classification_required": _("Required"),
+            "agents": _("Agents"),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        agents = self.fields.get("agents")
+        if agents is not None:
+            agents.queryset = self._agents_offered(agents.queryset)
         field = self.fields.get("distribution_strategy")
         if field is not None:
             field.choices = DistributionStrategy.choices
@@ -171,6 +193,18 @@ class ServiceGroupForm(forms.ModelForm):
                 self.fields[name].queryset = self.fields[name].queryset.exclude(pk=self.instance.pk)
         if "parent" in self.fields:
             self.fields["parent"].queryset = self.fields["parent"].queryset.filter(parent__isnull=True)
+
+    def _agents_offered(self, queryset):
+        """Agents of the group's operation, plus the current ones (an old association stays
+        visible until it is removed). A new group, or a submitted form, offers every agent
+        in scope: the service then refuses the wrong ones with a clear message instead of
+        Django's "not one of the available choices"."""
+        queryset = queryset.prefetch_related("operations").order_by("display_name")
+        operation_id = self.instance.operation_id
+        if self.is_bound or not operation_id:
+            return queryset
+        current = list(self.instance.agents.values_list("pk", flat=True)) if self.instance.pk else []
+        return queryset.filter(Q(operations=operation_id) | Q(pk__in=current)).distinct()
 
     def _post_clean(self):
         super()._post_clean()

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.scoping import keep_hidden
-from users.models import AGENT_ROLES
+from users.models import AGENT_ROLES, User
 
 from . import errors
 from .menus import normalize_menu
@@ -62,6 +62,11 @@ def group_validate_relations(
     problems: dict[str, list] = {}
     if agents is not None:
         agents = list(agents)
+        outsiders = group_agents_outside_operation(group=group, agents=agents)
+        if outsiders:
+            problems.setdefault("agents", []).append(
+                errors.AGENTS_OTHER_OPERATION % {"operation": group.operation, "names": ", ".join(outsiders)}
+            )
         not_agents = [str(user) for user in agents if user.role not in AGENT_ROLES]
         inactive = [str(user) for user in agents if not user.is_active]
         if not_agents:
@@ -76,6 +81,22 @@ def group_validate_relations(
         problems.setdefault("transfer_targets", []).append(errors.TRANSFER_TO_ITSELF)
     if problems:
         raise ValidationError(problems)
+
+
+def group_agents_outside_operation(*, group: ServiceGroup, agents: list) -> list[str]:
+    """Names of the ``agents`` of other operations than the group's (SPEC §4.8: "one of
+    another operation is refused"; routing never crosses operations). An agent not yet
+    placed in any operation is nobody else's and may be associated. One rule for the admin
+    form and the API serializer."""
+    if group.operation_id is None or not agents:
+        return []
+    memberships: dict[int, set[int]] = {}
+    rows = User.operations.through.objects.filter(user_id__in=[agent.pk for agent in agents])
+    for user_id, operation_id in rows.values_list("user_id", "operation_id"):
+        memberships.setdefault(user_id, set()).add(operation_id)
+    return [
+        str(agent) for agent in agents if memberships.get(agent.pk) and group.operation_id not in memberships[agent.pk]
+    ]
 
 
 @transaction.atomic

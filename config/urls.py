@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from attendance.engine_api import InboundView, PresenceView
@@ -14,6 +16,8 @@ from .api_router import router
 urlpatterns = [
     path("", user_views.home, name="home"),
     path("health/", health, name="health"),
+    # Browsers ask for /favicon.ico before reading the page's <link rel="icon">.
+    path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}img/favicon.svg", permanent=True)),
     path("accounts/login/", user_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", user_views.auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", user_views.PasswordChangeView.as_view(), name="password_change"),

@@ -12,6 +12,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from .admin_menu import grouped_app_list
+
 AGENTS_FORBIDDEN_SCREENS = _(
     "Agents do not have access to the configuration screens. Your work happens in the agent workspace."
 )
@@ -24,6 +26,16 @@ class AtendeAdminSite(admin.AdminSite):
 
     def login(self, request, extra_context=None):
         return redirect_to_login(request.GET.get(REDIRECT_FIELD_NAME, self.index_path()))
+
+    def get_app_list(self, request, app_label=None):
+        """The index and the sidebar: screens grouped as the manual does (``core.admin_menu``);
+        an app's own page (``/admin/<app>/``) stays Django's."""
+        if app_label is not None:
+            return super().get_app_list(request, app_label)
+        app_dict = self._build_app_dict(request)
+        return grouped_app_list(
+            app_dict, show_technical=getattr(request.user, "is_admin", False), index_url=self.index_path()
+        )
 
     def index_path(self) -> str:
         return reverse("admin:index", current_app=self.name)

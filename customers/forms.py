@@ -6,18 +6,23 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import BrazilPhoneInput
+
 from .documents import mask_document
 from .models import Customer, CustomerAttribute
 from .phones import format_phone
 from .services import FIELDS, customer_clean_fields
 
-EMPTY_ATTRIBUTE_ROWS = 3
+EMPTY_ATTRIBUTE_ROWS = 1  # the "+" adds more (static/js/attribute_rows.js)
 
 
 class AttributesWidget(forms.Widget):
     """Rows of (attribute select, value input); existing pairs plus a few empty rows."""
 
     template_name = "customers/widgets/attributes.html"
+
+    class Media:
+        js = ["js/attribute_rows.js"]
 
     def __init__(self, attrs=None):
         super().__init__(attrs)
@@ -59,7 +64,7 @@ class AttributesField(forms.Field):
 
 
 class CustomerForm(forms.ModelForm):
-    phone = forms.CharField(label=_("Phone"), help_text=_("Any format: (34) 99123-4567, +55 34 99123-4567…"))
+    phone = forms.CharField(label=_("Phone"), widget=BrazilPhoneInput)
     document = forms.CharField(label=_("CPF/CNPJ"), required=False)
     attributes = AttributesField(label=_("Attributes"), required=False)
 

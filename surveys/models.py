@@ -12,7 +12,7 @@ from core.models import ActiveModel
 
 
 class QuestionType(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", _("Open question")
     CSAT = "csat", _("CSAT")
     NPS = "nps", _("NPS")
 
@@ -37,14 +37,14 @@ class Survey(ActiveModel):
     same name is created and kept in sync (``surveys.services``)."""
 
     name = models.CharField(
-        _("Name"),
+        _("Survey name"),
         max_length=100,
         unique=True,
         help_text=_("Spaces are replaced by “_” when saved."),
         error_messages={"unique": _("A survey with this name already exists.")},
     )
     send_on_close_by = models.JSONField(
-        _("Send when closed by"),
+        _("Satisfaction survey sending"),
         default=list,
         blank=True,
         validators=[validate_closers],

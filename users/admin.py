@@ -14,7 +14,7 @@ from .forms import UserChangeForm, UserCreationForm
 from .models import AGENT_DATA_FIELDS, AGENT_PERMISSION_FIELDS, Profile, User
 from .services import user_create, user_update
 
-IDENTITY = (_("User identity"), {"fields": ["display_name", "username", "role", "birth_date", "is_active"]})
+IDENTITY = (_("User identity"), {"fields": ["role", "display_name", "username", "birth_date", "is_active"]})
 PROFILE = (_("Profile"), {"fields": ["profile"]})
 ORGANISATION = (_("Company / Operation"), {"fields": ["company", "operations"]})
 CONTACT = (_("Contact"), {"fields": ["phone", "email"]})

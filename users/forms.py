@@ -9,6 +9,9 @@ from django.contrib.auth.forms import AuthenticationForm, ReadOnlyPasswordHashFi
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import BrazilPhoneInput
+from customers.phones import format_phone
+
 from . import errors
 from .models import AGENT_DATA_FIELDS, AGENT_PERMISSION_FIELDS, User
 from .selectors import user_is_within_work_hours, user_work_hours_summary
@@ -105,9 +108,9 @@ class UserAdminForm(forms.ModelForm):
     class Meta:
         model = User
         fields = [
+            "role",  # "Tipo de usuário", the first field of the form (SPEC §13)
             "display_name",
             "username",
-            "role",
             "birth_date",
             "is_active",
             "profile",
@@ -123,9 +126,17 @@ class UserAdminForm(forms.ModelForm):
             *AGENT_PERMISSION_FIELDS,
             "date_joined",
         ]
-        widgets = {"operations": FilteredSelectMultiple(_("Operations"), is_stacked=False)}
+        widgets = {
+            "operations": FilteredSelectMultiple(_("Operations"), is_stacked=False),
+            "phone": BrazilPhoneInput,
+        }
 
     actor: User | None = None  # set by the admin: the user filling in the form
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.phone.startswith("+55"):
+            self.initial["phone"] = format_phone(self.instance.phone)
 
     def _post_clean(self):
         super()._post_clean()

@@ -109,7 +109,7 @@ class User(ActiveModel, AbstractBaseUser):
         error_messages={"unique": _("A user with that username already exists.")},
     )
     display_name = models.CharField(_("Display name"), max_length=150)
-    role = models.CharField(_("Role"), max_length=20, choices=Role.choices, default=Role.AGENT)
+    role = models.CharField(_("User type"), max_length=20, choices=Role.choices, default=Role.AGENT)
     profile = models.ForeignKey(
         Profile,
         verbose_name=_("Profile"),
@@ -159,20 +159,20 @@ class User(ActiveModel, AbstractBaseUser):
     department = models.CharField(_("Department"), max_length=100, blank=True)
     social_token = models.CharField(_("Social token"), max_length=255, blank=True)
     integration_key = models.CharField(_("Integration key"), max_length=255, blank=True)
-    view_history_groups = models.BooleanField(_("View history of their groups"), default=False)
-    view_history_operations = models.BooleanField(_("View history of their operations"), default=False)
+    view_history_groups = models.BooleanField(_("View all histories(Associated groups)"), default=False)
+    view_history_operations = models.BooleanField(_("View all histories(Associated operations)"), default=False)
     confidential_history = models.BooleanField(
         _("Confidential history"),
         default=False,
         help_text=_("Hides this agent's attendances from other agents' history."),
     )
-    register_phone_call = models.BooleanField(_("Register phone calls"), default=False)
-    voice_enabled = models.BooleanField(_("Voice enabled"), default=False)
-    voice_channel = models.CharField(_("Voice channel"), max_length=20, choices=VoiceChannel.choices, blank=True)
-    voice_extension = models.CharField(_("Voice extension"), max_length=20, blank=True)
+    register_phone_call = models.BooleanField(_("Register phone call?"), default=False)
+    voice_enabled = models.BooleanField(_("Answer by voice"), default=False)
+    voice_channel = models.CharField(_("Service channel"), max_length=20, choices=VoiceChannel.choices, blank=True)
+    voice_extension = models.CharField(_("Service extension"), max_length=20, blank=True)
     # Write-only: forms and the API never render it back (see users/forms.py, serializers.py).
-    voice_channel_password = models.CharField(_("Voice channel password"), max_length=128, blank=True)
-    pause_on_voice_call = models.BooleanField(_("Pause on voice call"), default=False)
+    voice_channel_password = models.CharField(_("Service channel password"), max_length=128, blank=True)
+    pause_on_voice_call = models.BooleanField(_("Pause when receiving a voice call"), default=False)
 
     date_joined = models.DateTimeField(_("Date joined"), default=timezone.now)
 

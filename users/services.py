@@ -10,6 +10,7 @@ from django.db import transaction
 
 from core.errors import OUT_OF_SCOPE_CHOICE
 from core.scoping import operation_ids_for
+from customers.phones import normalize_phone
 
 from . import errors
 from .models import Role, User
@@ -84,6 +85,7 @@ def user_create(
     operation_ids = [getattr(op, "pk", op) for op in (operations or [])]
     fields.setdefault("display_name", username)
     fields["work_hours"] = _check_work_hours(fields.get("work_hours") or [])
+    _normalise_phone(fields)
     role = fields.get("role", Role.AGENT)
     company = fields.get("company")
     user_check_actor(actor=actor, role=role, operation_ids=operation_ids, profile_id=_pk(fields.get("profile")))
@@ -109,6 +111,8 @@ def user_update(*, user: User, actor: User | None = None, operations: Iterable |
         fields.pop("voice_channel_password", None)  # write-only: empty keeps the current one
     if "work_hours" in fields:
         fields["work_hours"] = _check_work_hours(fields["work_hours"])
+    if fields.get("phone") != user.phone:
+        _normalise_phone(fields)  # an unchanged legacy value does not block other edits
     role = fields.get("role", user.role)
     operation_ids = (
         [getattr(op, "pk", op) for op in operations]
@@ -144,6 +148,15 @@ def _check_work_hours(value) -> list[dict]:
         return normalize_work_hours(value)
     except ValidationError as error:
         raise ValidationError({"work_hours": error.messages}) from None
+
+
+def _normalise_phone(fields: dict) -> None:
+    """Users' phones are Brazilian numbers stored as E.164, like customers' (SPEC §6.1)."""
+    if fields.get("phone"):
+        try:
+            fields["phone"] = normalize_phone(fields["phone"])
+        except ValidationError as error:
+            raise ValidationError({"phone": error.messages}) from None
 
 
 def _check_password(password: str, user: User) -> None:

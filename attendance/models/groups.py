@@ -23,9 +23,9 @@ class TimeUnit(models.TextChoices):
 
 
 class BotInactivityAction(models.TextChoices):
-    SEND_TO_GROUP = "send_to_group", _("Send to another group")
-    SEND_TO_QUEUE = "send_to_queue", _("Send to this group's queue")
-    CLOSE = "close", _("Close the attendance")
+    SEND_TO_GROUP = "send_to_group", _("Send to Group")
+    SEND_TO_QUEUE = "send_to_queue", _("Send to Queue")
+    CLOSE = "close", _("Close Attendance")
 
 
 class DisplayNameMode(models.TextChoices):
@@ -43,8 +43,8 @@ class DistributionStrategy(models.TextChoices):
 
 
 class InactivityCloseBy(models.TextChoices):
-    CLIENT = "client", _("Customer silence")
-    CLIENT_AND_AGENT = "client_and_agent", _("Silence of customer and agent")
+    CLIENT = "client", _("Customer only")
+    CLIENT_AND_AGENT = "client_and_agent", _("Customer and agent")
 
 
 def _flag(label, help_text=""):
@@ -105,9 +105,9 @@ class ServiceGroup(ActiveModel):
     )
     bot_inactivity_enabled = _flag(_("Configure inactivity"))
     bot_inactivity_timeout = models.PositiveIntegerField(
-        _("Time"), null=True, blank=True, validators=[MinValueValidator(1)]
+        _("Inactivity time"), null=True, blank=True, validators=[MinValueValidator(1)]
     )
-    bot_inactivity_unit = models.CharField(_("Unit"), max_length=10, choices=TimeUnit.choices, blank=True)
+    bot_inactivity_unit = models.CharField(_("Time in"), max_length=10, choices=TimeUnit.choices, blank=True)
     bot_inactivity_action = models.CharField(
         _("Action"), max_length=20, choices=BotInactivityAction.choices, blank=True
     )
@@ -173,63 +173,69 @@ class ServiceGroup(ActiveModel):
     )
 
     # 4.6 Group settings
-    active_sms = _flag(_("Active SMS"))
-    active_voice = _flag(_("Active voice"))
-    active_whatsapp = _flag(_("Active WhatsApp"))
-    whatsapp_template = _flag(_("WhatsApp template"), _("Main groups only."))
-    active_email = _flag(_("Active e-mail"))
-    active_telegram = _flag(_("Active Telegram"))
+    active_sms = _flag(_("Active sending of SMS"))
+    active_voice = _flag(_("Active sending of Voice"))
+    active_whatsapp = _flag(_("Active sending of Whatsapp"))
+    whatsapp_template = _flag(_("Sends Whatsapp template?"), _("Main groups only."))
+    active_email = _flag(_("Active sending of Email"))
+    active_telegram = _flag(_("Active sending of Telegram"))
     priority_to_agent = _flag(
-        _("Priority to agent"), _("The queue is ordered by customer priority first, then by arrival.")
+        _("Priority attendance for the agent"), _("The queue is ordered by customer priority first, then by arrival.")
     )
     redirect_on_agent_disconnect = _flag(
-        _("Redirect on agent disconnect"),
+        _("Redirect attendance on agent disconnection"),
         _("When an agent disconnects, their attendances return to the queue instead of closing."),
     )
-    auto_pending = _flag(_("Automatic send to pending"))
-    pending_after_minutes = _minutes(_("Time in minutes"), _("Minutes without customer interaction."))
-    whatsapp_partner = _flag(_("WhatsApp partner"))
+    auto_pending = _flag(_("Automatic sending of attendance to pending"))
+    pending_after_minutes = _minutes(
+        _("Time to pending (minutes)"), _("Minutes without customer interaction before the attendance goes to pending.")
+    )
+    whatsapp_partner = _flag(_("Whatsapp/Facebook partner"))
     partner_inactivity_warning_minutes = _minutes(
-        _("Warning minutes"), _("Minutes before the WhatsApp 24-hour session ends.")
+        _("Partner inactivity warning (minutes)"), _("Minutes before the WhatsApp 24-hour session ends.")
     )
     transfer_to_paused_agents = _flag(_("Transfer to paused agents"))
     queue_position_by_period = _flag(_("Queue position by period"))
-    queue_position_interval_minutes = _minutes(_("Interval in minutes"))
-    receive_only = _flag(_("Receive only"), _("Agents cannot send messages in this group."))
-    allow_audio = _flag(_("Allow audio"))
-    allow_image = _flag(_("Allow image"))
-    allow_video = _flag(_("Allow video"))
-    allow_document = _flag(_("Allow document"))
+    queue_position_interval_minutes = _minutes(
+        _("Queue position interval (minutes)"), _("How often customers in the queue are told their position.")
+    )
+    receive_only = _flag(_("Receptive only"), _("Agents cannot send messages in this group."))
+    allow_audio = _flag(_("Permission to send audio"))
+    allow_image = _flag(_("Permission to send images"))
+    allow_video = _flag(_("Permission to send video"))
+    allow_document = _flag(_("Permission to send documents"))
 
     # 4.7 Timers
     inactivity_warning_percent = models.PositiveSmallIntegerField(
-        _("Inactivity warning (%)"),
+        _("Inactivity warning(%)"),
         default=0,
         validators=[MaxValueValidator(99)],
         # xgettext:no-python-format
         help_text=_("From 0 to 99% of the inactivity time; 0 = no warning."),
     )
     inactivity_timeout_minutes = models.PositiveIntegerField(
-        _("Inactivity time (minutes)"), default=1440, validators=[MinValueValidator(1)]
+        _("Inactivity time(minutes)"), default=1440, validators=[MinValueValidator(1)]
     )
-    initial_sla_minutes = _minutes(_("Initial SLA (minutes)"), _("Reports only."))
+    initial_sla_minutes = _minutes(_("Initial SLA"), _("In minutes; used by the reports only."))
     inactivity_close_by = models.CharField(
-        _("Close by inactivity of"),
+        _("Close attendance by inactivity"),
         max_length=20,
         choices=InactivityCloseBy.choices,
         default=InactivityCloseBy.CLIENT,
     )
     agent_response_minutes = _minutes(
-        _("Agent response time (minutes)"), _("Empty = off. Unanswered attendances return to the queue.")
+        _("Time for the agent to interact(minutes)"), _("Empty = off. Unanswered attendances return to the queue.")
     )
     active_message_delay_minutes = models.PositiveIntegerField(
-        _("Active message delay (minutes)"), default=0, help_text=_("0 = sent at once.")
+        _("Active message delay for users with an active session (minutes). (0 to disable)"),
+        default=0,
+        help_text=_("0 = sent at once."),
     )
 
     # 4.8 Agents and transfer permissions
     agents = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("Agents"),
+        verbose_name=_("Agent association"),
         blank=True,
         related_name="service_groups",
         limit_choices_to={"role__in": ["agent", "supervisor_agent"]},
