@@ -6,10 +6,15 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from .audit import history_entries
 from .errors import DomainError, admin_error_message
 from .scoping import scope_queryset
 from .services import record_set_active
@@ -67,21 +72,33 @@ class AtendeAdmin(SimpleHistoryAdmin):
         return False
 
     def history_view(self, request, object_id, extra_context=None):
-        """Simple-history falls back to the latest historical record when the object is
-        not in ``get_queryset``; that would show other operations' audit trails."""
+        """"Histórico" for people (``core.audit``): values in words, local times, no revert.
+
+        Scoped like the object itself: simple-history would fall back to the latest
+        historical record of an object outside ``get_queryset`` (another operation's)."""
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
-        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+        obj = self.get_queryset(request).filter(pk=unquote(object_id)).first()
+        if obj is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        return super().history_view(request, object_id, extra_context)
+        entries = [entry for entry in history_entries(obj) if entry["changes"] or entry["type"] != "changed"]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("History: %(name)s") % {"name": obj},
+            "subtitle": None,
+            "entries": entries,
+            "module_name": str(capfirst(self.opts.verbose_name_plural)),
+            "object": obj,
+            "opts": self.opts,
+            "preserved_filters": self.get_preserved_filters(request),
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/atende/object_history.html", context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        """A past version (and its revert form): the same scoping as the object itself."""
-        if not self.has_view_or_change_permission(request):
-            raise PermissionDenied
-        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        """Restoring a past version is not a product feature: the history page instead."""
+        return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[object_id]))
 
     def get_actions(self, request):
         actions = super().get_actions(request)

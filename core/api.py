@@ -29,8 +29,12 @@ class HistoryEntrySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     at = serializers.DateTimeField()
     type = serializers.ChoiceField(choices=["created", "changed", "removed"])
-    user = serializers.DictField(allow_null=True)
-    changes = serializers.ListField(child=serializers.DictField())
+    type_label = serializers.CharField(help_text="The type in the request's language.")
+    user = serializers.DictField(allow_null=True, help_text="id, username and name (display name).")
+    changes = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="field, label, before/after (stored values), before_text/after_text (in words).",
+    )
 
 
 class AtendeViewSet(
@@ -54,7 +58,8 @@ class AtendeViewSet(
     @action(detail=True, methods=["get"])
     def history(self, request, pk=None):
         """The audit trail of this record: who, when, and each field's before/after."""
-        return Response(history_entries(self.get_object()))
+        entries = history_entries(self.get_object())
+        return Response([{key: value for key, value in entry.items() if key != "at_local"} for entry in entries])
 
 
 class ActiveRelatedField(serializers.PrimaryKeyRelatedField):

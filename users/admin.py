@@ -11,6 +11,7 @@ from core.admin import AtendeAdmin, ScopedRelatedFilter, StatusFilter, status_co
 from imports.admin_views import ImportAdminMixin
 
 from .forms import UserChangeForm, UserCreationForm
+from .profile_forms import ProfileForm
 from .models import AGENT_DATA_FIELDS, AGENT_PERMISSION_FIELDS, Profile, User
 from .services import user_create, user_update
 
@@ -109,15 +110,11 @@ class UserAdmin(ImportAdminMixin, AtendeAdmin, DjangoUserAdmin):
 
 @admin.register(Profile)
 class ProfileAdmin(AtendeAdmin):
+    """Profiles: permissions grouped by screen, in Portuguese, no delete permissions and no
+    technical models (``users.permission_catalog``)."""
+
+    form = ProfileForm
     list_display = ["name", "description", status_column]
     list_filter = [StatusFilter]
     search_fields = ["name"]
-    filter_horizontal = ["permissions"]
     fields = ["name", "description", "permissions", "is_active"]
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if db_field.name == "permissions":
-            kwargs["queryset"] = db_field.related_model.objects.filter(
-                content_type__app_label__in=["attendance", "customers", "users", "surveys", "classifications"]
-            ).select_related("content_type")
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
