@@ -72,7 +72,7 @@ class AtendeAdmin(SimpleHistoryAdmin):
         return False
 
     def history_view(self, request, object_id, extra_context=None):
-        """"Histórico" for people (``core.audit``): values in words, local times, no revert.
+        """ "Histórico" for people (``core.audit``): values in words, local times, no revert.
 
         Scoped like the object itself: simple-history would fall back to the latest
         historical record of an object outside ``get_queryset`` (another operation's)."""
@@ -99,6 +99,16 @@ class AtendeAdmin(SimpleHistoryAdmin):
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         """Restoring a past version is not a product feature: the history page instead."""
         return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[object_id]))
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        """Nothing is ever removed in Atende: a missing record is one that does not exist
+        or that the viewer may not see (another operation's)."""
+        message = _("%(name)s with ID “%(key)s” does not exist or you do not have access to it.") % {
+            "name": capfirst(opts.verbose_name),
+            "key": unquote(object_id),
+        }
+        self.message_user(request, message, messages.WARNING)
+        return redirect(reverse("admin:index", current_app=self.admin_site.name))
 
     def get_actions(self, request):
         actions = super().get_actions(request)

@@ -56,6 +56,8 @@ class CustomerImport(ImportSpec):
         "ATTRIBUTE'S VALUE": ["VALOR DO ATRIBUTO", "VALOR", "ATTRIBUTE VALUE", "ATTRIBUTES VALUE"],
     }
     required_columns = ["PHONE NUMBER", "DISPLAY NAME"]
+    summary_columns = ["DISPLAY NAME", "PHONE NUMBER"]
+    template_name = "modelo-importacao-clientes"
     repeatable = {"ATTRIBUTE", "ATTRIBUTE'S VALUE"}
     example_rows = [
         ["whatsapp", "55", "(34) 99123-4567", "Maria Silva", "529.982.247-25", "maria@example.com", "", "", "", ""],

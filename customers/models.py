@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models.functions import Upper
@@ -11,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from core.models import ActiveModel
 
+from . import errors
 from .documents import mask_document
 from .phones import format_phone
 
@@ -114,6 +116,12 @@ class Customer(ActiveModel):
 
     def __str__(self) -> str:
         return f"{self.display_name} ({self.phone_display})"
+
+    def unique_error_message(self, model_class, unique_check):
+        """Django's "Cliente com este Rede e Telefone já existe." reads wrong in Portuguese."""
+        if set(unique_check) == {"network", "phone"}:
+            return ValidationError(errors.PHONE_TAKEN_ON_NETWORK, code="unique_together")
+        return super().unique_error_message(model_class, unique_check)
 
     @property
     def phone_display(self) -> str:

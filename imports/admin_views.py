@@ -93,7 +93,7 @@ class ImportAdminMixin:
             "xlsx" if file_format == "xlsx" else "csv",
             spec.template_header(),
             spec.example_rows,
-            f"modelo-{self.import_kind}",
+            spec.template_name,
             dialect="excel_br",
         )
 
@@ -102,11 +102,21 @@ class ImportAdminMixin:
         job = get_object_or_404(self._jobs(request), pk=job_id)
         rows = Paginator(job.rows.filter(status=RowStatus.ERROR).order_by("line"), 50).get_page(request.GET.get("page"))
         corrected = job.rows.filter(status=RowStatus.ERROR, corrected=True, errors={}).count()
+        spec = spec_for(self.import_kind)
         context = self._context(
             request,
             title=_("Import of %(file)s") % {"file": job.file_name},
             job=job,
             rows=rows,
+            summary_headers=[job.column_label(column) for column in spec.summary_columns],
+            error_rows=[
+                {
+                    "row": row,
+                    "summary": [row.data.get(column, "") for column in spec.summary_columns],
+                    "errors": [(job.column_label(column), message) for column, message in row.errors.items()],
+                }
+                for row in rows
+            ],
             corrected=corrected,
             resend_url=self._url("import_resend", job.pk),
             upload_url=self._url("import"),
@@ -122,7 +132,10 @@ class ImportAdminMixin:
         form_class = type(
             "RowForm",
             (forms.Form,),
-            {column: forms.CharField(label=column, required=False, max_length=1000) for column in columns},
+            {
+                column: forms.CharField(label=job.column_label(column), required=False, max_length=1000)
+                for column in columns
+            },
         )
         form = form_class(request.POST or None, initial=row.data)
         if request.method == "POST" and form.is_valid():

@@ -101,7 +101,7 @@ class ImportJobViewSet(
         if file_format not in {"csv", "xlsx"}:
             return Response({"file_format": ["Use csv ou xlsx."]}, status=status.HTTP_400_BAD_REQUEST)
         return spreadsheet_response(
-            file_format, spec.template_header(), spec.example_rows, f"modelo-{self.kind}", dialect="excel_br"
+            file_format, spec.template_header(), spec.example_rows, spec.template_name, dialect="excel_br"
         )
 
 

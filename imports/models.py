@@ -46,6 +46,9 @@ class ImportJob(models.Model):
     duplicates = models.PositiveIntegerField(_("Duplicates"), default=0)
     errors = models.PositiveIntegerField(_("Errors"), default=0)
     message = models.TextField(_("Message"), blank=True)
+    # {canonical column: the file's own header}: errors and the correction form use the
+    # file's words (TELEFONE when the file said TELEFONE).
+    columns = models.JSONField(_("Columns"), default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("Created by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -65,6 +68,10 @@ class ImportJob(models.Model):
 
     def delete(self, *args, **kwargs):
         raise DeletionForbidden()
+
+    def column_label(self, column: str) -> str:
+        """The file's header for a canonical column (the canonical name when unknown)."""
+        return (self.columns or {}).get(column) or column
 
     @property
     def progress(self) -> int:

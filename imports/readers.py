@@ -42,6 +42,9 @@ class Layout:
     encoding: str = "utf-8"
     delimiter: str = ","
     notes: list[str] = field(default_factory=list)
+    # Canonical column → the header as the file wrote it ("PHONE NUMBER" → "TELEFONE"), so
+    # the screens speak the file's language.
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def fold(text: str) -> str:
@@ -149,7 +152,8 @@ def inspect_upload(path: Path, name: str, spec) -> Layout:
     if file_format == "xlsx":
         check_xlsx_container(path)
         header, sheets = _xlsx_header(path)
-        layout = Layout(map_header(header, spec), "xlsx")
+        columns = map_header(header, spec)
+        layout = Layout(columns, "xlsx", headers=file_headers(header, columns))
         if sheets > 1:
             layout.notes.append(str(errors.FIRST_SHEET_ONLY) % {"count": sheets})
         return layout
@@ -160,7 +164,21 @@ def inspect_upload(path: Path, name: str, spec) -> Layout:
         raise FileRejected(str(errors.EMPTY_FILE))
     delimiter = detect_delimiter(first)
     header = next(csv.reader([first], delimiter=delimiter))
-    return Layout(map_header(header, spec), "csv", encoding=encoding, delimiter=delimiter)
+    columns = map_header(header, spec)
+    return Layout(columns, "csv", encoding=encoding, delimiter=delimiter, headers=file_headers(header, columns))
+
+
+def file_headers(header: list, columns: list[str | None]) -> dict[str, str]:
+    """``{canonical: header text}``; a repeated header gets its number ("ATRIBUTO 2")."""
+    names: dict[str, str] = {}
+    used: dict[str, int] = {}
+    for cell, canonical in zip(header, columns, strict=False):
+        if canonical is None:
+            continue
+        text = " ".join(str(cell if cell is not None else "").split()) or canonical
+        used[text.casefold()] = used.get(text.casefold(), 0) + 1
+        names[canonical] = text if used[text.casefold()] == 1 else f"{text} {used[text.casefold()]}"
+    return names
 
 
 def _xlsx_header(path: Path) -> tuple[list, int]:

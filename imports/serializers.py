@@ -13,7 +13,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
         model = ImportJob
         fields = [
             "id", "kind", "file", "file_name", "file_format", "status", "total", "processed", "imported",
-            "duplicates", "errors", "message", "progress", "created_at", "started_at", "finished_at",
+            "duplicates", "errors", "message", "columns", "progress", "created_at", "started_at", "finished_at",
         ]  # fmt: skip
         read_only_fields = [f for f in fields if f != "file"]
 

@@ -31,6 +31,10 @@ class ImportSpec:
     required_columns: list[str]
     repeatable: set[str] = set()
     example_rows: list[list[str]] = []
+    # The columns that tell a person which record a row is (shown in the error list).
+    summary_columns: list[str] = []
+    # The template's file name, in Portuguese ("modelo-clientes.xlsx").
+    template_name: str = "modelo"
     # True when ``validate_chunk`` does the validation and writes nothing, so that the
     # runner may validate the next chunk in one thread while ``write_chunk`` writes the
     # previous one in another (imports/pipeline.py).

@@ -35,6 +35,9 @@ class SurveyAdmin(AtendeAdmin):
     search_fields = ["name"]
     fields = ["name", "send_on_close_by", "is_active"]
 
+    class Media:
+        js = ["js/survey_form.js"]
+
     @admin.display(description=_("Questions"))
     def question_count(self, obj) -> int:
         return obj.questions.filter(is_active=True).count()

@@ -11,8 +11,8 @@ from core.admin import AtendeAdmin, ScopedRelatedFilter, StatusFilter, status_co
 from imports.admin_views import ImportAdminMixin
 
 from .forms import UserChangeForm, UserCreationForm
-from .profile_forms import ProfileForm
 from .models import AGENT_DATA_FIELDS, AGENT_PERMISSION_FIELDS, Profile, User
+from .profile_forms import ProfileForm
 from .services import user_create, user_update
 
 IDENTITY = (_("User identity"), {"fields": ["role", "display_name", "username", "birth_date", "is_active"]})

@@ -5,15 +5,18 @@ and scoping apply exactly as on the screen. Passwords are never kept in error ro
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from attendance.models import Company, Operation
+from imports.readers import fold
 from imports.spec import ImportSpec, RowOutcome, first_message
 
-from .models import Profile, Role, User
+from .models import Profile, Role, User, VoiceChannel
 from .services import user_create
 from .work_hours import WEEKDAYS
 
@@ -33,7 +36,29 @@ COLUMN_FIELD = {
     "DEPARTMENT": "department",
     "WORK HOURS": "work_hours",
     "MUST CHANGE PASSWORD": "must_change_password",
+    "SOCIAL TOKEN": "social_token",
+    "INTEGRATION KEY": "integration_key",
+    "VIEW HISTORY GROUPS": "view_history_groups",
+    "VIEW HISTORY OPERATIONS": "view_history_operations",
+    "CONFIDENTIAL HISTORY": "confidential_history",
+    "REGISTER PHONE CALL": "register_phone_call",
+    "VOICE ENABLED": "voice_enabled",
+    "VOICE CHANNEL": "voice_channel",
+    "VOICE EXTENSION": "voice_extension",
+    "VOICE CHANNEL PASSWORD": "voice_channel_password",
+    "PAUSE ON VOICE CALL": "pause_on_voice_call",
 }
+TEXT_COLUMNS = ["EMAIL", "PHONE", "DEPARTMENT", "SOCIAL TOKEN", "INTEGRATION KEY", "VOICE EXTENSION"]
+FLAG_COLUMNS = [
+    "MUST CHANGE PASSWORD",
+    "VIEW HISTORY GROUPS",
+    "VIEW HISTORY OPERATIONS",
+    "CONFIDENTIAL HISTORY",
+    "REGISTER PHONE CALL",
+    "VOICE ENABLED",
+    "PAUSE ON VOICE CALL",
+]
+SECRET_COLUMNS = ["PASSWORD", "VOICE CHANNEL PASSWORD"]  # never kept in an error row
 ROLE_NAMES = {
     "admin": Role.ADMIN, "administrador": Role.ADMIN, "administrator": Role.ADMIN,
     "supervisor": Role.SUPERVISOR,
@@ -42,6 +67,40 @@ ROLE_NAMES = {
     "agent": Role.AGENT, "agente": Role.AGENT,
 }  # fmt: skip
 TRUE = {"1", "sim", "s", "yes", "y", "true", "verdadeiro", "x"}
+FALSE = {"", "0", "nao", "não", "n", "no", "false", "falso"}
+EXCEL_EPOCH = date(1899, 12, 30)  # serial day 1 is 1900-01-01 (with Excel's 1900 leap-year bug)
+DATE_PATTERNS = [
+    (re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$"), ("day", "month", "year")),  # 14/05/1990
+    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$"), ("year", "month", "day")),  # an Excel date cell
+]
+
+
+def parse_birth_date(text: str) -> date:
+    """dd/mm/aaaa as Brazilians type it, an Excel date cell (read as an ISO date), or an
+    Excel date serial (a date cell formatted as a number)."""
+    text = str(text or "").strip()
+    if re.fullmatch(r"\d{1,5}(\.0+)?", text) and 0 < float(text) < 2958466:
+        return EXCEL_EPOCH + timedelta(days=int(float(text)))
+    for pattern, order in DATE_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            parts = dict(zip(order, (int(group) for group in match.groups()), strict=True))
+            try:
+                return date(parts["year"], parts["month"], parts["day"])
+            except ValueError:
+                break
+    raise ValidationError(_("Use the dd/mm/aaaa format, e.g. 14/05/1990."))
+
+
+def parse_flag(text: str) -> bool:
+    value = str(text or "").strip().lower()
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    raise ValidationError(_("Use Sim or Não."))
+
+
 DAY_NAMES = {
     "seg": 0, "segunda": 0, "segunda-feira": 0, "mon": 0, "monday": 0,
     "ter": 1, "terca": 1, "terça": 1, "terça-feira": 1, "terca-feira": 1, "tue": 1, "tuesday": 1,
@@ -85,11 +144,31 @@ class UserImport(ImportSpec):
         "DEPARTMENT": ["DEPARTAMENTO"],
         "WORK HOURS": ["HORARIO DE TRABALHO", "HORÁRIO DE TRABALHO"],
         "MUST CHANGE PASSWORD": ["DEVE TROCAR A SENHA", "TROCAR SENHA"],
+        "SOCIAL TOKEN": ["TOKEN SOCIAL", "TOKEN"],
+        "INTEGRATION KEY": ["CHAVE DE INTEGRACAO", "CHAVE DE INTEGRAÇÃO"],
+        "VIEW HISTORY GROUPS": [
+            "VISUALIZAR TODOS OS HISTORICOS(GRUPOS ASSOCIADOS)",
+            "VISUALIZAR HISTORICOS DOS GRUPOS",
+        ],
+        "VIEW HISTORY OPERATIONS": [
+            "VISUALIZAR TODOS OS HISTORICOS(OPERACOES ASSOCIADAS)",
+            "VISUALIZAR HISTORICOS DAS OPERACOES",
+        ],
+        "CONFIDENTIAL HISTORY": ["HISTORICO CONFIDENCIAL"],
+        "REGISTER PHONE CALL": ["REGISTRAR LIGACAO TELEFONICA?", "REGISTRAR LIGACAO TELEFONICA"],
+        "VOICE ENABLED": ["ATENDER POR VOZ"],
+        "VOICE CHANNEL": ["CANAL DE ATENDIMENTO"],
+        "VOICE EXTENSION": ["RAMAL DE ATENDIMENTO", "RAMAL"],
+        "VOICE CHANNEL PASSWORD": ["SENHA CANAL DE ATENDIMENTO", "SENHA DO CANAL DE ATENDIMENTO"],
+        "PAUSE ON VOICE CALL": ["PAUSAR AO RECEBER LIGACAO POR VOZ"],
     }
     required_columns = ["USERNAME", "DISPLAY NAME", "ROLE", "PASSWORD"]
+    summary_columns = ["DISPLAY NAME", "PHONE"]
+    template_name = "modelo-importacao-usuarios"
     example_rows = [
-        ["joana", "Joana Souza", "agent", "Troque@2026", "joana@example.com", "", "", "", "Operação A", "", "3",
-         "0", "Vendas", "Segunda 08:00-12:00, 13:00-18:00; Terça 08:00-17:00", "sim"],
+        ["joana", "Joana Souza", "agent", "Troque@2026", "joana@example.com", "(34) 99123-4567", "14/05/1990", "",
+         "Operação A", "", "3", "0", "Vendas", "Segunda 08:00-12:00, 13:00-18:00; Terça 08:00-17:00", "sim",
+         "", "", "sim", "não", "não", "sim", "sim", "Voz Nuvem", "2001", "Ramal@2026", "sim"],
     ]  # fmt: skip
 
     def prepare(self) -> None:
@@ -97,6 +176,12 @@ class UserImport(ImportSpec):
         self.companies = {c.name.casefold(): c for c in Company.objects.filter(is_active=True)}
         self.operations = {o.name.casefold(): o for o in Operation.objects.filter(is_active=True)}
         self.profiles = {p.name.casefold(): p for p in Profile.objects.filter(is_active=True)}
+        self.voice_channels = {}
+        for language in ("pt-br", "en"):  # the worker's language is not the user's: accept both
+            with translation.override(language):
+                for value, label in VoiceChannel.choices:
+                    self.voice_channels[fold(value)] = value
+                    self.voice_channels[fold(str(label))] = value
 
     def validate_row(self, data: dict[str, str]) -> tuple[dict, dict[str, str]]:
         problems = self.basic_cell_errors(data)
@@ -111,10 +196,26 @@ class UserImport(ImportSpec):
         if role is None and data.get("ROLE"):
             problems.setdefault("ROLE", _("Use admin, supervisor, supervisor_agent or agent."))
         fields["role"] = role
-        for column, field in (("EMAIL", "email"), ("PHONE", "phone"), ("DEPARTMENT", "department")):
-            fields[field] = (data.get(column) or "").strip()
-        if data.get("BIRTH DATE"):
-            fields["birth_date"] = data["BIRTH DATE"].strip()[:10]
+        for column in TEXT_COLUMNS:
+            fields[COLUMN_FIELD[column]] = (data.get(column) or "").strip()
+        if (data.get("BIRTH DATE") or "").strip():
+            try:
+                fields["birth_date"] = parse_birth_date(data["BIRTH DATE"])
+            except ValidationError as error:
+                problems.setdefault("BIRTH DATE", first_message(error.messages))
+        for column in FLAG_COLUMNS:
+            try:
+                fields[COLUMN_FIELD[column]] = parse_flag(data.get(column))
+            except ValidationError as error:
+                problems.setdefault(column, first_message(error.messages))
+        channel = (data.get("VOICE CHANNEL") or "").strip()
+        if channel:
+            fields["voice_channel"] = self.voice_channels.get(fold(channel))
+            if fields["voice_channel"] is None:
+                names = ", ".join(str(label) for _value, label in VoiceChannel.choices)
+                problems.setdefault("VOICE CHANNEL", _("Use one of: %(names)s.") % {"names": names})
+        if data.get("VOICE CHANNEL PASSWORD"):
+            fields["voice_channel_password"] = data["VOICE CHANNEL PASSWORD"]
         self._lookup(data, "COMPANY", self.companies, fields, "company", problems)
         self._lookup(data, "PROFILE", self.profiles, fields, "profile", problems)
         operations = []
@@ -136,7 +237,6 @@ class UserImport(ImportSpec):
                 fields["work_hours"] = parse_work_hours(data["WORK HOURS"])
             except ValidationError as error:
                 problems.setdefault("WORK HOURS", first_message(error.messages))
-        fields["must_change_password"] = (data.get("MUST CHANGE PASSWORD") or "").strip().lower() in TRUE
         return fields, problems
 
     @staticmethod
@@ -158,7 +258,7 @@ class UserImport(ImportSpec):
         by_field = {field: column for column, field in COLUMN_FIELD.items()}
         for line, data in rows:
             fields, problems = self.validate_row(data)
-            safe = {**data, "PASSWORD": ""}  # never keep a password in an error row
+            safe = {**data, **dict.fromkeys([c for c in SECRET_COLUMNS if c in data or c == "PASSWORD"], "")}
             if problems:
                 outcomes.append(RowOutcome(line, safe, "error", self._password_hint(problems)))
                 continue

@@ -105,9 +105,7 @@ def offered_permissions() -> QuerySet:
     queryset = Permission.objects.filter(wanted).select_related("content_type")
     for dotted in VIEW_ONLY:
         app_label, _dot, model = dotted.partition(".")
-        queryset = queryset.exclude(
-            content_type__app_label=app_label, codename__in=[f"add_{model}", f"change_{model}"]
-        )
+        queryset = queryset.exclude(content_type__app_label=app_label, codename__in=[f"add_{model}", f"change_{model}"])
     return queryset.exclude(codename__startswith="delete_").exclude(content_type__model__startswith="historical")
 
 

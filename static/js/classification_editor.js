@@ -129,12 +129,22 @@
     if (this.id !== null) { this.el.setAttribute("data-id", String(this.id)); }
     this.showActive();
     this.active.addEventListener("change", function () { node.showActive(); });
+    // Only the empty name is marked (the server's message names its path), not every box.
+    this.name.addEventListener("input", function () { node.markEmpty(false); });
+    this.name.addEventListener("blur", function () { node.markEmpty(true); });
+    if (editor.hasErrors) { this.markEmpty(true); }
     add.addEventListener("click", function () {
       var child = node.children.append({ name: "", is_active: true, children: [] });
       editor.changed();
       child.name.focus();
     });
   }
+
+  TreeNode.prototype.markEmpty = function (show) {
+    var empty = this.name.value.trim() === "";
+    this.name.classList.toggle("tree-invalid", empty && show);
+    if (empty && show) { this.name.setAttribute("aria-invalid", "true"); } else { this.name.removeAttribute("aria-invalid"); }
+  };
 
   TreeNode.prototype.showActive = function () {
     this.el.classList.toggle("tree-inactive", !this.active.checked);
@@ -158,6 +168,7 @@
   function Editor(textarea, items) {
     var editor = this;
     this.textarea = textarea;
+    this.hasErrors = !!textarea.closest(".errors");
     this.list = new List(this, items);
     var add = button(T.addReason, "tree-add-root");
     this.emptyNote = el("p", { "class": "tree-empty help", text: T.empty });

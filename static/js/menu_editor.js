@@ -234,6 +234,9 @@
       submenuBox.hidden = action.value !== "menu";
     }
     showFields();
+    // A select fires "input" before "change", and the editor serialises on "input": the
+    // submenu must exist by then (choosing "Submenu" used to raise a TypeError).
+    action.addEventListener("input", showFields);
     action.addEventListener("change", function () {
       showFields();
       editor.changed();
@@ -249,6 +252,7 @@
       if (action.value === "transfer_to_group") {
         value.group = group.value === "" ? null : parseInt(group.value, 10);
       } else if (action.value === "menu") {
+        if (submenu === null) { showFields(); }
         value.menu = submenu.serialize();
       }
       return value;
