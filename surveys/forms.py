@@ -17,7 +17,7 @@ OPTIONS_HELP = _("CSAT only: one option per line, in order. Start with “+” t
 
 class SurveyForm(forms.ModelForm):
     send_on_close_by = forms.MultipleChoiceField(
-        label=_("Send when closed by"),
+        label=_("Satisfaction survey sending"),
         choices=Closer.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,

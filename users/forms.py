@@ -98,7 +98,7 @@ class UserAdminForm(forms.ModelForm):
 
     work_hours = WorkHoursField(label=_("Work hours"), required=False)
     voice_channel_password = forms.CharField(
-        label=_("Voice channel password"),
+        label=_("Service channel password"),
         required=False,
         strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),

@@ -16,8 +16,17 @@ def test_the_history_endpoint_shows_who_changed_what_before_and_after(api_as, ad
 
     assert [entry["type"] for entry in history] == ["changed", "created"]
     latest = history[0]
-    assert latest["user"] == {"id": admin_user.pk, "username": "ana"}
-    assert latest["changes"] == [{"field": "name", "label": "Nome", "before": "Operação A", "after": "Cobrança"}]
+    assert latest["user"] == {"id": admin_user.pk, "username": "ana", "name": admin_user.display_name}
+    assert latest["changes"] == [
+        {
+            "field": "name",
+            "label": "Nome",
+            "before": "Operação A",
+            "after": "Cobrança",
+            "before_text": "Operação A",
+            "after_text": "Cobrança",
+        }
+    ]
     assert latest["at"]
 
 
