@@ -13,6 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from attendance.models import Company, Operation
+from customers.phones import normalize_phone
 from imports.readers import fold
 from imports.spec import ImportSpec, RowOutcome, first_message
 
@@ -198,6 +199,11 @@ class UserImport(ImportSpec):
         fields["role"] = role
         for column in TEXT_COLUMNS:
             fields[COLUMN_FIELD[column]] = (data.get(column) or "").strip()
+        if fields["phone"]:
+            try:
+                fields["phone"] = normalize_phone(fields["phone"])  # as customers' (and the screen's)
+            except ValidationError as error:
+                problems.setdefault("PHONE", first_message(error.messages))
         if (data.get("BIRTH DATE") or "").strip():
             try:
                 fields["birth_date"] = parse_birth_date(data["BIRTH DATE"])
