@@ -48,12 +48,14 @@ def test_an_admin_creates_a_group_through_the_real_form(live_server, page):
     expect(page.locator("#id_pending_after_minutes")).to_be_visible()
     page.check("input[name=distribution_strategy][value=agent_priority]")
 
-    # Only agents (and supervisor agents) are offered; "include all" moves every one.
+    # Only agents (and supervisor agents) are offered, each with its operations; "Incluir
+    # todos" moves every one.
     expect(page.locator("#id_agents_from option")).to_have_text(
-        ["Bruno Agente", "Carla Agente", "Diego Agente"], use_inner_text=True
+        ["Bruno Agente (Central de Vendas)", "Carla Agente (Central de Vendas)", "Diego Agente (Central de Vendas)"],
+        use_inner_text=True,
     )
     choose_all = page.locator("#id_agents_add_all")
-    expect(choose_all).to_contain_text("Escolher todos")
+    expect(choose_all).to_contain_text("Incluir todos")
     choose_all.click()
     expect(page.locator("#id_agents_from option")).to_have_count(0)
     expect(page.locator("#id_agents_to option")).to_have_count(3)
