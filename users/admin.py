@@ -36,6 +36,9 @@ class UserAdmin(ImportAdminMixin, AtendeAdmin, DjangoUserAdmin):
     """Users of every role; the form shows the selected role's fields only."""
 
     import_kind = "users"
+    # Django's user add page says "after creating a user you'll be able to edit more
+    # options"; Atende's add page already has every field.
+    add_form_template = "admin/change_form.html"
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = DjangoUserAdmin.change_password_form
