@@ -117,6 +117,19 @@ class Customer(ActiveModel):
     def __str__(self) -> str:
         return f"{self.display_name} ({self.phone_display})"
 
+    @classmethod
+    def history_value_text(cls, field: str, value) -> str | None:
+        """Attribute pairs as "Plano: Ouro" on the history page (``core.audit``)."""
+        if field == "attributes" and isinstance(value, list):
+            ids = [pair.get("attribute") for pair in value if isinstance(pair, dict)]
+            names = dict(CustomerAttribute.objects.filter(pk__in=ids).values_list("pk", "description"))
+            return "; ".join(
+                f"{names.get(pair.get('attribute'), pair.get('attribute'))}: {pair.get('value', '')}"
+                for pair in value
+                if isinstance(pair, dict)
+            )
+        return None
+
     def unique_error_message(self, model_class, unique_check):
         """Django's "Cliente com este Rede e Telefone já existe." reads wrong in Portuguese."""
         if set(unique_check) == {"network", "phone"}:

@@ -71,6 +71,14 @@ class Survey(ActiveModel):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def history_value_text(cls, field: str, value) -> str | None:
+        """Who sends the survey, in words, on the history page (``core.audit``)."""
+        if field == "send_on_close_by" and isinstance(value, list):
+            labels = dict(Closer.choices)
+            return ", ".join(str(labels.get(item, item)) for item in value)
+        return None
+
 
 class Question(ActiveModel):
     """One question. CSAT questions keep an ordered list of ``options``
@@ -91,6 +99,18 @@ class Question(ActiveModel):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+    @classmethod
+    def history_value_text(cls, field: str, value) -> str | None:
+        """CSAT options as "Ótimo (satisfeito), Ruim" (``core.audit``)."""
+        if field == "options" and isinstance(value, list):
+            satisfied = _("satisfied")
+            return ", ".join(
+                f"{option.get('text')} ({satisfied})" if option.get("satisfied") else str(option.get("text"))
+                for option in value
+                if isinstance(option, dict)
+            )
+        return None
 
 
 class Response(models.Model):

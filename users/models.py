@@ -197,6 +197,15 @@ class User(ActiveModel, AbstractBaseUser):
     def __str__(self) -> str:
         return self.display_name or self.username
 
+    @classmethod
+    def history_value_text(cls, field: str, value) -> str | None:
+        """Work hours in words on the history page (``core.audit``)."""
+        if field == "work_hours" and isinstance(value, list):
+            from .work_hours import describe
+
+            return describe(value) if value else ""
+        return None
+
     # Roles -------------------------------------------------------------------------
 
     @property

@@ -269,3 +269,23 @@ def test_the_profile_screen_saves_the_grid(web_as, admin_user):
     )
     assert response.status_code == 302, _text(response)[:2000]
     assert set(profile.permissions.all()) == set(wanted)
+
+
+def test_json_values_read_in_words_on_the_history(agent_a):
+    from core.audit import value_text
+    from customers.models import Customer, CustomerAttribute
+    from surveys.models import Question, Survey
+    from users.models import User
+
+    hours = [{"weekday": 0, "start": "08:00", "end": "12:00"}, {"weekday": 1, "start": "13:00", "end": "18:00"}]
+    assert value_text(User, "work_hours", hours) == "Segunda-feira 08:00–12:00; Terça-feira 13:00–18:00"
+    assert value_text(User, "work_hours", []) == "—"
+    assert value_text(User, "voice_enabled", True) == "Sim" and value_text(User, "voice_enabled", False) == "Não"
+    assert value_text(User, "role", "supervisor_agent") == "Supervisor Agente"
+    plan = CustomerAttribute.objects.create(description="Plano")
+    assert value_text(Customer, "attributes", [{"attribute": plan.pk, "value": "Ouro"}]) == "Plano: Ouro"
+    assert value_text(Survey, "send_on_close_by", ["bot", "agent"]) == "Bot, Agente"
+    options = [{"text": "Ótimo", "satisfied": True}, {"text": "Ruim", "satisfied": False}]
+    assert value_text(Question, "options", options) == "Ótimo (satisfeito), Ruim"
+    assert value_text(Customer, "wallet_agent", agent_a.pk) == agent_a.display_name
+    assert value_text(Customer, "wallet_agent", 987654) == "#987654"  # never "Deleted … (pk=None)"
