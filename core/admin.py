@@ -97,7 +97,12 @@ class AtendeAdmin(SimpleHistoryAdmin):
         return TemplateResponse(request, "admin/atende/object_history.html", context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        """Restoring a past version is not a product feature: the history page instead."""
+        """Restoring a past version is not a product feature: the history page instead,
+        checked like the object itself (another operation's record stays invisible)."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[object_id]))
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):

@@ -1051,13 +1051,15 @@ def _expected_admin_extra(role: str, world: World, target: AdminExtraURL) -> Exp
         return OK if role == "admin" or _can_view(world, Customer) else FORBIDDEN
     if target.kind == "version":
         # Like the change page: a past version of an object outside the viewer's queryset
-        # is never shown (Django's "doesn't exist" redirect, 403 or 404; never 200).
+        # is never shown (Django's "doesn't exist" redirect, 403 or 404; never 200). A
+        # visible one leads to the object's history: there is no revert form (issue 14).
+        to_history = Expect((302,), location=target.url.rstrip("/").rsplit("/", 1)[0] + "/")
         if role == "admin":
-            return OK
+            return to_history
         if not _can_view(world, target.model):
             return FORBIDDEN
         visible = SAMPLES[target.model._meta.label].scoped and target.side == SUPERVISOR_SIDE[role]
-        return OK if visible else Expect((302, 403, 404), location=ADMIN_INDEX)
+        return to_history if visible else Expect((302, 403, 404), location=ADMIN_INDEX)
     if target.kind == "password":
         from users.models import User
 
