@@ -137,10 +137,22 @@ def map_header(header: list, spec) -> list[str | None]:
             columns.append(None)  # a repeated non-repeatable column: the first one wins
         else:
             columns.append(canonical)
-    missing = [name for name in spec.required_columns if name not in columns]
+    missing = [_with_portuguese(name, spec) for name in spec.required_columns if name not in columns]
     if missing:
         raise FileRejected(str(errors.MISSING_COLUMNS) % {"columns": ", ".join(missing)})
     return columns
+
+
+def _with_portuguese(name: str, spec) -> str:
+    """ "PHONE NUMBER (TELEFONE)": the template's name and its first Portuguese alias (with
+    its accents when the list has them), so a user who wrote their own headers knows which
+    one is missing."""
+    aliases = spec.columns.get(name, [])
+    if not aliases:
+        return name
+    first = aliases[0]
+    portuguese = next((alias for alias in aliases if fold(alias) == fold(first) and alias != first), first)
+    return f"{name} ({portuguese})"
 
 
 def inspect_upload(path: Path, name: str, spec) -> Layout:

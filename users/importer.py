@@ -132,7 +132,7 @@ class UserImport(ImportSpec):
     columns = {
         "USERNAME": ["NOME DE USUARIO", "NOME DE USUÁRIO", "LOGIN", "USUARIO"],
         "DISPLAY NAME": ["NOME A SER EXIBIDO", "NOME", "NAME"],
-        "ROLE": ["FUNCAO", "FUNÇÃO", "PAPEL", "TIPO"],
+        "ROLE": ["TIPO DE USUARIO", "TIPO DE USUÁRIO", "FUNCAO", "FUNÇÃO", "PAPEL", "TIPO"],
         "PASSWORD": ["SENHA"],
         "EMAIL": ["E-MAIL"],
         "PHONE": ["TELEFONE"],

@@ -96,3 +96,16 @@ def test_user_import_reads_excel_date_cells(admin_user):
     job = run_import(admin_user, "usuarios.xlsx", xlsx_bytes(header, rows), kind="users")
     assert job.imported == 1, list(ImportRow.objects.filter(job=job).values("errors"))
     assert User.objects.get(username="davi").birth_date == date(1985, 12, 1)
+
+
+def test_a_missing_column_is_named_in_both_languages(admin_user):
+    from imports.readers import FileRejected
+    from imports.runner import import_start
+
+    from .helpers import upload
+
+    with pytest.raises(FileRejected) as error:
+        import_start(
+            kind="customers", upload=upload("c.csv", csv_bytes(["REDE", "NOME"], [["whatsapp", "A"]])), user=admin_user
+        )
+    assert "PHONE NUMBER (TELEFONE)" in str(error.value)
