@@ -60,6 +60,13 @@ def group_validate_relations(
 ) -> None:
     """Rules on the group's many-to-many choices."""
     problems: dict[str, list] = {}
+    if agents is None and group.pk is not None and _operation_changed(group):
+        # Moving a group to another operation: its current agents must belong there too.
+        outsiders = group_agents_outside_operation(group=group, agents=list(group.agents.all()))
+        if outsiders:
+            problems.setdefault("operation", []).append(
+                errors.AGENTS_OTHER_OPERATION % {"operation": group.operation, "names": ", ".join(outsiders)}
+            )
     if agents is not None:
         agents = list(agents)
         outsiders = group_agents_outside_operation(group=group, agents=agents)
@@ -81,6 +88,11 @@ def group_validate_relations(
         problems.setdefault("transfer_targets", []).append(errors.TRANSFER_TO_ITSELF)
     if problems:
         raise ValidationError(problems)
+
+
+def _operation_changed(group: ServiceGroup) -> bool:
+    stored = ServiceGroup.objects.filter(pk=group.pk).values_list("operation_id", flat=True).first()
+    return stored is not None and stored != group.operation_id
 
 
 def group_agents_outside_operation(*, group: ServiceGroup, agents: list) -> list[str]:

@@ -289,3 +289,11 @@ def test_json_values_read_in_words_on_the_history(agent_a):
     assert value_text(Question, "options", options) == "Ótimo (satisfeito), Ruim"
     assert value_text(Customer, "wallet_agent", agent_a.pk) == agent_a.display_name
     assert value_text(Customer, "wallet_agent", 987654) == "#987654"  # never "Deleted … (pk=None)"
+
+
+def test_moving_a_group_to_another_operation_checks_its_agents(api_as, admin_user, operation_a, operation_b, agent_a):
+    group = ServiceGroupFactory(operation=operation_a, agents=[agent_a])
+    response = api_as(admin_user).patch(f"/api/v1/groups/{group.pk}/", {"operation": operation_b.pk}, format="json")
+    assert response.status_code == 400
+    assert agent_a.display_name in response.json()["operation"][0]
+    assert ServiceGroup.objects.get(pk=group.pk).operation == operation_a
