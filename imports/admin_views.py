@@ -128,7 +128,8 @@ class ImportAdminMixin:
         self._check(request)
         job = get_object_or_404(self._jobs(request), pk=job_id)
         row = get_object_or_404(job.rows, pk=row_id, status=RowStatus.ERROR)
-        columns = list(row.data)
+        order = job.column_order  # the file's own column order
+        columns = sorted(row.data, key=lambda column: order.index(column) if column in order else len(order))
         form_class = type(
             "RowForm",
             (forms.Form,),

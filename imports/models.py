@@ -46,9 +46,10 @@ class ImportJob(models.Model):
     duplicates = models.PositiveIntegerField(_("Duplicates"), default=0)
     errors = models.PositiveIntegerField(_("Errors"), default=0)
     message = models.TextField(_("Message"), blank=True)
-    # {canonical column: the file's own header}: errors and the correction form use the
-    # file's words (TELEFONE when the file said TELEFONE).
-    columns = models.JSONField(_("Columns"), default=dict, blank=True)
+    # [[canonical column, the file's own header], …] in the file's order (a list: jsonb does
+    # not keep a dict's key order): errors and the correction form use the file's words
+    # (TELEFONE when the file said TELEFONE), in its order.
+    columns = models.JSONField(_("Columns"), default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("Created by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -71,7 +72,11 @@ class ImportJob(models.Model):
 
     def column_label(self, column: str) -> str:
         """The file's header for a canonical column (the canonical name when unknown)."""
-        return (self.columns or {}).get(column) or column
+        return dict(self.columns or []).get(column) or column
+
+    @property
+    def column_order(self) -> list[str]:
+        return [canonical for canonical, _header in self.columns or []]
 
     @property
     def progress(self) -> int:

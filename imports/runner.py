@@ -61,7 +61,7 @@ def import_start(*, kind: str, upload: UploadedFile, user) -> ImportJob:
         Path(job.file.path).unlink(missing_ok=True)
         raise
     job.file_format = layout.file_format
-    job.columns = layout.headers
+    job.columns = [[canonical, header] for canonical, header in layout.headers.items()]
     job.message = " ".join(layout.notes)
     job.save()
     (_work_dir(job) / "layout.json").write_text(_dump_layout(layout), encoding="utf-8")
