@@ -24,12 +24,15 @@ MENU_SECTIONS = [
             "classifications.classification",
             "attendance.bot",
             "attendance.channel",
+            "workspace.cannedresponse",
+            "workspace.pausereason",
+            "workspace.whatsapptemplate",
         ],
     ),
     ("customers", _("Customers"), ["customers.customer", "customers.customerattribute"]),
     ("people", _("Users"), ["users.user", "users.profile"]),
     ("organisation", _("Company and operations"), ["attendance.company", "attendance.operation"]),
-    ("monitoring", _("Monitoring"), ["attendance.attendance", "reports.*", "workspace.*"]),
+    ("monitoring", _("Monitoring"), ["attendance.attendance", "reports.*"]),
 ]
 
 TECHNICAL_SECTION = ("technical", _("Technical"))

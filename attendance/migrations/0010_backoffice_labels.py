@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('attendance', '0007_protocol_constraint'),
+        ('attendance', '0009_workspace_template'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
