@@ -119,7 +119,8 @@ def seed_attendances(*, first: int, count: int, start_sql: str, span_sql: str, o
         SELECT 'B' || i, status, 0, opened, opened + interval '5 seconds',
                CASE WHEN status IN ('in_progress', 'pending') OR (status = 'closed' AND i % 20 <> 0)
                     THEN opened + interval '5 seconds' + make_interval(secs => (i * 7) % 400) END,
-               CASE WHEN status = 'closed' THEN opened + interval '5 seconds' + make_interval(secs => 60 + (i * 13) % 900) END,
+               CASE WHEN status = 'closed'
+                    THEN opened + interval '5 seconds' + make_interval(secs => 60 + (i * 13) % 900) END,
                CASE WHEN status = 'closed' THEN (CASE WHEN i % 20 = 0 THEN 'abandoned' ELSE 'agent' END) ELSE '' END,
                '[]'::jsonb,
                CASE WHEN status IN ('in_progress', 'pending') OR (status = 'closed' AND i % 20 <> 0)

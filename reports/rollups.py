@@ -78,7 +78,7 @@ def fact_assigned(
 ) -> Fact:
     """An assignment from the group's queue; ``queued_at`` None means it was not waiting."""
     wait = _seconds(at, queued_at)
-    met = 1 if sla_minutes and wait <= sla_minutes * 60 else 0
+    met = 1 if sla_minutes is not None and wait <= sla_minutes * 60 else 0
     return Fact(at=at, group_id=group_id, agent_id=agent_id, assigned=1, wait_seconds=wait, sla_met=met)
 
 

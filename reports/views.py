@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from attendance.lifecycle import attendance_close, attendance_transfer
+from attendance.agent_actions import attendance_close, attendance_transfer
 from attendance.models import Attendance, CloseReason, ServiceGroup, Status
 from classifications.selectors import classification_active_leaves
 from core.scoping import scope_queryset

@@ -9,8 +9,9 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from attendance.agent_actions import attendance_close
 from attendance.distribution import distribute_group
-from attendance.lifecycle import attendance_close, inbound_receive
+from attendance.inbound import inbound_receive
 from attendance.presence import presence_set
 from attendance.services import group_save
 from tests.factories import ProfileFactory, UserFactory

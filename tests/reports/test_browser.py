@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from openpyxl import load_workbook
 
-from attendance.lifecycle import inbound_receive
+from attendance.inbound import inbound_receive
 from tests.factories import PASSWORD, ServiceGroupFactory, make_channel
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Permission
 
+from attendance.agent_actions import attendance_close
 from attendance.distribution import distribute_group
-from attendance.lifecycle import attendance_close, inbound_receive
+from attendance.inbound import inbound_receive
 from attendance.models import Attendance, Status
 from attendance.presence import presence_set
 from tests.factories import ProfileFactory, UserFactory

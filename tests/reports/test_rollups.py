@@ -13,8 +13,9 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.db.models import Sum
 
+from attendance.agent_actions import agent_message_send, attendance_close, attendance_transfer
 from attendance.distribution import distribute_group
-from attendance.lifecycle import agent_message_send, attendance_close, attendance_transfer, inbound_receive
+from attendance.inbound import inbound_receive
 from attendance.models import Attendance, Status
 from attendance.presence import presence_set
 from attendance.timers import timers_sweep
