@@ -166,11 +166,12 @@ def _agents(ids: list[int]) -> tuple[dict, list[dict]]:
     groups)}`` for counting them per group, operation and in total."""
     membership = ServiceGroup.agents.through.objects.filter(
         servicegroup_id__in=ids, user__is_active=True, user__role__in=AGENT_ROLES
-    ).values_list("user_id", "servicegroup_id")
+    )
     groups_of: dict[int, list[int]] = {}
-    for agent_id, group_id in membership:
+    for agent_id, group_id in membership.values_list("user_id", "servicegroup_id"):
         groups_of.setdefault(agent_id, []).append(group_id)
-    agent_ids = list(groups_of)
+    # The agents as a subquery, not a list of hundreds of parameters.
+    agent_ids = membership.values("user_id")
     people = User.objects.filter(pk__in=agent_ids).values_list("pk", "display_name", "username", "max_simultaneous")
     presences = {
         row[0]: row[1:]
