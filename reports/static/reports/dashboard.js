@@ -191,12 +191,16 @@ async function refresh() {
   }
 }
 
-function onFilter() {
+function hideOtherOperationsGroups() {
   // Groups of other operations are hidden while an operation is chosen.
   for (const option of groupSelect.options) {
     option.hidden = Boolean(option.value && operationSelect.value && option.dataset.operation !== operationSelect.value);
   }
   if (groupSelect.selectedOptions[0]?.hidden) groupSelect.value = "";
+}
+
+function onFilter() {
+  hideOtherOperationsGroups();
   const query = new URLSearchParams(apiUrl().split("?")[1]);
   history.replaceState(null, "", `${location.pathname}${query.toString() ? `?${query}` : ""}`);
   refresh();
@@ -205,6 +209,7 @@ function onFilter() {
 operationSelect.addEventListener("change", onFilter);
 groupSelect.addEventListener("change", onFilter);
 window.addEventListener("load", () => {
+  hideOtherOperationsGroups();
   render(JSON.parse(document.getElementById("dashboard-data").textContent));
   timer = setTimeout(refresh, REFRESH_MS);
 });
