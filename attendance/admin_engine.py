@@ -102,3 +102,10 @@ class AttendanceAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_view_permission(self, request, obj=None):
+        # Supervisors whose profile grants monitoring see their operations' attendances.
+        return super().has_view_permission(request, obj) or request.user.has_perm("reports.monitor_attendances")
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request) or request.user.has_perm("reports.monitor_attendances")

@@ -85,6 +85,9 @@ class InboundView(APIView):
         return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
 
+MONITOR = "reports.monitor_attendances"  # the supervision profile's grant (reports app)
+
+
 class AttendancePermission(permissions.BasePermission):
     """Admins; supervisors with the profile's view permission (their operations); agents
     for their own attendances."""
@@ -93,7 +96,7 @@ class AttendancePermission(permissions.BasePermission):
         user = request.user
         if not (user and user.is_authenticated and user.is_active) or user.must_change_password:
             return False
-        return user.is_agent or user.has_perm("attendance.view_attendance")
+        return user.is_agent or user.has_perm("attendance.view_attendance") or user.has_perm(MONITOR)
 
 
 class AttendanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -109,7 +112,7 @@ class AttendanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         queryset = Attendance.objects.select_related("customer")
         if user.is_admin:
             return queryset
-        if user.is_supervisor and user.has_perm("attendance.view_attendance"):
+        if user.is_supervisor and (user.has_perm("attendance.view_attendance") or user.has_perm(MONITOR)):
             scoped = scope_queryset(queryset, user)
             return scoped | queryset.filter(agent=user) if user.is_agent else scoped
         return queryset.filter(agent=user)
@@ -180,7 +183,7 @@ class AttendanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         user = self.request.user
         if attendance.agent_id == user.pk or user.is_admin:
             return
-        if user.is_supervisor and user.has_perm("attendance.change_attendance"):
+        if user.is_supervisor and (user.has_perm("attendance.change_attendance") or user.has_perm(MONITOR)):
             return
         raise PermissionDenied(errors.NOT_YOUR_ATTENDANCE)
 

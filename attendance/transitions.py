@@ -30,7 +30,7 @@ from django.utils import timezone
 from core import followups
 from core.bulk import insert_rows, update_rows
 from customers.models import Customer
-from reports.rollups import Fact, rollup_record
+from reports.rollups import Fact, facts_direct_transfer, rollup_record
 
 from . import errors, texts
 from .engine_cache import engine_group, engine_main_group
@@ -213,7 +213,11 @@ def transfer_to_agent(changes: Changes, attendance: Attendance, *, agent, group:
     under the agent's lock)."""
     changes.track(attendance)
     previous_agent, from_group = attendance.agent_id, attendance.group_id
-    _set_status(changes, attendance, Status.IN_PROGRESS)
+    previous = _set_status(changes, attendance, Status.IN_PROGRESS)
+    changes.facts += facts_direct_transfer(  # HOOK(dashboard): an entry into the group's queue and an assignment
+        at=changes.at, group_id=group.pk, agent_id=agent.pk, was_queued=previous == Status.QUEUED,
+        queued_at=attendance.queued_at, sla_minutes=group.initial_sla_minutes,
+    )  # fmt: skip
     if previous_agent and previous_agent != agent.pk:
         changes.freed_agents.add(previous_agent)
         changes.notify([previous_agent], "transferred_away", attendance)

@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from attendance.engine_api import InboundView, PresenceView
 from core.views import health
+from reports.urls import api_urlpatterns as reports_api
+from reports.urls import urlpatterns as reports_pages
 from users import views as user_views
 from users.api import PasswordChangeView, TokenView
 from workspace import views as workspace_views
@@ -32,5 +34,7 @@ urlpatterns = [
     path("api/v1/agents/me/presence/", PresenceView.as_view(), name="api-presence"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    *reports_api,
+    *reports_pages,
     path("api/v1/", include(router.urls)),
 ]

@@ -37,6 +37,8 @@ SUPERVISOR_PERMISSIONS = [
     ("users", "change_user"),
     ("attendance", "view_servicegroup"),
     ("attendance", "change_servicegroup"),
+    ("reports", "view_survey_results"),
+    ("reports", "monitor_attendances"),
 ]
 
 
@@ -57,12 +59,15 @@ def seed_demo() -> list[DemoLogin]:
     }
     profile, created = Profile.objects.get_or_create(
         name="Supervisão",
-        defaults={"description": "Painel, relatório de nível de serviço e cadastro de agentes."},
+        defaults={"description": "Painel, relatórios, pesquisas, atendimentos e cadastro de agentes."},
     )
     if created:
         profile.permissions.set(
             Permission.objects.get(content_type__app_label=app, codename=code) for app, code in SUPERVISOR_PERMISSIONS
         )
+    elif not profile.permissions.filter(content_type__app_label="reports").exists():
+        # Demo data loaded before the reports existed: grant the supervision pages once.
+        profile.permissions.add(*Permission.objects.filter(content_type__app_label="reports"))
     logins = [_ensure("admin", "Administradora Demo", Role.ADMIN, company=company)]
     for key, operation in operations.items():
         upper = key.upper()

@@ -40,6 +40,14 @@ class AtendeAdminSite(admin.AdminSite):
     def index_path(self) -> str:
         return reverse("admin:index", current_app=self.name)
 
+    def get_app_list(self, request, app_label=None):
+        """The apps, with the supervisor pages ("Supervisão") first for whoever may see them."""
+        from reports.menu import menu_app
+
+        apps = super().get_app_list(request, app_label)
+        extra = menu_app(request) if app_label is None else None
+        return [extra, *apps] if extra else apps
+
     def admin_view(self, view, cacheable=False):
         inner = super().admin_view(view, cacheable)
 

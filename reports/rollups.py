@@ -1,25 +1,54 @@
-"""MERGE SHIM (replaced by the reports app's rollups): the engine's interface only."""
+"""The engine's side of the reports: facts about each change, added to the hourly rollups
+in the same transaction as the change (SPEC §9).
+
+The engine builds ``Fact`` values (helpers below take plain values, no model objects)
+and hands them to ``rollup_record`` inside its transaction. ``rollup_record`` never reads
+attendances: it adds the facts up in memory per (UTC hour, group, agent) and writes one
+upsert per table (``INSERT … ON CONFLICT DO UPDATE SET x = x + excluded.x``, the
+greatest value for ``wait_max``), on PostgreSQL and SQLite alike.
+
+Definitions (the same ones ``reports.recompute`` applies to the raw event log):
+
+- ``queued``: an entry into the group's queue — from the bot, a transfer to the group, a
+  requeue (agent timeout, agent disconnected), and a direct transfer to an agent of the
+  group (entry and assignment at once).
+- ``assigned``: an assignment from the group's queue (distribution or a direct transfer
+  to an agent); ``wait_seconds`` = assignment − entry into the queue it left (0 for a
+  direct transfer of an attendance that was not waiting in a queue).
+- ``sla_met``: an assignment whose wait is ≤ the group's ``initial_sla_minutes``.
+- ``abandoned``: closed while queued; ``closed``: closed while in the group (any status).
+- ``handled``: closed with an agent; ``handling_seconds`` = close − that agent's assignment.
+- survey answers count on the group and agent of the attendance, when answered.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+
+from django.db import connection, transaction
+
+SUMMED = (
+    "queued", "assigned", "wait_sum", "sla_met", "abandoned", "closed", "handled", "handling_sum",
+    "csat_answers", "csat_satisfied", "nps_answers", "nps_promoters", "nps_detractors",
+)  # fmt: skip
+COLUMNS = SUMMED + ("wait_max",)
 
 
 @dataclass(frozen=True, slots=True)
 class Fact:
-    at: datetime
+    at: datetime  # aware; bucketed by UTC hour
     group_id: int
     agent_id: int | None = None
-    queued: int = 0
-    assigned: int = 0
-    wait_seconds: float = 0.0
-    sla_met: int = 0
-    abandoned: int = 0
-    closed: int = 0
-    handled: int = 0
-    handling_seconds: float = 0.0
+    queued: int = 0  # entered the group's queue (transfers included)
+    assigned: int = 0  # assigned from the group's queue (by distribution or a direct transfer to an agent)
+    wait_seconds: float = 0.0  # assigned_at - queued_at, with assigned=1
+    sla_met: int = 0  # assigned with wait <= group's initial_sla_minutes (engine decides at assignment)
+    abandoned: int = 0  # closed while queued
+    closed: int = 0  # closed while in the group
+    handled: int = 0  # closed and had an agent (assigned_at set)
+    handling_seconds: float = 0.0  # closed_at - assigned_at, with handled=1
     csat_answers: int = 0
     csat_satisfied: int = 0
     nps_answers: int = 0
@@ -27,5 +56,135 @@ class Fact:
     nps_detractors: int = 0
 
 
-def rollup_record(facts: Sequence[Fact]) -> None:
+def hour_of(at: datetime) -> datetime:
+    return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _seconds(later: datetime | None, earlier: datetime | None) -> float:
+    if later is None or earlier is None:
+        return 0.0
+    return max(0.0, (later - earlier).total_seconds())
+
+
+# Facts from plain values --------------------------------------------------------------------
+
+
+def fact_queued(*, at: datetime, group_id: int) -> Fact:
+    return Fact(at=at, group_id=group_id, queued=1)
+
+
+def fact_assigned(
+    *, at: datetime, group_id: int, agent_id: int, queued_at: datetime | None, sla_minutes: int | None
+) -> Fact:
+    """An assignment from the group's queue; ``queued_at`` None means it was not waiting."""
+    wait = _seconds(at, queued_at)
+    met = 1 if sla_minutes is not None and wait <= sla_minutes * 60 else 0
+    return Fact(at=at, group_id=group_id, agent_id=agent_id, assigned=1, wait_seconds=wait, sla_met=met)
+
+
+def facts_direct_transfer(
+    *, at: datetime, group_id: int, agent_id: int, was_queued: bool, queued_at: datetime | None,
+    sla_minutes: int | None,
+) -> list[Fact]:  # fmt: skip
+    """A transfer straight to an agent of ``group_id``: an entry into its queue and an
+    assignment at once; the wait counts only if the customer was waiting in a queue."""
+    return [
+        fact_queued(at=at, group_id=group_id),
+        fact_assigned(at=at, group_id=group_id, agent_id=agent_id, queued_at=queued_at if was_queued else at,
+                      sla_minutes=sla_minutes),
+    ]  # fmt: skip
+
+
+def fact_closed(
+    *, at: datetime, group_id: int, agent_id: int | None, was_queued: bool, assigned_at: datetime | None
+) -> Fact:
+    handled = 1 if agent_id is not None and assigned_at is not None else 0
+    return Fact(
+        at=at, group_id=group_id, agent_id=agent_id, closed=1, abandoned=1 if was_queued else 0, handled=handled,
+        handling_seconds=_seconds(at, assigned_at) if handled else 0.0,
+    )  # fmt: skip
+
+
+def fact_answer(
+    *, at: datetime, group_id: int, agent_id: int | None, type_: str, satisfied: bool | None, score: int | None
+) -> Fact | None:
+    """A survey answer (SPEC §5.1): CSAT counts satisfied options, NPS 9–10 promoters and
+    0–6 detractors; open answers are not figures."""
+    if type_ == "csat" and satisfied is not None:
+        return Fact(at=at, group_id=group_id, agent_id=agent_id, csat_answers=1, csat_satisfied=int(satisfied))
+    if type_ == "nps" and score is not None:
+        return Fact(at=at, group_id=group_id, agent_id=agent_id, nps_answers=1, nps_promoters=int(score >= 9),
+                    nps_detractors=int(score <= 6))  # fmt: skip
     return None
+
+
+# Writing ---------------------------------------------------------------------------------------
+
+
+def _add(sums: dict, fact: Fact) -> None:
+    sums["queued"] += fact.queued
+    sums["assigned"] += fact.assigned
+    sums["wait_sum"] += fact.wait_seconds if fact.assigned else 0.0
+    if fact.assigned:
+        sums["wait_max"] = max(sums["wait_max"], fact.wait_seconds)
+    sums["sla_met"] += fact.sla_met
+    sums["abandoned"] += fact.abandoned
+    sums["closed"] += fact.closed
+    sums["handled"] += fact.handled
+    sums["handling_sum"] += fact.handling_seconds if fact.handled else 0.0
+    for name in ("csat_answers", "csat_satisfied", "nps_answers", "nps_promoters", "nps_detractors"):
+        sums[name] += getattr(fact, name)
+
+
+def _zero() -> dict:
+    return dict.fromkeys(COLUMNS, 0)
+
+
+def aggregate(facts: Sequence[Fact]) -> tuple[dict, dict]:
+    """Sums per (hour, group) and per (hour, group, agent), in memory."""
+    groups: dict[tuple, dict] = {}
+    agents: dict[tuple, dict] = {}
+    for fact in facts:
+        hour = hour_of(fact.at)
+        _add(groups.setdefault((hour, fact.group_id), _zero()), fact)
+        if fact.agent_id is not None:
+            _add(agents.setdefault((hour, fact.group_id, fact.agent_id), _zero()), fact)
+    return groups, agents
+
+
+def rollup_record(facts: Sequence[Fact]) -> None:
+    """Adds facts to the hourly rollups in the caller's transaction (must be inside one)."""
+    if not facts:
+        return
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("rollup_record must run inside the transaction of the change it records")
+    from .models import AgentHour, GroupHour
+
+    groups, agents = aggregate(facts)
+    _upsert(GroupHour._meta.db_table, ("hour", "group_id"), groups)
+    _upsert(AgentHour._meta.db_table, ("hour", "group_id", "agent_id"), agents)
+
+
+def _upsert(table: str, key: tuple[str, ...], rows: dict[tuple, dict]) -> None:
+    """One ``INSERT … ON CONFLICT DO UPDATE`` for all rows, in key order (two transactions
+    adding to the same rows lock them in the same order, so they never deadlock)."""
+    if not rows:
+        return
+    ops = connection.ops
+    greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+    quoted = ops.quote_name(table)
+    columns = key + COLUMNS
+    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    params: list = []
+    for row_key in sorted(rows, key=lambda k: (k[0], *k[1:])):
+        sums = rows[row_key]
+        params += [ops.adapt_datetimefield_value(row_key[0]), *row_key[1:]]
+        params += [sums[name] for name in COLUMNS]
+    updates = [f"{name} = {quoted}.{name} + excluded.{name}" for name in SUMMED]
+    updates.append(f"wait_max = {greatest}({quoted}.wait_max, excluded.wait_max)")
+    sql = (
+        f"INSERT INTO {quoted} ({', '.join(columns)}) VALUES {', '.join([placeholders] * len(rows))} "  # noqa: S608
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {', '.join(updates)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

@@ -1752,6 +1752,11 @@ PLAIN_API_URLS = {
     "api-schema": "tests/users/test_api.py",
     "api-docs": "tests/users/test_api.py",
     "api-active-messages": "tests/workspace/test_api.py",
+    # Reports (SPEC §9): roles, profile permissions and scoping in tests/reports/test_api.py
+    # (test_permissions_follow_role_and_profile, test_the_supervisor_of_b_never_sees_a_number_of_a).
+    "api-dashboard": "tests/reports/test_api.py",
+    "api-service-level": "tests/reports/test_api.py",
+    "api-survey-results": "tests/reports/test_api.py",
 }
 
 

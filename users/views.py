@@ -11,6 +11,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .forms import LoginForm
+from .models import Role
 from .services import user_set_password
 
 
@@ -33,7 +34,10 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 @login_required
 def home(request):
-    """Staff go to the back office; agents to their workspace."""
+    """Supervisors who may see the dashboard land on it; other staff go to the back
+    office; agents to their workspace."""
+    if request.user.role == Role.SUPERVISOR and request.user.has_perm("attendance.view_dashboard"):
+        return redirect("dashboard")
     if request.user.is_staff:
         return redirect("admin:index")
     return redirect("workspace")

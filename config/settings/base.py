@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "classifications",
     "imports",
     "workspace",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -28,8 +28,17 @@ def test_an_agent_gets_403_in_the_configuration_api(api_as, agent_a):
     assert response.json()["detail"] == "Agentes não têm acesso aos recursos de configuração."
 
 
-def test_staff_logging_in_land_on_the_back_office(client, supervisor_a):
+def test_staff_logging_in_land_on_the_back_office(client, admin_user, supervisor_agent_a):
+    from tests.factories import PASSWORD
+
+    for username in ("ana", "davi"):
+        response = client.post("/accounts/login/", {"username": username, "password": PASSWORD}, follow=True)
+        assert response.redirect_chain[-1][0] == "/admin/"
+        client.logout()
+
+
+def test_supervisors_who_may_see_the_dashboard_land_on_it(client, supervisor_a):
     from tests.factories import PASSWORD
 
     response = client.post("/accounts/login/", {"username": "bia", "password": PASSWORD}, follow=True)
-    assert response.redirect_chain[-1][0] == "/admin/"
+    assert response.redirect_chain[-1][0] == "/dashboard/"

@@ -1,0 +1,341 @@
+"""P6 (SPEC §12): the dashboard API and page, the service-level report over 30 days and a
+streamed 1,000,000-row export, at 100,000 and then 10,000,000 attendances.
+
+    .venv/bin/python bench/dashboard.py                       # 10M attendances (100k today)
+    .venv/bin/python bench/dashboard.py --history 2000000     # a smaller history
+    .venv/bin/python bench/dashboard.py --keep                # keep the database afterwards
+
+``DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/atende_bench_dashboard``)
+names a database the script drops and recreates at start (and drops at the end unless
+``--keep``). Seeding is SQL (``generate_series``): 5 operations × 10 groups, 500 agents
+(each in two groups, mixed presence), ``--today`` attendances of today (the last 2 % still
+open: bot, queued, in progress, pending), then ``--history`` closed attendances over the
+365 days before, 1,000,000 survey answers, and the hourly rollups computed from those
+rows with the rollups' own definitions (so they are consistent with the data).
+
+Measured in-process with Django's test client (the whole request: middleware, auth,
+queries, JSON or template), as a supervisor of every operation (50 groups, 500 agents:
+the largest dashboard): p50/p95 of the dashboard API and page, first with only today's
+attendances (``--today``, the "100,000 attendances" point) and again after the history is
+added; the service-level report over the last 30 days (``by`` day, hour, group, agent in
+turn); and the survey answers' CSV and XLSX export (1,000,000 rows) in a child process
+whose peak RSS (``ru_maxrss``) is reported. One JSON line on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import load_avg, make_logger, percentile  # noqa: E402
+
+log = make_logger("dashboard")
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/atende_bench_dashboard"
+GROUPS, OPERATIONS, AGENTS = 50, 5, 500
+
+
+def _environment() -> None:
+    os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production")
+    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+
+
+def _sql(statement: str, params=None) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+
+
+def seed_configuration() -> dict:
+    """Company, operations, groups, agents (two groups each), presences, a supervisor, a survey."""
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.models import Permission
+
+    from attendance.models import AgentPresence, Company, Operation, ServiceGroup
+    from surveys.models import Survey
+    from surveys.services import survey_save
+    from users.models import Profile, Role, User
+
+    company = Company.objects.create(name="Bench")
+    operations = [Operation.objects.create(company=company, name=f"Operação {i + 1}") for i in range(OPERATIONS)]
+    groups = ServiceGroup.objects.bulk_create(
+        ServiceGroup(name=f"Grupo {i + 1:02d}", operation=operations[i // (GROUPS // OPERATIONS)],
+                     initial_sla_minutes=3)
+        for i in range(GROUPS)
+    )  # fmt: skip
+    password = make_password("Bench@2026")
+    agents = User.objects.bulk_create(
+        User(username=f"agente{i:03d}", display_name=f"Agente {i:03d}", role=Role.AGENT, password=password,
+             max_simultaneous=5, company=company)
+        for i in range(AGENTS)
+    )  # fmt: skip
+    through = ServiceGroup.agents.through
+    through.objects.bulk_create(
+        through(servicegroup_id=groups[(k // 10 + extra) % GROUPS].pk, user_id=agent.pk)
+        for k, agent in enumerate(agents)
+        for extra in (0, 1)
+    )
+    User.operations.through.objects.bulk_create(
+        User.operations.through(user_id=agent.pk, operation_id=groups[k // 10].operation_id)
+        for k, agent in enumerate(agents)
+    )
+    states = ["online"] * 6 + ["paused"] * 2 + ["offline"] * 2
+    AgentPresence.objects.bulk_create(
+        AgentPresence(agent=agent, state=states[k % 10], reason="Almoço" if states[k % 10] == "paused" else "")
+        for k, agent in enumerate(agents)
+    )
+    profile = Profile.objects.create(name="Supervisão")
+    profile.permissions.set(Permission.objects.filter(codename__in=[
+        "view_dashboard", "view_service_level_report", "view_survey_results", "monitor_attendances"]))  # fmt: skip
+    supervisor = User.objects.create(username="supervisora", display_name="Supervisora", role=Role.SUPERVISOR,
+                                     password=password, profile=profile, company=company)  # fmt: skip
+    supervisor.operations.set(operations)
+    survey = survey_save(survey=Survey(name="Bench"), questions=[{"type": "nps", "text": "Recomendaria?"}]).survey
+    return {"groups": [g.pk for g in groups], "agents": [a.pk for a in agents], "supervisor": supervisor,
+            "survey": survey, "question": survey.questions.get().pk}  # fmt: skip
+
+
+ATTENDANCE_COLUMNS = """protocol, status, priority, opened_at, queued_at, assigned_at, closed_at, close_reason,
+    bot_path, agent_id, customer_id, group_id"""
+
+
+def seed_attendances(*, first: int, count: int, start_sql: str, span_sql: str, open_share: float, ids: dict) -> None:
+    """``count`` attendances numbered from ``first``, opened evenly from ``start_sql`` over
+    ``span_sql``; the last ``open_share`` of them still open. Every 20th was abandoned."""
+    g0, a0 = ids["groups"][0], ids["agents"][0]
+    open_from = first + int(count * (1 - open_share))
+    # The rows reference seeded customers, groups and agents by construction: skip the
+    # deferred foreign-key checks (30 million trigger calls at commit for 10M rows).
+    _sql("SET session_replication_role = replica")
+    _sql(f"""
+        INSERT INTO attendance_attendance ({ATTENDANCE_COLUMNS})
+        SELECT 'B' || i, status, 0, opened, opened + interval '5 seconds',
+               CASE WHEN status IN ('in_progress', 'pending') OR (status = 'closed' AND i % 20 <> 0)
+                    THEN opened + interval '5 seconds' + make_interval(secs => (i * 7) % 400) END,
+               CASE WHEN status = 'closed'
+                    THEN opened + interval '5 seconds' + make_interval(secs => 60 + (i * 13) % 900) END,
+               CASE WHEN status = 'closed' THEN (CASE WHEN i % 20 = 0 THEN 'abandoned' ELSE 'agent' END) ELSE '' END,
+               '[]'::jsonb,
+               CASE WHEN status IN ('in_progress', 'pending') OR (status = 'closed' AND i % 20 <> 0)
+                    THEN {a0} + ((i % {GROUPS}) * 10 + (i / {GROUPS}) % 10) END,
+               1 + (i % 200000), {g0} + (i % {GROUPS})
+        FROM (
+            SELECT i, {start_sql} + ({span_sql}) * ((i - {first})::float / {count}) AS opened,
+                   CASE WHEN i < {open_from} THEN 'closed'
+                        ELSE (ARRAY['bot', 'queued', 'in_progress', 'pending'])[1 + i % 4] END AS status
+            FROM generate_series({first}, {first + count - 1}) AS i
+        ) AS s
+    """)  # noqa: S608 - numbers only
+    _sql("SET session_replication_role = DEFAULT")
+
+
+def seed_customers(count: int) -> None:
+    _sql(f"""
+        INSERT INTO customers_customer (is_active, display_name, username, network, phone, email, show_name_in_greeting,
+            document_type, document, priority, attributes, created_at)
+        SELECT true, 'Cliente ' || i, 'c' || i, 'whatsapp', '+55349' || lpad(i::text, 8, '0'), '', false, '', '', 0,
+               '[]'::jsonb, now()
+        FROM generate_series(1, {count}) AS i
+    """)  # noqa: S608
+
+
+def seed_answers(count: int, ids: dict) -> None:
+    """One NPS answer for each of the first ``count`` closed attendances with an agent."""
+    _sql(f"""
+        INSERT INTO surveys_response (answered_at, score, option, satisfied, text, agent_id, attendance_id, group_id,
+            question_id, survey_id)
+        SELECT closed_at + interval '1 minute', (id * 7) % 11, '', NULL, '', agent_id, id, group_id,
+               {ids["question"]}, {ids["survey"].pk}
+        FROM attendance_attendance WHERE status = 'closed' AND agent_id IS NOT NULL
+        ORDER BY id DESC LIMIT {count}
+    """)  # noqa: S608
+
+
+def seed_rollups() -> None:
+    """The hourly rollups from the rows, with ``reports.rollups``' definitions: an entry into
+    the queue at ``queued_at``, an assignment at ``assigned_at`` (wait, SLA 3 min), a close
+    at ``closed_at`` (abandoned when it had no agent), NPS answers when answered."""
+    facts = """
+        SELECT date_trunc('hour', queued_at) AS hour, group_id, NULL::bigint AS agent_id, 1 AS queued, 0 AS assigned,
+               0.0 AS wait, 0 AS sla, 0 AS abandoned, 0 AS closed, 0 AS handled, 0.0 AS handling, 0 AS nps,
+               0 AS promoters, 0 AS detractors
+        FROM attendance_attendance WHERE queued_at IS NOT NULL
+        UNION ALL
+        SELECT date_trunc('hour', assigned_at), group_id, agent_id, 0, 1, extract(epoch FROM assigned_at - queued_at),
+               (assigned_at - queued_at <= interval '3 minutes')::int, 0, 0, 0, 0.0, 0, 0, 0
+        FROM attendance_attendance WHERE assigned_at IS NOT NULL
+        UNION ALL
+        SELECT date_trunc('hour', closed_at), group_id, agent_id, 0, 0, 0.0, 0, (agent_id IS NULL)::int, 1,
+               (agent_id IS NOT NULL)::int, coalesce(extract(epoch FROM closed_at - assigned_at), 0.0), 0, 0, 0
+        FROM attendance_attendance WHERE closed_at IS NOT NULL
+        UNION ALL
+        SELECT date_trunc('hour', answered_at), group_id, agent_id, 0, 0, 0.0, 0, 0, 0, 0, 0.0, 1,
+               (score >= 9)::int, (score <= 6)::int
+        FROM surveys_response
+    """
+    sums = """sum(queued), sum(assigned), sum(wait), max(CASE WHEN assigned = 1 THEN wait ELSE 0 END), sum(sla),
+              sum(abandoned), sum(closed), sum(handled), sum(handling), 0, 0, sum(nps), sum(promoters),
+              sum(detractors)"""
+    columns = """queued, assigned, wait_sum, wait_max, sla_met, abandoned, closed, handled, handling_sum, csat_answers,
+                 csat_satisfied, nps_answers, nps_promoters, nps_detractors"""
+    _sql("CREATE TEMPORARY TABLE bench_facts AS " + facts)
+    _sql(f"INSERT INTO reports_grouphour (hour, group_id, {columns}) "  # noqa: S608
+         f"SELECT hour, group_id, {sums} FROM bench_facts GROUP BY hour, group_id")  # fmt: skip
+    _sql(f"INSERT INTO reports_agenthour (hour, group_id, agent_id, {columns}) "  # noqa: S608
+         f"SELECT hour, group_id, agent_id, {sums} FROM bench_facts WHERE agent_id IS NOT NULL "
+         f"GROUP BY hour, group_id, agent_id")  # fmt: skip
+    _sql("DROP TABLE bench_facts")
+
+
+def analyze() -> None:
+    for table in ("attendance_attendance", "reports_grouphour", "reports_agenthour", "surveys_response",
+                  "customers_customer"):  # fmt: skip
+        _sql(f"VACUUM ANALYZE {table}")
+
+
+def timed(client, url: str, repeat: int) -> dict:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = client.get(url)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url}: {response.status_code} {response.content[:300]!r}")
+        if getattr(response, "streaming", False):
+            for _chunk in response.streaming_content:
+                pass
+        times.append((time.perf_counter() - started) * 1000)
+    return {"p50_ms": round(percentile(times, 50), 1), "p95_ms": round(percentile(times, 95), 1), "n": repeat}
+
+
+def measure_dashboard(client, repeat: int) -> dict:
+    return {"api": timed(client, "/api/v1/dashboard/", repeat), "page": timed(client, "/dashboard/", repeat)}
+
+
+def export_child(kind: str) -> None:
+    """In a fresh process: download the survey answers export, print bytes and peak RSS."""
+    import django
+
+    django.setup()
+    from django.test import Client
+
+    from users.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username="supervisora"))
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    response = client.get(_export_url(kind))
+    size = 0
+    for chunk in response.streaming_content:
+        size += len(chunk)
+    print(json.dumps({"bytes": size, "seconds": round(time.perf_counter() - started, 1),
+                      "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                      "rss_before_mb": round(baseline / 1024, 1)}))  # fmt: skip
+
+
+def _export_url(kind: str) -> str:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    start = today - timedelta(days=365)
+    return f"/api/v1/reports/surveys/?start={start}&end={today}&file_format={kind}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--today", type=int, default=100_000)
+    parser.add_argument("--history", type=int, default=9_900_000)
+    parser.add_argument("--answers", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=60)
+    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--export-child", choices=["csv", "xlsx"])
+    args = parser.parse_args()
+    _environment()
+    if args.export_child:
+        export_child(args.export_child)
+        return 0
+    from bench.common import django_setup_and_migrate, drop_database, recreate_database
+
+    figures = {"bench": "P6 dashboard", "load_avg_1m_at_start": load_avg(), "today": args.today,
+               "history": args.history}  # fmt: skip
+    recreate_database()
+    try:
+        django_setup_and_migrate()
+        from django.test import Client
+
+        began = time.perf_counter()
+        ids = seed_configuration()
+        seed_customers(200_000)
+        today = "date_trunc('day', now() AT TIME ZONE 'America/Sao_Paulo') AT TIME ZONE 'America/Sao_Paulo'"
+        seed_attendances(first=1, count=args.today, start_sql=today, span_sql=f"(now() - {today}) * 0.98",
+                         open_share=0.02, ids=ids)  # fmt: skip
+        seed_rollups()
+        analyze()
+        log(f"today's {args.today} attendances seeded in {time.perf_counter() - began:.0f}s")
+        client = Client()
+        client.force_login(ids["supervisor"])
+        client.get("/api/v1/dashboard/")  # warm-up: imports, connections, plans
+        small = measure_dashboard(client, args.repeat)
+        log(f"at {args.today}: {small}")
+        began = time.perf_counter()
+        _sql("TRUNCATE reports_grouphour, reports_agenthour")
+        if args.history:
+            seed_attendances(first=args.today + 1, count=args.history, start_sql=f"{today} - interval '365 days'",
+                             span_sql="interval '365 days' - interval '1 minute'", open_share=0, ids=ids)  # fmt: skip
+            log(f"history of {args.history} seeded in {time.perf_counter() - began:.0f}s")
+        seed_answers(args.answers, ids)
+        seed_rollups()
+        analyze()
+        figures["seed_seconds"] = round(time.perf_counter() - began)
+        total = args.today + args.history
+        client.get("/api/v1/dashboard/")
+        large = measure_dashboard(client, args.repeat)
+        log(f"at {total}: {large}")
+        end = time.strftime("%Y-%m-%d")
+        start = time.strftime("%Y-%m-%d", time.localtime(time.time() - 29 * 86400))
+        report_times = []
+        for by in ("day", "hour", "group", "agent"):
+            result = timed(client, f"/api/v1/reports/service-level/?start={start}&end={end}&by={by}",
+                           max(5, args.repeat // 4))  # fmt: skip
+            report_times.append(result["p95_ms"])
+            figures[f"report_30d_by_{by}"] = result
+        exports = {}
+        for kind in ("csv", "xlsx"):
+            output = subprocess.run([sys.executable, __file__, "--export-child", kind], capture_output=True, text=True,
+                                    env=os.environ.copy(), check=True)  # fmt: skip
+            exports[kind] = json.loads(output.stdout.strip().splitlines()[-1])
+            log(f"export {kind}: {exports[kind]}")
+        figures.update({
+            "at_today_only": {"attendances": args.today, **small},
+            "at_full": {"attendances": total, **large},
+            "dashboard_api_ratio": round(large["api"]["p95_ms"] / small["api"]["p95_ms"], 2),
+            "dashboard_page_ratio": round(large["page"]["p95_ms"] / small["page"]["p95_ms"], 2),
+            "report_30d_p95_ms_worst": max(report_times),
+            "export_rows": args.answers,
+            "export": exports,
+            "load_avg_1m_at_end": load_avg(),
+        })  # fmt: skip
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not args.keep:
+            drop_database()
+    print(json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,21 @@
+"""What the reports read in the attendance's event log (``attendance.Event``).
+
+The data the figures rely on, written by the engine:
+
+- ``opened``: ``group``.
+- a queue entry: any other event whose data has ``group`` (``queued``, ``transferred`` to a
+  group, ``requeued``, ``agent_timeout``); its ``at`` is the new ``queued_at``.
+- ``assigned``: ``chosen`` (the agent); its ``at`` is ``assigned_at``.
+- ``transferred`` straight to an agent: ``to_agent``, ``to_group``; ``at`` = ``assigned_at``.
+- ``active_message`` with ``opened``: an attendance opened in progress with ``agent``.
+- ``closed``: its ``at`` is ``closed_at``; ``abandoned`` (it was queued), ``agent``,
+  ``group`` and ``previous`` (the status it left).
+"""
+
+from __future__ import annotations
+
+NOT_QUEUE_ENTRIES = {"opened", "closed"}  # they carry ``group`` too
+
+
+def is_queue_entry(type_: str, data: dict) -> bool:
+    return type_ not in NOT_QUEUE_ENTRIES and "group" in data and "to_agent" not in data

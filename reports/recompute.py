@@ -1,0 +1,155 @@
+"""A day's figures recomputed from the raw attendances, events and survey answers, to
+check the rollups (``manage.py reports_verify``, SPEC §9).
+
+Each attendance that has an event in the day is replayed from its first event (state:
+status, group, agent, entry into the queue, assignment), and the day's changes become
+the same ``Fact`` values the engine records (``reports.events`` lists the event data
+relied on). The SLA is the group's ``initial_sla_minutes`` now: a day during which it
+was changed shows a difference in ``sla_met``.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from attendance.models import Event, ServiceGroup
+from surveys.models import Response
+
+from .events import is_queue_entry
+from .models import AgentHour, GroupHour
+from .rollups import (
+    COLUMNS,
+    Fact,
+    aggregate,
+    fact_answer,
+    fact_assigned,
+    fact_closed,
+    fact_queued,
+    facts_direct_transfer,
+)
+
+FLOAT_TOLERANCE = 0.01  # seconds: the engine and the log may differ by float rounding only
+FLOATS = {"wait_sum", "wait_max", "handling_sum"}
+
+
+def day_bounds(day: date, time_zone: str) -> tuple[datetime, datetime]:
+    """The company's local day as an aware [start, end) range."""
+    tz = zoneinfo.ZoneInfo(time_zone)
+    start = datetime.combine(day, time.min, tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
+    return start, end
+
+
+@dataclass
+class _State:
+    status: str = "bot"
+    group_id: int | None = None
+    agent_id: int | None = None
+    queued_at: datetime | None = None
+    assigned_at: datetime | None = None
+
+
+def _replay(events: list[Event], sla: dict[int, int | None]) -> Iterator[Fact]:
+    """The facts of one attendance's events, in order."""
+    state = _State()
+    for event in events:
+        data, at = event.data or {}, event.at
+        if event.type == "opened":
+            state.group_id = int(data["group"])
+        elif is_queue_entry(event.type, data):
+            state.status, state.group_id, state.agent_id, state.queued_at = "queued", int(data["group"]), None, at
+            yield fact_queued(at=at, group_id=state.group_id)
+        elif event.type == "assigned":
+            agent = int(data["chosen"])
+            yield fact_assigned(at=at, group_id=state.group_id, agent_id=agent, queued_at=state.queued_at,
+                                sla_minutes=sla.get(state.group_id))  # fmt: skip
+            state.status, state.agent_id, state.assigned_at = "in_progress", agent, at
+        elif event.type == "transferred" and "to_agent" in data:
+            group, agent = int(data["to_group"]), int(data["to_agent"])
+            yield from facts_direct_transfer(at=at, group_id=group, agent_id=agent, was_queued=state.status == "queued",
+                                             queued_at=state.queued_at, sla_minutes=sla.get(group))  # fmt: skip
+            state.status, state.group_id, state.agent_id, state.assigned_at = "in_progress", group, agent, at
+            state.queued_at = state.queued_at or at
+        elif event.type == "active_message" and data.get("opened"):
+            state.status, state.agent_id, state.assigned_at, state.queued_at = "in_progress", int(data["agent"]), at, at
+        elif event.type == "pending":
+            state.status = "pending"
+        elif event.type == "reopened":
+            state.status = "in_progress"
+        elif event.type == "closed":
+            yield fact_closed(at=at, group_id=state.group_id, agent_id=state.agent_id,
+                              was_queued=state.status == "queued", assigned_at=state.assigned_at)  # fmt: skip
+            state.status = "closed"
+
+
+def recompute(start: datetime, end: datetime) -> tuple[dict, dict]:
+    """Sums per (hour, group) and (hour, group, agent) of the changes in [start, end)."""
+    sla = dict(ServiceGroup.objects.values_list("pk", "initial_sla_minutes"))
+    ids = list(
+        Event.objects.filter(at__gte=start, at__lt=end).values_list("attendance_id", flat=True).distinct().order_by()
+    )
+    facts: list[Fact] = []
+    for chunk in range(0, len(ids), 2000):
+        events = Event.objects.filter(attendance_id__in=ids[chunk : chunk + 2000], at__lt=end).order_by(
+            "attendance_id", "at", "pk"
+        )
+        current, log = None, []
+        for event in events.iterator(chunk_size=5000):
+            if event.attendance_id != current and log:
+                facts += [f for f in _replay(log, sla) if f.at >= start]
+                log = []
+            current = event.attendance_id
+            log.append(event)
+        if log:
+            facts += [f for f in _replay(log, sla) if f.at >= start]
+    answers = Response.objects.filter(answered_at__gte=start, answered_at__lt=end, group__isnull=False)
+    for row in answers.values("answered_at", "group_id", "agent_id", "question__type", "satisfied", "score"):
+        fact = fact_answer(at=row["answered_at"], group_id=row["group_id"], agent_id=row["agent_id"],
+                           type_=row["question__type"], satisfied=row["satisfied"], score=row["score"])  # fmt: skip
+        if fact is not None:
+            facts.append(fact)
+    return aggregate(facts)
+
+
+def stored(start: datetime, end: datetime) -> tuple[dict, dict]:
+    """The rollups' rows for [start, end), keyed as ``recompute``'s."""
+    groups = {
+        (row["hour"], row["group_id"]): {name: row[name] for name in COLUMNS}
+        for row in GroupHour.objects.filter(hour__gte=start, hour__lt=end).values("hour", "group_id", *COLUMNS)
+    }
+    agents = {
+        (row["hour"], row["group_id"], row["agent_id"]): {name: row[name] for name in COLUMNS}
+        for row in AgentHour.objects.filter(hour__gte=start, hour__lt=end).values(
+            "hour", "group_id", "agent_id", *COLUMNS
+        )
+    }
+    return groups, agents
+
+
+def differences(expected: dict, actual: dict, table: str) -> list[str]:
+    """Readable lines, one per figure that differs (missing rows count as zero)."""
+    lines = []
+    zero = dict.fromkeys(COLUMNS, 0)
+    for key in sorted(set(expected) | set(actual), key=lambda k: (k[0], *k[1:])):
+        want, got = expected.get(key, zero), actual.get(key, zero)
+        for name in COLUMNS:
+            if abs(float(want[name]) - float(got[name])) > (FLOAT_TOLERANCE if name in FLOATS else 0):
+                hour, *ids = key
+                lines.append(f"{table} {hour:%Y-%m-%d %H:00Z} {ids}: {name} recomputed={want[name]} stored={got[name]}")
+    return lines
+
+
+def verify_day(day: date, time_zone: str, group_ids: set[int] | None = None) -> list[str]:
+    """Every difference between the rollups and the recomputation of the local day."""
+    start, end = day_bounds(day, time_zone)
+    want_groups, want_agents = recompute(start, end)
+    got_groups, got_agents = stored(start, end)
+    if group_ids is not None:
+        want_groups = {k: v for k, v in want_groups.items() if k[1] in group_ids}
+        got_groups = {k: v for k, v in got_groups.items() if k[1] in group_ids}
+        want_agents = {k: v for k, v in want_agents.items() if k[1] in group_ids}
+        got_agents = {k: v for k, v in got_agents.items() if k[1] in group_ids}
+    return differences(want_groups, got_groups, "group") + differences(want_agents, got_agents, "agent")

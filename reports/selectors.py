@@ -1,0 +1,252 @@
+"""Reads of the dashboard and the service-level report (SPEC §9), scoped to the viewer's
+operations (``core/scoping.py``).
+
+"Now" figures are indexed queries over open attendances (the partial indexes of the
+queue, of the agents' attendances in progress and of the timer sweep, which holds every
+open attendance) and the agents' presence; "today" and the report are sums of the hourly
+rollups (``reports.models``).
+
+Days and hours are the company's: a UTC hour belongs to the local day and hour it starts
+in. For a time zone whose offset is not a whole number of hours (e.g. Asia/Kolkata) a
+local day would cut UTC hours in two; the rollups cannot, so such a day starts at the
+UTC hour that contains its local midnight.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
+from django.db.models.functions import ExtractHour, TruncDate
+from django.utils import timezone
+
+from attendance.models import AgentPresence, Attendance, Operation, PresenceState, ServiceGroup, Status
+from core.scoping import scope_queryset
+from users.models import AGENT_ROLES, User
+
+from .figures import add, figures, hour_figures, merge, zero
+from .models import AgentHour, GroupHour
+from .rollups import COLUMNS
+
+OPEN_STATES = (Status.BOT, Status.QUEUED, Status.IN_PROGRESS, Status.PENDING)
+
+
+def visible_groups(user, *, operation_id: int | None = None, group_id: int | None = None) -> QuerySet[ServiceGroup]:
+    groups = scope_queryset(ServiceGroup.objects.all(), user).select_related("operation__company")
+    if operation_id is not None:
+        groups = groups.filter(operation_id=operation_id)
+    if group_id is not None:
+        groups = groups.filter(pk=group_id)
+    return groups.order_by("operation__name", "name", "pk")
+
+
+def visible_agents(user) -> QuerySet[User]:
+    """Active agents of the viewer's operations (those a supervisor may filter a report by)."""
+    agents = User.objects.filter(role__in=AGENT_ROLES, is_active=True)
+    return scope_queryset(agents, user).order_by("display_name", "pk")
+
+
+def visible_operations(user) -> QuerySet[Operation]:
+    return scope_queryset(Operation.objects.filter(is_active=True), user).order_by("name")
+
+
+def time_zone_for(user) -> zoneinfo.ZoneInfo:
+    name = getattr(user, "time_zone_name", None) or settings.TIME_ZONE
+    return zoneinfo.ZoneInfo(name)
+
+
+def local_day_start(day: date, tz: zoneinfo.ZoneInfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=tz)
+
+
+def _sums(queryset, *keys: str):
+    return (
+        queryset.values(*keys)
+        .annotate(**{name: Sum(name) for name in COLUMNS if name != "wait_max"}, wait_max=Max("wait_max"))
+        .order_by()
+    )
+
+
+# Dashboard ---------------------------------------------------------------------------------
+
+
+def dashboard(user, *, operation_id: int | None = None, group_id: int | None = None, now=None) -> dict:
+    """The ``GET /api/v1/dashboard/`` body.
+
+    One pass over today's rollup rows (at most 24 per group) adds each row to its group's
+    hour; groups, operations and the totals are then sums of those sums."""
+    now = now or timezone.now()
+    tz = time_zone_for(user)
+    groups = list(visible_groups(user, operation_id=operation_id, group_id=group_id).filter(is_active=True))
+    ids = [g.pk for g in groups]
+    today_start = local_day_start(timezone.localtime(now, tz).date(), tz)
+    current = _now_by_group(ids, now)
+    presence, agents = _agents(ids)
+    rows = _sums(GroupHour.objects.filter(group_id__in=ids, hour__gte=today_start, hour__lte=now), "group_id", "hour")
+    sla = {g.pk: bool(g.initial_sla_minutes) for g in groups}
+    hours_of: dict[int, dict[int, dict]] = {pk: {} for pk in ids}  # group → local hour → sums (sparse)
+    for row in rows:
+        hour = timezone.localtime(row["hour"], tz).hour
+        add(hours_of[row["group_id"]].setdefault(hour, zero()), row, sla=sla[row["group_id"]])
+    body_groups = [
+        {"id": g.pk, "name": g.name, "operation": g.operation_id, **_combined([g.pk], current, hours_of, presence)}
+        for g in groups
+    ]
+    operations = []
+    for operation_pk in dict.fromkeys(g.operation_id for g in groups):
+        members = [g for g in groups if g.operation_id == operation_pk]
+        operations.append({"id": operation_pk, "name": members[0].operation.name,
+                           **_combined([g.pk for g in members], current, hours_of, presence)})  # fmt: skip
+    return {
+        "generated_at": now,
+        "totals": _combined(ids, current, hours_of, presence),
+        "operations": operations,
+        "groups": body_groups,
+        "agents": agents,
+    }
+
+
+def _combined(ids: list[int], current: dict, hours_of: dict, presence: dict) -> dict:
+    """A set of groups' figures: counts and sums added, each agent counted once."""
+    hours: dict[int, dict] = {}
+    for pk in ids:
+        for hour, sums in hours_of[pk].items():
+            merge(hours.setdefault(hour, zero()), sums)
+    total = zero()
+    for sums in hours.values():
+        merge(total, sums)
+    if len(ids) == 1:
+        states = dict(presence["by_group"].get(ids[0], _presence_zero()))
+    else:
+        members, states = set(ids), _presence_zero()
+        for state, groups in presence["agents"].values():
+            if members.intersection(groups):
+                states[state] += 1
+    waits = [current[pk]["longest_wait_seconds"] for pk in ids if current[pk]["longest_wait_seconds"] is not None]
+    return {
+        "queued": sum(current[pk]["queued"] for pk in ids),
+        "longest_wait_seconds": max(waits) if waits else None,
+        "bot": sum(current[pk]["bot"] for pk in ids),
+        "in_progress": sum(current[pk]["in_progress"] for pk in ids),
+        "pending": sum(current[pk]["pending"] for pk in ids),
+        "agents": states,
+        "today": figures(total),
+        "by_hour": [{"hour": h, **hour_figures(hours.get(h, _ZERO))} for h in range(24)],
+    }
+
+
+_ZERO = zero()
+
+
+def _presence_zero() -> dict:
+    return {"online": 0, "paused": 0, "offline": 0}
+
+
+def _now_by_group(ids: list[int], now) -> dict[int, dict]:
+    """Open attendances per group and status, and the earliest entry into each queue."""
+    current = {pk: {"queued": 0, "longest_wait_seconds": None, "bot": 0, "in_progress": 0, "pending": 0} for pk in ids}
+    rows = (
+        Attendance.objects.filter(group_id__in=ids, status__in=OPEN_STATES)
+        .values("group_id", "status")
+        .annotate(n=Count("pk"), oldest=Min("queued_at", filter=Q(status=Status.QUEUED)))
+        .order_by()
+    )
+    for row in rows:
+        figures_ = current[row["group_id"]]
+        figures_[row["status"]] = row["n"]
+        if row["status"] == Status.QUEUED and row["oldest"] is not None:
+            figures_["longest_wait_seconds"] = max(0, round((now - row["oldest"]).total_seconds()))
+    return current
+
+
+def _agents(ids: list[int]) -> tuple[dict, list[dict]]:
+    """The active agents associated with these groups, one row each, and ``{agent: (state,
+    groups)}`` for counting them per group, operation and in total."""
+    membership = ServiceGroup.agents.through.objects.filter(
+        servicegroup_id__in=ids, user__is_active=True, user__role__in=AGENT_ROLES
+    )
+    groups_of: dict[int, list[int]] = {}
+    for agent_id, group_id in membership.values_list("user_id", "servicegroup_id"):
+        groups_of.setdefault(agent_id, []).append(group_id)
+    # The agents as a subquery, not a list of hundreds of parameters.
+    agent_ids = membership.values("user_id")
+    people = User.objects.filter(pk__in=agent_ids).values_list("pk", "display_name", "username", "max_simultaneous")
+    presences = {
+        row[0]: row[1:]
+        for row in AgentPresence.objects.filter(agent_id__in=agent_ids).values_list(
+            "agent_id", "state", "reason", "changed_at"
+        )
+    }
+    busy = dict(
+        Attendance.objects.filter(agent_id__in=agent_ids, status=Status.IN_PROGRESS)
+        .values("agent_id").annotate(n=Count("pk")).values_list("agent_id", "n").order_by()
+    )  # fmt: skip
+    rows, states, by_group = [], {}, {}
+    for pk, display_name, username, capacity in sorted(people, key=lambda p: ((p[1] or p[2]).casefold(), p[0])):
+        state, reason, since = presences.get(pk, (PresenceState.OFFLINE, "", None))
+        groups = sorted(groups_of[pk])
+        rows.append({
+            "id": pk, "display_name": display_name or username, "state": state,
+            "reason": reason if state == PresenceState.PAUSED else "", "since": since,
+            "in_progress": busy.get(pk, 0), "capacity": capacity, "groups": groups,
+        })  # fmt: skip
+        states[pk] = (state, groups)
+        for group_id in groups:
+            by_group.setdefault(group_id, _presence_zero())[state] += 1
+    return {"agents": states, "by_group": by_group}, rows
+
+
+# Service-level report ----------------------------------------------------------------------
+
+BY_CHOICES = ("day", "hour", "group", "agent")
+
+
+def service_level(
+    user, *, start: date, end: date, by: str = "day", group_id: int | None = None, agent_id: int | None = None
+) -> dict:
+    """``{"rows": [...], "totals": {...}}`` over the local days ``start``..``end``."""
+    tz = time_zone_for(user)
+    groups = {g.pk: g for g in visible_groups(user, group_id=group_id)}
+    begin, finish = local_day_start(start, tz), local_day_start(end + timedelta(days=1), tz)
+    use_agents = by == "agent" or agent_id is not None
+    model = AgentHour if use_agents else GroupHour
+    rows = model.objects.filter(group_id__in=list(groups), hour__gte=begin, hour__lt=finish)
+    if agent_id is not None:
+        rows = rows.filter(agent_id=agent_id)
+    if by == "day":
+        rows = rows.annotate(bucket=TruncDate("hour", tzinfo=tz))
+    elif by == "hour":
+        rows = rows.annotate(bucket=ExtractHour("hour", tzinfo=tz))
+    elif by == "agent":
+        rows = rows.annotate(bucket=F("agent_id"))
+    else:
+        rows = rows.annotate(bucket=F("group_id"))
+    buckets: dict = {}
+    total = zero()
+    for row in _sums(rows, "bucket", "group_id"):
+        sla = bool(groups[row["group_id"]].initial_sla_minutes)
+        add(buckets.setdefault(row["bucket"], zero()), row, sla=sla)
+        add(total, row, sla=sla)
+    labels = _labels(by, buckets, groups)
+    body_rows = [
+        {"key": _key(by, bucket), "label": labels[bucket], **figures(buckets[bucket])}
+        for bucket in sorted(buckets, key=lambda b: labels[b].casefold() if by in ("group", "agent") else b)
+    ]
+    return {"rows": body_rows, "totals": figures(total)}
+
+
+def _key(by: str, bucket):
+    return bucket.isoformat() if by == "day" else bucket
+
+
+def _labels(by: str, buckets: dict, groups: dict) -> dict:
+    if by == "day":
+        return {b: b.strftime("%d/%m/%Y") for b in buckets}
+    if by == "hour":
+        return {b: f"{b:02d}h–{(b + 1) % 24:02d}h" for b in buckets}
+    if by == "group":
+        return {b: groups[b].name for b in buckets}
+    names = dict(User.objects.filter(pk__in=list(buckets)).values_list("pk", "display_name"))
+    return {b: names.get(b) or str(b) for b in buckets}
