@@ -30,7 +30,7 @@ from django.utils import timezone
 from core import followups
 from core.bulk import insert_rows, update_rows
 from customers.models import Customer
-from reports.rollups import Fact, facts_direct_transfer, rollup_record
+from reports.rollups import Fact, fact_assigned, fact_closed, fact_queued, facts_direct_transfer, rollup_record
 
 from . import errors, texts
 from .engine_cache import engine_group, engine_main_group
@@ -185,7 +185,7 @@ def queue(changes: Changes, attendance: Attendance, group: ServiceGroup, *, even
     attendance.queued_at = changes.at
     attendance.priority = attendance.customer.priority
     changes.event(attendance, event, group=group.pk, **data)
-    changes.facts.append(Fact(at=changes.at, group_id=group.pk, queued=1))
+    changes.facts.append(fact_queued(at=changes.at, group_id=group.pk))
     changes.queued_groups.add(group.pk)
     bot = group.initialization_bot
     if entering and bot is not None and bot.is_active and bot.kind == BotKind.TRANSFER and bot.message:
@@ -199,10 +199,9 @@ def assign(changes: Changes, attendance: Attendance, *, agent_id: int, agent_nam
     attendance.agent_id = agent_id
     attendance.assigned_at = changes.at
     group = attendance.group
-    wait = max(0.0, (changes.at - (attendance.queued_at or changes.at)).total_seconds())
     sla = group.initial_sla_minutes
-    changes.facts.append(Fact(at=changes.at, group_id=group.pk, agent_id=agent_id, assigned=1, wait_seconds=wait,
-                              sla_met=int(sla is not None and wait <= sla * 60)))  # fmt: skip
+    changes.facts.append(fact_assigned(at=changes.at, group_id=group.pk, agent_id=agent_id,
+                                       queued_at=attendance.queued_at, sla_minutes=sla))  # fmt: skip
     changes.event(attendance, "assigned", **why)
     changes.say(attendance, texts.now_assisting(attendance, agent_name))
     changes.notify([agent_id], "assigned", attendance)
@@ -214,7 +213,8 @@ def transfer_to_agent(changes: Changes, attendance: Attendance, *, agent, group:
     changes.track(attendance)
     previous_agent, from_group = attendance.agent_id, attendance.group_id
     previous = _set_status(changes, attendance, Status.IN_PROGRESS)
-    changes.facts += facts_direct_transfer(  # HOOK(dashboard): an entry into the group's queue and an assignment
+    # Reports count it as an entry into the group's queue and an assignment at once.
+    changes.facts += facts_direct_transfer(
         at=changes.at, group_id=group.pk, agent_id=agent.pk, was_queued=previous == Status.QUEUED,
         queued_at=attendance.queued_at, sla_minutes=group.initial_sla_minutes,
     )  # fmt: skip
@@ -259,10 +259,8 @@ def close(changes: Changes, attendance: Attendance, *, reason: str, closer: str 
     abandoned = previous == Status.QUEUED
     changes.event(attendance, "closed", reason=reason, by=closer, abandoned=abandoned, agent=agent_id,
                   group=group.pk, previous=previous)  # fmt: skip
-    handled = bool(agent_id and attendance.assigned_at)
-    handling = (changes.at - attendance.assigned_at).total_seconds() if handled else 0.0
-    changes.facts.append(Fact(at=changes.at, group_id=group.pk, agent_id=agent_id, closed=1, abandoned=int(abandoned),
-                              handled=int(handled), handling_seconds=max(0.0, handling)))  # fmt: skip
+    changes.facts.append(fact_closed(at=changes.at, group_id=group.pk, agent_id=agent_id, was_queued=abandoned,
+                                     assigned_at=attendance.assigned_at))  # fmt: skip
     if farewell:
         changes.say(attendance, farewell)
     bot = group.finalization_bot

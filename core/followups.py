@@ -15,6 +15,8 @@ from importlib import import_module
 
 from django.db import transaction
 
+from core.live import live_publish
+
 DISTRIBUTE = "attendance.tasks.distribute_group_task"
 QUEUE_POSITIONS = "attendance.tasks.queue_positions_task"
 DELIVER = "attendance.tasks.deliver_message_task"
@@ -60,14 +62,7 @@ def live(*, user_ids: Iterable[int], event: str, data: dict) -> None:
     if not targets:
         return
 
-    def publish() -> None:
-        try:
-            from core.live import live_publish  # the live channel is optional in this process
-        except ImportError:
-            return
-        live_publish(user_ids=targets, event=event, data=data)
-
-    transaction.on_commit(publish)
+    transaction.on_commit(lambda: live_publish(user_ids=targets, event=event, data=data))
 
 
 def import_run(job_id: int) -> None:

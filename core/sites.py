@@ -28,25 +28,22 @@ class AtendeAdminSite(admin.AdminSite):
         return redirect_to_login(request.GET.get(REDIRECT_FIELD_NAME, self.index_path()))
 
     def get_app_list(self, request, app_label=None):
-        """The index and the sidebar: screens grouped as the manual does (``core.admin_menu``);
-        an app's own page (``/admin/<app>/``) stays Django's."""
+        """The index and the sidebar: the supervisor pages ("Supervisão") first for whoever
+        may see them, then the screens grouped as the manual does (``core.admin_menu``); an
+        app's own page (``/admin/<app>/``) stays Django's."""
+        from reports.menu import menu_app  # the reports app sits above core: imported when used
+
         if app_label is not None:
             return super().get_app_list(request, app_label)
         app_dict = self._build_app_dict(request)
-        return grouped_app_list(
+        apps = grouped_app_list(
             app_dict, show_technical=getattr(request.user, "is_admin", False), index_url=self.index_path()
         )
+        extra = menu_app(request)
+        return [extra, *apps] if extra else apps
 
     def index_path(self) -> str:
         return reverse("admin:index", current_app=self.name)
-
-    def get_app_list(self, request, app_label=None):
-        """The apps, with the supervisor pages ("Supervisão") first for whoever may see them."""
-        from reports.menu import menu_app
-
-        apps = super().get_app_list(request, app_label)
-        extra = menu_app(request) if app_label is None else None
-        return [extra, *apps] if extra else apps
 
     def admin_view(self, view, cacheable=False):
         inner = super().admin_view(view, cacheable)

@@ -1,6 +1,6 @@
-"""Survey answers into the rollups: called by ``surveys.services.response_record`` (one
-``# HOOK(dashboard)`` line), in the answer's transaction. Every other fact is recorded by
-the engine's transitions (``attendance/transitions.py``)."""
+"""Survey answers into the rollups: called by ``surveys.services.response_record`` in the
+answer's transaction. Every other fact is recorded by the engine's transitions
+(``attendance/transitions.py``)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from attendance.models import Bot, BotKind
 from attendance.services import bot_save
-from reports import engine_hooks as reports_hooks  # HOOK(dashboard)
+from reports import engine_hooks as reports_hooks
 
 from . import errors
 from .models import Question, QuestionType, Response, Survey
@@ -199,7 +199,7 @@ def response_record(
     if existing is not None:
         return existing
     response.save()
-    reports_hooks.rollup_answer(response)  # HOOK(dashboard): CSAT/NPS figures
+    reports_hooks.rollup_answer(response)  # CSAT/NPS figures, in the answer's transaction
     return response
 
 

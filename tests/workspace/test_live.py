@@ -110,7 +110,7 @@ def test_an_anonymous_stream_is_refused(client, transport):
 
 
 def test_the_engines_events_reach_the_agent(eva, davi, operation_a):
-    """Assignment, a customer message, a transfer away and a close (the HOOK(workspace) lines)."""
+    """Assignment, a customer message, a transfer away and a close (published by the engine through core.followups)."""
     suporte = ServiceGroupFactory(name="Suporte", operation=operation_a, agents=[eva])
     vendas = ServiceGroupFactory(name="Vendas", operation=operation_a, agents=[davi])
     suporte.transfer_targets.set([vendas])
