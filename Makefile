@@ -34,10 +34,13 @@ messages-extract: install
 browser:
 	@command -v chromium >/dev/null || bin/ensure-debian-package chromium
 
+# bin/supervise.py --prepare writes <var>/local.env (a generated SECRET_KEY, DEBUG=1), which
+# every manage.py / celery command of this checkout then reads; ATENDE_PORT picks the port.
 run: install messages
-	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput -v0
-	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
-	DEBUG=$${DEBUG:-1} bin/run-all
+	$(PY) bin/supervise.py --prepare
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py seed_demo
+	$(PY) bin/supervise.py
 
 test: install-dev messages browser
 	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
@@ -29,3 +30,16 @@ app.conf.beat_schedule = {
     },
     "messages-due": {"task": "attendance.tasks.messages_due_task", "schedule": 10.0},
 }
+
+
+@worker_init.connect
+def redeliver_on_the_embedded_broker(sender=None, **kwargs) -> None:
+    """On `make run`'s embedded broker, a starting worker takes back the messages its dead
+    predecessor had received and not acknowledged (core/broker.py). Redis does this itself
+    (visibility timeout)."""
+    if app.conf.broker_transport == "core.broker:Transport":
+        from core.broker import redeliver_unacknowledged
+
+        count = redeliver_unacknowledged(app.conf.broker_url)
+        if count:
+            print(f"Embedded broker: {count} unacknowledged message(s) delivered again.", flush=True)

@@ -6,8 +6,12 @@ Variables (all optional for `make run`):
 - ``ALLOWED_HOSTS``: comma-separated host names (default ``127.0.0.1,localhost``).
 - ``DATABASE_URL``: e.g. ``postgres://postgres@127.0.0.1:5432/atende``; SQLite under ``var/``
   when unset.
-- ``REDIS_URL``: Celery broker, result backend and cache; when unset Celery uses a
-  filesystem broker under ``var/celery`` (no server needed) and the cache is file based.
+- ``REDIS_URL``: Celery broker, result backend and cache; when unset Celery uses the
+  embedded broker (``core/broker.py``: a SQLite file under ``var/``, no server needed) and
+  the cache is file based.
+
+Under this module (not ``production`` or ``test``), variables the environment lacks are
+read from ``<ATENDE_VAR_DIR>/local.env``, which `make run` writes (``core/local_env.py``).
 """
 
 from __future__ import annotations
@@ -20,9 +24,15 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from core.local_env import FILENAME as LOCAL_ENV_FILENAME
+from core.local_env import local_env_load
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("ATENDE_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+if os.environ.get("DJANGO_SETTINGS_MODULE", __name__) == __name__:
+    # The development settings of `make run`'s checkout; production and tests never read them.
+    local_env_load(path=VAR_DIR / LOCAL_ENV_FILENAME)
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -229,24 +239,17 @@ else:
     }
 
 # Celery: the app is `config` (config/celery.py), settings under the CELERY_ namespace.
-CELERY_FOLDER = VAR_DIR / "celery"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
 else:
-    for sub in ("queue", "processed", "results", "control"):
-        (CELERY_FOLDER / sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(CELERY_FOLDER / "queue"),
-        "data_folder_out": str(CELERY_FOLDER / "queue"),
-        "processed_folder": str(CELERY_FOLDER / "processed"),
-        "store_processed": False,
-        # The worker polls the folder; 1 s (the default) would cap it at about a task a second.
-        "polling_interval": 0.05,
-        "control_folder": str(CELERY_FOLDER / "control"),
-    }
-    CELERY_RESULT_BACKEND = f"file://{CELERY_FOLDER / 'results'}"
+    # The embedded broker (core/broker.py): a SQLite file, transactional, no server.
+    CELERY_BROKER_URL = f"sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}"
+    CELERY_BROKER_TRANSPORT = "core.broker:Transport"
+    # The worker polls the file; kombu's 1 s default would add up to a second per hop.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"polling_interval": 0.1}
+    # Every Atende task ignores its result; a task that keeps one gets a transactional store too.
+    CELERY_RESULT_BACKEND = f"db+sqlite:///{VAR_DIR / 'celery-results.sqlite3'}"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -5,10 +5,16 @@ Customers write to ``/api/v1/inbound/`` (in-process through Django's test client
 HTTP with ``--url``), answer the bot's menu with a random option, and wait. Simulated
 agents go online, answer and close their attendances after ``--handle-seconds``. Each
 second prints queued, in progress, closed, assignments per second and queue waits.
+
+``--record FILE`` appends one JSON line per attendance that a customer's first message
+created (``{"attendance": id, "phone": ...}``) and one per refused message, so a soak can
+check afterwards that none vanished (bench/soak.py). ``--no-distribute`` leaves the
+distribution to the Celery worker (it runs on commit when a customer is queued).
 """
 
 from __future__ import annotations
 
+import json
 import random
 import statistics
 import time
@@ -36,6 +42,10 @@ class Command(BaseCommand):
         parser.add_argument("--max-agents", type=int, default=50, help="agents of the demo groups to put online")
         parser.add_argument("--url", default="", help="send inbound over HTTP to this base URL (default: in-process)")
         parser.add_argument("--seed", type=int, default=None)
+        parser.add_argument("--record", default="", help="append created attendances (JSON lines) to this file")
+        parser.add_argument(
+            "--no-distribute", action="store_true", help="leave distribution to the worker (default: also here)"
+        )
 
     def handle(self, *args, **options):
         rng = random.Random(options["seed"])
@@ -48,10 +58,10 @@ class Command(BaseCommand):
             raise CommandError("No active agent is associated with an active group (run `manage.py seed_demo`).")
         for agent in agents:
             presence_set(agent=agent, state="online")
-        send = self._sender(options["url"], token)
+        send = self._recording(self._sender(options["url"], token), options["record"])
         started = time.monotonic()
         next_customer, customers, counter = started, [], 0
-        last_print, assigned_before = started, self._assigned()
+        last_print, last_heartbeat, assigned_before = started, started, self._assigned()
         self.stdout.write(f"Simulating with {len(agents)} agents online, {options['rate']}/s customers.")
         while time.monotonic() - started < options["duration"]:
             now = time.monotonic()
@@ -64,17 +74,20 @@ class Command(BaseCommand):
             for phone, at in [c for c in customers if c[1] <= now]:
                 send({"network": channel.network, "phone": phone, "text": str(rng.randint(1, 3))})
                 customers.remove((phone, at))
-            for group_id in groups_with_queue():
-                distribute_group(group_id=group_id)
+            if not options["no_distribute"]:
+                for group_id in groups_with_queue():
+                    distribute_group(group_id=group_id)
             self._agents_work(options["handle_seconds"])
-            for agent in agents:
-                presence_set(agent=agent, state="online")  # heartbeat
+            if now - last_heartbeat >= 5.0:  # well inside PRESENCE_TIMEOUT_SECONDS, without a write per loop
+                for agent in agents:
+                    presence_set(agent=agent, state="online")
+                last_heartbeat = now
             if now - last_print >= 1.0:
                 assigned = self._assigned()
                 self._print(assigned - assigned_before, now - last_print)
                 last_print, assigned_before = now, assigned
             time.sleep(0.05)
-        self.stdout.write(self.style.SUCCESS(f"Done: {counter} customers."))
+        self.stdout.write(self.style.SUCCESS(f"Done: {counter} customers, {self.refused} messages refused."))
 
     def _channel(self) -> tuple[Channel, str]:
         channel = Channel.objects.filter(name="Simulador").first() or Channel(name="Simulador", network="whatsapp")
@@ -93,6 +106,33 @@ class Command(BaseCommand):
             return lambda payload: session.post(f"{url.rstrip('/')}/api/v1/inbound/", json=payload, timeout=10)
         client = Client()
         return lambda payload: client.post("/api/v1/inbound/", payload, content_type="application/json", **headers)
+
+    def _recording(self, send, path: str):
+        """``send`` that counts refused messages and, with ``--record``, writes them and the
+        attendances created down (a line is flushed at once: the file survives a kill)."""
+        self.refused = 0
+        record = open(path, "a", encoding="utf-8") if path else None  # noqa: SIM115 - for the run
+
+        def write(line: dict) -> None:
+            if record is not None:
+                record.write(json.dumps(line) + "\n")
+                record.flush()
+
+        def send_and_record(payload):
+            try:
+                response = send(payload)
+                status = response.status_code
+            except Exception as error:  # noqa: BLE001 - a simulation keeps going and says why
+                response, status = None, f"{type(error).__name__}: {error}"
+            if status == 201:
+                write({"attendance": response.json()["attendance"], "phone": payload["phone"]})
+            elif status != 200:
+                self.refused += 1
+                self.stderr.write(f"inbound refused ({status}) for {payload['phone']}")
+                write({"refused": str(status), "phone": payload["phone"]})
+            return response
+
+        return send_and_record
 
     def _agents_work(self, handle_seconds: float) -> None:
         due = timezone.now() - timezone.timedelta(seconds=handle_seconds)

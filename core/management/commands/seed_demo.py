@@ -1,5 +1,7 @@
 """Load the demo data (safe to run again) and print the demo logins."""
 
+import os
+
 from django.core.management.base import BaseCommand
 
 from core.demo import seed_demo
@@ -10,6 +12,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         logins = seed_demo()
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (http://127.0.0.1:8000/):"))
+        url = f"http://127.0.0.1:{os.environ.get('ATENDE_PORT', '8000')}/"  # make run's port
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins ({url}):"))
         for login in logins:
             self.stdout.write(f"  {login.username:<20} {login.password:<16} {login.role:<17} {login.operation}")
