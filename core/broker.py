@@ -12,6 +12,9 @@ for days (SPEC §11):
   tasks of a worker killed with SIGKILL run again, as ``acks_late`` promises on Redis.
   That assumes one worker on the file, which is what `make run` runs (SQLite has no row
   locks: one worker process anyway).
+- **Thread-safe channels**: with the prefork pool, acknowledgements come from the
+  pool's result thread while the consumer polls in the main thread, and both now write;
+  a channel's session is used under a lock.
 - **Fork-safe engines**: kombu caches one SQLAlchemy engine per URL in the class; a
   prefork pool child would reuse the parent's SQLite connections, which SQLite forbids.
   Engines are kept per process here. The file is in WAL mode with a busy timeout, so the
@@ -81,6 +84,7 @@ class Channel(kombu_sqla.Channel):
     def __init__(self, connection, **kwargs):
         self._rows: dict[str, int] = {}  # delivery tag -> row id of the messages this channel handed out
         self._session_pid = None
+        self._db_lock = threading.RLock()  # one session, used by the consumer and the result thread
         super().__init__(connection, **kwargs)
 
     def _open(self):
@@ -95,19 +99,33 @@ class Channel(kombu_sqla.Channel):
         return self._session
 
     def _put(self, queue, payload, **kwargs):
-        obj = self._get_or_create(queue)
-        self.session.add(self.message_cls(dumps(payload), obj))
-        try:
-            self.session.commit()
-        except OperationalError:
-            self.session.rollback()
-            raise
+        with self._db_lock:
+            obj = self._get_or_create(queue)
+            self.session.add(self.message_cls(dumps(payload), obj))
+            try:
+                self.session.commit()
+            except OperationalError:
+                self.session.rollback()
+                raise
+
+    def _size(self, queue):
+        with self._db_lock:
+            return super()._size(queue)
+
+    def _purge(self, queue):
+        with self._db_lock:
+            return super()._purge(queue)
 
     def _get(self, queue):
-        # kombu's _get, remembering which row carried the message.
+        with self._db_lock:
+            return self._get_locked(queue)
+
+    def _get_locked(self, queue):
+        # kombu's _get, remembering which row carried the message, and rolling back on error
+        # so that the session stays usable when the worker reconnects.
         obj = self._get_or_create(queue)
-        self.session.execute(text("BEGIN IMMEDIATE TRANSACTION"))
         try:
+            self.session.execute(text("BEGIN IMMEDIATE TRANSACTION"))
             msg = (
                 self.session.query(self.message_cls)
                 .filter(self.message_cls.queue_id == obj.id)
@@ -117,15 +135,20 @@ class Channel(kombu_sqla.Channel):
                 .first()
             )
             if msg is None:
+                self.session.commit()
                 raise Empty()
             msg.visible = False
             payload = loads(bytes_to_str(msg.payload))
-            tag = payload.get("properties", {}).get("delivery_tag")
-            if tag is not None:
-                self._rows[tag] = msg.id
-            return payload
-        finally:
             self.session.commit()
+        except Empty:
+            raise
+        except BaseException:
+            self.session.rollback()
+            raise
+        tag = payload.get("properties", {}).get("delivery_tag")
+        if tag is not None:
+            self._rows[tag] = msg.id
+        return payload
 
     def basic_ack(self, delivery_tag, multiple=False):
         super().basic_ack(delivery_tag, multiple=multiple)
@@ -138,25 +161,28 @@ class Channel(kombu_sqla.Channel):
     def _restore(self, message):
         """Redeliver (reject with requeue, worker shutdown): the same row becomes visible
         again, keeping its place; a message this channel never read is put anew."""
-        row = self._rows.pop(message.delivery_tag, None)
+        with self._db_lock:
+            row = self._rows.pop(message.delivery_tag, None)
         if row is None:
             return super()._restore(message)
         self._write(update(self.message_cls).where(self.message_cls.id == row).values(visible=True))
 
     def _delete(self, delivery_tag) -> None:
-        row = self._rows.pop(delivery_tag, None)
+        with self._db_lock:
+            row = self._rows.pop(delivery_tag, None)
         if row is not None:
             self._write(delete(self.message_cls).where(self.message_cls.id == row))
 
     def _write(self, statement) -> None:
-        try:
-            self.session.execute(statement)
-            self.session.commit()
-        except OperationalError as error:
-            # Left invisible, the message runs again when a worker next starts (tasks are
-            # safe to run twice); failing the worker here would stop every other task.
-            self.session.rollback()
-            logger.warning("embedded broker: could not settle a message: %s", error)
+        with self._db_lock:
+            try:
+                self.session.execute(statement)
+                self.session.commit()
+            except OperationalError as error:
+                # Left invisible, the message runs again when a worker next starts (tasks are
+                # safe to run twice); failing the worker here would stop every other task.
+                self.session.rollback()
+                logger.warning("embedded broker: could not settle a message: %s", error)
 
 
 class Transport(kombu_sqla.Transport):
