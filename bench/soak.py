@@ -189,6 +189,16 @@ class Soak:
                     job.update(status=body["status"], imported=body["imported"], errors=body["errors"])
         return all(job.get("status") in {"done", "failed"} for job in self.imports if "id" in job)
 
+    def ours(self, pid: int) -> bool:
+        """A live process of this soak's stack (its environment names our var dir), not a
+        stranger that got a recycled pid."""
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+            environ = Path(f"/proc/{pid}/environ").read_bytes()
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            return False
+        return "zombie" not in status and f"ATENDE_VAR_DIR={self.var}".encode() in environ
+
     # The run ------------------------------------------------------------------------------
 
     def run(self) -> dict:
@@ -268,7 +278,7 @@ class Soak:
             log("make run did not stop within 60 s of SIGINT")
             os.killpg(self.make.pid, signal.SIGKILL)
         time.sleep(1)
-        left = [pid for pid in self.pids_seen if _alive(pid)]
+        left = [pid for pid in self.pids_seen if self.ours(pid)]
         try:
             os.killpg(self.make.pid, 0)
             left.append(self.make.pid)
@@ -283,12 +293,6 @@ class Soak:
         return len(left)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
 
 
 def main() -> int:

@@ -75,7 +75,10 @@ def test_a_worker_consumes_tasks_from_redis_and_the_health_check_sees_it(client)
     finally:
         output = _stop(worker)
     assert "Traceback" not in output, output
-    assert client.get("/health/").json() == {"database": "ok", "worker": "ok"}
+    report = client.get("/health/").json()
+    assert (report["status"], report["database"], report["broker"], report["worker"]) == (
+        "ok", "ok", {"status": "ok"}, "ok",
+    )  # fmt: skip
 
 
 def test_a_worker_runs_on_the_embedded_broker_without_any_server(tmp_path):
@@ -99,6 +102,9 @@ def test_a_worker_runs_on_the_embedded_broker_without_any_server(tmp_path):
 
 
 @pytest.mark.django_db
-def test_the_health_check_reports_an_unknown_worker(client):
+def test_the_health_check_reports_an_unknown_worker(client, settings, tmp_path):
+    settings.VAR_DIR = tmp_path  # no supervisor here
     cache.delete(HEARTBEAT_KEY)
-    assert client.get("/health/").json() == {"database": "ok", "worker": "unknown"}
+    report = client.get("/health/").json()
+    assert (report["status"], report["database"], report["worker"]) == ("degraded", "ok", "unknown")
+    assert "supervisor" not in report
