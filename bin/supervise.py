@@ -19,6 +19,8 @@ sys.path.insert(0, str(ROOT))
 from core.local_env import FILENAME, local_env_write  # noqa: E402
 from core.supervisor import Program, Supervisor  # noqa: E402
 
+WORKER_FLAGS = ["--without-gossip", "--without-mingle", "--without-heartbeat"]
+
 
 def var_dir() -> Path:
     # The rule of config/settings/base.py, without importing Django.
@@ -46,11 +48,8 @@ def main(argv: list[str]) -> int:
     celery = [python, "-m", "celery", "-A", "config"]
     programs = [
         Program("web", [python, "manage.py", "runserver", f"{host}:{port}"]),
-        Program(
-            "worker",
-            [*celery, "worker", "--loglevel=INFO", f"--concurrency={concurrency}",
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        ),  # fmt: skip
+        # Gossip, mingle and heartbeats need a broker with fanout (Redis): off for everyone.
+        Program("worker", [*celery, "worker", "--loglevel=INFO", f"--concurrency={concurrency}", *WORKER_FLAGS]),
         Program("beat", [*celery, "beat", "--loglevel=INFO", f"--schedule={var / 'celerybeat-schedule'}"]),
     ]
     supervisor = Supervisor(programs=programs, var_dir=var, cwd=ROOT)
