@@ -21,7 +21,7 @@ def test_make_run_serves_three_minutes_of_simulated_traffic_with_no_dead_worker_
     # Paced by progress: the soak itself waits (generously, saying for what) for the stack to
     # serve, the worker's first heartbeat, the worker's restart and the imports to finish.
     result = subprocess.run(
-        [sys.executable, "bench/soak.py", "--minutes", "3", "--imports", "2", "--poll", "2"],
+        [sys.executable, "bench/soak.py", "--minutes", "3", "--rate", "0.3", "--imports", "2", "--poll", "2"],
         cwd=ROOT, capture_output=True, text=True, timeout=45 * 60,
     )  # fmt: skip
     assert result.returncode in (0, 1), result.stderr[-3000:]
