@@ -296,12 +296,16 @@ class Soak:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=30)
-    parser.add_argument("--rate", type=float, default=0.5, help="new customers per second")
+    parser.add_argument("--rate", type=float, default=0.3, help="new customers per second")
     parser.add_argument("--imports", type=int, default=3, help="customer files uploaded during the run")
     parser.add_argument("--import-rows", type=int, default=200)
     parser.add_argument("--poll", type=float, default=3.0, help="seconds between /health/ polls")
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
+    # Ctrl-C or SIGTERM stops the stack before leaving (even when started in the background,
+    # where the shell had SIGINT ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     soak = Soak(args)
     try:
         report = soak.run()
