@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from io import StringIO
 
 import pytest
@@ -23,3 +24,16 @@ def test_simulate_drives_customers_to_agents_and_prints_figures(settings):
     assert Attendance.objects.count() >= 8
     assert Attendance.objects.filter(assigned_at__isnull=False).exists()
     assert Message.objects.filter(sender="customer").exists() and Message.objects.filter(sender="bot").exists()
+
+
+def test_simulate_records_the_attendances_it_created_and_can_leave_distribution_to_the_worker(settings, tmp_path):
+    settings.ATENDE_OUTBOUND_LOG_ONLY = True
+    seed_demo()
+    record = tmp_path / "created.jsonl"
+    call_command(
+        "simulate", duration=2, rate=4, seed=3, record=str(record), no_distribute=True, stdout=StringIO()
+    )  # fmt: skip
+    lines = [json.loads(line) for line in record.read_text().splitlines()]
+    created = {line["attendance"] for line in lines if "attendance" in line}
+    assert created and not [line for line in lines if "refused" in line]
+    assert set(Attendance.objects.filter(pk__in=created).values_list("pk", flat=True)) == created
