@@ -12,7 +12,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .admin_menu import grouped_app_list
+from .admin_menu import TECHNICAL_SECTION, grouped_app_list
 
 AGENTS_FORBIDDEN_SCREENS = _(
     "Agents do not have access to the configuration screens. Your work happens in the agent workspace."
@@ -28,9 +28,10 @@ class AtendeAdminSite(admin.AdminSite):
         return redirect_to_login(request.GET.get(REDIRECT_FIELD_NAME, self.index_path()))
 
     def get_app_list(self, request, app_label=None):
-        """The index and the sidebar: the supervisor pages ("Supervisão") first for whoever
-        may see them, then the screens grouped as the manual does (``core.admin_menu``); an
-        app's own page (``/admin/<app>/``) stays Django's."""
+        """The index and the sidebar: the screens grouped as the manual does
+        (``core.admin_menu``), then the supervisor pages ("Supervisão") for whoever may see
+        them, then the technical section (admins); an app's own page (``/admin/<app>/``)
+        stays Django's."""
         from reports.menu import menu_app  # the reports app sits above core: imported when used
 
         if app_label is not None:
@@ -40,7 +41,10 @@ class AtendeAdminSite(admin.AdminSite):
             app_dict, show_technical=getattr(request.user, "is_admin", False), index_url=self.index_path()
         )
         extra = menu_app(request)
-        return [extra, *apps] if extra else apps
+        if extra is None:
+            return apps
+        technical = [app for app in apps if app["app_label"] == f"menu-{TECHNICAL_SECTION[0]}"]
+        return [app for app in apps if app not in technical] + [extra] + technical
 
     def index_path(self) -> str:
         return reverse("admin:index", current_app=self.name)

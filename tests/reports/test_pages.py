@@ -46,7 +46,7 @@ def test_a_supervisor_lands_on_the_dashboard_with_the_supervision_menu(web_as, s
     browser = web_as(supervisor_a)
     assert browser.get("/").url == "/dashboard/"
     page = browser.get("/dashboard/").content.decode()
-    assert "Painel" in page and "Supervisão" in page and "Resultados de pesquisas" in page
+    assert "Dashboard" in page and "Supervisão" in page and "Resultados de pesquisas" in page
     assert 'id="dashboard-data"' in page
 
 
