@@ -31,7 +31,7 @@ from .engine_serializers import (
     TransferSerializer,
 )
 from .inbound import inbound_receive
-from .models import AgentPresence, Attendance, Channel, ServiceGroup, hash_token
+from .models import CREDENTIAL_FIELDS, AgentPresence, Attendance, Channel, ServiceGroup, hash_token
 from .presence import presence_set
 from .services import channel_save
 
@@ -45,9 +45,19 @@ class ChannelViewSet(AtendeViewSet):
     search_fields = ["name"]
 
     def perform_create(self, serializer):
-        channel = Channel(**serializer.validated_data)
-        channel._new_token = channel_save(channel=channel)  # shown once, in this response
+        data = dict(serializer.validated_data)
+        credentials = {name: data.pop(name, "") for name in CREDENTIAL_FIELDS}  # write-only (SPEC §8.2.1)
+        channel = Channel(**data)
+        channel._new_token = channel_save(channel=channel, credentials=credentials)  # shown once, in this response
         serializer.instance = channel
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        credentials = {name: data.pop(name, "") for name in CREDENTIAL_FIELDS}  # empty: the stored one stays
+        channel = serializer.instance
+        for name, value in data.items():
+            setattr(channel, name, value)
+        channel_save(channel=channel, credentials=credentials)
 
 
 class ChannelTokenAuthentication(BaseAuthentication):

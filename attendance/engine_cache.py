@@ -51,6 +51,13 @@ def engine_channel(token_hash: str) -> Channel | None:
     )
 
 
+def engine_channel_public(public_id: str) -> Channel | None:
+    """The active channel with this public id (provider webhooks; ``None``: unknown)."""
+    return _cached(
+        ("public", public_id), lambda: one_or_none(Channel.objects.filter(public_id=public_id, is_active=True))
+    )
+
+
 def engine_main_group() -> ServiceGroup | None:
     """``selectors.default_main_group()``, cached."""
     return _cached("main", default_main_group)

@@ -6,19 +6,32 @@ from rest_framework import serializers
 
 from customers.models import Network
 
-from .models import AgentPresence, Attendance, Channel, Event, Kind, Message, PresenceState
+from .models import CREDENTIAL_FIELDS, AgentPresence, Attendance, Channel, Event, Kind, Message, PresenceState
 
 
 class ChannelSerializer(serializers.ModelSerializer):
+    """Credentials (``phone_number_id``, ``access_token``… see SPEC §8.2.1) are write-only:
+    never returned; an empty or absent one keeps the stored value."""
+
     token = serializers.SerializerMethodField(help_text="Shown once, in the creation response.")
+    webhook_url = serializers.SerializerMethodField(help_text="Where the provider posts (generic: /api/v1/inbound/).")
 
     class Meta:
         model = Channel
-        fields = ["id", "name", "network", "token", "token_hint", "outbound_webhook_url", "is_active", "created_at"]
-        read_only_fields = ["token_hint", "created_at"]
+        fields = [
+            "id", "name", "network", "provider", "token", "token_hint", "public_id", "webhook_url",
+            "outbound_webhook_url", "is_active", "created_at", *CREDENTIAL_FIELDS,
+        ]  # fmt: skip
+        read_only_fields = ["token_hint", "public_id", "created_at"]
+        extra_kwargs = {
+            name: {"write_only": True, "required": False, "allow_blank": True} for name in CREDENTIAL_FIELDS
+        }
 
     def get_token(self, obj) -> str | None:
         return getattr(obj, "_new_token", None)
+
+    def get_webhook_url(self, obj) -> str:
+        return obj.webhook_url(self.context.get("request"))
 
 
 class InboundSerializer(serializers.Serializer):
@@ -43,9 +56,14 @@ class EventSerializer(serializers.ModelSerializer):
 
 
 class MessageSerializer(serializers.ModelSerializer):
+    delivery_status = serializers.CharField(
+        source="delivery", read_only=True, help_text="Outbound: pending, sent, delivered, read or failed."
+    )
+
     class Meta:
         model = Message
-        fields = ["id", "direction", "sender", "sender_name", "kind", "body", "created_at", "delivery"]
+        fields = ["id", "direction", "sender", "sender_name", "kind", "body", "created_at", "delivery",
+                  "delivery_status"]  # fmt: skip
 
 
 class AttendanceSerializer(serializers.ModelSerializer):

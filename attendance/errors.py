@@ -80,3 +80,8 @@ class AgentNotInGroupError(Forbidden):
 
 class AgentFullError(DomainError):
     message = AGENT_FULL
+
+
+# Provider channels
+PROVIDER_NETWORK = _("The provider %(provider)s serves only: %(networks)s.")
+CREDENTIAL_REQUIRED = _("Required for this provider.")

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from core.queries import one_or_none
 from customers.models import Customer
-from customers.phones import normalize_phone
+from customers.phones import normalize_address
 from customers.services import customer_save
 
 from . import errors, transitions
@@ -44,26 +44,31 @@ class InboundResult:
 def inbound_receive(
     *, channel: Channel, network: str, phone: str, country_code: str = "", display_name: str = "",
     kind: str = Kind.TEXT, text: str = "",
+    provider_message_id: str = "", media: dict | None = None,  # HOOK(channels): provider webhooks
 ) -> InboundResult:  # fmt: skip
     """Find or create the customer, then append to the open attendance or start a new one.
     A new attendance starts in the customer's group, else the oldest active main group."""
     if network != channel.network:
         raise ValidationError({"network": [errors.NETWORK_MISMATCH % {"network": channel.network}]})
+    # HOOK(channels): the provider's message id, its channel and downloaded media go on the message row.
+    extra = (
+        {"channel": channel, "provider_message_id": provider_message_id, **(media or {})} if provider_message_id else {}
+    )
     try:
-        e164 = normalize_phone(phone, country_code)
+        e164 = normalize_address(phone, country_code, network=network)  # HOOK(channels): Telegram chat ids
     except ValidationError as error:
         raise ValidationError({"phone": error.messages}) from None
     for _attempt in range(3):
         try:
             with transaction.atomic():
                 return _receive(channel=channel, network=network, phone=e164, display_name=display_name, kind=kind,
-                                text=text)  # fmt: skip
+                                text=text, extra=extra)  # fmt: skip
         except IntegrityError:
             continue  # another request created the customer or opened the attendance at the same time
     raise RuntimeError("could not open or find the customer's attendance")
 
 
-def _receive(*, channel, network, phone, display_name, kind, text) -> InboundResult:
+def _receive(*, channel, network, phone, display_name, kind, text, extra) -> InboundResult:
     now = timezone.now()
     attendance = _locked_open_attendance(network=network, phone=phone)
     created = attendance is None
@@ -73,12 +78,12 @@ def _receive(*, channel, network, phone, display_name, kind, text) -> InboundRes
             raise errors.InactiveCustomerError()
         survey_attendance = None if new_customer else _survey_in_progress(customer)
         if survey_attendance is not None:
-            return _survey_reply(survey_attendance, kind=kind, text=text, now=now)
+            return _survey_reply(survey_attendance, kind=kind, text=text, now=now, extra=extra)
         attendance = transitions.open_attendance(customer=customer, channel=channel, at=now)
     elif not attendance.customer.is_active:
         raise errors.InactiveCustomerError()
     with at_once(now) as changes:
-        _append(changes, attendance, kind=kind, text=text)
+        _append(changes, attendance, kind=kind, text=text, extra=extra)
         if created:
             bot_start(changes, attendance)
         elif attendance.status == Status.BOT:
@@ -88,20 +93,20 @@ def _receive(*, channel, network, phone, display_name, kind, text) -> InboundRes
     return InboundResult(attendance, created)
 
 
-def _append(changes: Changes, attendance: Attendance, *, kind: str, text: str) -> None:
+def _append(changes: Changes, attendance: Attendance, *, kind: str, text: str, extra: dict) -> None:
     """The customer's message; it resets the silences (the next timer moves)."""
     changes.track(attendance)
     attendance.last_customer_message_at = changes.at
-    changes.messages.append(inbound_message(attendance=attendance, kind=kind, text=text, at=changes.at))
+    changes.messages.append(inbound_message(attendance=attendance, kind=kind, text=text, at=changes.at, **extra))
     if attendance.agent_id and attendance.status in (Status.IN_PROGRESS, Status.PENDING):
         changes.notify([attendance.agent_id], "message", attendance)
 
 
-def _survey_reply(attendance: Attendance, *, kind: str, text: str, now: datetime) -> InboundResult:
+def _survey_reply(attendance: Attendance, *, kind: str, text: str, now: datetime, extra: dict) -> InboundResult:
     with at_once(now) as changes:
         changes.track(attendance)
         attendance.last_customer_message_at = now
-        changes.messages.append(inbound_message(attendance=attendance, kind=kind, text=text, at=now))
+        changes.messages.append(inbound_message(attendance=attendance, kind=kind, text=text, at=now, **extra))
     survey_answer(attendance=attendance, text=text)
     return InboundResult(attendance, False)
 

@@ -42,10 +42,11 @@ def outbound_message(
     )  # fmt: skip
 
 
-def inbound_message(*, attendance: Attendance, kind: str, text: str, at: datetime) -> Message:
+def inbound_message(*, attendance: Attendance, kind: str, text: str, at: datetime, **extra) -> Message:
+    """``extra``: a provider message's ``channel``, ``provider_message_id`` and media fields."""
     return Message(
         attendance=attendance, direction=Direction.INBOUND, sender=Sender.CUSTOMER, kind=kind, body=text,
-        created_at=at, sender_name=attendance.customer.display_name,
+        created_at=at, sender_name=attendance.customer.display_name, **extra,  # HOOK(channels): **extra
     )  # fmt: skip
 
 
@@ -125,6 +126,10 @@ def message_deliver(*, message_id: int) -> bool:
     message = Message.objects.select_related("attendance__customer", "attendance__channel").get(pk=message_id)
     if message.delivery == Delivery.SENT:
         return False
+    from .providers.services import provider_deliver  # HOOK(channels): provider channels send through their API
+
+    if (handled := provider_deliver(message)) is not None:  # HOOK(channels)
+        return handled
     Message.objects.filter(pk=message.pk).update(delivery_attempts=message.delivery_attempts + 1)
     adapter_for(message).send(message, message_payload(message))
     Message.objects.filter(pk=message.pk).update(delivery=Delivery.SENT)

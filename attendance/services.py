@@ -12,6 +12,7 @@ from core.scoping import keep_hidden
 from users.models import AGENT_ROLES, User
 
 from . import errors
+from .channels import channel_credentials_apply, channel_validate
 from .menus import normalize_menu
 from .models import Attendance, Bot, BotKind, Channel, ServiceGroup, Status
 
@@ -160,9 +161,15 @@ def timers_group_changed(*, group_id: int) -> int:
 
 
 @transaction.atomic
-def channel_save(*, channel: Channel) -> str | None:
+def channel_save(*, channel: Channel, credentials: dict | None = None) -> str | None:
     """Create or update a channel. A new channel gets its token, returned in clear this
-    once (only its hash is stored): the caller shows it to the person who created it."""
+    once (only its hash is stored): the caller shows it to the person who created it.
+
+    ``credentials``: the provider's write-only fields; an empty one keeps the stored
+    value (attendance/channels.py). The provider must serve the network and have all
+    its credentials."""
+    channel_credentials_apply(channel=channel, credentials=credentials or {})
+    channel_validate(channel=channel)
     token = channel.issue_token() if channel.pk is None else None
     channel.full_clean()
     channel.save()

@@ -1,6 +1,9 @@
-"""SPEC §12 P7: the inbound API (``POST /api/v1/inbound/``) under load on loopback.
+"""SPEC §12 P7 / P9: the inbound API (``POST /api/v1/inbound/``) or, with ``--provider
+whatsapp_cloud``, the WhatsApp Cloud webhook (signed payloads), under load on loopback,
+and the ratio to a bare Django view (channel lookup + one INSERT) served the same way.
 
-Usage: ``.venv/bin/python bench/inbound.py [--rates 300] [--seconds 20]`` (see bench/README.md).
+Usage: ``.venv/bin/python bench/inbound.py [--provider whatsapp_cloud] [--rates 300]
+[--seconds 20]`` (see bench/README.md).
 
 1. Creates its own PostgreSQL database (``DATABASE_URL``, default
    ``postgres://postgres@127.0.0.1:5432/atende_bench_inbound``; dropped and recreated at
@@ -13,13 +16,19 @@ Usage: ``.venv/bin/python bench/inbound.py [--rates 300] [--seconds 20]`` (see b
    counted): an open loop, request *i* due at ``start + i / rate``; latency is measured
    from the due time (a late start counts). Mix: ``--new-share`` new customers (distinct
    phones), the rest follow-up messages from customers with an open attendance.
-4. Prints ONE JSON line with the figures on stdout; progress goes to stderr. Every process
+4. Capacity, for the ratio: the same generator in a closed loop (``--capacity-threads``
+   connections sending back to back for ``--capacity-seconds``) against the bare view
+   (bench/bare_inbound.py, bench-only URLconf) and then against the product endpoint,
+   both in the same gunicorn; ``ratio`` = product messages/s ÷ bare messages/s.
+5. Prints ONE JSON line with the figures on stdout; progress goes to stderr. Every process
    it started is stopped (process groups), also on error.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import hmac
 import http.client
 import json
 import os
@@ -47,7 +56,8 @@ from bench.common import (  # noqa: E402
 )
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/atende_bench_inbound"
-TARGETS = {"messages_per_s": 300, "p99_seconds": 0.3}
+TARGETS = {"messages_per_s": 300, "p99_seconds": 0.3, "ratio_to_bare": 0.4}
+APP_SECRET = "bench-app-secret"  # the WhatsApp channel's (the generator signs with it)
 HOST = "127.0.0.1"  # the load only ever goes to loopback
 log = make_logger("inbound")
 
@@ -64,13 +74,17 @@ def setup_environment(work: Path, redis_port: int) -> dict[str, str]:
     os.environ["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
     os.environ["ATENDE_OUTBOUND_LOG_ONLY"] = "1"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
-    return dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.production")
+    # Production settings plus the bench-only URLconf with the bare view.
+    return dict(os.environ, DJANGO_SETTINGS_MODULE="bench.settings_inbound")
 
 
-def seed() -> str:
-    """Main group + service bot + child group + channel; returns the channel's token."""
+def seed(provider: str) -> dict:
+    """Main group + service bot + child group + channel, and the bare view's table;
+    returns what the generator needs to reach the channel."""
+    from django.db import connection
+
     from attendance.models import Bot, BotKind, Channel, Company, Operation, ServiceGroup
-    from attendance.services import bot_save, group_save
+    from attendance.services import bot_save, channel_save, group_save
 
     company = Company.objects.create(name="Empresa Bench")
     operation = Operation.objects.create(name="Operação Bench", company=company)
@@ -85,10 +99,16 @@ def seed() -> str:
     main = group_save(group=ServiceGroup(name="Atendimento", operation=operation, initialization_bot=bot))
     child.parent = main
     group_save(group=child)
-    channel = Channel(name="WhatsApp Bench", network="whatsapp")
-    token = channel.issue_token()
-    channel.save()
-    return token
+    channel = Channel(name="WhatsApp Bench", network="whatsapp", provider=provider)
+    credentials = {}
+    if provider == "whatsapp_cloud":
+        credentials = {"phone_number_id": "106540352242922", "access_token": "bench", "app_secret": APP_SECRET,
+                       "verify_token": "bench"}  # fmt: skip
+    token = channel_save(channel=channel, credentials=credentials)
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE bench_bare_message (id bigserial PRIMARY KEY, channel_id integer NOT NULL, "
+                       "body text NOT NULL, created_at timestamptz NOT NULL)")  # fmt: skip
+    return {"provider": provider, "token": token, "public_id": channel.public_id}
 
 
 def wait_for_http(port: int, timeout: float = 60) -> None:
@@ -113,22 +133,126 @@ def phone_of(index: int) -> str:
     return f"(34) {number[:5]}-{number[5:]}"
 
 
+def whatsapp_body(phone: int, message_id: str) -> bytes:
+    """A WhatsApp Cloud webhook with one text message, as Meta sends it."""
+    wa_id = "55" + phone_of(phone).replace("(", "").replace(")", "").replace(" ", "").replace("-", "")
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "553432100000", "phone_number_id": "106540352242922"},
+        "contacts": [{"profile": {"name": f"Cliente {phone}"}, "wa_id": wa_id}],
+        "messages": [{"from": wa_id, "id": message_id, "timestamp": "1749416383", "type": "text",
+                      "text": {"body": "oi"}}],
+    }  # fmt: skip
+    payload = {"object": "whatsapp_business_account",
+               "entry": [{"id": "102290129340398", "changes": [{"value": value, "field": "messages"}]}]}  # fmt: skip
+    return json.dumps(payload).encode()
+
+
+def request_for(spec: dict, index: int, phone: int) -> tuple[str, bytes, dict]:
+    """(path, body, headers) of message ``index`` from customer ``phone``."""
+    channel = spec["channel"]
+    if channel["provider"] == "whatsapp_cloud":
+        body = whatsapp_body(phone, f"wamid.BENCH{spec['tag']}-{index}")
+        if spec["target"] == "bare":
+            return f"/bench/bare/{channel['public_id']}/", body, {"Content-Type": "application/json"}
+        signature = "sha256=" + hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+        headers = {"Content-Type": "application/json", "X-Hub-Signature-256": signature}
+        return f"/webhooks/whatsapp_cloud/{channel['public_id']}/", body, headers
+    body = json.dumps({"network": "whatsapp", "country_code": "55", "phone": phone_of(phone),
+                       "display_name": f"Cliente {phone}", "kind": "text", "text": "oi"}).encode()  # fmt: skip
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {channel['token']}"}
+    return ("/bench/bare/" if spec["target"] == "bare" else "/api/v1/inbound/"), body, headers
+
+
+def _send(connection, port: int, request: tuple[str, bytes, dict]):
+    """One request on a kept-alive connection; returns (connection, status)."""
+    status = 0
+    try:
+        if connection is None:
+            connection = http.client.HTTPConnection(HOST, port, timeout=30)
+        connection.request("POST", *request)
+        response = connection.getresponse()
+        response.read()
+        status = response.status
+        if response.getheader("Connection", "").lower() == "close" or response.will_close:
+            connection.close()
+            connection = None
+    except (OSError, http.client.HTTPException):
+        if connection is not None:
+            connection.close()
+        connection = None
+    return connection, status
+
+
+class Customers:
+    """Who sends next: ``new_share`` new customers, the rest follow-ups of known ones."""
+
+    def __init__(self, spec: dict):
+        self.rng = random.Random(spec["seed"])
+        self.new_share = spec["new_share"]
+        self.next_new = spec["first_phone"]
+        self.first = spec["first_phone"]
+        self.known: list[int] = []
+
+    def pick(self) -> int:
+        if not self.known or self.rng.random() < self.new_share:
+            self.known.append(self.next_new)
+            self.next_new += 1
+            return self.next_new - 1
+        return self.rng.choice(self.known)
+
+
 def load_child(spec: dict) -> dict:
+    return closed_loop(spec) if spec["mode"] == "closed" else open_loop(spec)
+
+
+def closed_loop(spec: dict) -> dict:
+    """``threads`` connections sending back to back for ``seconds``: the capacity."""
+    port, seconds = spec["port"], spec["seconds"]
+    customers, lock = Customers(spec), threading.Lock()
+    counter = iter(range(10**9))
+    latencies: list[float] = []
+    statuses: dict[str, int] = {}
+    start = time.perf_counter()
+    deadline = start + seconds
+
+    def worker():
+        connection = None
+        while time.perf_counter() < deadline:
+            with lock:
+                index, phone = next(counter), customers.pick()
+            request = request_for(spec, index, phone)
+            sent = time.perf_counter()
+            connection, status = _send(connection, port, request)
+            with lock:
+                statuses[str(status)] = statuses.get(str(status), 0) + 1
+                if 200 <= status < 300:
+                    latencies.append(time.perf_counter() - sent)
+        if connection is not None:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(spec["threads"])]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 60)
+    elapsed = time.perf_counter() - start
+    return {
+        "target": spec["target"], "threads": spec["threads"], "seconds": round(elapsed, 2), "statuses": statuses,
+        "ok": len(latencies), "messages_per_s": round(len(latencies) / elapsed, 1),
+        "p50_seconds": round(percentile(latencies, 50), 4) if latencies else None,
+        "p99_seconds": round(percentile(latencies, 99), 4) if latencies else None,
+        "new_customers": customers.next_new - customers.first,
+        "load_generator_cpu_ms_per_request": round(1000 * time.process_time() / max(1, sum(statuses.values())), 3),
+    }  # fmt: skip
+
+
+def open_loop(spec: dict) -> dict:
     """Open-loop load at ``rate`` for ``warmup + seconds``; figures for the measured part."""
-    port, token, rate, seconds, warmup = spec["port"], spec["token"], spec["rate"], spec["seconds"], spec["warmup"]
-    rng = random.Random(spec["seed"])
+    port, rate, seconds, warmup = spec["port"], spec["rate"], spec["seconds"], spec["warmup"]
+    customers = Customers(spec)
     total = int(rate * (warmup + seconds))
-    plan = []  # (due offset, phone index)
-    next_new = spec["first_phone"]
-    known: list[int] = []
-    for i in range(total):
-        if not known or rng.random() < spec["new_share"]:
-            plan.append((i / rate, next_new))
-            known.append(next_new)
-            next_new += 1
-        else:
-            plan.append((i / rate, rng.choice(known)))
-    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    plan = [(i / rate, customers.pick()) for i in range(total)]  # (due offset, phone index)
     results: list[tuple[float, float, int]] = [(0.0, 0.0, 0)] * total  # (due, latency, status)
     cursor = iter(range(total))
     lock = threading.Lock()
@@ -142,29 +266,14 @@ def load_child(spec: dict) -> dict:
             if index is None:
                 break
             due, phone = plan[index]
+            request = request_for(spec, index, phone)
             delay = start + due - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
             elif -delay > spec["max_lag"]:  # hopelessly behind: not sent, counted as failed
                 results[index] = (due, -delay, -1)
                 continue
-            body = json.dumps({"network": "whatsapp", "country_code": "55", "phone": phone_of(phone),
-                               "display_name": f"Cliente {phone}", "kind": "text", "text": "oi"})  # fmt: skip
-            status = 0
-            try:
-                if connection is None:
-                    connection = http.client.HTTPConnection(HOST, port, timeout=30)
-                connection.request("POST", "/api/v1/inbound/", body, headers)
-                response = connection.getresponse()
-                response.read()
-                status = response.status
-                if response.getheader("Connection", "").lower() == "close" or response.will_close:
-                    connection.close()
-                    connection = None
-            except (OSError, http.client.HTTPException):
-                if connection is not None:
-                    connection.close()
-                connection = None
+            connection, status = _send(connection, port, request)
             results[index] = (due, time.perf_counter() - (start + due), status)
         if connection is not None:
             connection.close()
@@ -194,22 +303,19 @@ def load_child(spec: dict) -> dict:
         "p95_seconds": round(percentile(latencies, 95), 4) if latencies else None,
         "p99_seconds": round(percentile(latencies, 99), 4) if latencies else None,
         "max_seconds": round(max(latencies), 4) if latencies else None,
-        "new_customers": next_new - spec["first_phone"],
+        "new_customers": customers.next_new - customers.first,
         "run_seconds": round(finished - start, 2),
         # The generator shares the machine: what it used, per request sent.
         "load_generator_cpu_ms_per_request": round(1000 * time.process_time() / max(1, total), 3),
     }
 
 
-def run_load(args, port: int, token: str, rate: int, first_phone: int) -> dict:
-    spec = {"port": port, "token": token, "rate": rate, "seconds": args.seconds, "warmup": args.warmup,
-            "new_share": args.new_share, "threads": args.threads, "seed": rate, "first_phone": first_phone,
-            "max_lag": args.max_lag}  # fmt: skip
+def run_child(args, spec: dict, timeout: float) -> dict:
     command = [sys.executable, str(Path(__file__).resolve()), "--load-child", json.dumps(spec)]
     busy_before = machine_busy_seconds()
     child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        out, _ = child.communicate(timeout=args.warmup + args.seconds + 180)
+        out, _ = child.communicate(timeout=timeout)
     finally:
         Processes.kill(child)
     if child.returncode != 0:
@@ -218,6 +324,20 @@ def run_load(args, port: int, token: str, rate: int, first_phone: int) -> dict:
     busy, elapsed = machine_busy_seconds()[0] - busy_before[0], time.monotonic() - busy_before[1]
     result["machine_cpu_busy_fraction"] = round(busy / (elapsed * (os.cpu_count() or 1)), 2)
     return result
+
+
+def run_load(args, port: int, channel: dict, rate: int, first_phone: int) -> dict:
+    spec = {"mode": "open", "target": "product", "channel": channel, "tag": f"open{rate}", "port": port,
+            "rate": rate, "seconds": args.seconds, "warmup": args.warmup, "new_share": args.new_share,
+            "threads": args.threads, "seed": rate, "first_phone": first_phone, "max_lag": args.max_lag}  # fmt: skip
+    return run_child(args, spec, args.warmup + args.seconds + 180)
+
+
+def run_capacity(args, port: int, channel: dict, target: str, first_phone: int) -> dict:
+    spec = {"mode": "closed", "target": target, "channel": channel, "tag": f"cap{target}", "port": port,
+            "seconds": args.capacity_seconds, "new_share": args.new_share, "threads": args.capacity_threads,
+            "seed": 7, "first_phone": first_phone}  # fmt: skip
+    return run_child(args, spec, args.capacity_seconds + 180)
 
 
 def machine_busy_seconds() -> tuple[float, float]:
@@ -241,6 +361,10 @@ def main() -> int:
         help="a request due this many seconds ago is not "
         "sent but counted as failed (status -1), so a run stays bounded (default 10)",
     )
+    parser.add_argument("--provider", choices=["generic", "whatsapp_cloud"], default="generic",
+                        help="generic: POST /api/v1/inbound/; whatsapp_cloud: signed webhooks (P9)")  # fmt: skip
+    parser.add_argument("--capacity-seconds", type=int, default=10, help="closed-loop seconds per target (default 10)")
+    parser.add_argument("--capacity-threads", type=int, default=12, help="closed-loop connections (default 12)")
     parser.add_argument("--gunicorn-workers", type=int, default=3, help="gunicorn sync workers (default 3)")
     parser.add_argument("--profile", metavar="DIR", help="profile the gunicorn workers with pyinstrument into DIR")
     parser.add_argument("--load-child", help=argparse.SUPPRESS)
@@ -262,7 +386,7 @@ def main() -> int:
         log(f"database {os.environ['DATABASE_URL'].rsplit('@', 1)[-1]} (recreated), work dir {work}")
         recreate_database()
         django_setup_and_migrate()
-        token = seed()
+        channel = seed(args.provider)
         from django.db import connections
 
         connections.close_all()
@@ -280,22 +404,33 @@ def main() -> int:
         runs = []
         first_phone = 0
         for rate in rates:
-            log(f"offering {rate} messages/s for {args.warmup} + {args.seconds} s…")
-            result = run_load(args, port, token, rate, first_phone)
+            log(f"offering {rate} messages/s ({args.provider}) for {args.warmup} + {args.seconds} s…")
+            result = run_load(args, port, channel, rate, first_phone)
             first_phone += result["new_customers"] + 10_000
             log(f"  {result}")
             runs.append(result)
+        capacity = {}
+        for target in ("bare", "product"):
+            log(f"capacity of the {target} endpoint: closed loop, {args.capacity_threads} connections, "
+                f"{args.capacity_seconds} s…")  # fmt: skip
+            capacity[target] = run_capacity(args, port, channel, target, first_phone)
+            first_phone += capacity[target]["new_customers"] + 10_000
+            log(f"  {capacity[target]}")
+        bare_rate = capacity["bare"]["messages_per_s"]
+        ratio = round(capacity["product"]["messages_per_s"] / bare_rate, 3) if bare_rate else None
         good = [r for r in runs if r["p99_seconds"] is not None and r["p99_seconds"] < TARGETS["p99_seconds"]
                 and r["ok"] == r["requests"]]  # fmt: skip
         best = max(good, key=lambda r: r["messages_per_s"]) if good else None
         figures = {
-            "cores": os.cpu_count(), "load_avg_1m_at_start": load, "gunicorn_workers": args.gunicorn_workers,
-            "seconds": args.seconds, "new_share": args.new_share, "runs": runs,
-            "best": best, "targets": TARGETS,
+            "provider": args.provider, "cores": os.cpu_count(), "load_avg_1m_at_start": load,
+            "load_avg_1m_at_end": load_avg(), "gunicorn_workers": args.gunicorn_workers, "seconds": args.seconds,
+            "new_share": args.new_share, "runs": runs, "best": best, "capacity": capacity, "ratio_to_bare": ratio,
+            "targets": TARGETS,
         }  # fmt: skip
         passed = {
             "messages_per_s": bool(best) and best["messages_per_s"] >= TARGETS["messages_per_s"],
             "p99": bool(best),
+            "ratio_to_bare": ratio is not None and ratio >= TARGETS["ratio_to_bare"],
         }
         passed["all"] = all(passed.values())
         figures["pass"] = passed

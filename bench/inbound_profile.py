@@ -1,6 +1,6 @@
 """P7 helper: CPU and queries per inbound message, in-process (no gunicorn, no load).
 
-``.venv/bin/python bench/inbound_profile.py [--messages 1000] [--profile /tmp/inbound.txt]``
+``.venv/bin/python bench/inbound_profile.py [--provider whatsapp_cloud] [--messages 1000] [--profile /tmp/inbound.txt]``
 
 Seeds the same data as ``bench/inbound.py`` in its own database (``DATABASE_URL``,
 default ``postgres://postgres@127.0.0.1:5432/atende_bench_inbound_profile``; dropped and
@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import drop_database, recreate_database  # noqa: E402
-from bench.inbound import phone_of, seed, setup_environment  # noqa: E402
+from bench.inbound import request_for, seed, setup_environment  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/atende_bench_inbound_profile"
 
@@ -34,6 +34,7 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/atende_bench_inbound_
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--provider", choices=["generic", "whatsapp_cloud"], default="generic")
     parser.add_argument("--profile", metavar="FILE")
     args = parser.parse_args()
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
@@ -60,8 +61,8 @@ def run(args) -> dict:
     from django.test import Client
 
     call_command("migrate", interactive=False, verbosity=0)
-    token = seed()
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="127.0.0.1")
+    spec = {"channel": seed(args.provider), "target": "product", "tag": "profile"}
+    client = Client(HTTP_HOST="127.0.0.1")
     rng = random.Random(7)
     known: list[int] = []
     figures = {"new": [0.0, 0, 0], "follow_up": [0.0, 0, 0]}  # cpu seconds, queries, messages
@@ -71,9 +72,12 @@ def run(args) -> dict:
         queries[0] += 1
         return execute(sql, params, many, context)
 
+    sent = iter(range(10**9))
+
     def post(index: int):
-        return client.post("/api/v1/inbound/", {"network": "whatsapp", "phone": phone_of(index), "text": "oi"},
-                           content_type="application/json")  # fmt: skip
+        path, body, headers = request_for(spec, next(sent), index)
+        extra = {"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()}
+        return client.post(path, body, content_type=extra.pop("HTTP_CONTENT_TYPE"), **extra)
 
     for index in range(20):  # warm up (imports, first connections)
         post(10_000 + index)
@@ -102,6 +106,7 @@ def run(args) -> dict:
         profiler.stop()
         Path(args.profile).write_text(profiler.output_text(unicode=True, color=False), encoding="utf-8")
     return {
+        "provider": args.provider,
         "messages": args.messages,
         "wall_ms_per_message": round(1000 * wall / args.messages, 3),
         **{

@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from attendance.engine_api import InboundView, PresenceView
+from attendance.webhooks import provider_webhook
 from core.views import health
 from reports.urls import api_urlpatterns as reports_api
 from reports.urls import urlpatterns as reports_pages
@@ -31,6 +32,7 @@ urlpatterns = [
     path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),
     path("api/v1/auth/password/", PasswordChangeView.as_view(), name="api-password"),
     path("api/v1/inbound/", InboundView.as_view(), name="api-inbound"),
+    path("webhooks/<str:provider>/<str:public_id>/", provider_webhook, name="provider-webhook"),
     path("api/v1/agents/me/presence/", PresenceView.as_view(), name="api-presence"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -146,7 +146,9 @@ def normalize_phone(value, country_code: str | int | None = None) -> str:
 
 
 def format_phone(e164: str) -> str:
-    """``+5534991234567`` → ``(34) 99123-4567`` for display."""
+    """``+5534991234567`` → ``(34) 99123-4567`` for display (a Telegram ``tg:`` address as is)."""
+    if e164.startswith("tg:"):
+        return e164
     try:
         return phonenumbers.format_number(phonenumbers.parse(e164, "BR"), phonenumbers.PhoneNumberFormat.NATIONAL)
     except phonenumbers.NumberParseException:
@@ -162,3 +164,16 @@ def phone_search_variants(text: str) -> str | None:
         return normalize_phone(text)
     except ValidationError:
         return None
+
+
+# Telegram (SPEC §8.2.1): a customer's address is the chat id, which is not a phone. It is
+# kept in ``phone`` as ``tg:<chat id>`` (``(network, phone)`` stays the customer's key and
+# the username is ``telegram_<digits>``); other networks keep the Brazilian phone rule.
+TELEGRAM_ADDRESS = re.compile(r"tg:-?[0-9]{1,15}", re.ASCII)
+
+
+def normalize_address(value, country_code: str | int | None = None, *, network: str = "") -> str:
+    """``normalize_phone``, except that a ``telegram`` customer may be a ``tg:<chat id>``."""
+    if network == "telegram" and isinstance(value, str) and TELEGRAM_ADDRESS.fullmatch(value.strip()):
+        return value.strip()
+    return normalize_phone(value, country_code)

@@ -11,7 +11,7 @@ from django.db import transaction
 from . import errors
 from .documents import normalize_document
 from .models import Customer, CustomerAttribute, Network
-from .phones import normalize_phone
+from .phones import normalize_address
 
 NETWORKS = tuple(Network.values)  # checked for every imported row: computed once
 NAME_MAX_LENGTH = Customer._meta.get_field("display_name").max_length
@@ -35,7 +35,7 @@ def customer_clean_fields(data: dict[str, Any], *, country_code=None, kept_attri
         problems.setdefault("network", []).extend(ValidationError(errors.UNKNOWN_NETWORK).messages)
     if "phone" in data:
         try:
-            clean["phone"] = normalize_phone(data["phone"], country_code)
+            clean["phone"] = normalize_address(data["phone"], country_code, network=data.get("network", ""))
         except ValidationError as error:
             problems.setdefault("phone", []).extend(error.messages)
     if "display_name" in data:

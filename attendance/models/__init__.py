@@ -16,7 +16,7 @@ from .attendances import (
     Status,
 )
 from .bots import Bot, BotKind
-from .channels import Channel, hash_token
+from .channels import CREDENTIAL_FIELDS, CREDENTIALS, PROVIDER_NETWORKS, Channel, Provider, hash_token
 from .groups import (
     BotInactivityAction,
     DisplayNameMode,
@@ -31,7 +31,11 @@ __all__ = [
     "OPEN_STATUSES",
     "AgentPresence",
     "Attendance",
+    "CREDENTIALS",
+    "CREDENTIAL_FIELDS",
+    "PROVIDER_NETWORKS",
     "Channel",
+    "Provider",
     "CloseReason",
     "Delivery",
     "Direction",

@@ -171,6 +171,8 @@ class Delivery(models.TextChoices):
     NONE = "", _("Not applicable")
     PENDING = "pending", _("Pending")
     SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    READ = "read", _("Read")
     FAILED = "failed", _("Failed")
 
 
@@ -200,11 +202,26 @@ class Message(models.Model):
     # A WhatsApp template message (workspace active messages): {name, language, params};
     # the body holds the rendered text. Provider adapters send the template itself.
     template = models.JSONField(_("WhatsApp template"), default=dict, blank=True)
+    # Provider channels (SPEC §8.2.1): the channel the message came in or went out through
+    # and the provider's id of it; unique per channel, so a webhook delivered twice stores
+    # one message and a status callback finds its outbound message.
+    channel = models.ForeignKey(
+        "attendance.Channel", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    provider_message_id = models.CharField(_("Provider message id"), max_length=128, blank=True, default="")
+    delivery_error = models.CharField(_("Delivery error"), max_length=300, blank=True, default="")
 
     class Meta:
         verbose_name = _("message")
         verbose_name_plural = _("messages")
         ordering = ["created_at", "pk"]
+        constraints = [
+            # Idempotent webhooks and status callbacks: one message per provider id and channel.
+            models.UniqueConstraint(
+                fields=["channel", "provider_message_id"], condition=~Q(provider_message_id=""),
+                name="message_provider_id_unique",
+            ),
+        ]  # fmt: skip
         indexes = [
             models.Index(fields=["attendance", "created_at"], name="message_by_attendance"),
             # The delivery sweep: messages waiting to be delivered (delayed active messages).

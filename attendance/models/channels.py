@@ -1,11 +1,13 @@
-"""Channels (SPEC §8.2): where customers' messages come from and answers go to."""
+"""Channels (SPEC §8.2, §8.2.1): where customers' messages come from and answers go to."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -16,15 +18,48 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def new_public_id() -> str:
+    """The channel's id in its webhook URL: random and URL-safe, so URLs cannot be guessed
+    (the signature is the real protection)."""
+    return secrets.token_urlsafe(16)
+
+
+class Provider(models.TextChoices):
+    GENERIC = "generic", _("Generic (Atende's JSON)")
+    WHATSAPP_CLOUD = "whatsapp_cloud", "WhatsApp Cloud API"
+    TELEGRAM = "telegram", "Telegram"
+    TWILIO = "twilio", _("Twilio (SMS and WhatsApp)")
+
+
+# Write-only credentials per provider (SPEC §8.2.1): never returned by the API or rendered
+# back by forms, kept when submitted empty, not audited.
+CREDENTIALS = {
+    Provider.GENERIC: (),
+    Provider.WHATSAPP_CLOUD: ("phone_number_id", "access_token", "app_secret", "verify_token"),
+    Provider.TELEGRAM: ("bot_token", "secret_token"),
+    Provider.TWILIO: ("account_sid", "auth_token", "from_number"),
+}
+CREDENTIAL_FIELDS = tuple(name for names in CREDENTIALS.values() for name in names)
+# The networks a provider can serve.
+PROVIDER_NETWORKS = {
+    Provider.WHATSAPP_CLOUD: {"whatsapp"},
+    Provider.TELEGRAM: {"telegram"},
+    Provider.TWILIO: {"whatsapp", "sms"},
+}
+
+
 class Channel(ActiveModel):
     """A channel account. Its token is generated on creation and shown once: only its
-    SHA-256 is stored, and inbound calls are matched by that hash."""
+    SHA-256 is stored, and inbound calls are matched by that hash. Provider channels
+    receive at ``/webhooks/<provider>/<public_id>/`` and check the provider's signature."""
 
     name = models.CharField(_("Name"), max_length=100, unique=True)
     network = models.CharField(_("Network"), max_length=10, choices=[
         ("whatsapp", "WhatsApp"), ("telegram", "Telegram"), ("sms", "SMS"),
         ("email", "E-mail"), ("voice", _("Voice")), ("webchat", _("Web chat")),
     ])  # fmt: skip
+    provider = models.CharField(_("Provider"), max_length=20, choices=Provider.choices, default=Provider.GENERIC)
+    public_id = models.CharField(_("Public id"), max_length=32, unique=True, default=new_public_id, editable=False)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     token_hint = models.CharField(_("Token"), max_length=12, editable=False, help_text=_("Its first characters."))
     outbound_webhook_url = models.URLField(
@@ -32,9 +67,21 @@ class Channel(ActiveModel):
         blank=True,
         help_text=_("Messages to customers are POSTed here; empty = logged only."),
     )
+    # Credentials (write-only, see CREDENTIALS).
+    phone_number_id = models.CharField(_("Phone number ID"), max_length=64, blank=True)
+    access_token = models.CharField(_("Access token"), max_length=512, blank=True)
+    app_secret = models.CharField(_("App secret"), max_length=128, blank=True)
+    verify_token = models.CharField(_("Verify token"), max_length=128, blank=True)
+    bot_token = models.CharField(_("Bot token"), max_length=128, blank=True)
+    secret_token = models.CharField(_("Secret token"), max_length=256, blank=True)
+    account_sid = models.CharField(_("Account SID"), max_length=64, blank=True)
+    auth_token = models.CharField(_("Auth token"), max_length=128, blank=True)
+    from_number = models.CharField(
+        _("Sender number"), max_length=40, blank=True, help_text=_("+5511… for SMS, whatsapp:+5511… for WhatsApp.")
+    )
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
 
-    history = HistoricalRecords(excluded_fields=["token_hash"])
+    history = HistoricalRecords(excluded_fields=["token_hash", *CREDENTIAL_FIELDS])
 
     class Meta:
         verbose_name = _("channel")
@@ -50,3 +97,17 @@ class Channel(ActiveModel):
         self.token_hash = hash_token(token)
         self.token_hint = token[:8]
         return token
+
+    @property
+    def webhook_path(self) -> str:
+        """Where the provider posts (generic channels use ``POST /api/v1/inbound/``)."""
+        if self.provider == Provider.GENERIC:
+            return reverse("api-inbound")
+        return reverse("provider-webhook", kwargs={"provider": self.provider, "public_id": self.public_id})
+
+    def webhook_url(self, request=None) -> str:
+        """Absolute when ``ATENDE_PUBLIC_URL`` is set (or a request tells the host)."""
+        base = settings.ATENDE_PUBLIC_URL.rstrip("/")
+        if base:
+            return base + self.webhook_path
+        return request.build_absolute_uri(self.webhook_path) if request is not None else self.webhook_path

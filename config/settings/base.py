@@ -202,6 +202,19 @@ if os.environ.get("MEDIA_S3_BUCKET"):
 
 # The engine
 ATENDE_OUTBOUND_LOG_ONLY = env_bool("ATENDE_OUTBOUND_LOG_ONLY")  # never call channel webhooks (demos, benches)
+# Provider channels (attendance/providers/, SPEC §8.2.1).
+# The site's public address (https://atende.example.com): absolute webhook URLs in the
+# admin and API, Twilio's status callback URL. Empty: taken from the request.
+ATENDE_PUBLIC_URL = os.environ.get("ATENDE_PUBLIC_URL", "")
+WHATSAPP_CLOUD_API_BASE = os.environ.get("WHATSAPP_CLOUD_API_BASE", "https://graph.facebook.com/v21.0")
+TELEGRAM_API_BASE = os.environ.get("TELEGRAM_API_BASE", "https://api.telegram.org")
+TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE", "https://api.twilio.com")
+PROVIDER_HTTP_TIMEOUT = float(os.environ.get("PROVIDER_HTTP_TIMEOUT", "15"))
+# Largest media file downloaded from a provider; a bigger one is noted in the message.
+PROVIDER_MEDIA_MAX_BYTES = int(os.environ.get("PROVIDER_MEDIA_MAX_BYTES", str(16 * 1024 * 1024)))
+# Media URLs resolving to private, loopback or link-local addresses are refused (SSRF);
+# only tests turn this on (their fake provider listens on 127.0.0.1).
+PROVIDER_MEDIA_ALLOW_PRIVATE = env_bool("PROVIDER_MEDIA_ALLOW_PRIVATE")
 PRESENCE_TIMEOUT_SECONDS = int(os.environ.get("PRESENCE_TIMEOUT_SECONDS", "90"))  # heartbeat expiry
 DISTRIBUTION_BATCH = int(os.environ.get("DISTRIBUTION_BATCH", "200"))
 DISTRIBUTION_SWEEP_SECONDS = float(os.environ.get("DISTRIBUTION_SWEEP_SECONDS", "5"))

@@ -1,0 +1,197 @@
+"""Provider webhooks into the engine, and outbound messages out through providers.
+
+Inbound: every parsed message goes through ``inbound_receive`` — the same engine path as
+``POST /api/v1/inbound/`` — in its own transaction, so the answer comes right after the
+commits. Idempotency: a message whose provider id the channel already stored is skipped
+(the bot does not run again); two deliveries of the same message at once are serialised
+by a transaction-scoped advisory lock on (channel, provider id), and the unique
+constraint ``message_provider_id_unique`` is the last word.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+import requests
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from core.errors import DomainError
+
+from ..inbound import inbound_receive
+from ..media import MediaRejected
+from ..models import Channel, Delivery, Direction, Message, Provider
+from . import provider_for
+from .base import InboundMessage, Parsed, ProviderError, StatusUpdate, outbound_for
+from .base import Provider as ProviderAdapter
+from .media import provider_media_store
+
+logger = logging.getLogger("atende.providers")
+
+# A status only moves forward: a late "delivered" never hides a "read".
+_BEFORE = {
+    Delivery.SENT: ["", Delivery.PENDING],
+    Delivery.DELIVERED: ["", Delivery.PENDING, Delivery.SENT],
+    Delivery.READ: ["", Delivery.PENDING, Delivery.SENT, Delivery.DELIVERED],
+    Delivery.FAILED: ["", Delivery.PENDING, Delivery.SENT],
+}
+
+
+@dataclass
+class WebhookOutcome:
+    stored: int = 0
+    duplicates: int = 0
+    refused: int = 0
+    statuses: int = 0
+
+
+def _seen(channel: Channel, provider_message_id: str) -> bool:
+    return Message.objects.filter(channel=channel, provider_message_id=provider_message_id).exists()
+
+
+def _lock(channel: Channel, provider_message_id: str) -> None:
+    """Serialise two deliveries of one message (SQLite's write lock already does)."""
+    if connection.vendor != "postgresql":
+        return
+    key = int.from_bytes(hashlib.blake2b(f"{channel.pk}:{provider_message_id}".encode(), digest_size=8).digest(),
+                         "big", signed=True)  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def _route(channel: Channel, account: str) -> Channel | None:
+    """WhatsApp sends every number of an app to the app's one webhook URL: a message for
+    another number goes to the active channel of that number with the same app secret
+    (the signature proved that secret)."""
+    if not account or channel.provider != Provider.WHATSAPP_CLOUD or account == channel.phone_number_id:
+        return channel
+    return (
+        Channel.objects.filter(provider=channel.provider, phone_number_id=account, app_secret=channel.app_secret,
+                               is_active=True).first()
+    )  # fmt: skip
+
+
+def _media_fields(adapter: ProviderAdapter, channel: Channel, message: InboundMessage) -> dict:
+    """Download and store the message's media before any transaction; a failure is noted
+    in the message so the agent knows something was sent."""
+    try:
+        return provider_media_store(media=adapter.fetch_media(channel, message.media), kind=message.kind)
+    except ProviderError as error:
+        reason = str(error)
+    except MediaRejected as error:
+        reason = " ".join(error.messages)
+    except Exception as error:  # noqa: BLE001 - network errors of any kind: the message still goes in
+        logger.warning("media download failed for %s: %r", message.provider_message_id, error)
+        reason = _("network error")
+    note = _("[media not received: %(reason)s]") % {"reason": reason}
+    message.text = f"{message.text}\n{note}" if message.text else note
+    return {}
+
+
+def webhook_receive(*, channel: Channel, adapter: ProviderAdapter, parsed: Parsed) -> WebhookOutcome:
+    """Feed a verified, parsed webhook to the engine; returns what happened to each part."""
+    outcome = WebhookOutcome()
+    for item in (*parsed.messages, *parsed.statuses):
+        item.clean()
+    for message in parsed.messages:
+        target = _route(channel, message.account)
+        if target is None:
+            logger.warning("message %s for unknown number %s ignored", message.provider_message_id, message.account)
+            outcome.refused += 1
+            continue
+        result = _receive_one(target, adapter, message)
+        setattr(outcome, result, getattr(outcome, result) + 1)
+    for update in parsed.statuses:
+        target = _route(channel, update.account)
+        if target is not None:
+            outcome.statuses += delivery_status_apply(channel=target, update=update)
+    return outcome
+
+
+def _receive_one(channel: Channel, adapter: ProviderAdapter, message: InboundMessage) -> str:
+    media = {}
+    if message.media is not None:
+        if _seen(channel, message.provider_message_id):
+            return "duplicates"  # a replay: no download
+        media = _media_fields(adapter, channel, message)
+    try:
+        with transaction.atomic():
+            _lock(channel, message.provider_message_id)
+            if _seen(channel, message.provider_message_id):
+                return "duplicates"  # a file stored meanwhile stays (storage is not transactional)
+            inbound_receive(
+                channel=channel, network=message.network, phone=message.address, country_code="",
+                display_name=message.display_name, kind=message.kind, text=message.text,
+                provider_message_id=message.provider_message_id, media=media,
+            )  # fmt: skip
+    except (ValidationError, DomainError) as error:
+        # A foreign number, another network, an inactive customer: the provider must not
+        # retry it, so the webhook still answers 200.
+        logger.info("message %s refused: %s", message.provider_message_id, error)
+        return "refused"
+    return "stored"
+
+
+def delivery_status_apply(*, channel: Channel, update: StatusUpdate) -> int:
+    """Move an outbound message's ``delivery`` forward (1: updated, 0: unknown or stale)."""
+    fields = {"delivery": update.status}
+    if update.status == Delivery.FAILED:
+        fields["delivery_error"] = update.error or _("failure reported by the provider")
+    return Message.objects.filter(
+        channel=channel, provider_message_id=update.provider_message_id, direction=Direction.OUTBOUND,
+        delivery__in=_BEFORE[update.status],
+    ).update(**fields)  # fmt: skip
+
+
+def provider_deliver(message: Message) -> bool | None:
+    """Deliver through the channel's provider; ``None`` when the channel is generic (the
+    logging/webhook adapters of messaging.py deliver it). Raises on a transient failure
+    (the task retries with backoff); a permanent refusal marks the message ``failed``."""
+    channel = message.attendance.channel
+    if channel is None or channel.provider == Provider.GENERIC:
+        return None
+    if message.delivery not in (Delivery.PENDING, Delivery.NONE):
+        return False  # already sent (or failed for good)
+    Message.objects.filter(pk=message.pk).update(delivery_attempts=message.delivery_attempts + 1)
+    if settings.ATENDE_OUTBOUND_LOG_ONLY:
+        logger.info("outbound (log only) %s via %s", message.pk, channel.provider)
+        provider_id = ""
+    else:
+        try:
+            provider_id = _send(channel, message)
+        except ProviderError as error:
+            if not error.permanent:
+                raise
+            Message.objects.filter(pk=message.pk, delivery=Delivery.PENDING).update(
+                delivery=Delivery.FAILED, delivery_error=str(error)[:300], channel=channel
+            )
+            return False
+    Message.objects.filter(pk=message.pk, delivery=Delivery.PENDING).update(
+        delivery=Delivery.SENT, channel=channel, provider_message_id=provider_id[:128]
+    )
+    return True
+
+
+def _send(channel: Channel, message: Message) -> str:
+    """A WhatsApp template message (``Message.template``: name, language, params) goes out
+    as a template on WhatsApp Cloud channels; everything else as its text."""
+    adapter = provider_for(channel.provider)
+    template = message.template or {}
+    if template.get("name") and channel.provider == Provider.WHATSAPP_CLOUD:
+        return adapter.send_template(channel, to=message.attendance.customer.phone, name=template["name"],
+                                     language=template.get("language") or "pt_BR",
+                                     params=[str(p) for p in template.get("params") or []])  # fmt: skip
+    return adapter.send(channel, outbound_for(message))
+
+
+def channel_test_connection(*, channel: Channel) -> str:
+    """The provider's answer with the channel's credentials; ``ProviderError`` says what failed."""
+    adapter = provider_for(channel.provider)
+    try:
+        return adapter.test_connection(channel)
+    except requests.RequestException as error:
+        raise ProviderError(_("Could not reach the provider: %(error)s") % {"error": type(error).__name__}) from None
