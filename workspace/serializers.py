@@ -15,12 +15,16 @@ from .models import CannedResponse, PauseReason, WhatsAppTemplate
 
 class MessageSerializer(serializers.ModelSerializer):
     media_url = serializers.SerializerMethodField(help_text="Served only to users who may see the attendance.")
+    # HOOK(channels): SPEC §8.2.1's delivery status (provider status callbacks move it).
+    delivery_status = serializers.CharField(
+        source="delivery", read_only=True, help_text="Outbound: pending, sent, delivered, read or failed."
+    )
 
     class Meta:
         model = Message
         fields = [
             "id", "direction", "sender", "sender_name", "kind", "body", "created_at", "delivery", "media_url",
-            "media_mime", "media_name", "media_size", "template",
+            "media_mime", "media_name", "media_size", "template", "delivery_status",
         ]  # fmt: skip
         read_only_fields = fields
 
