@@ -15,7 +15,7 @@ def fill_public_ids(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('attendance', '0009_workspace_template'),
+        ('attendance', '0010_backoffice_labels'),
     ]
 
     operations = [
