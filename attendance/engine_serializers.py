@@ -108,4 +108,8 @@ class PresenceSerializer(serializers.ModelSerializer):
         model = AgentPresence
         fields = ["state", "reason", "changed_at", "heartbeat_at"]
         read_only_fields = ["changed_at", "heartbeat_at"]
-        extra_kwargs = {"state": {"choices": PresenceState.choices}, "reason": {"required": False}}
+        extra_kwargs = {
+            # ``state`` has a model default, which would make it optional here: it is required.
+            "state": {"choices": PresenceState.choices, "required": True},
+            "reason": {"required": False},
+        }

@@ -4,12 +4,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from classifications.models import Classification
-from core.api import ActiveRelatedField
+from core.api import ActiveRelatedField, SafeJSONField
 from surveys.models import Survey
 from users.models import User
 
 from . import errors
 from .models import Bot, BotKind, Company, Operation, ServiceGroup
+from .models.groups import DURATION_FIELDS
 from .services import bot_save, group_save, group_validate_relations
 
 
@@ -30,7 +31,7 @@ class OperationSerializer(serializers.ModelSerializer):
 
 
 class BotSerializer(serializers.ModelSerializer):
-    menu = serializers.JSONField(required=False, allow_null=True, help_text="Service bots: the menu tree (SPEC §3).")
+    menu = SafeJSONField(required=False, allow_null=True, help_text="Service bots: the menu tree (SPEC §3).")
 
     class Meta:
         model = Bot
@@ -72,6 +73,8 @@ class ServiceGroupSerializer(serializers.ModelSerializer):
         model = ServiceGroup
         exclude = []
         read_only_fields = ["created_at"]
+        # The 30-day bound says so, rather than DRF's "less than or equal to 43200".
+        extra_kwargs = {name: {"error_messages": {"max_value": errors.DURATION_TOO_LONG}} for name in DURATION_FIELDS}
 
     def validate(self, attrs):
         """Run the model's own rules on the would-be row, so errors come back per field."""

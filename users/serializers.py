@@ -10,7 +10,7 @@ from attendance.models import Company, Operation
 from core.api import ActiveRelatedField
 
 from . import errors
-from .models import AGENT_DATA_FIELDS, AGENT_PERMISSION_FIELDS, Profile, User
+from .models import AGENT_DATA_FIELDS, AGENT_PERMISSION_FIELDS, PASSWORD_MAX_LENGTH, USERNAME_MAX_LENGTH, Profile, User
 from .services import user_create, user_update
 from .work_hours import normalize_work_hours
 
@@ -97,8 +97,11 @@ class ProfileSerializer(serializers.ModelSerializer):
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    # Bounded before django-axes records a failure with them (its columns are 255 long).
+    username = serializers.CharField(max_length=USERNAME_MAX_LENGTH)
+    password = serializers.CharField(
+        style={"input_type": "password"}, trim_whitespace=False, max_length=PASSWORD_MAX_LENGTH
+    )
 
 
 class TokenResponseSerializer(serializers.Serializer):
