@@ -12,6 +12,14 @@ BOT_INACTIVITY_TOO_LONG = _("At most 30 days (43200 minutes, 720 hours or 259200
 GROUP_OWN_PARENT = _("A group cannot be its own parent.")
 PARENT_MUST_BE_MAIN = _("The parent group must be a main group.")
 PARENT_OTHER_OPERATION = _("The parent group must belong to the same operation.")
+BOT_OTHER_OPERATION = _(
+    "This bot's menu transfers into groups of another operation: a group only uses bots that route within its "
+    "own operation."
+)
+TARGET_OTHER_OPERATION = _("The target group must belong to the same operation.")
+BOT_USED_ACROSS_OPERATIONS = _(
+    "The menu would transfer into groups of another operation than that of the groups using this bot: %(groups)s."
+)
 GROUP_HAS_CHILDREN = _("This group has child groups, so it must stay a main group.")
 WHATSAPP_TEMPLATE_MAIN_ONLY = _("WhatsApp template is only available for main groups.")
 MAIN_NEEDS_SERVICE_BOT = _("A main group's initialization agent must be a service bot.")

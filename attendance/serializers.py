@@ -5,10 +5,12 @@ from rest_framework import serializers
 
 from classifications.models import Classification
 from core.api import ActiveRelatedField, SafeJSONField
+from core.scoping import operation_ids_for
 from surveys.models import Survey
 from users.models import User
 
 from . import errors
+from .bot_scope import bots_routing_within
 from .models import Bot, BotKind, Company, Operation, ServiceGroup
 from .models.groups import DURATION_FIELDS
 from .services import bot_save, group_save, group_validate_relations
@@ -55,10 +57,20 @@ class BotSerializer(serializers.ModelSerializer):
         return self._save(instance, validated_data)
 
 
+class RoutingBotField(ActiveRelatedField):
+    """A bot the viewer may choose: for supervisors, only bots whose menu routes within
+    their operations (another one answers like a missing id)."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        return bots_routing_within(super().get_queryset(), operation_ids=operation_ids_for(user))
+
+
 class ServiceGroupSerializer(serializers.ModelSerializer):
     operation = ActiveRelatedField(queryset=Operation.objects.all())
     parent = ActiveRelatedField(queryset=ServiceGroup.objects.all(), required=False, allow_null=True)
-    initialization_bot = ActiveRelatedField(queryset=Bot.objects.all(), required=False, allow_null=True)
+    initialization_bot = RoutingBotField(queryset=Bot.objects.all(), required=False, allow_null=True)
     inactivity_bot = ActiveRelatedField(queryset=Bot.objects.all(), required=False, allow_null=True)
     finalization_bot = ActiveRelatedField(queryset=Bot.objects.all(), required=False, allow_null=True)
     bot_inactivity_target_group = ActiveRelatedField(

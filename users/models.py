@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import Permission
 from django.contrib.auth.validators import UnicodeUsernameValidator
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -50,7 +50,7 @@ class Profile(ActiveModel):
     """A named permission set ("Perfil") that decides which screens a supervisor sees."""
 
     name = models.CharField(_("Name"), max_length=100, unique=True)
-    description = models.TextField(_("Description"), blank=True)
+    description = models.TextField(_("Description"), blank=True, validators=[MaxLengthValidator(1000)])
     permissions = models.ManyToManyField(
         Permission,
         verbose_name=_("Permissions"),

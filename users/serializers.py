@@ -23,10 +23,11 @@ class WorkHourSerializer(serializers.Serializer):
 
 class UserSerializer(serializers.ModelSerializer):
     password = serializers.CharField(
-        write_only=True, required=False, style={"input_type": "password"}, trim_whitespace=False
-    )
+        write_only=True, required=False, style={"input_type": "password"}, trim_whitespace=False,
+        max_length=PASSWORD_MAX_LENGTH,
+    )  # fmt: skip
     voice_channel_password = serializers.CharField(
-        write_only=True, required=False, allow_blank=True, trim_whitespace=False
+        write_only=True, required=False, allow_blank=True, trim_whitespace=False, max_length=PASSWORD_MAX_LENGTH
     )
     profile = ActiveRelatedField(queryset=Profile.objects.all(), required=False, allow_null=True)
     company = ActiveRelatedField(queryset=Company.objects.all(), required=False, allow_null=True)
@@ -109,8 +110,8 @@ class TokenResponseSerializer(serializers.Serializer):
 
 
 class PasswordChangeSerializer(serializers.Serializer):
-    old_password = serializers.CharField(trim_whitespace=False)
-    new_password = serializers.CharField(trim_whitespace=False)
+    old_password = serializers.CharField(trim_whitespace=False, max_length=PASSWORD_MAX_LENGTH)
+    new_password = serializers.CharField(trim_whitespace=False, max_length=PASSWORD_MAX_LENGTH)
 
     def validate_old_password(self, value):
         if not self.context["request"].user.check_password(value):

@@ -78,6 +78,12 @@ DURATION_FIELDS = [
 BOT_INACTIVITY_FIELDS = ["bot_inactivity_timeout", "bot_inactivity_unit", "bot_inactivity_action"]
 
 
+def _routes_outside(bot, operation_id: int) -> bool:
+    from ..bot_scope import bot_routes_outside  # bot_scope reads this model
+
+    return bot_routes_outside(bot=bot, operation_id=operation_id)
+
+
 class ServiceGroup(ActiveModel):
     """A service group: a queue with its bots, distribution strategy, timers, channels and
     agents. ``parent`` null makes it a main group (the entry point with a service bot)."""
@@ -306,6 +312,8 @@ class ServiceGroup(ActiveModel):
                     "initialization_bot",
                     errors.MAIN_NEEDS_SERVICE_BOT if expected == BotKind.SERVICE else errors.CHILD_NEEDS_TRANSFER_BOT,
                 )
+            elif self.operation_id and _routes_outside(bot, self.operation_id):
+                add("initialization_bot", errors.BOT_OTHER_OPERATION)
         if self.inactivity_bot is not None and self.inactivity_bot.kind != BotKind.INACTIVITY:
             add("inactivity_bot", errors.WRONG_BOT_KIND)
         if self.finalization_bot is not None and self.finalization_bot.kind != BotKind.FINALIZATION:
@@ -322,6 +330,8 @@ class ServiceGroup(ActiveModel):
                     add("bot_inactivity_target_group", errors.TARGET_GROUP_REQUIRED)
                 elif self.pk is not None and self.bot_inactivity_target_group_id == self.pk:
                     add("bot_inactivity_target_group", errors.TARGET_IS_SELF)
+                elif self.operation_id and self.bot_inactivity_target_group.operation_id != self.operation_id:
+                    add("bot_inactivity_target_group", errors.TARGET_OTHER_OPERATION)
         if self.survey_required and self.survey_id is None:
             add("survey_required", errors.SURVEY_REQUIRED_NEEDS_SURVEY)
         if self.classification_required and self.classification_id is None:
