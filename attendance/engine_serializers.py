@@ -6,7 +6,9 @@ from rest_framework import serializers
 
 from customers.models import Network
 
-from .models import CREDENTIAL_FIELDS, AgentPresence, Attendance, Channel, Event, Kind, Message, PresenceState
+from .models import (
+    CREDENTIAL_FIELDS, AgentPresence, Attendance, Channel, CloseReason, Event, Kind, Message, PresenceState,
+)  # fmt: skip
 
 
 class ChannelSerializer(serializers.ModelSerializer):
@@ -68,6 +70,8 @@ class MessageSerializer(serializers.ModelSerializer):
 
 class AttendanceSerializer(serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.display_name", read_only=True)
+    # "" while open: documented as such (a read-only model field would lose the blank).
+    close_reason = serializers.ChoiceField(choices=CloseReason.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Attendance

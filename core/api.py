@@ -59,8 +59,8 @@ class AtendeViewSet(
         """``DELETE`` answers 405: records are deactivated, never deleted."""
         return Response({"detail": str(DELETION_FORBIDDEN)}, status=status.HTTP_405_METHOD_NOT_ALLOWED)
 
-    @extend_schema(responses={200: HistoryEntrySerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses={200: HistoryEntrySerializer(many=True)}, filters=False)
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def history(self, request, pk=None):
         """The audit trail of this record: who, when, and each field's before/after."""
         entries = history_entries(self.get_object())

@@ -11,6 +11,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from core.parsers import SafeJSONParser
+from core.schema import SPREADSHEET_RESPONSES
 
 from .exporting import spreadsheet_response
 from .models import ImportJob, RowStatus
@@ -94,7 +95,7 @@ class ImportJobViewSet(
         job.refresh_from_db()
         return Response(self.get_serializer(job).data)
 
-    @extend_schema(parameters=[OpenApiParameter("file_format", enum=["csv", "xlsx"])], responses={200: bytes})
+    @extend_schema(parameters=[OpenApiParameter("file_format", enum=["csv", "xlsx"])], responses=SPREADSHEET_RESPONSES)
     @action(detail=False, methods=["get"])
     def template(self, request):
         """The template: the columns (English headers; Portuguese ones are accepted too)
