@@ -127,4 +127,8 @@ def exception_handler(exc, context):
         return Response(exc.as_dict(), status=exc.status_code)
     elif isinstance(exc, DeletionForbidden):
         return Response({"detail": str(exc)}, status=status.HTTP_405_METHOD_NOT_ALLOWED)
+    elif isinstance(exc, ValidationError) and isinstance(exc.detail, list):
+        # A bare list (e.g. SearchFilter refusing a NUL in ?search=) becomes an object,
+        # the one error shape the schema documents.
+        exc = ValidationError({"non_field_errors": exc.detail})
     return drf_exception_handler(exc, context)

@@ -307,3 +307,27 @@ def test_an_unknown_api_path_is_a_json_404_and_a_page_elsewhere(admin_user, sett
     response = APIClient().get("/api/v1/no-such-thing/")
     assert response.status_code == 404 and response.json()["detail"]
     assert Client().get("/no-such-page/")["Content-Type"].startswith("text/html")
+
+
+# Found by schemathesis --------------------------------------------------------------
+
+
+def test_a_validation_error_is_always_an_object(api_as, admin_user):
+    response = api_as(admin_user).get("/api/v1/groups/?search=a%00b")
+    assert response.status_code == 400
+    assert isinstance(response.json(), dict)
+
+
+def test_the_xlsx_export_drops_characters_a_spreadsheet_cannot_hold(api_as, admin_user):
+    client = api_as(admin_user)
+    created = client.post("/api/v1/customers/", {"display_name": "Maria\u0001 Silva", "phone": "11999990000"},
+                          format="json")  # fmt: skip
+    assert created.status_code == 201, created.content
+    response = client.get("/api/v1/customers/export/?file_format=xlsx")
+    assert response.status_code == 200
+    import io
+
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.values)
+    assert any("Maria Silva" in (cell or "") for row in rows for cell in row)
