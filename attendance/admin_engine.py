@@ -164,7 +164,7 @@ class AttendanceAdmin(admin.ModelAdmin):
     # (SELECT DISTINCT date_trunc(...)) on each page, a full scan at a million rows.
     list_filter = ["status", ("group", ScopedRelatedFilter), "close_reason", ("opened_at", admin.DateFieldListFilter)]
     search_fields = ["protocol", "customer__display_name"]  # see get_search_results
-    search_help_text = _("Protocol, or the customer's name.")
+    search_help_text = _("Protocol, or the customer's name, phone or CPF/CNPJ.")
     list_select_related = ["customer", "group", "agent"]
     paginator = EstimatedCountPaginator
     fields = [
@@ -183,14 +183,12 @@ class AttendanceAdmin(admin.ModelAdmin):
         return False
 
     def get_search_results(self, request, queryset, search_term):
-        """A protocol (digits) by its unique index; otherwise the customer's name through
-        the customers' search (trigram index), never a join scanned row by row."""
+        """The protocol (exact, its unique index) or the customer (name, phone, document
+        through the customers' search and its indexes), never a join scanned row by row."""
         term = search_term.strip()
         if not term:
             return queryset, False
-        condition = Q(customer__in=customer_search(queryset=Customer.objects.all(), term=term))
-        if term.isdigit():
-            condition |= Q(protocol=term)
+        condition = Q(protocol=term) | Q(customer__in=customer_search(queryset=Customer.objects.all(), term=term))
         return queryset.filter(condition), False
 
     def has_delete_permission(self, request, obj=None):

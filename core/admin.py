@@ -17,6 +17,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from .admin_paging import EstimatedCountPaginator
 from .audit import history_entries
 from .errors import DomainError, admin_error_message
+from .forms import SafeJSONFormField
 from .scoping import scope_queryset
 from .services import record_set_active
 
@@ -69,6 +70,7 @@ class AtendeAdmin(SimpleHistoryAdmin):
     list_per_page = 50
     show_full_result_count = False  # COUNT(*) of a million rows on every page is wasteful
     paginator = EstimatedCountPaginator  # and the paginator's count is estimated or capped
+    formfield_overrides = {models.JSONField: {"form_class": SafeJSONFormField}}
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
