@@ -8,7 +8,6 @@ import threading
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +23,11 @@ from .providers.base import ProviderError
 from .providers.services import channel_test_connection
 from .providers.setup import setup_steps
 from .services import channel_save
+
+# A name that matches more customers than this is too broad to list their attendances:
+# the newest matches of these customers are shown (narrow the search for the rest).
+SEARCH_CUSTOMERS = 1000
+
 
 _local = threading.local()
 
@@ -183,13 +187,19 @@ class AttendanceAdmin(admin.ModelAdmin):
         return False
 
     def get_search_results(self, request, queryset, search_term):
-        """The protocol (exact, its unique index) or the customer (name, phone, document
-        through the customers' search and its indexes), never a join scanned row by row."""
+        """The protocol (exact, its unique index) or else the customer (name, phone,
+        document through the customers' search and its indexes), never a join scanned row
+        by row. The customers are fetched first (at most ``SEARCH_CUSTOMERS``) so that
+        PostgreSQL reads their attendances through the customer index."""
         term = search_term.strip()
         if not term:
             return queryset, False
-        condition = Q(protocol=term) | Q(customer__in=customer_search(queryset=Customer.objects.all(), term=term))
-        return queryset.filter(condition), False
+        by_protocol = queryset.filter(protocol=term)
+        if by_protocol.exists():
+            return by_protocol, False
+        customers = customer_search(queryset=Customer.objects.all(), term=term).order_by()
+        ids = list(customers.values_list("pk", flat=True)[:SEARCH_CUSTOMERS])
+        return queryset.filter(customer_id__in=ids), False
 
     def has_delete_permission(self, request, obj=None):
         return False
