@@ -54,7 +54,9 @@ def _run(live_server, token: str, report: Path) -> subprocess.CompletedProcess:
         "--report", "junit", "--report-junit-path", str(report),
     ]  # fmt: skip
     # The wall-clock limit says what it waited for: the run's own budget plus start-up.
-    return subprocess.run(command, capture_output=True, text=True, timeout=int(max_time) * 4 + 300, check=False)
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=int(max_time) * 4 + 300, check=False, cwd=report.parent
+    )
 
 
 @pytest.mark.parametrize("username", ["admin", "agent_a"])
