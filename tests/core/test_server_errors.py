@@ -331,19 +331,3 @@ def test_the_xlsx_export_drops_characters_a_spreadsheet_cannot_hold(api_as, admi
 
     rows = list(load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.values)
     assert any("Maria Silva" in (cell or "") for row in rows for cell in row)
-
-
-def test_a_web_process_knows_the_tasks_it_queues_after_commit():
-    """core.followups looks tasks up by name; a process that only loaded Django (a web
-    server, not a worker) must have them registered, or the commit hook is a 500."""
-    import os
-    import subprocess
-    import sys
-
-    code = (
-        "import django; django.setup(); from celery import current_app; from core import followups as f; "
-        "print(all(n in current_app.tasks for n in (f.DISTRIBUTE, f.DELIVER, f.IMPORT_RUN)))"
-    )
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
-    assert result.stdout.strip() == "True", result.stderr[-2000:]
