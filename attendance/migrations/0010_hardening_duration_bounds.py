@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('attendance', '0007_protocol_constraint'),
+        ('attendance', '0009_workspace_template'),
     ]
 
     operations = [

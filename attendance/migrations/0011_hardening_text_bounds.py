@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('attendance', '0008_hardening_duration_bounds'),
+        ('attendance', '0010_hardening_duration_bounds'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('attendance', '0009_hardening_text_bounds'),
+        ('attendance', '0011_hardening_text_bounds'),
         ('classifications', '0002_initial'),
         ('customers', '0002_initial'),
         ('surveys', '0003_hardening_text_bounds'),
