@@ -7,7 +7,15 @@ from rest_framework import serializers
 from customers.models import Network
 
 from .models import (
-    CREDENTIAL_FIELDS, AgentPresence, Attendance, Channel, CloseReason, Event, Kind, Message, PresenceState,
+    CREDENTIAL_FIELDS,
+    AgentPresence,
+    Attendance,
+    Channel,
+    CloseReason,
+    Event,
+    Kind,
+    Message,
+    PresenceState,
 )  # fmt: skip
 
 

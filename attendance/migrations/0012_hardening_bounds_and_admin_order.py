@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('attendance', '0010_backoffice_labels'),
+        ('attendance', '0011_channels_providers'),
         ('classifications', '0002_initial'),
         ('customers', '0003_hardening_name_trigram'),
         ('surveys', '0003_backoffice_labels'),
