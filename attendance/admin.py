@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.contrib import admin
 
 from core.admin import AtendeAdmin, ScopedRelatedFilter, StatusFilter, status_column
+from core.scoping import operation_ids_for
 
 from . import admin_engine  # noqa: F401,E402 - registers channels and attendances
+from .bot_scope import bots_routing_within
 from .forms import GROUP_FIELDSETS, BotForm, ServiceGroupForm
 from .models import Bot, BotKind, Company, Operation, ServiceGroup
 from .services import bot_save, bot_set_active, group_save, group_set_active
@@ -83,7 +85,8 @@ class ServiceGroupAdmin(AtendeAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "initialization_bot":
-            kwargs["queryset"] = Bot.objects.filter(kind__in=[BotKind.SERVICE, BotKind.TRANSFER])
+            bots = Bot.objects.filter(kind__in=[BotKind.SERVICE, BotKind.TRANSFER])
+            kwargs["queryset"] = bots_routing_within(bots, operation_ids=operation_ids_for(request.user))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):

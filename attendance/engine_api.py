@@ -113,6 +113,7 @@ class AttendanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     """Attendances (read) and the agent's actions: ``messages``, ``transfer``, ``close``."""
 
     permission_classes = [AttendancePermission]
+    queryset = Attendance.objects.none()  # the model, for the schema; get_queryset scopes
     filterset_fields = ["status", "group", "agent", "customer"]
     search_fields = ["protocol", "customer__display_name"]
     ordering_fields = ["opened_at", "queued_at", "assigned_at"]

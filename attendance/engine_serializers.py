@@ -6,7 +6,17 @@ from rest_framework import serializers
 
 from customers.models import Network
 
-from .models import CREDENTIAL_FIELDS, AgentPresence, Attendance, Channel, Event, Kind, Message, PresenceState
+from .models import (
+    CREDENTIAL_FIELDS,
+    AgentPresence,
+    Attendance,
+    Channel,
+    CloseReason,
+    Event,
+    Kind,
+    Message,
+    PresenceState,
+)  # fmt: skip
 
 
 class ChannelSerializer(serializers.ModelSerializer):
@@ -68,6 +78,8 @@ class MessageSerializer(serializers.ModelSerializer):
 
 class AttendanceSerializer(serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.display_name", read_only=True)
+    # "" while open: documented as such (a read-only model field would lose the blank).
+    close_reason = serializers.ChoiceField(choices=CloseReason.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Attendance
@@ -108,4 +120,8 @@ class PresenceSerializer(serializers.ModelSerializer):
         model = AgentPresence
         fields = ["state", "reason", "changed_at", "heartbeat_at"]
         read_only_fields = ["changed_at", "heartbeat_at"]
-        extra_kwargs = {"state": {"choices": PresenceState.choices}, "reason": {"required": False}}
+        extra_kwargs = {
+            # ``state`` has a model default, which would make it optional here: it is required.
+            "state": {"choices": PresenceState.choices, "required": True},
+            "reason": {"required": False},
+        }

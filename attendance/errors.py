@@ -7,9 +7,19 @@ from core.errors import DomainError, Forbidden
 REQUIRED_WHEN_FLAG_ON = _("Required while this option is on.")
 TARGET_GROUP_REQUIRED = _("Choose the group that receives attendances when the bot times out.")
 TARGET_IS_SELF = _("The target group must be another group.")
+DURATION_TOO_LONG = _("At most 30 days (43200 minutes).")
+BOT_INACTIVITY_TOO_LONG = _("At most 30 days (43200 minutes, 720 hours or 2592000 seconds).")
 GROUP_OWN_PARENT = _("A group cannot be its own parent.")
 PARENT_MUST_BE_MAIN = _("The parent group must be a main group.")
 PARENT_OTHER_OPERATION = _("The parent group must belong to the same operation.")
+BOT_OTHER_OPERATION = _(
+    "This bot's menu transfers into groups of another operation: a group only uses bots that route within its "
+    "own operation."
+)
+TARGET_OTHER_OPERATION = _("The target group must belong to the same operation.")
+BOT_USED_ACROSS_OPERATIONS = _(
+    "The menu would transfer into groups of another operation than that of the groups using this bot: %(groups)s."
+)
 GROUP_HAS_CHILDREN = _("This group has child groups, so it must stay a main group.")
 WHATSAPP_TEMPLATE_MAIN_ONLY = _("WhatsApp template is only available for main groups.")
 MAIN_NEEDS_SERVICE_BOT = _("A main group's initialization agent must be a service bot.")
@@ -30,6 +40,8 @@ MENU_NOT_A_NODE = _("%(path)s: a menu must have a text and a list of options.")
 MENU_NO_TEXT = _("%(path)s: the menu text is required.")
 MENU_NO_OPTIONS = _("%(path)s: the menu needs at least one option.")
 MENU_BAD_KEY = _("%(path)s: the option key must be a number from 1 to 99.")
+MENU_BAD_CHARACTERS = _("%(path)s: the text has control or invalid characters.")
+MENU_TEXT_TOO_LONG = _("%(path)s: the text has more than %(limit)s characters.")
 MENU_DUPLICATE_KEY = _("%(path)s: the key %(key)s is used by more than one option.")
 MENU_NO_LABEL = _("%(path)s: the option label is required.")
 MENU_BAD_ACTION = _("%(path)s: the action must be menu, transfer_to_group or close.")

@@ -2,28 +2,30 @@ from __future__ import annotations
 
 import django_filters
 
+from core.filters import FilterSet
+
 from .models import Bot, Company, Operation, ServiceGroup
 
 
-class CompanyFilter(django_filters.FilterSet):
+class CompanyFilter(FilterSet):
     class Meta:
         model = Company
         fields = {"is_active": ["exact"], "name": ["exact", "icontains"]}
 
 
-class OperationFilter(django_filters.FilterSet):
+class OperationFilter(FilterSet):
     class Meta:
         model = Operation
         fields = {"is_active": ["exact"], "company": ["exact"], "name": ["exact", "icontains"]}
 
 
-class BotFilter(django_filters.FilterSet):
+class BotFilter(FilterSet):
     class Meta:
         model = Bot
         fields = {"is_active": ["exact"], "kind": ["exact", "in"], "name": ["exact", "icontains"]}
 
 
-class ServiceGroupFilter(django_filters.FilterSet):
+class ServiceGroupFilter(FilterSet):
     is_main = django_filters.BooleanFilter(field_name="parent", lookup_expr="isnull", label="main groups only")
 
     class Meta:

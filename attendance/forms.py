@@ -29,7 +29,7 @@ class PrettyJSONWidget(forms.Textarea):
         if isinstance(value, str):
             try:
                 value = json.loads(value)
-            except ValueError:
+            except (ValueError, RecursionError):  # shown back as typed, with the field's error
                 return value
         return json.dumps(value, ensure_ascii=False, indent=2)
 

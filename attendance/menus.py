@@ -8,15 +8,23 @@ place in the tree ("Menu › 3 Suporte › 1 Internet") so the admin knows what 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from core.text import has_bad_characters
+
 from . import errors
 
 MAX_DEPTH = 8
 ACTIONS = {"menu", "transfer_to_group", "close"}
+# A node's text is one chat message (WhatsApp's limit); a label is one line of it.
+MAX_TEXT_LENGTH = 4096
+MAX_LABEL_LENGTH = 200
+# ASCII digits 1–99 without leading zeros ("²", "٣" and "01" are not keys).
+KEY = re.compile(r"[1-9][0-9]?")
 
 
 def normalize_menu(menu, *, active_group_ids: Iterable[int]) -> dict:
@@ -44,6 +52,13 @@ def _error(message, **params) -> ValidationError:
     return ValidationError(message, params=params)
 
 
+def _check_text(text: str, limit: int, path: str, problems: list) -> None:
+    if has_bad_characters(text):
+        problems.append(_error(errors.MENU_BAD_CHARACTERS, path=path))
+    if len(text) > limit:
+        problems.append(_error(errors.MENU_TEXT_TOO_LONG, path=path, limit=limit))
+
+
 def _node(node, path: str, depth: int, groups: set[int], problems: list) -> dict:
     if depth > MAX_DEPTH:
         problems.append(_error(errors.MENU_TOO_DEEP, depth=MAX_DEPTH))
@@ -54,6 +69,7 @@ def _node(node, path: str, depth: int, groups: set[int], problems: list) -> dict
     text = str(node.get("text") or "").strip()
     if not text:
         problems.append(_error(errors.MENU_NO_TEXT, path=path))
+    _check_text(text, MAX_TEXT_LENGTH, path, problems)
     options = node.get("options") or []
     if not options:
         problems.append(_error(errors.MENU_NO_OPTIONS, path=path))
@@ -72,8 +88,13 @@ def _option(option, path, index, depth, groups, problems, seen) -> dict | None:
         return None
     key = str(option.get("key", "")).strip()
     label = str(option.get("label") or "").strip()
-    here = f"{path} › {key or index} {label}".rstrip()
-    if not key.isdigit() or not 1 <= int(key) <= 99:
+    valid_key = KEY.fullmatch(key) is not None
+    shown_key, shown_label = (key if valid_key else index), label[:60]
+    if has_bad_characters(shown_label):
+        shown_label = ""
+    here = f"{path} › {shown_key} {shown_label}".rstrip()
+    _check_text(label, MAX_LABEL_LENGTH, here, problems)
+    if not valid_key:
         problems.append(_error(errors.MENU_BAD_KEY, path=here))
     elif key in seen:
         problems.append(_error(errors.MENU_DUPLICATE_KEY, path=path, key=key))

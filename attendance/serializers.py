@@ -4,12 +4,15 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from classifications.models import Classification
-from core.api import ActiveRelatedField
+from core.api import ActiveRelatedField, SafeJSONField
+from core.scoping import operation_ids_for
 from surveys.models import Survey
 from users.models import User
 
 from . import errors
+from .bot_scope import bots_routing_within
 from .models import Bot, BotKind, Company, Operation, ServiceGroup
+from .models.groups import DURATION_FIELDS
 from .services import bot_save, group_save, group_validate_relations
 
 
@@ -30,7 +33,7 @@ class OperationSerializer(serializers.ModelSerializer):
 
 
 class BotSerializer(serializers.ModelSerializer):
-    menu = serializers.JSONField(required=False, allow_null=True, help_text="Service bots: the menu tree (SPEC §3).")
+    menu = SafeJSONField(required=False, allow_null=True, help_text="Service bots: the menu tree (SPEC §3).")
 
     class Meta:
         model = Bot
@@ -54,10 +57,20 @@ class BotSerializer(serializers.ModelSerializer):
         return self._save(instance, validated_data)
 
 
+class RoutingBotField(ActiveRelatedField):
+    """A bot the viewer may choose: for supervisors, only bots whose menu routes within
+    their operations (another one answers like a missing id)."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        return bots_routing_within(super().get_queryset(), operation_ids=operation_ids_for(user))
+
+
 class ServiceGroupSerializer(serializers.ModelSerializer):
     operation = ActiveRelatedField(queryset=Operation.objects.all())
     parent = ActiveRelatedField(queryset=ServiceGroup.objects.all(), required=False, allow_null=True)
-    initialization_bot = ActiveRelatedField(queryset=Bot.objects.all(), required=False, allow_null=True)
+    initialization_bot = RoutingBotField(queryset=Bot.objects.all(), required=False, allow_null=True)
     inactivity_bot = ActiveRelatedField(queryset=Bot.objects.all(), required=False, allow_null=True)
     finalization_bot = ActiveRelatedField(queryset=Bot.objects.all(), required=False, allow_null=True)
     bot_inactivity_target_group = ActiveRelatedField(
@@ -72,6 +85,8 @@ class ServiceGroupSerializer(serializers.ModelSerializer):
         model = ServiceGroup
         exclude = []
         read_only_fields = ["created_at"]
+        # The 30-day bound says so, rather than DRF's "less than or equal to 43200".
+        extra_kwargs = {name: {"error_messages": {"max_value": errors.DURATION_TOO_LONG}} for name in DURATION_FIELDS}
 
     def validate(self, attrs):
         """Run the model's own rules on the would-be row, so errors come back per field."""

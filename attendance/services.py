@@ -12,6 +12,7 @@ from core.scoping import keep_hidden
 from users.models import AGENT_ROLES, User
 
 from . import errors
+from .bot_scope import groups_using_bot_across_operations
 from .channels import channel_credentials_apply, channel_validate
 from .menus import normalize_menu
 from .models import Attendance, Bot, BotKind, Channel, ServiceGroup, Status
@@ -29,6 +30,10 @@ def bot_validate(*, bot: Bot) -> None:
             bot.menu = normalize_menu(bot.menu, active_group_ids=active)
         except ValidationError as error:
             raise ValidationError({"menu": error.messages}) from None
+        crossing = groups_using_bot_across_operations(bot=bot)
+        if crossing:
+            names = ", ".join(group.name for group in crossing)
+            raise ValidationError({"menu": [errors.BOT_USED_ACROSS_OPERATIONS % {"groups": names}]})
     elif bot.menu:
         raise ValidationError({"menu": [errors.MENU_ONLY_FOR_SERVICE]})
     else:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import django_filters
-
 from core.api import AtendeViewSet
+from core.filters import FilterSet
 
 from .models import Classification
 from .serializers import ClassificationSerializer
 
 
-class ClassificationFilter(django_filters.FilterSet):
+class ClassificationFilter(FilterSet):
     class Meta:
         model = Classification
         fields = {"is_active": ["exact"], "name": ["exact", "icontains"]}

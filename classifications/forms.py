@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from attendance.forms import PrettyJSONWidget
+from core.forms import SafeJSONFormField
 
 from .models import Classification
 from .selectors import classification_tree
@@ -15,7 +16,7 @@ from .services import classification_validate_nodes
 
 
 class ClassificationForm(forms.ModelForm):
-    nodes = forms.JSONField(
+    nodes = SafeJSONFormField(
         label=_("Reasons and sub-reasons"),
         required=False,
         widget=PrettyJSONWidget(editor="classification"),

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.api import SafeJSONField
+
 from .models import Classification
 from .selectors import classification_tree
 from .services import classification_save
@@ -15,7 +17,7 @@ class NodeSerializer(serializers.Serializer):
 
 
 class ClassificationSerializer(serializers.ModelSerializer):
-    nodes = serializers.JSONField(
+    nodes = SafeJSONField(
         required=False,
         help_text='Nested reasons: [{"id" (read; send back to keep a node), "name", "is_active", "children": [...]}]',
     )

@@ -12,10 +12,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.text import has_bad_characters
+
 from . import errors
 from .models import Classification, Node
 
 MAX_DEPTH = 5
+NAME_MAX_LENGTH = Node._meta.get_field("name").max_length
 
 
 @transaction.atomic
@@ -50,10 +53,18 @@ def classification_validate_nodes(nodes, existing: dict[int, Node]) -> list[dict
         for index, item in enumerate(items, start=1):
             item = item if isinstance(item, dict) else {}
             name = str(item.get("name") or "").strip()
-            here = f"{path} › {name or index}"
+            bad_name = has_bad_characters(name)
+            here = f"{path} › {name[:60] if name and not bad_name else index}"
             node_id = item.get("id")
             if not name:
                 problems.append(errors.NODE_NO_NAME % {"path": here})
+            elif bad_name:
+                problems.append(errors.NODE_NAME_BAD_CHARACTERS % {"path": here})
+            elif len(name) > NAME_MAX_LENGTH:
+                problems.append(errors.NODE_NAME_TOO_LONG % {"path": here, "limit": NAME_MAX_LENGTH})
+            if node_id is not None and (isinstance(node_id, bool) or not isinstance(node_id, int)):
+                problems.append(errors.NODE_BAD_ID % {"path": here})
+                node_id = None
             active = item.get("is_active", True) is not False
             if name and active:
                 if name.casefold() in names:

@@ -40,3 +40,9 @@ urlpatterns = [
     *reports_pages,
     path("api/v1/", include(router.urls)),
 ]
+
+# JSON for /api/ paths, Django's pages elsewhere (core.views).
+handler400 = "core.views.bad_request"
+handler403 = "core.views.permission_denied"
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"

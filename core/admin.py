@@ -14,8 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from .admin_paging import EstimatedCountPaginator
 from .audit import history_entries
 from .errors import DomainError, admin_error_message
+from .forms import SafeJSONFormField
 from .scoping import scope_queryset
 from .services import record_set_active
 
@@ -67,6 +69,8 @@ class AtendeAdmin(SimpleHistoryAdmin):
     actions = ["activate_selected", "deactivate_selected"]
     list_per_page = 50
     show_full_result_count = False  # COUNT(*) of a million rows on every page is wasteful
+    paginator = EstimatedCountPaginator  # and the paginator's count is estimated or capped
+    formfield_overrides = {models.JSONField: {"form_class": SafeJSONFormField}}
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

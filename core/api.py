@@ -2,7 +2,8 @@
 
 - ``AtendeViewSet``: list/retrieve/create/update, no destroy (``DELETE`` → 405), a
   ``history`` action, querysets scoped to the viewer's operations.
-- ``ActiveRelatedField``: a primary-key relation that refuses inactive records.
+- ``ActiveRelatedField``: a primary-key relation that refuses inactive records; an id out
+  of the viewer's scope gets exactly the answer of an id that does not exist (SPEC §10).
 - ``exception_handler``: JSON errors per field, including Django ``ValidationError`` and
   ``DeletionForbidden`` raised by services.
 """
@@ -19,7 +20,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .audit import history_entries
-from .errors import DELETION_FORBIDDEN, INACTIVE_CHOICE, OUT_OF_SCOPE_CHOICE, DeletionForbidden, DomainError
+from .errors import DELETION_FORBIDDEN, INACTIVE_CHOICE, DeletionForbidden, DomainError
+from .parsers import json_depth_exceeds
 from .scoping import scope_queryset
 
 
@@ -46,6 +48,9 @@ class AtendeViewSet(
 ):
     """Base viewset for configuration resources. Nothing is ever deleted."""
 
+    # Ids are ASCII digits: anything else (``x``, ``²``) is a 404 from the router.
+    lookup_value_regex = "[0-9]+"
+
     def get_queryset(self):
         return scope_queryset(super().get_queryset(), self.request.user)
 
@@ -54,8 +59,8 @@ class AtendeViewSet(
         """``DELETE`` answers 405: records are deactivated, never deleted."""
         return Response({"detail": str(DELETION_FORBIDDEN)}, status=status.HTTP_405_METHOD_NOT_ALLOWED)
 
-    @extend_schema(responses={200: HistoryEntrySerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses={200: HistoryEntrySerializer(many=True)}, filters=False)
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def history(self, request, pk=None):
         """The audit trail of this record: who, when, and each field's before/after."""
         entries = history_entries(self.get_object())
@@ -76,13 +81,12 @@ class ActiveRelatedField(serializers.PrimaryKeyRelatedField):
         return queryset
 
     def to_internal_value(self, data):
-        try:
-            value = super().to_internal_value(data)
-        except ValidationError:
-            model = self.queryset.model if self.queryset is not None else None
-            if model is not None and model._default_manager.filter(pk=data).exists():
-                raise ValidationError(OUT_OF_SCOPE_CHOICE) from None
-            raise
+        # Only an integer or a string of ASCII digits is an id: ``true``, ``1.5``, ``"x"``,
+        # ``{}`` or ``[1]`` would otherwise be coerced (True → 1) or reach the database.
+        if isinstance(data, bool) or not (isinstance(data, int) or (isinstance(data, str) and _is_id(data))):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        # Out of scope or missing: the same "does not exist" (existence is not disclosed).
+        value = super().to_internal_value(data)
         if not getattr(value, "is_active", True) and not self._is_current(value):
             raise ValidationError(INACTIVE_CHOICE)
         return value
@@ -99,6 +103,20 @@ class ActiveRelatedField(serializers.PrimaryKeyRelatedField):
         return getattr(instance, f"{field.source}_id", None) == value.pk
 
 
+class SafeJSONField(serializers.JSONField):
+    """A JSON field whose string form (multipart, HTML forms) is depth-checked before
+    ``json.loads`` recurses into it (see ``core.parsers``)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str | bytes) and json_depth_exceeds(data.encode() if isinstance(data, str) else data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def _is_id(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
@@ -109,4 +127,8 @@ def exception_handler(exc, context):
         return Response(exc.as_dict(), status=exc.status_code)
     elif isinstance(exc, DeletionForbidden):
         return Response({"detail": str(exc)}, status=status.HTTP_405_METHOD_NOT_ALLOWED)
+    elif isinstance(exc, ValidationError) and isinstance(exc.detail, list):
+        # A bare list (e.g. SearchFilter refusing a NUL in ?search=) becomes an object,
+        # the one error shape the schema documents.
+        exc = ValidationError({"non_field_errors": exc.detail})
     return drf_exception_handler(exc, context)

@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api import AtendeViewSet
+from core.schema import SPREADSHEET_RESPONSES
 from imports.exporting import spreadsheet_response
 
 from .exports import customer_export_rows
@@ -27,7 +28,7 @@ class CustomerViewSet(AtendeViewSet):
             OpenApiParameter("file_format", enum=["csv", "xlsx"]),
             OpenApiParameter("dialect", enum=["csv", "excel_br"], description="excel_br: ';' and a UTF-8 BOM"),
         ],
-        responses={200: bytes},
+        responses=SPREADSHEET_RESPONSES,
     )
     @action(detail=False, methods=["get"])
     def export(self, request):

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import django_filters
 
+from core.filters import FilterSet
+
 from .models import Customer, CustomerAttribute
 from .selectors import customer_search
 
 
-class CustomerFilter(django_filters.FilterSet):
+class CustomerFilter(FilterSet):
     search = django_filters.CharFilter(method="filter_search", label="name, phone (any format), CPF/CNPJ or e-mail")
 
     class Meta:
@@ -23,7 +25,7 @@ class CustomerFilter(django_filters.FilterSet):
         return customer_search(queryset=queryset, term=value)
 
 
-class CustomerAttributeFilter(django_filters.FilterSet):
+class CustomerAttributeFilter(FilterSet):
     class Meta:
         model = CustomerAttribute
         fields = {"is_active": ["exact"], "description": ["exact", "icontains"]}

@@ -7,8 +7,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
+
+from core.parsers import SafeJSONParser
+from core.schema import SPREADSHEET_RESPONSES
 
 from .exporting import spreadsheet_response
 from .models import ImportJob, RowStatus
@@ -28,7 +31,8 @@ class ImportJobViewSet(
     kind: str = ""
     required_perm: str = ""
     serializer_class = ImportJobSerializer
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, SafeJSONParser]
+    lookup_value_regex = "[0-9]+"  # ``x`` or ``²`` is a 404 from the router, not a query
     skip_model_permissions = True
     filterset_fields = ["status"]
     search_fields = ["file_name"]
@@ -70,7 +74,7 @@ class ImportJobViewSet(
         return self.get_paginated_response(ImportRowSerializer(page, many=True).data)
 
     @extend_schema(request=ImportRowSerializer, responses={200: ImportRowSerializer})
-    @action(detail=True, methods=["get", "patch"], url_path=r"rows/(?P<row_id>\d+)")
+    @action(detail=True, methods=["get", "patch"], url_path=r"rows/(?P<row_id>[0-9]+)")
     def row(self, request, pk=None, row_id=None):
         """Read or correct one row: ``{"data": {COLUMN: value}}``; it is judged again."""
         row = get_object_or_404(self._job(pk).rows, pk=row_id)
@@ -91,7 +95,7 @@ class ImportJobViewSet(
         job.refresh_from_db()
         return Response(self.get_serializer(job).data)
 
-    @extend_schema(parameters=[OpenApiParameter("file_format", enum=["csv", "xlsx"])], responses={200: bytes})
+    @extend_schema(parameters=[OpenApiParameter("file_format", enum=["csv", "xlsx"])], responses=SPREADSHEET_RESPONSES)
     @action(detail=False, methods=["get"])
     def template(self, request):
         """The template: the columns (English headers; Portuguese ones are accepted too)

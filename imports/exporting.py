@@ -47,12 +47,14 @@ def csv_response(header: list[str], rows: Iterable[list], filename: str, dialect
 def xlsx_response(header: list[str], rows: Iterable[list], filename: str, sheet: str = "Atende") -> FileResponse:
     """XLSX written in openpyxl's write-only mode to a temporary file (constant memory)."""
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet[:31])
     worksheet.append(header)
     for row in rows:
-        worksheet.append([neutralise(cell) for cell in row])
+        # XML 1.0 cannot hold most control characters; CSV keeps them, XLSX drops them.
+        worksheet.append([ILLEGAL_CHARACTERS_RE.sub("", neutralise(cell)) for cell in row])
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
     workbook.save(handle)
     handle.seek(0)

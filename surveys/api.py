@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import django_filters
-
 from core.api import AtendeViewSet
+from core.filters import FilterSet
 
 from .models import Survey
 from .serializers import SurveySerializer
 
 
-class SurveyFilter(django_filters.FilterSet):
+class SurveyFilter(FilterSet):
     class Meta:
         model = Survey
         fields = {"is_active": ["exact"], "name": ["exact", "icontains"]}

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import ActiveModel
+
+# A question is one chat message; an option is a short answer.
+QUESTION_MAX_LENGTH = 1000
+OPTION_MAX_LENGTH = 200
 
 
 class QuestionType(models.TextChoices):
@@ -87,7 +91,7 @@ class Question(ActiveModel):
     survey = models.ForeignKey(Survey, verbose_name=_("Survey"), on_delete=models.PROTECT, related_name="questions")
     position = models.PositiveSmallIntegerField(_("Position"), default=0)
     type = models.CharField(_("Type"), max_length=10, choices=QuestionType.choices)
-    text = models.TextField(_("Question"))
+    text = models.TextField(_("Question"), validators=[MaxLengthValidator(QUESTION_MAX_LENGTH)])
     options = models.JSONField(_("Options"), default=list, blank=True)
 
     history = HistoricalRecords()

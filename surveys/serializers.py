@@ -2,19 +2,19 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from .models import Closer, QuestionType, Survey
+from .models import OPTION_MAX_LENGTH, QUESTION_MAX_LENGTH, Closer, QuestionType, Survey
 from .services import survey_save
 
 
 class OptionSerializer(serializers.Serializer):
-    text = serializers.CharField()
+    text = serializers.CharField(max_length=OPTION_MAX_LENGTH)
     satisfied = serializers.BooleanField(default=False)
 
 
 class QuestionSerializer(serializers.Serializer):
     id = serializers.IntegerField(required=False, help_text="Send it back to update a question in place.")
     type = serializers.ChoiceField(choices=QuestionType.choices)
-    text = serializers.CharField()
+    text = serializers.CharField(max_length=QUESTION_MAX_LENGTH)
     options = OptionSerializer(many=True, required=False)
 
 

@@ -13,7 +13,7 @@ from attendance.services import bot_save
 from reports import engine_hooks as reports_hooks
 
 from . import errors
-from .models import Question, QuestionType, Response, Survey
+from .models import OPTION_MAX_LENGTH, QUESTION_MAX_LENGTH, Question, QuestionType, Response, Survey
 
 
 def survey_normalize_name(name: str) -> str:
@@ -30,12 +30,16 @@ def question_normalize(data: dict, index: int) -> dict:
         problems.append(errors.QUESTION_BAD_TYPE % {"index": index})
     if not text:
         problems.append(errors.QUESTION_NO_TEXT % {"index": index})
+    elif len(text) > QUESTION_MAX_LENGTH:
+        problems.append(errors.QUESTION_TOO_LONG % {"index": index, "limit": QUESTION_MAX_LENGTH})
     options = []
     if kind == QuestionType.CSAT:
         for option in data.get("options") or []:
             option_text = str((option or {}).get("text") or "").strip()
             if option_text:
                 options.append({"text": option_text, "satisfied": bool(option.get("satisfied"))})
+        if any(len(option["text"]) > OPTION_MAX_LENGTH for option in options):
+            problems.append(errors.OPTION_TOO_LONG % {"index": index, "limit": OPTION_MAX_LENGTH})
         if len(options) < 2:
             problems.append(errors.CSAT_NEEDS_OPTIONS % {"index": index})
         elif not any(option["satisfied"] for option in options):

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-import django_filters
+from core.filters import FilterSet
 
 from .models import Profile, User
 
 
-class UserFilter(django_filters.FilterSet):
+class UserFilter(FilterSet):
     class Meta:
         model = User
         fields = {
@@ -17,7 +17,7 @@ class UserFilter(django_filters.FilterSet):
         }
 
 
-class ProfileFilter(django_filters.FilterSet):
+class ProfileFilter(FilterSet):
     class Meta:
         model = Profile
         fields = {"is_active": ["exact"], "name": ["exact", "icontains"]}

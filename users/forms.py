@@ -7,13 +7,14 @@ from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, ReadOnlyPasswordHashField
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from core.widgets import BrazilPhoneInput
 from customers.phones import format_phone
 
 from . import errors
-from .models import AGENT_DATA_FIELDS, AGENT_PERMISSION_FIELDS, User
+from .models import AGENT_DATA_FIELDS, AGENT_PERMISSION_FIELDS, PASSWORD_MAX_LENGTH, USERNAME_MAX_LENGTH, User
 from .selectors import user_is_within_work_hours, user_work_hours_summary
 from .services import user_validate_rules
 from .work_hours import WEEKDAYS, normalize_work_hours
@@ -26,6 +27,14 @@ class LoginForm(AuthenticationForm):
         **AuthenticationForm.error_messages,
         "invalid_login": errors.INVALID_CREDENTIALS,
     }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Django sets the username's max_length after building the field, so nothing
+        # enforces it; bounded here before django-axes records a failure with it.
+        for name, limit in (("username", USERNAME_MAX_LENGTH), ("password", PASSWORD_MAX_LENGTH)):
+            self.fields[name].max_length = limit
+            self.fields[name].validators.append(MaxLengthValidator(limit))
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)

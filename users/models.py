@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import Permission
 from django.contrib.auth.validators import UnicodeUsernameValidator
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -50,7 +50,7 @@ class Profile(ActiveModel):
     """A named permission set ("Perfil") that decides which screens a supervisor sees."""
 
     name = models.CharField(_("Name"), max_length=100, unique=True)
-    description = models.TextField(_("Description"), blank=True)
+    description = models.TextField(_("Description"), blank=True, validators=[MaxLengthValidator(1000)])
     permissions = models.ManyToManyField(
         Permission,
         verbose_name=_("Permissions"),
@@ -93,6 +93,12 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
         return self.create_user(username, password, **fields)
 
 
+# Bounds of the login's inputs on every path (form, API, import): django-axes stores a
+# failed username in a 255-character column, and a longer password is only hashing cost.
+USERNAME_MAX_LENGTH = 150
+PASSWORD_MAX_LENGTH = 128
+
+
 class User(ActiveModel, AbstractBaseUser):
     """One login. ``role`` decides what the user is; the role's fields are the ones the
     form shows. Every role may belong to operations: supervisors are scoped by them and
@@ -102,7 +108,7 @@ class User(ActiveModel, AbstractBaseUser):
 
     username = models.CharField(
         _("Username"),
-        max_length=150,
+        max_length=USERNAME_MAX_LENGTH,
         unique=True,
         validators=[username_validator],
         help_text=_("The login. Letters, digits and @/./+/-/_ only."),

@@ -10,7 +10,7 @@ from attendance.models import Company, Operation
 from core.api import ActiveRelatedField
 
 from . import errors
-from .models import AGENT_DATA_FIELDS, AGENT_PERMISSION_FIELDS, Profile, User
+from .models import AGENT_DATA_FIELDS, AGENT_PERMISSION_FIELDS, PASSWORD_MAX_LENGTH, USERNAME_MAX_LENGTH, Profile, User
 from .services import user_create, user_update
 from .work_hours import normalize_work_hours
 
@@ -23,10 +23,11 @@ class WorkHourSerializer(serializers.Serializer):
 
 class UserSerializer(serializers.ModelSerializer):
     password = serializers.CharField(
-        write_only=True, required=False, style={"input_type": "password"}, trim_whitespace=False
-    )
+        write_only=True, required=False, style={"input_type": "password"}, trim_whitespace=False,
+        max_length=PASSWORD_MAX_LENGTH,
+    )  # fmt: skip
     voice_channel_password = serializers.CharField(
-        write_only=True, required=False, allow_blank=True, trim_whitespace=False
+        write_only=True, required=False, allow_blank=True, trim_whitespace=False, max_length=PASSWORD_MAX_LENGTH
     )
     profile = ActiveRelatedField(queryset=Profile.objects.all(), required=False, allow_null=True)
     company = ActiveRelatedField(queryset=Company.objects.all(), required=False, allow_null=True)
@@ -97,8 +98,11 @@ class ProfileSerializer(serializers.ModelSerializer):
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    # Bounded before django-axes records a failure with them (its columns are 255 long).
+    username = serializers.CharField(max_length=USERNAME_MAX_LENGTH)
+    password = serializers.CharField(
+        style={"input_type": "password"}, trim_whitespace=False, max_length=PASSWORD_MAX_LENGTH
+    )
 
 
 class TokenResponseSerializer(serializers.Serializer):
@@ -106,8 +110,8 @@ class TokenResponseSerializer(serializers.Serializer):
 
 
 class PasswordChangeSerializer(serializers.Serializer):
-    old_password = serializers.CharField(trim_whitespace=False)
-    new_password = serializers.CharField(trim_whitespace=False)
+    old_password = serializers.CharField(trim_whitespace=False, max_length=PASSWORD_MAX_LENGTH)
+    new_password = serializers.CharField(trim_whitespace=False, max_length=PASSWORD_MAX_LENGTH)
 
     def validate_old_password(self, value):
         if not self.context["request"].user.check_password(value):

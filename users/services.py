@@ -25,7 +25,11 @@ def user_check_actor(
     target: User | None = None,
     profile_id=None,
 ) -> None:
-    """Refuse what ``actor`` may not do: supervisors manage agents of their operations only."""
+    """Refuse what ``actor`` may not do: supervisors manage agents of their operations only.
+
+    An agent a supervisor registers gets at least one of the supervisor's operations, or
+    it would vanish from the supervisor's own lists at once. (Editing may release a shared
+    agent to its other operations: see test_user_rules.)"""
     if actor is None or actor.is_admin:
         return
     problems: dict[str, list] = {}
@@ -34,6 +38,8 @@ def user_check_actor(
     scope = set(operation_ids_for(actor) or [])
     if set(operation_ids) - scope:
         problems.setdefault("operations", []).append(OUT_OF_SCOPE_CHOICE)
+    elif target is None and not set(operation_ids) & scope:
+        problems.setdefault("operations", []).append(errors.SUPERVISOR_AGENT_NEEDS_OPERATION)
     if profile_id is not None and (target is None or target.profile_id != profile_id):
         problems.setdefault("profile", []).append(errors.PROFILE_ADMIN_ONLY)
     if problems:

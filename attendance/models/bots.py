@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.validators import RegexValidator
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -43,6 +43,7 @@ class Bot(ActiveModel):
     message = models.TextField(
         _("Message"),
         blank=True,
+        validators=[MaxLengthValidator(4096)],  # one chat message (WhatsApp's limit)
         help_text=_("What the bot says (transfer, inactivity and finalization bots)."),
     )
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)

@@ -51,10 +51,17 @@ def _flag(label, help_text=""):
     return models.BooleanField(label, default=False, help_text=help_text)
 
 
+# Every duration a group sets is at most 30 days (SPEC §4.2): what the timers schedule.
+MAX_DURATION_MINUTES = 30 * 24 * 60
+UNIT_SECONDS = {TimeUnit.SECONDS: 1, TimeUnit.MINUTES: 60, TimeUnit.HOURS: 3600, TimeUnit.DAYS: 86400}
+at_most_30_days = MaxValueValidator(MAX_DURATION_MINUTES, message=errors.DURATION_TOO_LONG)
+
+
 def _minutes(label, help_text="", **kwargs):
     return models.PositiveIntegerField(
-        label, null=True, blank=True, validators=[MinValueValidator(1)], help_text=help_text, **kwargs
-    )
+        label, null=True, blank=True, validators=[MinValueValidator(1), at_most_30_days], help_text=help_text,
+        **kwargs,
+    )  # fmt: skip
 
 
 # Flags whose dependent field must be filled while the flag is on (and is shown only then).
@@ -63,7 +70,18 @@ DEPENDENT_FIELDS = {
     "whatsapp_partner": "partner_inactivity_warning_minutes",
     "queue_position_by_period": "queue_position_interval_minutes",
 }
+# Fields in minutes, each at most 30 days.
+DURATION_FIELDS = [
+    "pending_after_minutes", "partner_inactivity_warning_minutes", "queue_position_interval_minutes",
+    "inactivity_timeout_minutes", "initial_sla_minutes", "agent_response_minutes", "active_message_delay_minutes",
+]  # fmt: skip
 BOT_INACTIVITY_FIELDS = ["bot_inactivity_timeout", "bot_inactivity_unit", "bot_inactivity_action"]
+
+
+def _routes_outside(bot, operation_id: int) -> bool:
+    from ..bot_scope import bot_routes_outside  # bot_scope reads this model
+
+    return bot_routes_outside(bot=bot, operation_id=operation_id)
 
 
 class ServiceGroup(ActiveModel):
@@ -214,7 +232,7 @@ class ServiceGroup(ActiveModel):
         help_text=_("From 0 to 99% of the inactivity time; 0 = no warning."),
     )
     inactivity_timeout_minutes = models.PositiveIntegerField(
-        _("Inactivity time(minutes)"), default=1440, validators=[MinValueValidator(1)]
+        _("Inactivity time(minutes)"), default=1440, validators=[MinValueValidator(1), at_most_30_days]
     )
     initial_sla_minutes = _minutes(_("Initial SLA"), _("In minutes; used by the reports only."))
     inactivity_close_by = models.CharField(
@@ -230,6 +248,7 @@ class ServiceGroup(ActiveModel):
         _("Active message delay for users with an active session (minutes). (0 to disable)"),
         default=0,
         help_text=_("0 = sent at once."),
+        validators=[at_most_30_days],
     )
 
     # 4.8 Agents and transfer permissions
@@ -293,6 +312,8 @@ class ServiceGroup(ActiveModel):
                     "initialization_bot",
                     errors.MAIN_NEEDS_SERVICE_BOT if expected == BotKind.SERVICE else errors.CHILD_NEEDS_TRANSFER_BOT,
                 )
+            elif self.operation_id and _routes_outside(bot, self.operation_id):
+                add("initialization_bot", errors.BOT_OTHER_OPERATION)
         if self.inactivity_bot is not None and self.inactivity_bot.kind != BotKind.INACTIVITY:
             add("inactivity_bot", errors.WRONG_BOT_KIND)
         if self.finalization_bot is not None and self.finalization_bot.kind != BotKind.FINALIZATION:
@@ -301,11 +322,16 @@ class ServiceGroup(ActiveModel):
             for name in BOT_INACTIVITY_FIELDS:
                 if getattr(self, name) in (None, ""):
                     add(name, errors.REQUIRED_WHEN_FLAG_ON)
+            seconds = (self.bot_inactivity_timeout or 0) * UNIT_SECONDS.get(self.bot_inactivity_unit, 0)
+            if seconds > MAX_DURATION_MINUTES * 60:
+                add("bot_inactivity_timeout", errors.BOT_INACTIVITY_TOO_LONG)
             if self.bot_inactivity_action == BotInactivityAction.SEND_TO_GROUP:
                 if self.bot_inactivity_target_group_id is None:
                     add("bot_inactivity_target_group", errors.TARGET_GROUP_REQUIRED)
                 elif self.pk is not None and self.bot_inactivity_target_group_id == self.pk:
                     add("bot_inactivity_target_group", errors.TARGET_IS_SELF)
+                elif self.operation_id and self.bot_inactivity_target_group.operation_id != self.operation_id:
+                    add("bot_inactivity_target_group", errors.TARGET_OTHER_OPERATION)
         if self.survey_required and self.survey_id is None:
             add("survey_required", errors.SURVEY_REQUIRED_NEEDS_SURVEY)
         if self.classification_required and self.classification_id is None:

@@ -1,0 +1,18 @@
+"""Text that can be stored and shown: no control characters, no lone surrogates.
+
+PostgreSQL refuses NUL in text and JSON, and a lone surrogate (a JSON ``\\ud800`` escape)
+cannot be encoded at all; both would be a 500 when saving. Line breaks and tabs are
+ordinary text in messages.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 and C1 controls except tab, line feed and carriage return; DEL; UTF-16 surrogates.
+_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def has_bad_characters(text: str) -> bool:
+    """Whether ``text`` holds a character that cannot be stored or shown."""
+    return bool(_BAD.search(text))
