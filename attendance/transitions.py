@@ -119,8 +119,7 @@ class Changes:
             rollup_record(self.facts)
         followups.distribute(self.queued_groups | groups_of_agents(self.freed_agents))
         followups.queue_positions(self.queued_groups | self.position_groups)
-        for users, event, data in self.live:
-            followups.live(user_ids=users, event=event, data=data)
+        followups.live_many(self.live)
 
 
 def _snapshot(attendance: Attendance) -> tuple:

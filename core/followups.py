@@ -15,7 +15,7 @@ from importlib import import_module
 
 from django.db import transaction
 
-from core.live import live_publish
+from core.live import live_publish, live_publish_many
 
 DISTRIBUTE = "attendance.tasks.distribute_group_task"
 QUEUE_POSITIONS = "attendance.tasks.queue_positions_task"
@@ -63,6 +63,14 @@ def live(*, user_ids: Iterable[int], event: str, data: dict) -> None:
         return
 
     transaction.on_commit(lambda: live_publish(user_ids=targets, event=event, data=data))
+
+
+def live_many(items: Iterable[tuple[Iterable[int], str, dict]]) -> None:
+    """Several live notices of one batch, published together after commit (one Redis
+    round trip for a whole distribution batch)."""
+    flat = [(user_id, event, data) for users, event, data in items for user_id in users if user_id]
+    if flat:
+        transaction.on_commit(lambda: live_publish_many(flat))
 
 
 def import_run(job_id: int) -> None:
