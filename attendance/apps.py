@@ -7,6 +7,7 @@ class AttendanceConfig(AppConfig):
     verbose_name = _("Service")
 
     def ready(self):
+        # Models and the cache can only be imported once the app registry is ready.
         from django.db.models.signals import post_save
 
         from .engine_cache import engine_cache_clear

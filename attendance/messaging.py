@@ -126,7 +126,7 @@ def message_deliver(*, message_id: int) -> bool:
     message = Message.objects.select_related("attendance__customer", "attendance__channel").get(pk=message_id)
     if message.delivery == Delivery.SENT:
         return False
-    from .providers.services import provider_deliver  # HOOK(channels): provider channels send through their API
+    from .providers.services import provider_deliver  # providers build on messaging: imported when delivering
 
     if (handled := provider_deliver(message)) is not None:  # HOOK(channels)
         return handled
