@@ -296,9 +296,12 @@ def main() -> int:
         except Exception:  # noqa: BLE001, S110 - Django may not be set up yet
             pass
         drop_database()
-        import shutil
+        if figures:
+            import shutil
 
-        shutil.rmtree(work, ignore_errors=True)
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            log(f"the run failed: the servers' logs are kept in {work / 'logs'}")
     print(json.dumps(figures), flush=True)
     return 0
 

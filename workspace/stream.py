@@ -8,10 +8,17 @@ blocking generator, one thread per open page. Django cannot stream an async iter
 WSGI (it would buffer it whole), hence the two.
 
 A stream ends after ``LIVE_STREAM_SECONDS``; the browser reconnects by itself with
-``Last-Event-ID``, and the session (work hours, deactivation) is checked again."""
+``Last-Event-ID``, and the session (work hours, deactivation) is checked again.
+
+Opening a stream reads the session and the user from the database, then gives the
+connection back. Under ASGI each request runs that in its own thread with its own
+connection, so a burst of reconnections (a server restart: every open page at once)
+would open as many connections as pages and exceed PostgreSQL's ``max_connections``;
+``LIVE_STREAM_DB_SLOTS`` bounds how many streams open at the same time."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from asgiref.sync import sync_to_async
@@ -21,6 +28,7 @@ from django.db import connections
 from django.http import JsonResponse, StreamingHttpResponse
 
 from core.live import LiveEvent, Resync, live_stream, live_stream_async
+from users.selectors import user_is_within_work_hours
 
 RETRY_MS = 2000
 
@@ -52,13 +60,37 @@ def _release_database() -> None:
                 connection.close()
 
 
+def _user_of(request):
+    """The session's user if they may have a stream now (``users.middleware``'s rules:
+    active, within work hours, password changed), read and the connection given back in
+    the same thread."""
+    try:
+        user = request.user
+        allowed = (user.is_authenticated and user.is_active and not user.must_change_password
+                   and user_is_within_work_hours(user=user))  # fmt: skip
+        return user if allowed else None
+    finally:
+        _release_database()
+
+
+_slots: dict[int, asyncio.Semaphore] = {}
+
+
+def _opening_slots() -> asyncio.Semaphore:
+    """One semaphore per event loop (a uvicorn worker has one)."""
+    loop = id(asyncio.get_running_loop())
+    if loop not in _slots:
+        _slots[loop] = asyncio.Semaphore(settings.LIVE_STREAM_DB_SLOTS)
+    return _slots[loop]
+
+
 async def events(request):
-    user = await request.auser()
-    if not (user.is_authenticated and user.is_active) or user.must_change_password:
+    async with _opening_slots():
+        user = await sync_to_async(_user_of)(request)
+    if user is None:
         # 403 (not a redirect): EventSource stops reconnecting and the page shows why.
         return JsonResponse({"detail": "forbidden"}, status=403)
     after, seconds = _after(request), settings.LIVE_STREAM_SECONDS
-    await sync_to_async(_release_database)()
     if isinstance(request, ASGIRequest):
 
         async def body():

@@ -330,3 +330,7 @@ LIVE_KEEPALIVE_SECONDS = float(os.environ.get("LIVE_KEEPALIVE_SECONDS", "15"))
 # A stream ends after this long and the browser reconnects (with Last-Event-ID): bounded
 # server resources per connection, and a fresh session check.
 LIVE_STREAM_SECONDS = float(os.environ.get("LIVE_STREAM_SECONDS", "120"))
+# How many streams of one ASGI worker may be opening (reading the session) at once: each
+# uses a database connection for that moment; a burst of reconnections waits its turn
+# instead of exceeding PostgreSQL's max_connections.
+LIVE_STREAM_DB_SLOTS = int(os.environ.get("LIVE_STREAM_DB_SLOTS", "10"))

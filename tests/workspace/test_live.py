@@ -166,3 +166,64 @@ def test_the_async_stream_serves_asgi_servers(eva, transport):
 
     body = asyncio.run(read())
     assert "event: ready" in body and "event: assigned" in body and '"attendance":99' in body
+
+
+def test_a_stream_follows_the_access_rules(eva, web_as, transport):
+    """The stream applies the session rules itself (``users.middleware`` lets it through):
+    outside work hours or before the password is changed it is refused."""
+    from django.utils import timezone
+
+    client = web_as(eva)
+    tomorrow = (timezone.localtime().weekday() + 1) % 7
+    eva.work_hours = [{"weekday": tomorrow, "start": "00:00", "end": "00:01"}]
+    eva.save(update_fields=["work_hours"])
+    assert client.get("/workspace/events/").status_code == 403
+    eva.work_hours, eva.must_change_password = [], True
+    eva.save(update_fields=["work_hours", "must_change_password"])
+    assert client.get("/workspace/events/").status_code == 403
+    eva.must_change_password = False
+    eva.save(update_fields=["must_change_password"])
+    assert client.get("/workspace/events/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_streams_opening_at_once_use_a_bounded_number_of_connections(operation_a, settings, monkeypatch):
+    """A burst of reconnections (every open page after a restart) reads the sessions in
+    at most ``LIVE_STREAM_DB_SLOTS`` threads at a time, so it cannot exhaust PostgreSQL's
+    connections (bench/live.py's 200 streams got "too many clients" before)."""
+    import threading
+    import time
+
+    from workspace import stream
+
+    settings.LIVE_STREAM_DB_SLOTS = 2
+    settings.LIVE_STREAM_SECONDS = 0.05
+    agents = [UserFactory(username=f"agente{i}", role=Role.AGENT, operations=[operation_a]) for i in range(10)]
+    inside, most, lock = [0], [0], threading.Lock()
+    checked = stream.user_is_within_work_hours
+
+    def slow_check(*, user):
+        with lock:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        time.sleep(0.05)  # holds its slot a while, so that unbounded openings would overlap
+        with lock:
+            inside[0] -= 1
+        return checked(user=user)
+
+    monkeypatch.setattr(stream, "user_is_within_work_hours", slow_check)
+    stream._slots.clear()
+
+    async def open_all() -> list[int]:
+        async def one(agent) -> int:
+            client = AsyncClient()
+            await client.aforce_login(agent)
+            response = await client.get("/workspace/events/")
+            async for _chunk in response.streaming_content:
+                pass
+            return response.status_code
+
+        return await asyncio.gather(*(one(agent) for agent in agents))
+
+    assert asyncio.run(open_all()) == [200] * len(agents)
+    assert 1 <= most[0] <= 2
