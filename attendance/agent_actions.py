@@ -163,8 +163,8 @@ def active_message_send(*, agent, customer: Customer, group: ServiceGroup, text:
         return message
     if agent_load(agent=agent, lock=True).free <= 0:
         raise errors.AgentFullError(errors.CAPACITY_FULL_ACTIVE)
-    attendance = transitions.open_attendance(customer=customer, channel=None, at=now, group=group)
     with at_once(now) as changes:
+        attendance = transitions.open_attendance(changes, customer=customer, channel=None, group=group)
         transitions.start_active(changes, attendance, agent=agent)
         message = changes.say(attendance, text, sender=Sender.AGENT, agent=agent, kind=kind)
     return message

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.queries import one_or_none
+from core.queries import rows_where, rows_with_related
 from customers.models import Customer
 from customers.phones import normalize_address
 from customers.services import customer_save
@@ -72,6 +72,7 @@ def _receive(*, channel, network, phone, display_name, kind, text, extra) -> Inb
     now = timezone.now()
     attendance = _locked_open_attendance(network=network, phone=phone)
     created = attendance is None
+    customer = None
     if created:
         customer, new_customer = _customer_for(network=network, phone=phone, display_name=display_name)
         if not customer.is_active:
@@ -79,10 +80,11 @@ def _receive(*, channel, network, phone, display_name, kind, text, extra) -> Inb
         survey_attendance = None if new_customer else _survey_in_progress(customer)
         if survey_attendance is not None:
             return _survey_reply(survey_attendance, kind=kind, text=text, now=now, extra=extra)
-        attendance = transitions.open_attendance(customer=customer, channel=channel, at=now)
     elif not attendance.customer.is_active:
         raise errors.InactiveCustomerError()
     with at_once(now) as changes:
+        if created:
+            attendance = transitions.open_attendance(changes, customer=customer, channel=channel)
         _append(changes, attendance, kind=kind, text=text, extra=extra)
         if created:
             bot_start(changes, attendance)
@@ -112,24 +114,23 @@ def _survey_reply(attendance: Attendance, *, kind: str, text: str, now: datetime
 
 
 def _locked_open_attendance(*, network: str, phone: str) -> Attendance | None:
-    """At most one (``one_open_attendance_per_customer``), with its customer, and its
-    group (with operation, company and bot) from the engine's configuration cache."""
-    attendance = one_or_none(
-        Attendance.objects.select_for_update(of=("self",))
-        .select_related("customer")
-        .filter(customer__network=network, customer__phone=phone)
-        .exclude(status=Status.CLOSED)
-    )
-    if attendance is not None:
-        attendance.group = engine_group(attendance.group_id)
+    """At most one (``one_open_attendance_per_customer``), locked, with its customer, and
+    its group (with operation, company and bot) from the engine's configuration cache.
+    The query runs on every message: its SQL is built once (``rows_with_related``)."""
+    found = rows_with_related(Attendance, "customer", "r.network = %s AND r.phone = %s AND m.status <> %s",
+                              [network, phone, Status.CLOSED], limit=1, lock=True)  # fmt: skip
+    if not found:
+        return None
+    attendance = found[0]
+    attendance.group = engine_group(attendance.group_id)
     return attendance
 
 
 def _customer_for(*, network, phone, display_name) -> tuple[Customer, bool]:
     """The customer (created on a first message); ``True`` when just created."""
-    customer = one_or_none(Customer.objects.filter(network=network, phone=phone))
-    if customer is not None:
-        return customer, False
+    found = rows_where(Customer, "m.network = %s AND m.phone = %s", [network, phone], limit=1)
+    if found:
+        return found[0], False
     # The database's unique constraint settles two first messages at once: the loser's
     # IntegrityError makes ``inbound_receive`` start over and find the customer.
     customer = customer_save(customer=Customer(), network=network, phone=phone, display_name=display_name or phone,

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from core import followups
+from core.bulk import insert_rows
 
 from .models import Attendance, Delivery, Direction, DisplayNameMode, Kind, Message, Sender
 
@@ -54,7 +55,7 @@ def messages_save(messages: list[Message], *, now: datetime | None = None) -> li
     """Insert the rows (one statement) and deliver the due ones after commit."""
     if not messages:
         return messages
-    Message.objects.bulk_create(messages)
+    insert_rows(messages, returning_ids=True)
     now = now or timezone.now()
     followups.deliver(
         [m.pk for m in messages if m.delivery == Delivery.PENDING and (m.deliver_at is None or m.deliver_at <= now)]

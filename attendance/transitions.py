@@ -42,7 +42,7 @@ from .timer_rules import next_due_at
 
 # The columns a change may touch; ``flush`` writes those that changed.
 WRITTEN_FIELDS = [
-    "status", "group", "agent", "queued_at", "assigned_at", "priority", "closed_at", "close_reason",
+    "protocol", "status", "group", "agent", "queued_at", "assigned_at", "priority", "closed_at", "close_reason",
     "classification_node", "survey", "survey_step", "timer_due_at", "inactivity_warned_ref", "partner_warned_ref",
     "bot_path", "last_customer_message_at", "last_agent_message_at",
 ]  # fmt: skip
@@ -148,23 +148,26 @@ def _set_status(changes: Changes, attendance: Attendance, status: str) -> str:
 # Transitions ------------------------------------------------------------------------------------
 
 
-def open_attendance(*, customer: Customer, channel: Channel | None, at: datetime,
+def open_attendance(changes: Changes, *, customer: Customer, channel: Channel | None,
                     group: ServiceGroup | None = None) -> Attendance:  # fmt: skip
     """A new attendance with the bot, in ``group``, the customer's group or the default
-    main group; written at once (the protocol is the local date and the id:
-    ``2026112400000123``)."""
+    main group. The row is inserted at once (its id makes the protocol, the local date
+    and the id: ``2026112400000123``); the protocol and the "opened" event are written
+    with the rest of ``changes``."""
     if group is None:
         group = engine_group(customer.group_id) if customer.group_id else None
         group = group if group is not None and group.is_active else engine_main_group()
     if group is None:
         raise ValidationError(errors.NO_MAIN_GROUP)
-    attendance = Attendance.objects.create(
+    at = changes.at
+    attendance = Attendance(
         protocol=f"tmp-{at.timestamp()}-{customer.pk}"[:20], customer=customer, group=group, channel=channel,
         status=Status.BOT, opened_at=at, priority=customer.priority,
     )  # fmt: skip
+    insert_rows([attendance], returning_ids=True)
+    changes.track(attendance)
     attendance.protocol = f"{timezone.localtime(at):%Y%m%d}{attendance.pk:08d}"
-    Attendance.objects.filter(pk=attendance.pk).update(protocol=attendance.protocol)
-    Event.objects.create(attendance=attendance, type="opened", at=at, data={"group": group.pk})
+    changes.event(attendance, "opened", group=group.pk)
     return attendance
 
 

@@ -10,28 +10,56 @@ models, never from input; every value is a bound parameter.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import connection, models
 
+# PostgreSQL's limit of bound parameters per statement, and rows per INSERT.
+MAX_PARAMETERS = 65_535
+INSERT_CHUNK_ROWS = 1_000
 
-def insert_rows(objs: Sequence[models.Model]) -> None:
-    """``bulk_create`` without returning ids: one ``INSERT`` per row sent in one
-    ``executemany`` (pipelined by psycopg 3, each value quoted in C)."""
+
+def insert_rows(objs: Sequence[models.Model], *, returning_ids: bool = False) -> None:
+    """``bulk_create`` for the engine's rows: on PostgreSQL one ``INSERT … VALUES (…), (…)``
+    whose text is built once per model and row count (so prepared statements are reused),
+    each value prepared as ``bulk_create`` would (``pre_save``, ``get_db_prep_save``).
+    ``returning_ids`` sets each object's primary key (``RETURNING``, in the rows' order,
+    as ``bulk_create`` relies on too)."""
     if not objs:
         return
     model = type(objs[0])
-    if connection.vendor != "postgresql" or len(objs) < 2:
+    if connection.vendor != "postgresql":
         model.objects.bulk_create(objs)
         return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    sql = (f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) "  # noqa: S608
-           f"VALUES ({', '.join(['%s'] * len(fields))})")  # fmt: skip
-    rows = [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objs]
+    fields = _insert_fields(model)
+    size = min(INSERT_CHUNK_ROWS, MAX_PARAMETERS // len(fields))
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        for start in range(0, len(objs), size):
+            chunk = objs[start : start + size]
+            params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in chunk for f in fields]
+            cursor.execute(_insert_sql(model, len(chunk), returning_ids), params)
+            if returning_ids:
+                for obj, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
+                    obj.pk = pk
+                    obj._state.adding = False
+                    obj._state.db = connection.alias
+
+
+@functools.cache
+def _insert_fields(model) -> list[models.Field]:
+    return [f for f in model._meta.concrete_fields if not f.primary_key]
+
+
+@functools.cache
+def _insert_sql(model, rows: int, returning_ids: bool) -> str:
+    quote = connection.ops.quote_name
+    fields = _insert_fields(model)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+           f"VALUES {', '.join([row] * rows)}")  # fmt: skip
+    return sql + f" RETURNING {quote(model._meta.pk.column)}" if returning_ids else sql
 
 
 def update_rows(objs: Sequence[models.Model], field_names: Sequence[str]) -> int:
