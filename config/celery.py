@@ -9,11 +9,13 @@ import os
 
 from celery import Celery
 from celery.signals import worker_init
+from django.dispatch import receiver
+from django.test.signals import setting_changed
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
 app = Celery("config")
-app.config_from_object("django.conf:settings", namespace="CELERY")
+app.config_from_object("config.celery_settings:CELERY_SETTINGS", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
@@ -30,6 +32,19 @@ app.conf.beat_schedule = {
     },
     "messages-due": {"task": "attendance.tasks.messages_due_task", "schedule": 10.0},
 }
+
+
+@receiver(setting_changed)
+def follow_celery_settings(setting: str, **kwargs) -> None:
+    """``override_settings`` of a ``CELERY_*`` setting (tests) reaches the app's conf."""
+    if setting.startswith("CELERY_"):
+        from django.conf import settings  # configured by now: a setting is changing
+
+        # The conf is namespaced: it looks ``CELERY_TASK_ALWAYS_EAGER`` up before ``task_always_eager``.
+        if hasattr(settings, setting):
+            app.conf[setting] = getattr(settings, setting)
+        else:
+            app.conf.changes.pop(setting, None)
 
 
 @worker_init.connect

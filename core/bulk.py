@@ -33,12 +33,12 @@ def insert_rows(objs: Sequence[models.Model], *, returning_ids: bool = False) ->
     if connection.vendor != "postgresql":
         model.objects.bulk_create(objs)
         return
-    fields = _insert_fields(model)
-    size = min(INSERT_CHUNK_ROWS, MAX_PARAMETERS // len(fields))
+    preps = _insert_preps(model)
+    size = min(INSERT_CHUNK_ROWS, MAX_PARAMETERS // len(preps))
     with connection.cursor() as cursor:
         for start in range(0, len(objs), size):
             chunk = objs[start : start + size]
-            params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in chunk for f in fields]
+            params = [prep(obj) for obj in chunk for prep in preps]
             cursor.execute(_insert_sql(model, len(chunk), returning_ids), params)
             if returning_ids:
                 for obj, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
@@ -65,45 +65,78 @@ def _insert_sql(model, rows: int, returning_ids: bool) -> str:
 def update_rows(objs: Sequence[models.Model], field_names: Sequence[str]) -> int:
     """Write ``field_names`` of every object (its in-memory values) by primary key.
 
-    On PostgreSQL: one ``UPDATE … FROM (VALUES …)``. The caller holds the rows' locks (or
-    does not care about concurrent writers); returns the number of rows updated."""
+    On PostgreSQL: one ``UPDATE … FROM (VALUES …)`` per chunk of rows, its text built once
+    per model, columns and row count. The caller holds the rows' locks (or does not care
+    about concurrent writers); returns the number of rows updated."""
     if not objs:
         return 0
     model = type(objs[0])
     if connection.vendor != "postgresql":
         return model.objects.bulk_update(objs, field_names)
+    names = tuple(field_names)
     meta = model._meta
-    fields = [meta.pk, *(meta.get_field(name) for name in field_names)]
+    fields = [meta.pk, *(meta.get_field(name) for name in names)]
+    preps = [(f.attname, _prep(f)) for f in fields]
+    size = min(INSERT_CHUNK_ROWS, MAX_PARAMETERS // len(fields))
+    updated = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), size):
+            chunk = objs[start : start + size]
+            params = [prep(getattr(obj, name)) for obj in chunk for name, prep in preps]
+            cursor.execute(_update_sql(model, names, len(chunk)), params)
+            updated += cursor.rowcount
+    return updated
+
+
+@functools.cache
+def _update_sql(model, names: tuple[str, ...], rows: int) -> str:
+    meta = model._meta
+    fields = [meta.pk, *(meta.get_field(name) for name in names)]
     quote = connection.ops.quote_name
     row = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in fields) + ")"
     assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields[1:])
-    sql = (
+    return (
         f"UPDATE {quote(meta.db_table)} AS t SET {assignments} "  # noqa: S608
-        f"FROM (VALUES {', '.join([row] * len(objs))}) AS v({', '.join(quote(f.column) for f in fields)}) "
+        f"FROM (VALUES {', '.join([row] * rows)}) AS v({', '.join(quote(f.column) for f in fields)}) "
         f"WHERE t.{quote(meta.pk.column)} = v.{quote(meta.pk.column)}"
     )
-    preps = [_prep(f) for f in fields]
-    attnames = [f.attname for f in fields]
-    params = [prep(getattr(obj, name)) for obj in objs for prep, name in zip(preps, attnames, strict=True)]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
 
 
+# Values psycopg adapts exactly as Django would prepare them (``get_db_prep_save`` of a
+# plain field returns them unchanged): passed as they are, without Django's per-value calls.
+_PLAIN = (str, int, bool, float, type(None))
+
+
+@functools.cache
 def _prep(field: models.Field):
-    """The field's value as a query parameter. Aware datetimes and ``None`` pass as they
-    are (psycopg adapts them: what ``DateTimeField.get_db_prep_save`` would return on
-    PostgreSQL, without its per-value checks); anything else goes through Django."""
+    """The field's value as a query parameter. Plain values (``_PLAIN``: exact types, not
+    subclasses such as choices enums or lazy strings) and aware datetimes pass as they
+    are; anything else, and every value of a JSON or file field, goes through Django."""
 
     def prep(value):
         return field.get_db_prep_save(value, connection)
 
-    if isinstance(field, models.DateTimeField):
+    if isinstance(field, models.JSONField | models.FileField):
+        return prep
 
-        def prep_datetime(value):
-            if value is None or (isinstance(value, datetime) and value.tzinfo is not None):
-                return value
-            return prep(value)
+    def fast(value):
+        if type(value) in _PLAIN or (type(value) is datetime and value.tzinfo is not None):
+            return value
+        return prep(value)
 
-        return prep_datetime
-    return prep
+    return fast
+
+
+@functools.cache
+def _insert_preps(model) -> list:
+    """Per column, how an unsaved object's value becomes a parameter: ``pre_save`` (which
+    fills ``auto_now`` dates and stores uploaded files) where the field does anything
+    there, else the attribute itself."""
+    preps = []
+    for f in _insert_fields(model):
+        if isinstance(f, models.FileField) or getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            preps.append(lambda obj, f=f: f.get_db_prep_save(f.pre_save(obj, True), connection))
+        else:
+            prep, attname = _prep(f), f.attname
+            preps.append(lambda obj, prep=prep, attname=attname: prep(getattr(obj, attname)))
+    return preps

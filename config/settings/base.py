@@ -254,6 +254,7 @@ else:
 # Celery: the app is `config` (config/celery.py), settings under the CELERY_ namespace.
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT = "core.redis_broker:Transport"  # kombu's, publishing with one client per channel
     CELERY_RESULT_BACKEND = REDIS_URL
 else:
     # The embedded broker (core/broker.py): a SQLite file, transactional, no server.
