@@ -16,17 +16,20 @@ from datetime import datetime
 
 from django.db import connection, models
 
-# PostgreSQL's limit of bound parameters per statement, and rows per INSERT.
-MAX_PARAMETERS = 65_535
-INSERT_CHUNK_ROWS = 1_000
-
 
 def insert_rows(objs: Sequence[models.Model], *, returning_ids: bool = False) -> None:
-    """``bulk_create`` for the engine's rows: on PostgreSQL one ``INSERT … VALUES (…), (…)``
-    whose text is built once per model and row count (so prepared statements are reused),
-    each value prepared as ``bulk_create`` would (``pre_save``, ``get_db_prep_save``).
-    ``returning_ids`` sets each object's primary key (``RETURNING``, in the rows' order,
-    as ``bulk_create`` relies on too)."""
+    """``bulk_create`` for the engine's rows, each value prepared as ``bulk_create`` would
+    (``pre_save`` where a field does anything there, ``get_db_prep_save``). On PostgreSQL:
+
+    - one row (a request): one ``INSERT`` whose text is built once per model, so the
+      prepared statement is reused; ``RETURNING`` its id when asked;
+    - several rows (a sweep or distribution batch): the same one-row ``INSERT`` sent for
+      every row in one ``executemany``, which psycopg 3 pipelines (one round trip). With
+      ``returning_ids``, the ids are first taken from the table's sequence in one query.
+      Measured on 500 messages: about a third of the CPU of ``bulk_create`` or of one
+      multi-row ``VALUES`` (whose 10,000 placeholders psycopg parses again every time).
+
+    ``returning_ids`` sets each object's primary key and marks it saved."""
     if not objs:
         return
     model = type(objs[0])
@@ -34,17 +37,34 @@ def insert_rows(objs: Sequence[models.Model], *, returning_ids: bool = False) ->
         model.objects.bulk_create(objs)
         return
     preps = _insert_preps(model)
-    size = min(INSERT_CHUNK_ROWS, MAX_PARAMETERS // len(preps))
     with connection.cursor() as cursor:
-        for start in range(0, len(objs), size):
-            chunk = objs[start : start + size]
-            params = [prep(obj) for obj in chunk for prep in preps]
-            cursor.execute(_insert_sql(model, len(chunk), returning_ids), params)
+        if len(objs) == 1:
+            obj = objs[0]
+            cursor.execute(_insert_sql(model, with_pk=False, returning=returning_ids), [prep(obj) for prep in preps])
             if returning_ids:
-                for obj, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
-                    obj.pk = pk
-                    obj._state.adding = False
-                    obj._state.db = connection.alias
+                _saved(obj, cursor.fetchone()[0])
+            return
+        if returning_ids:
+            cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [_sequence(model), len(objs)])
+            for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
+                _saved(obj, pk)
+            rows = [[obj.pk, *(prep(obj) for prep in preps)] for obj in objs]
+        else:
+            rows = [[prep(obj) for prep in preps] for obj in objs]
+        cursor.executemany(_insert_sql(model, with_pk=returning_ids, returning=False), rows)
+
+
+def _saved(obj: models.Model, pk) -> None:
+    obj.pk = pk
+    obj._state.adding = False
+    obj._state.db = connection.alias
+
+
+@functools.cache
+def _sequence(model) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [model._meta.db_table, model._meta.pk.column])
+        return cursor.fetchone()[0]
 
 
 @functools.cache
@@ -53,21 +73,22 @@ def _insert_fields(model) -> list[models.Field]:
 
 
 @functools.cache
-def _insert_sql(model, rows: int, returning_ids: bool) -> str:
+def _insert_sql(model, *, with_pk: bool, returning: bool) -> str:
     quote = connection.ops.quote_name
-    fields = _insert_fields(model)
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    fields = ([model._meta.pk] if with_pk else []) + _insert_fields(model)
     sql = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
-           f"VALUES {', '.join([row] * rows)}")  # fmt: skip
-    return sql + f" RETURNING {quote(model._meta.pk.column)}" if returning_ids else sql
+           f"VALUES ({', '.join(['%s'] * len(fields))})")  # fmt: skip
+    return sql + f" RETURNING {quote(model._meta.pk.column)}" if returning else sql
 
 
 def update_rows(objs: Sequence[models.Model], field_names: Sequence[str]) -> int:
     """Write ``field_names`` of every object (its in-memory values) by primary key.
 
-    On PostgreSQL: one ``UPDATE … FROM (VALUES …)`` per chunk of rows, its text built once
-    per model, columns and row count. The caller holds the rows' locks (or does not care
-    about concurrent writers); returns the number of rows updated."""
+    On PostgreSQL: one ``UPDATE … FROM UNNEST(%s::bigint[], %s::<type>[], …)`` — one
+    array per column, so the statement's text is the same for any number of rows (built
+    once, prepared once). Measured on 500 rows: a third of the CPU of the same rows as a
+    ``VALUES`` list. The caller holds the rows' locks (or does not care about concurrent
+    writers); returns the number of rows updated."""
     if not objs:
         return 0
     model = type(objs[0])
@@ -76,28 +97,23 @@ def update_rows(objs: Sequence[models.Model], field_names: Sequence[str]) -> int
     names = tuple(field_names)
     meta = model._meta
     fields = [meta.pk, *(meta.get_field(name) for name in names)]
-    preps = [(f.attname, _prep(f)) for f in fields]
-    size = min(INSERT_CHUNK_ROWS, MAX_PARAMETERS // len(fields))
-    updated = 0
+    params = [[prep(getattr(obj, f.attname)) for obj in objs] for f, prep in ((f, _prep(f)) for f in fields)]
     with connection.cursor() as cursor:
-        for start in range(0, len(objs), size):
-            chunk = objs[start : start + size]
-            params = [prep(getattr(obj, name)) for obj in chunk for name, prep in preps]
-            cursor.execute(_update_sql(model, names, len(chunk)), params)
-            updated += cursor.rowcount
-    return updated
+        cursor.execute(_update_sql(model, names), params)
+        return cursor.rowcount
 
 
 @functools.cache
-def _update_sql(model, names: tuple[str, ...], rows: int) -> str:
+def _update_sql(model, names: tuple[str, ...]) -> str:
     meta = model._meta
     fields = [meta.pk, *(meta.get_field(name) for name in names)]
     quote = connection.ops.quote_name
-    row = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in fields) + ")"
+    arrays = ", ".join(f"%s::{f.rel_db_type(connection) if f.primary_key else f.db_type(connection)}[]" for f in fields)
+    columns = ", ".join(quote(f.column) for f in fields)
     assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields[1:])
     return (
         f"UPDATE {quote(meta.db_table)} AS t SET {assignments} "  # noqa: S608
-        f"FROM (VALUES {', '.join([row] * rows)}) AS v({', '.join(quote(f.column) for f in fields)}) "
+        f"FROM UNNEST({arrays}) AS v({columns}) "
         f"WHERE t.{quote(meta.pk.column)} = v.{quote(meta.pk.column)}"
     )
 
@@ -111,17 +127,30 @@ _PLAIN = (str, int, bool, float, type(None))
 def _prep(field: models.Field):
     """The field's value as a query parameter. Plain values (``_PLAIN``: exact types, not
     subclasses such as choices enums or lazy strings) and aware datetimes pass as they
-    are; anything else, and every value of a JSON or file field, goes through Django."""
+    are, a text field's choices as their string; an empty JSON object (most messages'
+    ``template``) is prepared once; anything else, and every value of a file field, goes
+    through Django."""
 
     def prep(value):
         return field.get_db_prep_save(value, connection)
 
-    if isinstance(field, models.JSONField | models.FileField):
+    if isinstance(field, models.FileField):
         return prep
+    if isinstance(field, models.JSONField):
+        empty = prep({})
+
+        def json(value):
+            return empty if type(value) is dict and not value else prep(value)
+
+        return json
+    text = isinstance(field, models.CharField | models.TextField)
 
     def fast(value):
-        if type(value) in _PLAIN or (type(value) is datetime and value.tzinfo is not None):
+        kind = type(value)
+        if kind in _PLAIN or (kind is datetime and value.tzinfo is not None):
             return value
+        if text and isinstance(value, str):
+            return str(value)  # a TextChoices member: its value
         return prep(value)
 
     return fast

@@ -8,9 +8,9 @@ reaches back that far, the stream says ``resync`` and the page reloads its lists
 
 Transports (chosen by ``REDIS_URL``):
 
-- **Redis** (production): one Lua script per user increments the user's counter, appends
-  to the user's backlog list (trimmed) and PUBLISHes on the user's channel, atomically, in
-  one round trip. Stream readers subscribe (a sync subscription per connection under
+- **Redis** (production): one Lua script increments each user's counter, appends to the
+  user's backlog list (trimmed) and PUBLISHes on the user's channel, atomically, for a
+  whole batch of events in one round trip. Stream readers subscribe (a sync subscription per connection under
   WSGI; one pattern subscription per process shared by every connection under ASGI).
 - **Database** (the embedded defaults of ``make run``): rows of ``core.LiveEvent``, whose
   global id is the event id; streams poll every ``LIVE_POLL_SECONDS``. Rows older than
@@ -46,16 +46,26 @@ CHANNEL = "atende:live:user:{}"
 CHANNEL_PATTERN = "atende:live:user:*"
 PRUNED_KEY = "atende:live:pruned"  # database transport: the highest id pruned
 
-# KEYS: seq, log, channel; ARGV: payload, backlog size, backlog ttl. Returns the new id.
+# KEYS: (seq, log, channel) of each user; ARGV: backlog size, backlog ttl, then per user the
+# number of its events and their payloads, in order. A whole batch in one call.
 PUBLISH_SCRIPT = """
-local id = redis.call('INCR', KEYS[1])
-local message = id .. ' ' .. ARGV[1]
-redis.call('RPUSH', KEYS[2], message)
-redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
-redis.call('EXPIRE', KEYS[2], tonumber(ARGV[3]))
-redis.call('PUBLISH', KEYS[3], message)
-return id
+local backlog, ttl, a = tonumber(ARGV[1]), tonumber(ARGV[2]), 3
+for k = 1, #KEYS, 3 do
+  local count = tonumber(ARGV[a])
+  a = a + 1
+  for _ = 1, count do
+    local message = redis.call('INCR', KEYS[k]) .. ' ' .. ARGV[a]
+    a = a + 1
+    redis.call('RPUSH', KEYS[k + 1], message)
+    redis.call('PUBLISH', KEYS[k + 2], message)
+  end
+  redis.call('LTRIM', KEYS[k + 1], -backlog, -1)
+  redis.call('EXPIRE', KEYS[k + 1], ttl)
+end
+return 0
 """
+# Events per script call: a batch of thousands is split so Redis is never held long.
+PUBLISH_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -95,19 +105,30 @@ def live_publish_many(items: Iterable[tuple[int | None, str, dict]]) -> None:
         return
     try:
         if _redis_url():
-            client = _sync_client()
-            script = _script(client)
-            pipe = client.pipeline(transaction=False)
-            for user_id, event, data in items:
-                payload = json.dumps({"event": event, "data": data}, separators=(",", ":"), default=str)
-                keys = [SEQ_KEY.format(user_id), LOG_KEY.format(user_id), CHANNEL.format(user_id)]
-                script(keys=keys, args=[payload, settings.LIVE_BACKLOG, settings.LIVE_BACKLOG_SECONDS], client=pipe)
-            pipe.execute()
+            _redis_publish(items)
         else:
             for user_id, event, data in items:
                 _db_publish([user_id], event, data)
     except Exception:  # noqa: BLE001 - see live_publish
         logger.exception("%d live events not sent", len(items))
+
+
+def _redis_publish(items: list[tuple[int, str, dict]]) -> None:
+    """One script call per ``PUBLISH_CHUNK`` events, all in one round trip; each user's
+    events keep their order."""
+    script = _script(_sync_client())
+    pipe = _sync_client().pipeline(transaction=False)
+    for start in range(0, len(items), PUBLISH_CHUNK):
+        by_user: dict[int, list[str]] = {}
+        for user_id, event, data in items[start : start + PUBLISH_CHUNK]:
+            payload = json.dumps({"event": event, "data": data}, separators=(",", ":"), default=str)
+            by_user.setdefault(user_id, []).append(payload)
+        keys, args = [], [settings.LIVE_BACKLOG, settings.LIVE_BACKLOG_SECONDS]
+        for user_id, payloads in by_user.items():
+            keys += [SEQ_KEY.format(user_id), LOG_KEY.format(user_id), CHANNEL.format(user_id)]
+            args += [len(payloads), *payloads]
+        script(keys=keys, args=args, client=pipe)
+    pipe.execute()
 
 
 def live_publish_many_on_commit(items: Iterable[tuple[int | None, str, dict]]) -> None:

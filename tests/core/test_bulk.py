@@ -43,16 +43,15 @@ def test_insert_rows_writes_every_field(operation_a):
     assert [(e.type, e.at, e.data) for e in saved] == [(f"t{i}", at, {"n": i, "s": "á'\""}) for i in range(3)]
 
 
-def test_insert_rows_returning_ids_sets_each_objects_key_in_order(operation_a, monkeypatch):
-    """Messages need their ids (deliveries): ``RETURNING`` in the rows' order, across chunks."""
-    import core.bulk
+def test_insert_rows_returning_ids_sets_each_objects_key_in_order(operation_a):
+    """Messages need their ids (deliveries): one row (``RETURNING``) and several (ids from the sequence)."""
     from attendance.messaging import outbound_message
     from attendance.models import Message
 
-    monkeypatch.setattr(core.bulk, "INSERT_CHUNK_ROWS", 2)
     attendance = queued_attendance(ServiceGroupFactory(operation=operation_a), "34991234567")
     messages = [outbound_message(attendance=attendance, body=f"m{index}", at=timezone.now()) for index in range(5)]
-    insert_rows(messages, returning_ids=True)
+    insert_rows(messages[:1], returning_ids=True)
+    insert_rows(messages[1:], returning_ids=True)
     assert all(m.pk and not m._state.adding for m in messages)
     assert {m.pk: m.body for m in messages} == dict(
         Message.objects.filter(pk__in=[m.pk for m in messages]).values_list("pk", "body")

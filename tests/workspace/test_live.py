@@ -227,3 +227,21 @@ def test_streams_opening_at_once_use_a_bounded_number_of_connections(operation_a
 
     assert asyncio.run(open_all()) == [200] * len(agents)
     assert 1 <= most[0] <= 2
+
+
+def test_a_batch_keeps_each_users_order_across_script_calls(eva, davi, settings, transport, monkeypatch):
+    """A sweep's batch (``live_publish_many``) goes out in chunks of one script call each;
+    every user still receives their events once, in order, with increasing ids."""
+    import core.live
+    from core.live import live_publish_many
+
+    monkeypatch.setattr(core.live, "PUBLISH_CHUNK", 7)
+    settings.LIVE_BACKLOG = 100
+    starts = {eva.pk: live_last_id(eva.pk), davi.pk: live_last_id(davi.pk)}
+    items = [((eva, davi)[n % 3 == 0].pk, "closed", {"attendance": n}) for n in range(40)]
+    live_publish_many(items)
+    for user_id, start in starts.items():
+        events, lost = live_since(user_id, start)
+        assert not lost
+        assert [e.data["attendance"] for e in events] == [d["attendance"] for u, _, d in items if u == user_id]
+        assert [e.id for e in events] == sorted({e.id for e in events})
