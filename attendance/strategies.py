@@ -10,7 +10,9 @@ one is one class here plus its choice value in ``models.DistributionStrategy``.
 from __future__ import annotations
 
 import random
+from bisect import bisect_right
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from django.utils.translation import gettext_lazy as _
 
@@ -29,13 +31,16 @@ class Candidate:
     assigned_today: int = 0
 
 
+_by_id = attrgetter("id")
+
+
 def rotation(candidates: list[Candidate], last_agent_id: int | None) -> list[Candidate]:
     """Agents by id, starting after the last one served, wrapping."""
-    ordered = sorted(candidates, key=lambda c: c.id)
+    ordered = sorted(candidates, key=_by_id)  # linear when already in id order (the eligible-agents query's)
     if last_agent_id is None:
         return ordered
-    after = [c for c in ordered if c.id > last_agent_id]
-    return after + [c for c in ordered if c.id <= last_agent_id]
+    split = bisect_right(ordered, last_agent_id, key=_by_id)
+    return ordered[split:] + ordered[:split]
 
 
 class Strategy:
@@ -139,14 +144,14 @@ def choose(
     ranked = strategy.rank(free, last_agent_id)
     wallet = next((c for c in free if c.id == wallet_agent_id), None)
     chosen = wallet or ranked[0]
+    figure = strategy.figure
     reason = {
         "strategy": strategy.key,
         "wallet_agent": wallet is not None,
         "candidates": [
-            {"agent": c.id, "name": c.name, "position": index + 1, "figure": strategy.figure(c),
-             "free_slots": c.capacity}
-            for index, c in enumerate(ranked)
+            {"agent": c.id, "name": c.name, "position": position, "figure": figure(c), "free_slots": c.capacity}
+            for position, c in enumerate(ranked, 1)
         ],
         "chosen": chosen.id,
-    }  # fmt: skip
+    }
     return Choice(chosen, reason)

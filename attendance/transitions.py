@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from operator import attrgetter
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -122,8 +123,7 @@ class Changes:
         followups.live_many(self.live)
 
 
-def _snapshot(attendance: Attendance) -> tuple:
-    return tuple(getattr(attendance, name) for name in WRITTEN_ATTNAMES)
+_snapshot = attrgetter(*WRITTEN_ATTNAMES)  # the row's written columns, as a tuple
 
 
 @contextmanager
