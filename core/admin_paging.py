@@ -34,3 +34,22 @@ class EstimatedCountPaginator(Paginator):
             if row and row[0] > COUNT_CAP:
                 return int(row[0])
         return queryset.order_by()[:COUNT_CAP].count() if connection.vendor == "postgresql" else super().count
+
+
+# A search's matches, fetched once (see ``search_matches_first``).
+SEARCH_CAP = 1_000
+
+
+def search_matches_first(found, listed):
+    """The changelist of a search, the search run once.
+
+    Django's changelist reads its queryset twice (the paginator's count, then the page, or
+    the whole list when it fits one page). For a search that is the expensive part twice.
+    Here the ids of the first ``SEARCH_CAP`` matches, in the list's order (``found`` is the
+    ordered, filtered list with the search applied), are read in one query, and the list
+    becomes ``listed`` restricted to those ids: its count and its pages then read at most
+    that many rows through the primary key. A search shows at most its first
+    ``SEARCH_CAP`` matches (``SEARCH_CAP / list_per_page`` pages): the same rows, in the
+    same order, as the full search's first pages; beyond them a person narrows the term."""
+    ids = list(found.values_list("pk", flat=True)[:SEARCH_CAP])
+    return listed.filter(pk__in=ids)

@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 
 from .documents import normalize_document
 from .models import Customer
+from .name_search import name_condition
 from .phones import phone_search_variants
 
 
@@ -15,15 +16,15 @@ def customer_can_open_attendance(*, customer: Customer) -> bool:
 
 
 def customer_search(*, queryset: QuerySet[Customer], term: str) -> QuerySet[Customer]:
-    """Name (contains), phone in any format, document (with or without mask), e-mail.
+    """Name (its words in any order, accents and case ignored: ``name_search``), phone in
+    any format, document (with or without mask), e-mail.
 
-    Each branch uses an index: ``UPPER(display_name)``, the (network, phone) unique
-    index (phone is its second column, so an exact phone uses the ``phone`` match),
-    ``document`` and ``email``."""
+    Each branch uses an index: the name's words or its trigrams (``name_search``), the
+    ``phone`` index (an exact E.164 number), ``document`` and ``email``."""
     term = term.strip()
     if not term:
         return queryset
-    condition = Q(display_name__icontains=term)
+    condition = name_condition(queryset, term)
     phone = phone_search_variants(term)
     if phone:
         condition |= Q(phone=phone)
