@@ -90,15 +90,29 @@ def inside_condition(term: str, words: list[str], connection) -> Q:
     return condition
 
 
-def name_condition(queryset: QuerySet, term: str) -> Q:
-    """The name part of the customers' search (see the module's docstring)."""
+def name_condition(queryset: QuerySet, term: str) -> tuple[Q, bool]:
+    """The name part of the customers' search (see the module's docstring), and whether
+    it is the words' index one (each row's words are costly to compute one by one: see
+    ``core.admin_paging.search_matches_first``)."""
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
-        return Q(display_name__icontains=term)
+        return Q(display_name__icontains=term), False
     words = term_words(term)
     if not words:
-        return Q(display_name__icontains=term)
+        return Q(display_name__icontains=term), False
     by_words = words_condition(words)
-    if queryset.filter(by_words).exists():
-        return by_words
-    return inside_condition(term, words, connection)
+    if _any(queryset.filter(by_words), connection):
+        return by_words, True
+    return inside_condition(term, words, connection), False
+
+
+def _any(queryset: QuerySet, connection) -> bool:
+    """``queryset.exists()``, planned for every row (a materialized CTE) so that
+    PostgreSQL reads the words' index: under ``LIMIT 1`` it expects a match early in a
+    sequential scan, and when no name matches it computes every name's words (25 s at a
+    million customers, ``bench/README.md`` P5)."""
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        found = f"WITH found AS MATERIALIZED ({sql}) SELECT 1 FROM found LIMIT 1"  # noqa: S608 - the ORM's SQL
+        cursor.execute(found, params)
+        return cursor.fetchone() is not None

@@ -149,3 +149,20 @@ def test_the_attendances_list_finds_a_customer_by_name_in_any_order_and_accents(
     for term, expected in [("goncalves jose", [first.pk]), ("ROCHA fern", [second.pk]), ("nçalv", [first.pk])]:
         response = browser.get("/admin/attendance/attendance/", {"q": term})
         assert [a.pk for a in response.context["cl"].result_list] == expected, term
+
+
+@pytest.mark.parametrize("term", ["ernand", "j"])  # pieces inside words; word starts (ranked apart)
+def test_a_search_pages_through_its_first_matches(people, web_as, admin_user, monkeypatch, term):
+    from customers.admin import CustomerAdmin
+
+    monkeypatch.setattr("core.admin_paging.SEARCH_CAP", 2)
+    monkeypatch.setattr(CustomerAdmin, "list_per_page", 1)
+    everything = _found(term)
+    assert len(everything) > 2
+    browser = web_as(admin_user)
+    pages = []
+    for number in (1, 2):
+        response = browser.get("/admin/customers/customer/", {"q": term, "p": number})
+        assert response.context["cl"].result_count == 2
+        pages += [c.display_name for c in response.context["cl"].result_list]
+    assert pages == everything[:2]
