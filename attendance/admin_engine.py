@@ -12,7 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import AtendeAdmin, ScopedRelatedFilter, StatusFilter, status_column
-from core.admin_paging import EstimatedCountPaginator
+from core.admin_paging import EstimatedCountPaginator, search_matches_first
 from core.scoping import scope_queryset
 from customers.models import Customer
 from customers.selectors import customer_search
@@ -190,7 +190,8 @@ class AttendanceAdmin(admin.ModelAdmin):
         """The protocol (exact, its unique index) or else the customer (name, phone,
         document through the customers' search and its indexes), never a join scanned row
         by row. The customers are fetched first (at most ``SEARCH_CUSTOMERS``) so that
-        PostgreSQL reads their attendances through the customer index."""
+        PostgreSQL reads their attendances through the customer index, and those once for
+        the count and the page (``search_matches_first``)."""
         term = search_term.strip()
         if not term:
             return queryset, False
@@ -199,7 +200,7 @@ class AttendanceAdmin(admin.ModelAdmin):
             return by_protocol, False
         customers = customer_search(queryset=Customer.objects.all(), term=term).order_by()
         ids = list(customers.values_list("pk", flat=True)[:SEARCH_CUSTOMERS])
-        return queryset.filter(customer_id__in=ids), False
+        return search_matches_first(queryset.filter(customer_id__in=ids), queryset), False
 
     def has_delete_permission(self, request, obj=None):
         return False

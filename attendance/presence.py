@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from core import followups
 from users.models import AGENT_ROLES
+from workspace.models import PauseReason
 
 from . import errors, transitions
 from .models import AgentPresence, Attendance, CloseReason, PresenceState, Status
@@ -21,19 +22,23 @@ from .transitions import at_once
 @transaction.atomic
 def presence_set(*, agent, state: str, reason: str = "", forced: bool = False) -> AgentPresence:
     """Set the agent's presence; posting the same state again is the heartbeat. ``forced``:
-    the system changed it (timeout), and the agent's open page is told."""
+    the system changed it (timeout), and the agent's open page is told. A pause needs an
+    active pause reason (``_check_pause_reason``), whoever sets it."""
     if agent.role not in AGENT_ROLES:
         raise ValidationError({"state": [errors.NOT_AN_AGENT]})
     if state not in PresenceState.values:
         raise ValidationError({"state": [errors.BAD_PRESENCE_STATE]})
-    if state == PresenceState.PAUSED and not (reason or "").strip():
+    reason = (reason or "").strip() if state == PresenceState.PAUSED else ""
+    if state == PresenceState.PAUSED and not reason:
         raise ValidationError({"reason": [errors.PAUSE_REASON_REQUIRED]})
     presence, _ = AgentPresence.objects.get_or_create(agent=agent)
     presence = AgentPresence.objects.select_for_update().get(pk=presence.pk)
+    if state == PresenceState.PAUSED:
+        _check_pause_reason(presence, reason)
     now = timezone.now()
     previous = presence.state
     presence.state = state
-    presence.reason = reason.strip() if state == PresenceState.PAUSED else ""
+    presence.reason = reason
     presence.heartbeat_at = now
     if previous != state:
         presence.changed_at = now
@@ -45,6 +50,16 @@ def presence_set(*, agent, state: str, reason: str = "", forced: bool = False) -
     if forced and previous != state:
         followups.live(user_ids=[agent.pk], event="presence", data={"state": state, "forced": True})
     return presence
+
+
+def _check_pause_reason(presence: AgentPresence, reason: str) -> None:
+    """A pause names an active "Motivo de pausa" (SPEC §7). The reason of the pause the
+    agent is already in stays valid if it was deactivated since (SPEC §0: only a new
+    choice refuses an inactive record): the page's heartbeat posts it again."""
+    if presence.state == PresenceState.PAUSED and presence.reason == reason:
+        return
+    if not PauseReason.objects.filter(name=reason, is_active=True).exists():
+        raise ValidationError({"reason": [errors.PAUSE_REASON_UNKNOWN]})
 
 
 def agent_disconnect(*, agent) -> int:

@@ -3,12 +3,17 @@ customers and attendances at 10,000 rows, then at 1,000,000 rows, side by side.
 
     .venv/bin/python bench/admin.py                    # 10,000 then 1,000,000 rows
     .venv/bin/python bench/admin.py --large 200000     # a quicker look
-    .venv/bin/python bench/admin.py --keep             # keep the database afterwards
+    .venv/bin/python bench/admin.py --keep             # keep the databases afterwards
+    .venv/bin/python bench/admin.py --keep --reuse     # measure kept databases again, no seeding
 
 ``DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/atende_bench_admin``)
-names a database the script drops and recreates at start (and drops at the end unless
-``--keep``). Rows are written by ``INSERT … SELECT generate_series`` (one statement per
-table and size), then ``ANALYZE``. Pages are requested in-process through Django's test
+names the database of the large size; the small size has its own, the same name with
+``_small``. Each is dropped and recreated (and dropped at the end unless ``--keep``),
+except with ``--reuse`` when it already holds exactly the rows asked for: then it is only
+migrated (new indexes are built) and measured, so the slow seed of a million rows can run
+while the machine is busy and the measurement later on a quiet one. Rows are written by
+``INSERT … SELECT generate_series`` (one statement per table and size), then ``VACUUM
+ANALYZE``. Pages are requested in-process through Django's test
 client logged in as an administrator (no network, no server: the figure is the view's
 own cost: queries, template), ``--repeat`` times each after two warm-up requests.
 Prints one JSON line: per page, p50/p95 in ms at each size and the ratio large/small.
@@ -50,6 +55,61 @@ LAST_NAMES = ["Silva", "Santos", "Oliveira", "Souza", "Rodrigues", "Ferreira", "
 
 def _sql_array(values: list[str]) -> str:
     return "ARRAY[" + ",".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
+
+
+def use_database(url: str) -> None:
+    """Point the raw helpers and Django's connection at ``url``."""
+    from django.db import connections
+
+    os.environ["DATABASE_URL"] = url
+    connections.close_all()
+    import dj_database_url
+
+    connections["default"].settings_dict["NAME"] = dj_database_url.parse(url)["NAME"]
+
+
+def seeded_rows() -> int | None:
+    """The number of customers and attendances the bench database holds (``None``: no
+    such database, or not one this script seeded: ids not 1..n in both tables)."""
+    import psycopg
+
+    try:
+        with raw_connection(autocommit=True) as connection:
+            found = [
+                connection.execute(f"SELECT count(*) = max(id), max(id) FROM {table}").fetchone()  # noqa: S608
+                for table in ("customers_customer", "attendance_attendance")
+            ]
+    except psycopg.Error:
+        return None
+    if all(full for full, _n in found) and found[0][1] == found[1][1]:
+        return found[0][1]
+    return None
+
+
+def fixed_from_database() -> dict:
+    """The administrator and groups of a reused database."""
+    from attendance.models import ServiceGroup
+    from users.models import User
+
+    admin = User.objects.get(username="bench_admin")
+    return {"admin": admin, "group_ids": list(ServiceGroup.objects.order_by("pk").values_list("pk", flat=True))}
+
+
+def prepare(url: str, rows: int, reuse: bool) -> tuple[dict, float | None]:
+    """The database of one size, seeded (or reused): ``(fixed objects, seed seconds)``."""
+    use_database(url)
+    if reuse and seeded_rows() == rows:
+        django_setup_and_migrate()
+        log(f"reused {url.rsplit('/', 1)[-1]} with {rows:,} customers and attendances")
+        return fixed_from_database(), None
+    recreate_database()
+    django_setup_and_migrate()
+    fixed = seed_fixed()
+    started = time.perf_counter()
+    seed_rows(1, rows, fixed["group_ids"])
+    seconds = time.perf_counter() - started
+    log(f"seeded {rows:,} customers and attendances in {seconds:.1f} s")
+    return fixed, seconds
 
 
 def seed_fixed() -> dict:
@@ -194,7 +254,8 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--large", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    parser.add_argument("--keep", action="store_true", help="keep the bench databases")
+    parser.add_argument("--reuse", action="store_true", help="reuse kept databases that hold the rows asked for")
     args = parser.parse_args()
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/atende_bench_admin")
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production")
@@ -205,25 +266,24 @@ def main() -> None:
     os.environ.pop("REDIS_URL", None)
     exit_on_sigterm()
     load_at_start = load_avg()
-    recreate_database()
+    large_url = os.environ["DATABASE_URL"]
+    small_url = large_url.split("?")[0] + "_small"
     try:
-        django_setup_and_migrate()
+        import django
+
+        django.setup()
         from django.test import Client
 
-        fixed = seed_fixed()
-        client = Client()
-        client.force_login(fixed["admin"])
-        group_id = fixed["group_ids"][0]
         results: dict[str, dict] = {}
-        started = time.perf_counter()
-        seed_rows(1, args.small, fixed["group_ids"])
-        log(f"seeded {args.small:,} customers and attendances in {time.perf_counter() - started:.1f} s")
-        results["small"] = run_size(client, args.small, group_id, args.repeat)
-        started = time.perf_counter()
-        seed_rows(args.small + 1, args.large, fixed["group_ids"])
-        seed_seconds = time.perf_counter() - started
-        log(f"seeded up to {args.large:,} in {seed_seconds:.1f} s")
-        results["large"] = run_size(client, args.large, group_id, args.repeat)
+        seed_seconds = load_at_large = None
+        for size, url, rows in (("small", small_url, args.small), ("large", large_url, args.large)):
+            fixed, seconds = prepare(url, rows, args.reuse)
+            if size == "large":
+                seed_seconds, load_at_large = seconds, load_avg()
+            client = Client()
+            client.force_login(fixed["admin"])
+            results[size] = run_size(client, rows, fixed["group_ids"][0], args.repeat)
+        group_id = fixed["group_ids"][0]
         kinds = {name: kind for name, (kind, _url) in pages(args.large, group_id).items()}
         report = {}
         for name, kind in kinds.items():
@@ -238,12 +298,15 @@ def main() -> None:
         print(json.dumps({
             "bench": "admin", "small_rows": args.small, "large_rows": args.large, "repeat": args.repeat,
             "load_avg_1m_at_start": load_at_start, "load_avg_1m_at_end": load_avg(),
-            "seed_large_seconds": round(seed_seconds, 1), "pages": report,
+            "seed_large_seconds": round(seed_seconds, 1) if seed_seconds else None, "reused": args.reuse,
+            "load_avg_1m_at_large": load_at_large, "pages": report,
             "all_meet": all(item["meets"] for item in report.values()),
         }))  # fmt: skip
     finally:
         if not args.keep:
-            drop_database()
+            for url in (small_url, large_url):
+                use_database(url)
+                drop_database()
 
 
 if __name__ == "__main__":

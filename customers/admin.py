@@ -7,13 +7,14 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import AtendeAdmin, ScopedRelatedFilter, StatusFilter, status_column
+from core.admin_paging import search_matches_first
 from imports.admin_views import ImportAdminMixin
 from imports.exporting import spreadsheet_response
 
 from .exports import customer_export_rows
 from .forms import CustomerForm
 from .models import Customer, CustomerAttribute
-from .selectors import customer_search
+from .selectors import customer_search_by
 from .services import FIELDS, customer_save
 
 
@@ -52,7 +53,12 @@ class CustomerAdmin(ImportAdminMixin, AtendeAdmin):
         return obj.document_display
 
     def get_search_results(self, request, queryset, search_term):
-        return customer_search(queryset=queryset, term=search_term), False
+        """The customers' search, run once for the list (``search_matches_first``); the
+        export takes every match."""
+        found, by_words = customer_search_by(queryset=queryset, term=search_term)
+        if found is queryset or getattr(request, "export_every_match", False):
+            return found, False
+        return search_matches_first(found, queryset, rank_apart=by_words), False
 
     def get_urls(self):
         name = f"{self.opts.app_label}_{self.opts.model_name}_export"
@@ -72,6 +78,7 @@ class CustomerAdmin(ImportAdminMixin, AtendeAdmin):
         file_format = params.pop("file_format", ["xlsx"])[-1]
         dialect = params.pop("dialect", ["csv"])[-1]
         request.GET = params
+        request.export_every_match = True
         queryset = self.get_changelist_instance(request).get_queryset(request)
         header, rows = customer_export_rows(queryset)
         return spreadsheet_response(file_format, header, rows, "clientes", dialect)

@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 
 from .documents import normalize_document
 from .models import Customer
+from .name_search import name_condition
 from .phones import phone_search_variants
 
 
@@ -15,15 +16,21 @@ def customer_can_open_attendance(*, customer: Customer) -> bool:
 
 
 def customer_search(*, queryset: QuerySet[Customer], term: str) -> QuerySet[Customer]:
-    """Name (contains), phone in any format, document (with or without mask), e-mail.
+    """``customer_search_by``'s queryset."""
+    return customer_search_by(queryset=queryset, term=term)[0]
 
-    Each branch uses an index: ``UPPER(display_name)``, the (network, phone) unique
-    index (phone is its second column, so an exact phone uses the ``phone`` match),
-    ``document`` and ``email``."""
+
+def customer_search_by(*, queryset: QuerySet[Customer], term: str) -> tuple[QuerySet[Customer], bool]:
+    """Name (its words in any order, accents and case ignored: ``name_search``), phone in
+    any format, document (with or without mask), e-mail.
+
+    Each branch uses an index: the name's words or its trigrams (``name_search``), the
+    ``phone`` index (an exact E.164 number), ``document`` and ``email``. Also says
+    whether the name is searched by its words' index."""
     term = term.strip()
     if not term:
-        return queryset
-    condition = Q(display_name__icontains=term)
+        return queryset, False
+    condition, by_words = name_condition(queryset, term)
     phone = phone_search_variants(term)
     if phone:
         condition |= Q(phone=phone)
@@ -35,4 +42,4 @@ def customer_search(*, queryset: QuerySet[Customer], term: str) -> QuerySet[Cust
             condition |= Q(document=digits)
     if "@" in term:
         condition |= Q(email=term.lower())
-    return queryset.filter(condition)
+    return queryset.filter(condition), by_words

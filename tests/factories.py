@@ -125,10 +125,14 @@ def make_channel(network="whatsapp", **fields):
 
 
 def online(agent, state="online", reason=""):
-    """Put an agent online (or paused) with a fresh heartbeat."""
+    """Put an agent online (or paused, with an active pause reason) with a fresh heartbeat."""
     from attendance.presence import presence_set
+    from workspace.models import PauseReason
 
-    return presence_set(agent=agent, state=state, reason=reason or ("Almoço" if state == "paused" else ""))
+    if state == "paused":
+        reason = reason or "Almoço"
+        PauseReason.objects.get_or_create(name=reason)
+    return presence_set(agent=agent, state=state, reason=reason)
 
 
 def queued_attendance(group, phone, priority=0, wallet_agent=None, queued_at=None):

@@ -24,6 +24,7 @@ from tests.factories import (
     queued_attendance,
 )
 from users.models import Role
+from workspace.models import PauseReason
 
 pytestmark = pytest.mark.django_db
 
@@ -158,6 +159,7 @@ def test_without_survey_required_the_agent_chooses(api_as, desk):
 def test_presence_requires_a_reason_to_pause(api_as, desk):
     response = api_as(desk["eva"]).post("/api/v1/agents/me/presence/", {"state": "paused"}, format="json")
     assert response.status_code == 400 and "reason" in response.json()
+    PauseReason.objects.create(name="Café")
     ok = api_as(desk["eva"]).post("/api/v1/agents/me/presence/", {"state": "paused", "reason": "Café"}, format="json")
     assert ok.status_code == 200 and ok.json()["state"] == "paused"
 

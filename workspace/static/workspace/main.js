@@ -97,9 +97,18 @@ function applyPresence(presence, forced) {
   stateSelect.value = presence.state;
   $("presence-dot").className = `dot ${presence.state}`;
   show(reasonSelect, presence.state === "paused");
-  if (presence.state === "paused" && presence.reason) reasonSelect.value = presence.reason;
+  if (presence.state === "paused" && presence.reason) showReason(presence.reason);
   renderPresenceSince();
   if (forced && changed && presence.state === "offline") notice(S.forced_offline, true);
+}
+
+// The menu offers the active reasons only. The current pause's reason, if deactivated since,
+// stays valid for this pause (the heartbeat sends it again): shown, but not offered.
+function showReason(reason) {
+  if (![...reasonSelect.options].some((option) => option.value === reason)) {
+    reasonSelect.append(h("option", { value: reason, disabled: true }, reason));
+  }
+  reasonSelect.value = reason;
 }
 
 function renderPresenceSince() {

@@ -1,0 +1,168 @@
+"""Search by name at a million customers (SPEC §12 P5, ``customers/name_search.py``): what
+people find — accents and case ignored, words in any order, word starts, pieces inside
+words — through the words' index or the trigram index, and the admin lists running the
+search once."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from customers import name_search
+from customers.models import Customer
+from customers.selectors import customer_search
+from customers.services import customer_save
+from tests.factories import ServiceGroupFactory, queued_attendance
+
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+
+NAMES = [
+    "Fernanda Rocha",
+    "Rocha Fernandes Lima",
+    "José Antônio Gonçalves",
+    "JOAO D'ÁVILA",
+    "Juliana Hernandes",
+    "Ana-Maria Souza",
+    "Zé Lu",
+]
+
+
+@pytest.fixture
+def people(db):
+    return {
+        name: customer_save(customer=Customer(), display_name=name, phone=f"3499123{n:04d}", document=document)
+        for n, (name, document) in enumerate(zip(NAMES, ["52998224725", "", "", "", "", "", ""], strict=True))
+    }
+
+
+def _found(term: str, queryset=None) -> list[str]:
+    found = customer_search(queryset=queryset or Customer.objects.all(), term=term)
+    return sorted(found.values_list("display_name", flat=True))
+
+
+def test_the_migration_indexes_the_expressions_the_search_uses():
+    migration = importlib.import_module("customers.migrations.0004_name_words")
+    assert name_search.FOLDED_SQL.replace("{name}", "display_name") == migration.FOLDED
+    assert name_search.WORDS_SQL.replace("{name}", "display_name") == migration.WORDS
+
+
+@pytest.mark.parametrize(
+    "term, expected",
+    [
+        ("fernanda rocha", ["Fernanda Rocha"]),  # whole words
+        ("ROCHA FERNANDA", ["Fernanda Rocha"]),  # any order, any case
+        ("fern roch", ["Fernanda Rocha", "Rocha Fernandes Lima"]),  # word starts
+        ("jose goncalves", ["José Antônio Gonçalves"]),  # accents typed or not
+        ("JOSÉ ANTÔNIO", ["José Antônio Gonçalves"]),
+        ("joão d'avila", ["JOAO D'ÁVILA"]),
+        ("avila", ["JOAO D'ÁVILA"]),
+        ("maria", ["Ana-Maria Souza"]),  # a part of a hyphenated name
+        ("ana", ["Ana-Maria Souza"]),  # word starts win: not "Juliana"
+    ],
+)
+def test_words_and_word_starts(people, term, expected):
+    assert _found(term) == expected
+
+
+@pytest.mark.parametrize(
+    "term, expected",
+    [
+        ("ernand", ["Fernanda Rocha", "Juliana Hernandes", "Rocha Fernandes Lima"]),  # inside words
+        ("nanda roc", ["Fernanda Rocha"]),  # pieces of several words, as before
+        ("OCHA ERNANDA", ["Fernanda Rocha"]),  # in any order
+        ("ndes ima", ["Rocha Fernandes Lima"]),
+        ("ernand ma", ["Rocha Fernandes Lima"]),  # a short piece, checked on what the long one found
+        ("é l", ["Zé Lu"]),  # only short pieces: one piece, as before
+        ("xyz", []),
+    ],
+)
+def test_pieces_inside_words(people, term, expected):
+    assert _found(term) == expected
+
+
+def test_phone_with_mask_digits_and_cpf(people):
+    assert _found("(34) 99123-0002") == ["José Antônio Gonçalves"]
+    assert _found("5534991230003") == ["JOAO D'ÁVILA"]
+    assert _found("529.982.247-25") == ["Fernanda Rocha"]
+
+
+def test_word_starts_are_looked_for_in_the_list_being_searched(people):
+    """Within a filtered list with no name starting with the words, pieces inside words
+    are found."""
+    without_ana = Customer.objects.exclude(display_name="Ana-Maria Souza")
+    assert _found("ana", without_ana) == ["Juliana Hernandes"]
+
+
+def _plan(term: str) -> str:
+    queryset = customer_search(queryset=Customer.objects.all(), term=term).values("pk")
+    with connection.cursor() as cursor:
+        # A test table is tiny: ask whether the index can answer (bitmap scans only).
+        for setting in ("enable_seqscan", "enable_indexscan", "enable_indexonlyscan"):
+            cursor.execute(f"SET LOCAL {setting} = off")
+        sql, params = queryset.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_each_path_reads_its_index(people):
+    assert "customer_name_words" in _plan("fernanda roch")
+    assert "customer_name_folded_trgm" in _plan("ernand")
+    phone_plan = _plan("5534991230003")
+    assert "customer_phone" in phone_plan and "customer_name_folded_trgm" in phone_plan
+
+
+def test_the_customers_list_runs_the_search_once(people, web_as, admin_user):
+    browser = web_as(admin_user)
+    with CaptureQueriesContext(connection) as queries:
+        response = browser.get("/admin/customers/customer/", {"q": "rocha fern"})
+    assert [c.display_name for c in response.context["cl"].result_list] == ["Fernanda Rocha", "Rocha Fernandes Lima"]
+    searching = [q["sql"] for q in queries.captured_queries if "to_tsvector" in q["sql"] or "LIKE" in q["sql"]]
+    # Whether names start with the words (LIMIT 1), then the matches' ids, once; the
+    # count and the page read those ids only.
+    assert len(searching) == 2, searching
+    assert "LIMIT 1" in searching[0]
+
+
+def test_a_search_lists_its_first_matches_in_the_list_order_and_exports_all(people, web_as, admin_user, monkeypatch):
+    monkeypatch.setattr("core.admin_paging.SEARCH_CAP", 2)
+    browser = web_as(admin_user)
+    response = browser.get("/admin/customers/customer/", {"q": "a", "o": "-1"})
+    listed = [c.display_name for c in response.context["cl"].result_list]
+    everything = sorted(_found("a"), reverse=True)
+    assert len(everything) > 2 and listed == everything[:2]
+    export = browser.get("/admin/customers/customer/export/", {"q": "a", "file_format": "csv"})
+    assert export.status_code == 200
+    text = b"".join(export.streaming_content).decode("utf-8-sig")
+    assert all(name in text for name in everything)
+
+
+def test_the_attendances_list_finds_a_customer_by_name_in_any_order_and_accents(admin_user, web_as, operation_a):
+    group = ServiceGroupFactory(operation=operation_a)
+    first = queued_attendance(group, "11999990001")
+    second = queued_attendance(group, "11999990002")
+    Customer.objects.filter(pk=first.customer_id).update(display_name="José Gonçalves")
+    Customer.objects.filter(pk=second.customer_id).update(display_name="Fernanda Rocha")
+    browser = web_as(admin_user)
+    for term, expected in [("goncalves jose", [first.pk]), ("ROCHA fern", [second.pk]), ("nçalv", [first.pk])]:
+        response = browser.get("/admin/attendance/attendance/", {"q": term})
+        assert [a.pk for a in response.context["cl"].result_list] == expected, term
+
+
+@pytest.mark.parametrize("term", ["ernand", "j"])  # pieces inside words; word starts (ranked apart)
+def test_a_search_pages_through_its_first_matches(people, web_as, admin_user, monkeypatch, term):
+    from customers.admin import CustomerAdmin
+
+    monkeypatch.setattr("core.admin_paging.SEARCH_CAP", 2)
+    monkeypatch.setattr(CustomerAdmin, "list_per_page", 1)
+    everything = _found(term)
+    assert len(everything) > 2
+    browser = web_as(admin_user)
+    pages = []
+    for number in (1, 2):
+        response = browser.get("/admin/customers/customer/", {"q": term, "p": number})
+        assert response.context["cl"].result_count == 2
+        pages += [c.display_name for c in response.context["cl"].result_list]
+    assert pages == everything[:2]
