@@ -16,13 +16,18 @@ from datetime import datetime
 
 from django.db import connection, models
 
+# Up to this many rows, one multi-row INSERT (one round trip, RETURNING included); beyond,
+# one pipelined executemany (psycopg parses a long VALUES list again on every call).
+FEW_ROWS = 8
+
 
 def insert_rows(objs: Sequence[models.Model], *, returning_ids: bool = False) -> None:
     """``bulk_create`` for the engine's rows, each value prepared as ``bulk_create`` would
     (``pre_save`` where a field does anything there, ``get_db_prep_save``). On PostgreSQL:
 
-    - one row (a request): one ``INSERT`` whose text is built once per model, so the
-      prepared statement is reused; ``RETURNING`` its id when asked;
+    - a few rows (a request: ``FEW_ROWS`` at most): one ``INSERT … VALUES (…), (…)`` whose
+      text is built once per model and row count, so the prepared statement is reused;
+      ``RETURNING`` the ids when asked (in the rows' order, as ``bulk_create`` relies on);
     - several rows (a sweep or distribution batch): the same one-row ``INSERT`` sent for
       every row in one ``executemany``, which psycopg 3 pipelines (one round trip). With
       ``returning_ids``, the ids are first taken from the table's sequence in one query.
@@ -38,11 +43,12 @@ def insert_rows(objs: Sequence[models.Model], *, returning_ids: bool = False) ->
         return
     preps = _insert_preps(model)
     with connection.cursor() as cursor:
-        if len(objs) == 1:
-            obj = objs[0]
-            cursor.execute(_insert_sql(model, with_pk=False, returning=returning_ids), [prep(obj) for prep in preps])
+        if len(objs) <= FEW_ROWS:
+            params = [prep(obj) for obj in objs for prep in preps]
+            cursor.execute(_insert_sql(model, rows=len(objs), with_pk=False, returning=returning_ids), params)
             if returning_ids:
-                _saved(obj, cursor.fetchone()[0])
+                for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
+                    _saved(obj, pk)
             return
         if returning_ids:
             cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [_sequence(model), len(objs)])
@@ -51,7 +57,7 @@ def insert_rows(objs: Sequence[models.Model], *, returning_ids: bool = False) ->
             rows = [[obj.pk, *(prep(obj) for prep in preps)] for obj in objs]
         else:
             rows = [[prep(obj) for prep in preps] for obj in objs]
-        cursor.executemany(_insert_sql(model, with_pk=returning_ids, returning=False), rows)
+        cursor.executemany(_insert_sql(model, rows=1, with_pk=returning_ids, returning=False), rows)
 
 
 def _saved(obj: models.Model, pk) -> None:
@@ -73,11 +79,12 @@ def _insert_fields(model) -> list[models.Field]:
 
 
 @functools.cache
-def _insert_sql(model, *, with_pk: bool, returning: bool) -> str:
+def _insert_sql(model, *, rows: int, with_pk: bool, returning: bool) -> str:
     quote = connection.ops.quote_name
     fields = ([model._meta.pk] if with_pk else []) + _insert_fields(model)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     sql = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
-           f"VALUES ({', '.join(['%s'] * len(fields))})")  # fmt: skip
+           f"VALUES {', '.join([row] * rows)}")  # fmt: skip
     return sql + f" RETURNING {quote(model._meta.pk.column)}" if returning else sql
 
 

@@ -44,14 +44,14 @@ def test_insert_rows_writes_every_field(operation_a):
 
 
 def test_insert_rows_returning_ids_sets_each_objects_key_in_order(operation_a):
-    """Messages need their ids (deliveries): one row (``RETURNING``) and several (ids from the sequence)."""
+    """Messages need their ids (deliveries): a few rows (``RETURNING``) and more (ids from the sequence)."""
     from attendance.messaging import outbound_message
     from attendance.models import Message
 
     attendance = queued_attendance(ServiceGroupFactory(operation=operation_a), "34991234567")
-    messages = [outbound_message(attendance=attendance, body=f"m{index}", at=timezone.now()) for index in range(5)]
-    insert_rows(messages[:1], returning_ids=True)
-    insert_rows(messages[1:], returning_ids=True)
+    messages = [outbound_message(attendance=attendance, body=f"m{index}", at=timezone.now()) for index in range(12)]
+    insert_rows(messages[:3], returning_ids=True)  # FEW_ROWS or fewer
+    insert_rows(messages[3:], returning_ids=True)
     assert all(m.pk and not m._state.adding for m in messages)
     assert {m.pk: m.body for m in messages} == dict(
         Message.objects.filter(pk__in=[m.pk for m in messages]).values_list("pk", "body")
