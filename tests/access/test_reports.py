@@ -98,3 +98,28 @@ def test_monitoring_never_acts_on_another_operations_attendance(world, superviso
         assert response.status_code == 404, (data, response.status_code)
     assert attendance_state() == before
     assert web_client(world.cast["supervisor_a"]).get(f"/monitor/{attendance.pk}/").status_code == 200
+
+
+def test_an_agent_of_both_operations_shows_caio_only_the_attendances_of_b(world):
+    """hana answers in A's and B's groups and has one of A's attendances: on caio's
+    dashboard her row counts none of it (A's figure), on bia's and the admin's it counts."""
+    from attendance.models import Attendance, Status
+    from tests.factories import UserFactory, queued_attendance
+    from users.models import Role
+
+    group_a, group_b = (world.samples["attendance.ServiceGroup"][side] for side in ("A", "B"))
+    hana = UserFactory(username="hana", display_name="Hana", role=Role.AGENT,
+                       operations=[world.operations["A"], world.operations["B"]])  # fmt: skip
+    group_a.agents.add(hana)
+    group_b.agents.add(hana)
+    attendance = queued_attendance(group_a, "34991230099")
+    Attendance.objects.filter(pk=attendance.pk).update(
+        agent=hana, status=Status.IN_PROGRESS, assigned_at=timezone.now()
+    )
+    rows = {
+        role: {a["id"]: a for a in _dashboard(world, role)["agents"]}
+        for role in ("admin", "supervisor_a", "supervisor_b")
+    }
+    assert rows["admin"][hana.pk]["in_progress"] == 1 and rows["supervisor_a"][hana.pk]["in_progress"] == 1
+    assert rows["supervisor_b"][hana.pk]["in_progress"] == 0
+    assert rows["supervisor_b"][hana.pk]["groups"] == [group_b.pk]
