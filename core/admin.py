@@ -85,7 +85,8 @@ class AtendeAdmin(SimpleHistoryAdmin):
         obj = self.get_queryset(request).filter(pk=unquote(object_id)).first()
         if obj is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        entries = [entry for entry in history_entries(obj) if entry["changes"] or entry["type"] != "changed"]
+        entries = history_entries(obj, viewer=request.user)
+        entries = [entry for entry in entries if entry["changes"] or entry["type"] != "changed"]
         context = {
             **self.admin_site.each_context(request),
             "title": _("History: %(name)s") % {"name": obj},

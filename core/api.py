@@ -63,7 +63,7 @@ class AtendeViewSet(
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def history(self, request, pk=None):
         """The audit trail of this record: who, when, and each field's before/after."""
-        entries = history_entries(self.get_object())
+        entries = history_entries(self.get_object(), viewer=request.user)
         return Response([{key: value for key, value in entry.items() if key != "at_local"} for entry in entries])
 
 

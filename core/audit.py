@@ -15,6 +15,14 @@ shown on the admin's "Histórico" page, for people rather than developers:
 
 Nothing is deleted in Atende, so there is no "removed" rendering of related records: a
 related id that no longer resolves is shown as "#<id>".
+
+Read by a supervisor (``viewer``), an entry never names a related record outside the
+viewer's operations (``core.scoping``): an agent, group or operation of another operation
+is shown as "(outra operação)" and its id is left out of the stored values, whether it
+was always elsewhere or moved there since (a user moved from A to B, a group's former
+agent now in another operation). The same holds for the author of a change. Records of
+models without ``scope_path`` (bots, profiles, surveys…) are global: named as they are.
+Admins (and ``viewer=None``, the system) see every name.
 """
 
 from __future__ import annotations
@@ -27,6 +35,8 @@ from django.db import models
 from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from .scoping import operation_ids_for, scope_queryset
 
 HISTORY_TYPES = {"+": "created", "~": "changed", "-": "removed"}
 HISTORY_LABELS = {"+": _("Created"), "~": _("Changed"), "-": _("Removed")}
@@ -43,6 +53,27 @@ NESTED_HISTORY = {
     "surveys.survey": ("surveys.question", "survey_id", "text", _("Questions")),
 }
 NESTED_WINDOW = timedelta(seconds=5)
+# What a supervisor reads instead of the name of a record outside their operations.
+HIDDEN_RECORD = _("(another operation)")
+
+
+class _Viewer:
+    """Which related records the reader of a history may name (``core.scoping``)."""
+
+    def __init__(self, user):
+        self.user = user
+        self.sees_all = user is None or operation_ids_for(user) is None
+
+    def hidden(self, model, ids) -> set:
+        """The ids among ``ids`` of records the viewer may not name."""
+        ids = {pk for pk in ids if pk is not None}
+        if self.sees_all or not ids or not hasattr(model, "scope_path"):
+            return set()
+        visible = scope_queryset(model._default_manager.filter(pk__in=ids), self.user).values_list("pk", flat=True)
+        return ids - set(visible)
+
+
+_EVERYONE = _Viewer(None)
 
 
 def _plain(value: Any) -> Any:
@@ -58,11 +89,13 @@ def _plain(value: Any) -> Any:
 # Values in words ------------------------------------------------------------------------
 
 
-def _related_names(model, ids) -> dict:
+def _related_names(model, ids, viewer: _Viewer = _EVERYONE) -> dict:
     ids = [pk for pk in ids if pk is not None]
     if not ids:
         return {}
-    return {obj.pk: str(obj) for obj in model._default_manager.filter(pk__in=ids)}
+    hidden = viewer.hidden(model, ids)
+    names = {obj.pk: str(obj) for obj in model._default_manager.filter(pk__in=set(ids) - hidden)}
+    return names | dict.fromkeys(hidden, str(HIDDEN_RECORD))
 
 
 def _m2m_ids(field, rows) -> list:
@@ -73,8 +106,8 @@ def _m2m_ids(field, rows) -> list:
     return [row.get(key) if isinstance(row, dict) else row for row in (rows or [])]
 
 
-def value_text(model, field_name: str, value: Any) -> str:
-    """One field's value as a person reads it."""
+def value_text(model, field_name: str, value: Any, viewer: _Viewer = _EVERYONE) -> str:
+    """One field's value as a person reads it (related records the viewer may not see unnamed)."""
     try:
         field = model._meta.get_field(field_name)
     except Exception:  # noqa: BLE001 - a field removed since the record was written
@@ -86,7 +119,7 @@ def value_text(model, field_name: str, value: Any) -> str:
             return text or EMPTY
     if field is not None and field.many_to_many:
         ids = _m2m_ids(field, value)
-        names = _related_names(field.related_model, ids)
+        names = _related_names(field.related_model, ids, viewer)
         return ", ".join(sorted((names.get(pk, f"#{pk}") for pk in ids), key=str.casefold)) or EMPTY
     if value is None or value == "" or value == [] or value == {}:
         return EMPTY
@@ -94,7 +127,7 @@ def value_text(model, field_name: str, value: Any) -> str:
         return gettext("Yes") if value else gettext("No")
     if field is not None and field.is_relation and field.many_to_one:
         pk = getattr(value, "pk", value)
-        return _related_names(field.related_model, [pk]).get(pk, f"#{pk}")
+        return _related_names(field.related_model, [pk], viewer).get(pk, f"#{pk}")
     if field is not None and field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, datetime):
@@ -126,7 +159,26 @@ def _field_label(model, name: str) -> str:
         return name
 
 
-def _changes(model, record, previous) -> list[dict]:
+def _stored_value(model, field_name: str, value: Any, viewer: _Viewer) -> Any:
+    """The stored value, without the ids of related records the viewer may not see."""
+    try:
+        field = model._meta.get_field(field_name)
+    except Exception:  # noqa: BLE001 - a field removed since the record was written
+        return _plain(value)
+    if viewer.sees_all or not field.is_relation or field.related_model is None:
+        return _plain(value)
+    if field.many_to_many:
+        from simple_history.utils import get_m2m_reverse_field_name
+
+        key = get_m2m_reverse_field_name(field)
+        hidden = viewer.hidden(field.related_model, _m2m_ids(field, value))
+        rows = [row for row in (value or []) if not (isinstance(row, dict) and row.get(key) in hidden)]
+        return _plain(rows)
+    pk = getattr(value, "pk", value)
+    return None if pk in viewer.hidden(field.related_model, [pk]) else _plain(value)
+
+
+def _changes(model, record, previous, viewer: _Viewer = _EVERYONE) -> list[dict]:
     changes = []
     for change in record.diff_against(previous).changes:
         if change.field in HIDDEN_FIELDS:
@@ -135,10 +187,10 @@ def _changes(model, record, previous) -> list[dict]:
             {
                 "field": change.field,
                 "label": _field_label(model, change.field),
-                "before": _plain(change.old),
-                "after": _plain(change.new),
-                "before_text": value_text(model, change.field, change.old),
-                "after_text": value_text(model, change.field, change.new),
+                "before": _stored_value(model, change.field, change.old, viewer),
+                "after": _stored_value(model, change.field, change.new, viewer),
+                "before_text": value_text(model, change.field, change.old, viewer),
+                "after_text": value_text(model, change.field, change.new, viewer),
             }
         )
     return changes
@@ -199,25 +251,31 @@ def _nested_changes(obj, record, newer) -> list[dict]:
     ]
 
 
-def _user(record) -> dict | None:
+def _user(record, viewer: _Viewer = _EVERYONE) -> dict | None:
     user = record.history_user
     if user is None:
         return None
+    # Administrators belong to no operation: their name is no other operation's data.
+    administrator = getattr(user, "role", None) == "admin"
+    if not administrator and user.pk != getattr(viewer.user, "pk", None) and viewer.hidden(type(user), [user.pk]):
+        return {"id": None, "username": "", "name": str(HIDDEN_RECORD)}
     return {"id": user.pk, "username": user.get_username(), "name": str(getattr(user, "display_name", "") or user)}
 
 
-def history_entries(obj) -> list[dict[str, Any]]:
+def history_entries(obj, viewer=None) -> list[dict[str, Any]]:
     """The object's audit trail, newest first: ``[{id, at, type, type_label, user, changes}]``.
 
     Each change has ``field``, ``label``, ``before``/``after`` (stored values) and
-    ``before_text``/``after_text`` (the same values in words)."""
+    ``before_text``/``after_text`` (the same values in words). ``viewer``: the user who
+    reads it; records outside their operations are not named (``None``: everything)."""
     model = type(obj)
+    reader = _Viewer(viewer)
     records = list(obj.history.select_related("history_user").order_by("-history_date", "-history_id"))
     entries = []
     for index, record in enumerate(records):
         previous = records[index + 1] if index + 1 < len(records) else None
         newer = records[index - 1] if index > 0 else None
-        changes = _changes(model, record, previous) if previous is not None else []
+        changes = _changes(model, record, previous, reader) if previous is not None else []
         changes += _nested_changes(obj, record, newer)
         entries.append(
             {
@@ -226,7 +284,7 @@ def history_entries(obj) -> list[dict[str, Any]]:
                 "at_local": timezone.localtime(record.history_date),
                 "type": HISTORY_TYPES.get(record.history_type, record.history_type),
                 "type_label": str(HISTORY_LABELS.get(record.history_type, record.history_type)),
-                "user": _user(record),
+                "user": _user(record, reader),
                 "changes": changes,
             }
         )

@@ -23,7 +23,7 @@ from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 
 from attendance.models import AgentPresence, Attendance, Operation, PresenceState, ServiceGroup, Status
-from core.scoping import scope_queryset
+from core.scoping import operation_ids_for, scope_queryset
 from users.models import AGENT_ROLES, User
 
 from .figures import add, figures, hour_figures, merge, zero
@@ -83,7 +83,7 @@ def dashboard(user, *, operation_id: int | None = None, group_id: int | None = N
     ids = [g.pk for g in groups]
     today_start = local_day_start(timezone.localtime(now, tz).date(), tz)
     current = _now_by_group(ids, now)
-    presence, agents = _agents(ids)
+    presence, agents = _agents(ids, user)
     rows = _sums(GroupHour.objects.filter(group_id__in=ids, hour__gte=today_start, hour__lte=now), "group_id", "hour")
     sla = {g.pk: bool(g.initial_sla_minutes) for g in groups}
     hours_of: dict[int, dict[int, dict]] = {pk: {} for pk in ids}  # group → local hour → sums (sparse)
@@ -161,9 +161,12 @@ def _now_by_group(ids: list[int], now) -> dict[int, dict]:
     return current
 
 
-def _agents(ids: list[int]) -> tuple[dict, list[dict]]:
+def _agents(ids: list[int], user) -> tuple[dict, list[dict]]:
     """The active agents associated with these groups, one row each, and ``{agent: (state,
-    groups)}`` for counting them per group, operation and in total."""
+    groups)}`` for counting them per group, operation and in total.
+
+    An agent's ``in_progress`` counts the attendances of the viewer's operations only: an
+    agent who also answers in another operation shows a supervisor none of its figures."""
     membership = ServiceGroup.agents.through.objects.filter(
         servicegroup_id__in=ids, user__is_active=True, user__role__in=AGENT_ROLES
     )
@@ -179,9 +182,12 @@ def _agents(ids: list[int]) -> tuple[dict, list[dict]]:
             "agent_id", "state", "reason", "changed_at"
         )
     }
+    in_progress = Attendance.objects.filter(agent_id__in=agent_ids, status=Status.IN_PROGRESS)
+    scope = operation_ids_for(user)
+    if scope is not None:
+        in_progress = in_progress.filter(group__operation__in=scope)
     busy = dict(
-        Attendance.objects.filter(agent_id__in=agent_ids, status=Status.IN_PROGRESS)
-        .values("agent_id").annotate(n=Count("pk")).values_list("agent_id", "n").order_by()
+        in_progress.values("agent_id").annotate(n=Count("pk")).values_list("agent_id", "n").order_by()
     )  # fmt: skip
     rows, states, by_group = [], {}, {}
     for pk, display_name, username, capacity in sorted(people, key=lambda p: ((p[1] or p[2]).casefold(), p[0])):

@@ -86,12 +86,21 @@ class ActiveMessageSerializer(serializers.Serializer):
     customer = ActiveRelatedField(queryset=Customer.objects.all(), required=False, allow_null=True)
     network = serializers.ChoiceField(choices=Network.choices, required=False)
     phone = serializers.CharField(required=False, allow_blank=True, max_length=30)
-    # Not scoped like configuration choices: agents see no groups there; the service
-    # checks that the agent works in this one.
+    # Not scoped like configuration choices (agents see no groups there): the groups of the
+    # agent's operations, so that another operation's group answers like one that does not
+    # exist (SPEC §10); the service checks that the agent works in the one chosen.
     group = serializers.PrimaryKeyRelatedField(queryset=ServiceGroup.objects.filter(is_active=True))
     text = serializers.CharField(required=False, allow_blank=True, default="", max_length=4096)
     template = ActiveRelatedField(queryset=WhatsAppTemplate.objects.all(), required=False, allow_null=True)
     params = serializers.ListField(child=serializers.CharField(max_length=500), required=False, default=list)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = getattr(self.context.get("request"), "user", None)
+        if user is not None and user.is_authenticated:
+            self.fields["group"].queryset = ServiceGroup.objects.filter(
+                is_active=True, operation__in=user.operations.values("pk")
+            )
 
 
 class ActiveMessageResultSerializer(serializers.Serializer):

@@ -256,8 +256,13 @@ def test_a_typed_phone_through_a_network_the_group_does_not_enable_is_refused(fl
     response = _active(api_as(floor["eva"]), network="sms", phone="(34) 98888-1111", group=outbound["group"].pk,
                        text="Oi")  # fmt: skip
     assert response.status_code == 400 and "SMS" in response.json()["group"][0]
-    other = _active(api_as(floor["zoe"]), customer=outbound["customer"].pk, group=outbound["group"].pk, text="Oi")
+    # rui works in operation A, not in Suporte: he is told so.
+    other = _active(api_as(floor["rui"]), customer=outbound["customer"].pk, group=outbound["group"].pk, text="Oi")
     assert other.status_code == 400 and other.json()["group"] == ["Você não atende neste grupo."]
+    # zoe works in operation B: A's group answers like a group that does not exist (SPEC §10).
+    foreign = _active(api_as(floor["zoe"]), customer=outbound["customer"].pk, group=outbound["group"].pk, text="Oi")
+    assert foreign.status_code == 400
+    assert foreign.json()["group"] == [f'Pk inválido "{outbound["group"].pk}" - objeto não existe.']
 
 
 def test_the_schema_documents_the_additions(api_as, admin_user):
