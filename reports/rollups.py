@@ -19,6 +19,8 @@ Definitions (the same ones ``reports.recompute`` applies to the raw event log):
 - ``abandoned``: closed while queued; ``closed``: closed while in the group (any status).
 - ``handled``: closed with an agent; ``handling_seconds`` = close − that agent's assignment.
 - survey answers count on the group and agent of the attendance, when answered.
+
+The same sums go to the daily rows of the group's company's local day (``reports.days``).
 """
 
 from __future__ import annotations
@@ -153,37 +155,43 @@ def aggregate(facts: Sequence[Fact]) -> tuple[dict, dict]:
 
 
 def rollup_record(facts: Sequence[Fact]) -> None:
-    """Adds facts to the hourly rollups in the caller's transaction (must be inside one)."""
+    """Adds facts to the hourly and daily rollups in the caller's transaction (must be
+    inside one): one upsert per table."""
     if not facts:
         return
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("rollup_record must run inside the transaction of the change it records")
+    from .days import days_record  # reports.days imports this module
     from .models import AgentHour, GroupHour
 
     groups, agents = aggregate(facts)
-    _upsert(GroupHour._meta.db_table, ("hour", "group_id"), groups)
-    _upsert(AgentHour._meta.db_table, ("hour", "group_id", "agent_id"), agents)
+    upsert(GroupHour._meta.db_table, ("hour", "group_id"), groups)
+    upsert(AgentHour._meta.db_table, ("hour", "group_id", "agent_id"), agents)
+    days_record(groups, agents)
 
 
-def _upsert(table: str, key: tuple[str, ...], rows: dict[tuple, dict]) -> None:
+def upsert(table: str, key: tuple[str, ...], rows: dict[tuple, dict], *, columns=COLUMNS, updates=None) -> None:
     """One ``INSERT … ON CONFLICT DO UPDATE`` for all rows, in key order (two transactions
     adding to the same rows lock them in the same order, so they never deadlock)."""
     if not rows:
         return
     ops = connection.ops
-    greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
     quoted = ops.quote_name(table)
-    columns = key + COLUMNS
-    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    if updates is None:
+        greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+        updates = [f"{name} = {quoted}.{name} + excluded.{name}" for name in SUMMED]
+        updates.append(f"wait_max = {greatest}({quoted}.wait_max, excluded.wait_max)")
+    names = key + columns
+    placeholders = "(" + ", ".join(["%s"] * len(names)) + ")"
     params: list = []
     for row_key in sorted(rows, key=lambda k: (k[0], *k[1:])):
         sums = rows[row_key]
-        params += [ops.adapt_datetimefield_value(row_key[0]), *row_key[1:]]
-        params += [sums[name] for name in COLUMNS]
-    updates = [f"{name} = {quoted}.{name} + excluded.{name}" for name in SUMMED]
-    updates.append(f"wait_max = {greatest}({quoted}.wait_max, excluded.wait_max)")
+        first = row_key[0]  # an hour, or a day (reports.days)
+        adapt = ops.adapt_datetimefield_value if isinstance(first, datetime) else ops.adapt_datefield_value
+        params += [adapt(first), *row_key[1:]]
+        params += [sums[name] for name in columns]
     sql = (
-        f"INSERT INTO {quoted} ({', '.join(columns)}) VALUES {', '.join([placeholders] * len(rows))} "  # noqa: S608
+        f"INSERT INTO {quoted} ({', '.join(names)}) VALUES {', '.join([placeholders] * len(rows))} "  # noqa: S608
         f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {', '.join(updates)}"
     )
     with connection.cursor() as cursor:

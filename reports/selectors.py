@@ -4,7 +4,8 @@ operations (``core/scoping.py``).
 "Now" figures are indexed queries over open attendances (the partial indexes of the
 queue, of the agents' attendances in progress and of the timer sweep, which holds every
 open attendance) and the agents' presence; "today" and the report are sums of the hourly
-rollups (``reports.models``).
+rollups (``reports.models``): hourly for today and the report by hour, daily for the
+report by day, group or agent (``service_level``).
 
 Days and hours are the company's: a UTC hour belongs to the local day and hour it starts
 in. For a time zone whose offset is not a whole number of hours (e.g. Asia/Kolkata) a
@@ -27,7 +28,7 @@ from core.scoping import scope_queryset
 from users.models import AGENT_ROLES, User
 
 from .figures import add, figures, hour_figures, merge, zero
-from .models import AgentHour, GroupHour
+from .models import AgentDay, AgentHour, GroupDay, GroupHour
 from .rollups import COLUMNS
 
 OPEN_STATES = (Status.BOT, Status.QUEUED, Status.IN_PROGRESS, Status.PENDING)
@@ -204,28 +205,38 @@ BY_CHOICES = ("day", "hour", "group", "agent")
 
 
 def service_level(
-    user, *, start: date, end: date, by: str = "day", group_id: int | None = None, agent_id: int | None = None
+    user,
+    *,
+    start: date,
+    end: date,
+    by: str = "day",
+    group_id: int | None = None,
+    agent_id: int | None = None,
+    daily: bool = True,
 ) -> dict:
-    """``{"rows": [...], "totals": {...}}`` over the local days ``start``..``end``."""
+    """``{"rows": [...], "totals": {...}}`` over the local days ``start``..``end``.
+
+    By day, group or agent the sums come from the daily rollups of the groups whose
+    company's time zone is the viewer's (one row per day instead of 24: the report over
+    30 days by agent reads 30 rows per agent and group); by hour, and for groups of a
+    company in another time zone, from the hourly rows. Both give the same sums
+    (``reports.days``); ``daily=False`` reads only the hourly rows (the tests compare them).
+    """
     tz = time_zone_for(user)
     groups = {g.pk: g for g in visible_groups(user, group_id=group_id)}
-    begin, finish = local_day_start(start, tz), local_day_start(end + timedelta(days=1), tz)
-    use_agents = by == "agent" or agent_id is not None
-    model = AgentHour if use_agents else GroupHour
-    rows = model.objects.filter(group_id__in=list(groups), hour__gte=begin, hour__lt=finish)
-    if agent_id is not None:
-        rows = rows.filter(agent_id=agent_id)
-    if by == "day":
-        rows = rows.annotate(bucket=TruncDate("hour", tzinfo=tz))
-    elif by == "hour":
-        rows = rows.annotate(bucket=ExtractHour("hour", tzinfo=tz))
-    elif by == "agent":
-        rows = rows.annotate(bucket=F("agent_id"))
-    else:
-        rows = rows.annotate(bucket=F("group_id"))
+    hourly_ids = list(groups)
+    sums = []
+    if daily and by != "hour":
+        same_zone = _days_in_zone([pk for pk, g in groups.items() if g.operation.company.time_zone == tz.key],
+                                  tz, start, end)  # fmt: skip
+        hourly_ids = [pk for pk in hourly_ids if pk not in same_zone]
+        if same_zone:
+            sums += _sums(_day_rows(same_zone, start, end, by, agent_id), "bucket", "group_id")
+    if hourly_ids:
+        sums += _sums(_hour_rows(hourly_ids, tz, start, end, by, agent_id), "bucket", "group_id")
     buckets: dict = {}
     total = zero()
-    for row in _sums(rows, "bucket", "group_id"):
+    for row in sums:
         sla = bool(groups[row["group_id"]].initial_sla_minutes)
         add(buckets.setdefault(row["bucket"], zero()), row, sla=sla)
         add(total, row, sla=sla)
@@ -235,6 +246,41 @@ def service_level(
         for bucket in sorted(buckets, key=lambda b: labels[b].casefold() if by in ("group", "agent") else b)
     ]
     return {"rows": body_rows, "totals": figures(total)}
+
+
+def _days_in_zone(ids: list[int], tz, start: date, end: date) -> set[int]:
+    """The groups whose daily rows around the period are all in the viewer's zone: not
+    those with a row of another zone (their company's time zone changed and
+    ``days_rebuild`` has not run), whose days are not the viewer's. Two days either side
+    cover any two zones' difference; a group's daily row of another zone exists for every
+    day its agents' rows do."""
+    if not ids:
+        return set()
+    other = GroupDay.objects.filter(
+        group_id__in=ids, day__gte=start - timedelta(days=2), day__lte=end + timedelta(days=2)
+    ).exclude(time_zone=tz.key)
+    return set(ids) - set(other.values_list("group_id", flat=True).distinct().order_by())
+
+
+def _day_rows(ids: list[int], start: date, end: date, by: str, agent_id: int | None):
+    model = AgentDay if by == "agent" or agent_id is not None else GroupDay
+    rows = model.objects.filter(group_id__in=ids, day__gte=start, day__lte=end)
+    if agent_id is not None:
+        rows = rows.filter(agent_id=agent_id)
+    return rows.annotate(bucket=F({"day": "day", "agent": "agent_id"}.get(by, "group_id")))
+
+
+def _hour_rows(ids: list[int], tz, start: date, end: date, by: str, agent_id: int | None):
+    begin, finish = local_day_start(start, tz), local_day_start(end + timedelta(days=1), tz)
+    model = AgentHour if by == "agent" or agent_id is not None else GroupHour
+    rows = model.objects.filter(group_id__in=ids, hour__gte=begin, hour__lt=finish)
+    if agent_id is not None:
+        rows = rows.filter(agent_id=agent_id)
+    if by == "day":
+        return rows.annotate(bucket=TruncDate("hour", tzinfo=tz))
+    if by == "hour":
+        return rows.annotate(bucket=ExtractHour("hour", tzinfo=tz))
+    return rows.annotate(bucket=F("agent_id" if by == "agent" else "group_id"))
 
 
 def _key(by: str, bucket):

@@ -1,0 +1,135 @@
+"""The daily rollups (``GroupDay``, ``AgentDay``): the hourly sums added up per local day of
+the group's company, written with the hourly rows in the same transaction (SPEC §9).
+
+A UTC hour belongs to the local date it starts in, in the time zone of the group's
+company — the rule ``service_level(by="day")`` applies to the hourly rows, and the one
+that makes a report over whole local days read the same hours from either table (the
+first hour of a local day is the one starting at or after its midnight, also for a time
+zone whose offset is not a whole number of hours). A day's row is therefore exactly the
+sum of its hourly rows, whatever the batch boundaries were: ``reports_verify`` checks it.
+
+Writing: one ``INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE`` per table and batch
+on PostgreSQL — the batch's hourly sums as ``VALUES``, the local date computed by the
+database from the company's ``time_zone`` in the same statement (no extra round trip);
+on SQLite (development) the time zones are read with one query and the days summed in
+Python.
+
+Each row records the zone its day was computed in (``time_zone``). When a company's time
+zone changes, its past rows keep the old zone's days, and a row that receives hours of
+both zones gets ``time_zone = ""``; the report reads the daily rows of a group only when
+all of them in the period are in the viewer's zone, the hourly rows otherwise — so it is
+exact at any moment, and fast again once ``days_rebuild`` has re-derived the group's days
+in the new zone (``manage.py reports_rebuild_days``; ``reports_verify`` lists the rows of
+another zone until then).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.db import connection, transaction
+
+from .rollups import COLUMNS, SUMMED, upsert
+
+_TABLES = """attendance_servicegroup AS g JOIN attendance_operation AS o ON o.id = g.operation_id
+    JOIN attendance_company AS c ON c.id = o.company_id"""
+
+
+def _sums_sql(prefix: str) -> str:
+    return ", ".join(f"max({prefix}wait_max)" if name == "wait_max" else f"sum({prefix}{name})" for name in COLUMNS)
+
+
+def days_record(groups: dict, agents: dict) -> None:
+    """Adds a batch's hourly sums (``rollups.aggregate``'s dicts) to the daily rows."""
+    if connection.vendor != "postgresql":
+        _record_in_python(groups, agents)
+        return
+    from .models import AgentDay, GroupDay
+
+    _upsert_days(GroupDay._meta.db_table, ("group_id",), groups)
+    _upsert_days(AgentDay._meta.db_table, ("group_id", "agent_id"), agents)
+
+
+def _upsert_days(table: str, ids: tuple[str, ...], rows: dict) -> None:
+    if not rows:
+        return
+    casts = ("timestamptz",) + ("bigint",) * len(ids) + tuple(_cast(name) for name in COLUMNS)
+    row_sql = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
+    params: list = []
+    for key in sorted(rows, key=lambda k: (k[0], *k[1:])):
+        sums = rows[key]
+        params += [*key, *(sums[name] for name in COLUMNS)]
+    names = ("hour",) + ids + COLUMNS
+    key_columns = ("day",) + ids
+    id_list = ", ".join(f"v.{name}" for name in ids)
+    sql = (
+        f"INSERT INTO {table} (day, {', '.join(ids)}, time_zone, {', '.join(COLUMNS)}) "  # noqa: S608 - names only
+        f"SELECT (v.hour AT TIME ZONE c.time_zone)::date, {id_list}, c.time_zone, {_sums_sql('v.')} "
+        f"FROM (VALUES {', '.join([row_sql] * len(rows))}) AS v ({', '.join(names)}) "
+        f"JOIN {_TABLES} ON g.id = v.group_id "
+        f"GROUP BY 1, {id_list}, c.time_zone ORDER BY 1, {id_list} "  # key order: batches lock rows alike
+        f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET {', '.join(_updates(table))}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _updates(table: str) -> list[str]:
+    """The ``ON CONFLICT`` assignments: sums added, the longest wait kept, the zone kept
+    when it is the same and "" when hours of another zone are added."""
+    updates = [f"{name} = {table}.{name} + excluded.{name}" for name in SUMMED]
+    greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+    updates.append(f"wait_max = {greatest}({table}.wait_max, excluded.wait_max)")
+    updates.append(f"time_zone = CASE WHEN {table}.time_zone = excluded.time_zone THEN {table}.time_zone ELSE '' END")
+    return updates
+
+
+def _cast(name: str) -> str:
+    return "float8" if name in ("wait_sum", "wait_max", "handling_sum") else "integer"
+
+
+def _record_in_python(groups: dict, agents: dict) -> None:
+    from attendance.models import ServiceGroup
+
+    from .models import AgentDay, GroupDay
+
+    ids = {key[1] for key in groups} | {key[1] for key in agents}
+    zones = dict(ServiceGroup.objects.filter(pk__in=ids).values_list("pk", "operation__company__time_zone"))
+    for model, key_names, rows in ((GroupDay, ("day", "group_id"), groups),
+                                   (AgentDay, ("day", "group_id", "agent_id"), agents)):  # fmt: skip
+        days: dict[tuple, dict] = {}
+        for (hour, *ids_), sums in rows.items():
+            zone = zones[ids_[0]]
+            total = days.setdefault((hour.astimezone(zoneinfo.ZoneInfo(zone)).date(), *ids_), dict.fromkeys(COLUMNS, 0))
+            for name in SUMMED:
+                total[name] += sums[name]
+            total["wait_max"] = max(total["wait_max"], sums["wait_max"])
+            total["time_zone"] = zone
+        table = model._meta.db_table
+        upsert(table, key_names, days, columns=COLUMNS + ("time_zone",), updates=_updates(table))
+
+
+def days_rebuild(group_ids: list[int] | None = None) -> None:
+    """Re-derives the daily rows of these groups (all when None) from the hourly rows, in
+    the groups' companies' current time zones (PostgreSQL; after a time zone change, and
+    by ``bench/dashboard.py --reuse``). Derived rows only: they are replaced, never
+    figures of record. The daily tables are locked against the engine's writes for the
+    duration (one pass over the hourly tables: tens of seconds at 10M attendances, so
+    off-peak), so no batch adds to a row between its deletion and its re-derivation."""
+    from .models import AgentDay, AgentHour, GroupDay, GroupHour
+
+    only = "" if group_ids is None else "WHERE h.group_id = ANY(%s)"
+    params = [] if group_ids is None else [list(group_ids)]
+    tables = ((GroupDay, GroupHour, "h.group_id"), (AgentDay, AgentHour, "h.group_id, h.agent_id"))
+    with transaction.atomic(), connection.cursor() as cursor:
+        day_tables = ", ".join(day._meta.db_table for day, _, _ in tables)
+        cursor.execute(f"LOCK TABLE {day_tables} IN SHARE ROW EXCLUSIVE MODE")
+        for day_model, hour_model, ids in tables:
+            day_table, hour_table = day_model._meta.db_table, hour_model._meta.db_table
+            cursor.execute(f"DELETE FROM {day_table} AS h {only}", params)  # noqa: S608 - names only
+            cursor.execute(
+                f"INSERT INTO {day_table} (day, {ids.replace('h.', '')}, time_zone, {', '.join(COLUMNS)}) "  # noqa: S608
+                f"SELECT (h.hour AT TIME ZONE c.time_zone)::date, {ids}, c.time_zone, {_sums_sql('h.')} "
+                f"FROM {hour_table} AS h JOIN {_TABLES} ON g.id = h.group_id {only} GROUP BY 1, {ids}, c.time_zone",
+                params,
+            )
