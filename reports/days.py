@@ -9,8 +9,9 @@ zone whose offset is not a whole number of hours). A day's row is therefore exac
 sum of its hourly rows, whatever the batch boundaries were: ``reports_verify`` checks it.
 
 Writing: one ``INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE`` per table and batch
-on PostgreSQL — the batch's hourly sums as ``VALUES``, the local date computed by the
-database from the company's ``time_zone`` in the same statement (no extra round trip);
+on PostgreSQL, both tables in one statement (the group upsert as a data-modifying CTE) —
+the batch's hourly sums as ``VALUES``, the local date computed by the database from the
+company's ``time_zone`` in the same statement (one round trip per batch for both tables);
 on SQLite (development) the time zones are read with one query and the days summed in
 Python.
 
@@ -29,6 +30,9 @@ import zoneinfo
 
 from django.db import connection, transaction
 
+from attendance.models import ServiceGroup
+
+from .models import AgentDay, AgentHour, GroupDay, GroupHour
 from .rollups import COLUMNS, SUMMED, upsert
 
 _TABLES = """attendance_servicegroup AS g JOIN attendance_operation AS o ON o.id = g.operation_id
@@ -44,15 +48,24 @@ def days_record(groups: dict, agents: dict) -> None:
     if connection.vendor != "postgresql":
         _record_in_python(groups, agents)
         return
-    from .models import AgentDay, GroupDay
-
-    _upsert_days(GroupDay._meta.db_table, ("group_id",), groups)
-    _upsert_days(AgentDay._meta.db_table, ("group_id", "agent_id"), agents)
-
-
-def _upsert_days(table: str, ids: tuple[str, ...], rows: dict) -> None:
-    if not rows:
+    statements = [
+        _days_sql(GroupDay._meta.db_table, ("group_id",), groups),
+        _days_sql(AgentDay._meta.db_table, ("group_id", "agent_id"), agents),
+    ]
+    statements = [statement for statement in statements if statement is not None]
+    if not statements:
         return
+    # Both tables in one round trip: the first upsert as a data-modifying CTE.
+    sql = statements[0][0]
+    if len(statements) == 2:
+        sql = f"WITH group_days AS ({statements[0][0]} RETURNING 1) {statements[1][0]}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [param for _, params in statements for param in params])
+
+
+def _days_sql(table: str, ids: tuple[str, ...], rows: dict) -> tuple[str, list] | None:
+    if not rows:
+        return None
     casts = ("timestamptz",) + ("bigint",) * len(ids) + tuple(_cast(name) for name in COLUMNS)
     row_sql = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
     params: list = []
@@ -70,8 +83,7 @@ def _upsert_days(table: str, ids: tuple[str, ...], rows: dict) -> None:
         f"GROUP BY 1, {id_list}, c.time_zone ORDER BY 1, {id_list} "  # key order: batches lock rows alike
         f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET {', '.join(_updates(table))}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    return sql, params
 
 
 def _updates(table: str) -> list[str]:
@@ -89,10 +101,6 @@ def _cast(name: str) -> str:
 
 
 def _record_in_python(groups: dict, agents: dict) -> None:
-    from attendance.models import ServiceGroup
-
-    from .models import AgentDay, GroupDay
-
     ids = {key[1] for key in groups} | {key[1] for key in agents}
     zones = dict(ServiceGroup.objects.filter(pk__in=ids).values_list("pk", "operation__company__time_zone"))
     for model, key_names, rows in ((GroupDay, ("day", "group_id"), groups),
@@ -116,8 +124,6 @@ def days_rebuild(group_ids: list[int] | None = None) -> None:
     figures of record. The daily tables are locked against the engine's writes for the
     duration (one pass over the hourly tables: tens of seconds at 10M attendances, so
     off-peak), so no batch adds to a row between its deletion and its re-derivation."""
-    from .models import AgentDay, AgentHour, GroupDay, GroupHour
-
     only = "" if group_ids is None else "WHERE h.group_id = ANY(%s)"
     params = [] if group_ids is None else [list(group_ids)]
     tables = ((GroupDay, GroupHour, "h.group_id"), (AgentDay, AgentHour, "h.group_id, h.agent_id"))
