@@ -10,7 +10,8 @@ report by day, group or agent (``service_level``).
 Days and hours are the company's: a UTC hour belongs to the local day and hour it starts
 in. For a time zone whose offset is not a whole number of hours (e.g. Asia/Kolkata) a
 local day would cut UTC hours in two; the rollups cannot, so such a day starts at the
-UTC hour that contains its local midnight.
+first UTC hour that starts at or after its local midnight (the hour containing midnight
+belongs to the day before, as ``TruncDate`` of its start says).
 """
 
 from __future__ import annotations
