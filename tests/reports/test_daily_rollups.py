@@ -20,7 +20,7 @@ from reports.rollups import COLUMNS, Fact, rollup_record
 from reports.selectors import BY_CHOICES, service_level
 from tests.factories import CompanyFactory, OperationFactory, ServiceGroupFactory, UserFactory
 from tests.reports.test_rollups import DAY, TZ, _play_the_day
-from users.models import Role
+from users.models import Role, User
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,10 @@ def _both(user, **query) -> tuple[dict, dict]:
 
 def _rows(model) -> dict:
     ids = ("group_id", "agent_id") if model is AgentDay else ("group_id",)
-    return {(row["day"], *(row[i] for i in ids)): row for row in model.objects.values("day", *ids, *COLUMNS)}
+    return {
+        (row["day"], *(row[i] for i in ids)): {name: row[name] for name in COLUMNS}
+        for row in model.objects.values("day", *ids, *COLUMNS)
+    }
 
 
 def test_the_report_gives_the_same_figures_from_the_daily_rows_as_from_the_hourly_ones(clock, centre, supervisor_a):
@@ -78,6 +81,7 @@ def test_verify_compares_the_daily_rows_and_days_rebuild_restores_them(clock, ce
 
 
 def _same_everywhere(user) -> None:
+    user = User.objects.get(pk=user.pk)  # the company's time zone as it is now
     for start, end in PERIODS:
         for by in BY_CHOICES:
             daily, hourly = _both(user, start=start, end=end, by=by)
