@@ -24,7 +24,7 @@ from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 
-from attendance.models import AgentPresence, Attendance, Operation, PresenceState, ServiceGroup, Status
+from attendance.models import Attendance, Operation, PresenceState, ServiceGroup, Status
 from core.scoping import scope_queryset
 from users.models import AGENT_ROLES, User
 
@@ -78,7 +78,8 @@ def dashboard(user, *, operation_id: int | None = None, group_id: int | None = N
     """The ``GET /api/v1/dashboard/`` body.
 
     One pass over today's rollup rows (at most 24 per group) adds each row to its group's
-    hour; groups, operations and the totals are then sums of those sums."""
+    hour, each group's hours are added to its operation's and the totals' hours, and each
+    set's day is the sum of its ≤ 24 hours."""
     now = now or timezone.now()
     tz = time_zone_for(user)
     groups = list(visible_groups(user, operation_id=operation_id, group_id=group_id).filter(is_active=True))
@@ -87,35 +88,39 @@ def dashboard(user, *, operation_id: int | None = None, group_id: int | None = N
     current = _now_by_group(ids, now)
     presence, agents = _agents(ids)
     rows = _sums(GroupHour.objects.filter(group_id__in=ids, hour__gte=today_start, hour__lte=now), "group_id", "hour")
-    sla = {g.pk: bool(g.initial_sla_minutes) for g in groups}
-    hours_of: dict[int, dict[int, dict]] = {pk: {} for pk in ids}  # group → local hour → sums (sparse)
+    by_id = {g.pk: g for g in groups}
+    hours_of: dict[object, dict[int, dict]] = {}  # group pk, ("operation", pk) or "total" → local hour → sums
     for row in rows:
+        group = by_id[row["group_id"]]
         hour = timezone.localtime(row["hour"], tz).hour
-        add(hours_of[row["group_id"]].setdefault(hour, zero()), row, sla=sla[row["group_id"]])
+        add(hours_of.setdefault(group.pk, {}).setdefault(hour, zero()), row, sla=bool(group.initial_sla_minutes))
+    for group in groups:
+        for hour, sums in hours_of.get(group.pk, {}).items():
+            for key in (("operation", group.operation_id), "total"):
+                merge(hours_of.setdefault(key, {}).setdefault(hour, zero()), sums)
     body_groups = [
-        {"id": g.pk, "name": g.name, "operation": g.operation_id, **_combined([g.pk], current, hours_of, presence)}
+        {"id": g.pk, "name": g.name, "operation": g.operation_id,
+         **_combined([g.pk], current, hours_of.get(g.pk, {}), presence)}
         for g in groups
-    ]
+    ]  # fmt: skip
     operations = []
     for operation_pk in dict.fromkeys(g.operation_id for g in groups):
         members = [g for g in groups if g.operation_id == operation_pk]
         operations.append({"id": operation_pk, "name": members[0].operation.name,
-                           **_combined([g.pk for g in members], current, hours_of, presence)})  # fmt: skip
+                           **_combined([g.pk for g in members], current, hours_of.get(("operation", operation_pk), {}),
+                                       presence)})  # fmt: skip
     return {
         "generated_at": now,
-        "totals": _combined(ids, current, hours_of, presence),
+        "totals": _combined(ids, current, hours_of.get("total", {}), presence),
         "operations": operations,
         "groups": body_groups,
         "agents": agents,
     }
 
 
-def _combined(ids: list[int], current: dict, hours_of: dict, presence: dict) -> dict:
-    """A set of groups' figures: counts and sums added, each agent counted once."""
-    hours: dict[int, dict] = {}
-    for pk in ids:
-        for hour, sums in hours_of[pk].items():
-            merge(hours.setdefault(hour, zero()), sums)
+def _combined(ids: list[int], current: dict, hours: dict[int, dict], presence: dict) -> dict:
+    """A set of groups' figures (``hours``: its sums per local hour): counts and sums
+    added, each agent counted once."""
     total = zero()
     for sums in hours.values():
         merge(total, sums)
@@ -169,25 +174,25 @@ def _agents(ids: list[int]) -> tuple[dict, list[dict]]:
     membership = ServiceGroup.agents.through.objects.filter(
         servicegroup_id__in=ids, user__is_active=True, user__role__in=AGENT_ROLES
     )
+    # One row per (agent, group) with the agent and its presence: one query, not three.
+    columns = ("user_id", "servicegroup_id", "user__display_name", "user__username", "user__max_simultaneous",
+               "user__presence__state", "user__presence__reason", "user__presence__changed_at")  # fmt: skip
     groups_of: dict[int, list[int]] = {}
-    for agent_id, group_id in membership.values_list("user_id", "servicegroup_id"):
+    people: dict[int, tuple] = {}
+    for agent_id, group_id, *person in membership.values_list(*columns):
         groups_of.setdefault(agent_id, []).append(group_id)
-    # The agents as a subquery, not a list of hundreds of parameters.
-    agent_ids = membership.values("user_id")
-    people = User.objects.filter(pk__in=agent_ids).values_list("pk", "display_name", "username", "max_simultaneous")
-    presences = {
-        row[0]: row[1:]
-        for row in AgentPresence.objects.filter(agent_id__in=agent_ids).values_list(
-            "agent_id", "state", "reason", "changed_at"
-        )
-    }
+        people[agent_id] = tuple(person)
+    # The agents as a subquery, not a list of hundreds of parameters (the partial index of
+    # the attendances in progress, by agent).
     busy = dict(
-        Attendance.objects.filter(agent_id__in=agent_ids, status=Status.IN_PROGRESS)
+        Attendance.objects.filter(agent_id__in=membership.values("user_id"), status=Status.IN_PROGRESS)
         .values("agent_id").annotate(n=Count("pk")).values_list("agent_id", "n").order_by()
     )  # fmt: skip
     rows, states, by_group = [], {}, {}
-    for pk, display_name, username, capacity in sorted(people, key=lambda p: ((p[1] or p[2]).casefold(), p[0])):
-        state, reason, since = presences.get(pk, (PresenceState.OFFLINE, "", None))
+    for pk, (display_name, username, capacity, state, reason, since) in sorted(
+        people.items(), key=lambda p: ((p[1][0] or p[1][1]).casefold(), p[0])
+    ):
+        state = state or PresenceState.OFFLINE  # no presence row yet: offline
         groups = sorted(groups_of[pk])
         rows.append({
             "id": pk, "display_name": display_name or username, "state": state,
