@@ -9,9 +9,10 @@ zone whose offset is not a whole number of hours). A day's row is therefore exac
 sum of its hourly rows, whatever the batch boundaries were: ``reports_verify`` checks it.
 
 Writing: one ``INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE`` per table and batch
-on PostgreSQL, both tables in one statement (the group upsert as a data-modifying CTE) —
-the batch's hourly sums as ``VALUES``, the local date computed by the database from the
-company's ``time_zone`` in the same statement (one round trip per batch for both tables);
+on PostgreSQL, sent with the two hourly upserts as one statement (data-modifying CTEs,
+``rollups.execute_together``: one round trip per batch for the four tables) — the batch's
+hourly sums as ``VALUES``, the local date computed by the database from the company's
+``time_zone`` in the same statement;
 on SQLite (development) the time zones are read with one query and the days summed in
 Python.
 
@@ -33,7 +34,7 @@ from django.db import connection, transaction
 from attendance.models import ServiceGroup
 
 from .models import AgentDay, AgentHour, GroupDay, GroupHour
-from .rollups import COLUMNS, SUMMED, upsert
+from .rollups import COLUMNS, SUMMED, execute_together, upsert
 
 _TABLES = """attendance_servicegroup AS g JOIN attendance_operation AS o ON o.id = g.operation_id
     JOIN attendance_company AS c ON c.id = o.company_id"""
@@ -43,24 +44,21 @@ def _sums_sql(prefix: str) -> str:
     return ", ".join(f"max({prefix}wait_max)" if name == "wait_max" else f"sum({prefix}{name})" for name in COLUMNS)
 
 
-def days_record(groups: dict, agents: dict) -> None:
-    """Adds a batch's hourly sums (``rollups.aggregate``'s dicts) to the daily rows."""
-    if connection.vendor != "postgresql":
-        _record_in_python(groups, agents)
-        return
-    statements = [
+def days_statements(groups: dict, agents: dict) -> list[tuple[str, list] | None]:
+    """PostgreSQL: the two daily upserts of a batch's hourly sums (``rollups.aggregate``'s
+    dicts), for ``rollups.execute_together``."""
+    return [
         _days_sql(GroupDay._meta.db_table, ("group_id",), groups),
         _days_sql(AgentDay._meta.db_table, ("group_id", "agent_id"), agents),
     ]
-    statements = [statement for statement in statements if statement is not None]
-    if not statements:
+
+
+def days_record(groups: dict, agents: dict) -> None:
+    """Adds a batch's hourly sums to the daily rows (SQLite: zones read, days summed in Python)."""
+    if connection.vendor == "postgresql":
+        execute_together(days_statements(groups, agents))
         return
-    # Both tables in one round trip: the first upsert as a data-modifying CTE.
-    sql = statements[0][0]
-    if len(statements) == 2:
-        sql = f"WITH group_days AS ({statements[0][0]} RETURNING 1) {statements[1][0]}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [param for _, params in statements for param in params])
+    _record_in_python(groups, agents)
 
 
 def _days_sql(table: str, ids: tuple[str, ...], rows: dict) -> tuple[str, list] | None:
