@@ -171,7 +171,8 @@ def seed_answers(count: int, ids: dict) -> None:
 
 
 def seed_rollups() -> None:
-    """The hourly rollups from the rows, with ``reports.rollups``' definitions: an entry into
+    """The hourly rollups from the rows, with ``reports.rollups``' definitions (inserted in
+    hour order, as the engine writes them hour after hour): an entry into
     the queue at ``queued_at``, an assignment at ``assigned_at`` (wait, SLA 3 min), a close
     at ``closed_at`` (abandoned when it had no agent), NPS answers when answered."""
     facts = """
@@ -199,10 +200,10 @@ def seed_rollups() -> None:
                  csat_satisfied, nps_answers, nps_promoters, nps_detractors"""
     _sql("CREATE TEMPORARY TABLE bench_facts AS " + facts)
     _sql(f"INSERT INTO reports_grouphour (hour, group_id, {columns}) "  # noqa: S608
-         f"SELECT hour, group_id, {sums} FROM bench_facts GROUP BY hour, group_id")  # fmt: skip
+         f"SELECT hour, group_id, {sums} FROM bench_facts GROUP BY hour, group_id ORDER BY hour, group_id")  # fmt: skip
     _sql(f"INSERT INTO reports_agenthour (hour, group_id, agent_id, {columns}) "  # noqa: S608
          f"SELECT hour, group_id, agent_id, {sums} FROM bench_facts WHERE agent_id IS NOT NULL "
-         f"GROUP BY hour, group_id, agent_id")  # fmt: skip
+         f"GROUP BY hour, group_id, agent_id ORDER BY hour, group_id, agent_id")  # fmt: skip
     _sql("DROP TABLE bench_facts")
     seed_days()
 
@@ -231,7 +232,8 @@ def days_agree() -> bool:
 
 def analyze() -> None:
     for table in ("attendance_attendance", "reports_grouphour", "reports_agenthour", "reports_groupday",
-                  "reports_agentday", "surveys_response", "customers_customer"):  # fmt: skip
+                  "reports_agentday", "surveys_response", "customers_customer", "users_user",
+                  "attendance_servicegroup_agents", "attendance_agentpresence"):  # fmt: skip
         _sql(f"VACUUM ANALYZE {table}")
 
 

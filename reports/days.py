@@ -8,13 +8,13 @@ first hour of a local day is the one starting at or after its midnight, also for
 zone whose offset is not a whole number of hours). A day's row is therefore exactly the
 sum of its hourly rows, whatever the batch boundaries were: ``reports_verify`` checks it.
 
-Writing: one ``INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE`` per table and batch
-on PostgreSQL, sent with the two hourly upserts as one statement (data-modifying CTEs,
-``rollups.execute_together``: one round trip per batch for the four tables) — the batch's
-hourly sums as ``VALUES``, the local date computed by the database from the company's
-``time_zone`` in the same statement;
-on SQLite (development) the time zones are read with one query and the days summed in
-Python.
+Writing: one ``INSERT … VALUES … ON CONFLICT DO UPDATE`` per table and batch, like the
+hourly ones; on PostgreSQL the four upserts go as one statement (data-modifying CTEs,
+``rollups.execute_together``: one round trip per batch). The batch's hourly sums are
+added up per local date in Python, in the zone of each group's company as the engine's
+configuration cache has it (``attendance.engine_cache.engine_time_zones``: no query when
+cached, one for the groups that are not). A row written with a zone a couple of seconds
+stale after a change is recorded with that zone, which the report detects (below).
 
 Each row records the zone its day was computed in (``time_zone``). When a company's time
 zone changes, its past rows keep the old zone's days, and a row that receives hours of
@@ -31,10 +31,10 @@ import zoneinfo
 
 from django.db import connection, transaction
 
-from attendance.models import ServiceGroup
+from attendance.engine_cache import engine_time_zones
 
 from .models import AgentDay, AgentHour, GroupDay, GroupHour
-from .rollups import COLUMNS, SUMMED, execute_together, upsert
+from .rollups import COLUMNS, SUMMED, upsert_sql
 
 _TABLES = """attendance_servicegroup AS g JOIN attendance_operation AS o ON o.id = g.operation_id
     JOIN attendance_company AS c ON c.id = o.company_id"""
@@ -45,43 +45,23 @@ def _sums_sql(prefix: str) -> str:
 
 
 def days_statements(groups: dict, agents: dict) -> list[tuple[str, list] | None]:
-    """PostgreSQL: the two daily upserts of a batch's hourly sums (``rollups.aggregate``'s
-    dicts), for ``rollups.execute_together``."""
-    return [
-        _days_sql(GroupDay._meta.db_table, ("group_id",), groups),
-        _days_sql(AgentDay._meta.db_table, ("group_id", "agent_id"), agents),
-    ]
-
-
-def days_record(groups: dict, agents: dict) -> None:
-    """Adds a batch's hourly sums to the daily rows (SQLite: zones read, days summed in Python)."""
-    if connection.vendor == "postgresql":
-        execute_together(days_statements(groups, agents))
-        return
-    _record_in_python(groups, agents)
-
-
-def _days_sql(table: str, ids: tuple[str, ...], rows: dict) -> tuple[str, list] | None:
-    if not rows:
-        return None
-    casts = ("timestamptz",) + ("bigint",) * len(ids) + tuple(_cast(name) for name in COLUMNS)
-    row_sql = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
-    params: list = []
-    for key in sorted(rows, key=lambda k: (k[0], *k[1:])):
-        sums = rows[key]
-        params += [*key, *(sums[name] for name in COLUMNS)]
-    names = ("hour",) + ids + COLUMNS
-    key_columns = ("day",) + ids
-    id_list = ", ".join(f"v.{name}" for name in ids)
-    sql = (
-        f"INSERT INTO {table} (day, {', '.join(ids)}, time_zone, {', '.join(COLUMNS)}) "  # noqa: S608 - names only
-        f"SELECT (v.hour AT TIME ZONE c.time_zone)::date, {id_list}, c.time_zone, {_sums_sql('v.')} "
-        f"FROM (VALUES {', '.join([row_sql] * len(rows))}) AS v ({', '.join(names)}) "
-        f"JOIN {_TABLES} ON g.id = v.group_id "
-        f"GROUP BY 1, {id_list}, c.time_zone ORDER BY 1, {id_list} "  # key order: batches lock rows alike
-        f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET {', '.join(_updates(table))}"
-    )
-    return sql, params
+    """The two daily upserts of a batch's hourly sums (``rollups.aggregate``'s dicts), for
+    ``rollups.execute_together``: plain ``VALUES`` upserts like the hourly ones."""
+    zones = engine_time_zones({key[1] for key in groups})
+    statements = []
+    for model, key_names, rows in ((GroupDay, ("day", "group_id"), groups),
+                                   (AgentDay, ("day", "group_id", "agent_id"), agents)):  # fmt: skip
+        days: dict[tuple, dict] = {}
+        for (hour, *ids), sums in rows.items():
+            zone = zones[ids[0]]
+            key = (hour.astimezone(zoneinfo.ZoneInfo(zone)).date(), *ids)
+            total = days.setdefault(key, {**dict.fromkeys(COLUMNS, 0), "time_zone": zone})
+            for name in SUMMED:
+                total[name] += sums[name]
+            total["wait_max"] = max(total["wait_max"], sums["wait_max"])
+        table = model._meta.db_table
+        statements.append(upsert_sql(table, key_names, days, columns=COLUMNS + ("time_zone",), updates=_updates(table)))
+    return statements
 
 
 def _updates(table: str) -> list[str]:
@@ -92,27 +72,6 @@ def _updates(table: str) -> list[str]:
     updates.append(f"wait_max = {greatest}({table}.wait_max, excluded.wait_max)")
     updates.append(f"time_zone = CASE WHEN {table}.time_zone = excluded.time_zone THEN {table}.time_zone ELSE '' END")
     return updates
-
-
-def _cast(name: str) -> str:
-    return "float8" if name in ("wait_sum", "wait_max", "handling_sum") else "integer"
-
-
-def _record_in_python(groups: dict, agents: dict) -> None:
-    ids = {key[1] for key in groups} | {key[1] for key in agents}
-    zones = dict(ServiceGroup.objects.filter(pk__in=ids).values_list("pk", "operation__company__time_zone"))
-    for model, key_names, rows in ((GroupDay, ("day", "group_id"), groups),
-                                   (AgentDay, ("day", "group_id", "agent_id"), agents)):  # fmt: skip
-        days: dict[tuple, dict] = {}
-        for (hour, *ids_), sums in rows.items():
-            zone = zones[ids_[0]]
-            total = days.setdefault((hour.astimezone(zoneinfo.ZoneInfo(zone)).date(), *ids_), dict.fromkeys(COLUMNS, 0))
-            for name in SUMMED:
-                total[name] += sums[name]
-            total["wait_max"] = max(total["wait_max"], sums["wait_max"])
-            total["time_zone"] = zone
-        table = model._meta.db_table
-        upsert(table, key_names, days, columns=COLUMNS + ("time_zone",), updates=_updates(table))
 
 
 def days_rebuild(group_ids: list[int] | None = None) -> None:

@@ -162,20 +162,20 @@ def rollup_record(facts: Sequence[Fact]) -> None:
         return
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("rollup_record must run inside the transaction of the change it records")
-    from .days import days_record, days_statements  # reports.days imports this module
+    from .days import days_statements  # reports.days imports this module
     from .models import AgentHour, GroupHour
 
     groups, agents = aggregate(facts)
-    hours = [
+    statements = [
         upsert_sql(GroupHour._meta.db_table, ("hour", "group_id"), groups),
         upsert_sql(AgentHour._meta.db_table, ("hour", "group_id", "agent_id"), agents),
+        *days_statements(groups, agents),
     ]
     if connection.vendor == "postgresql":
-        execute_together(hours + days_statements(groups, agents))
+        execute_together(statements)
         return
-    for statement in hours:
+    for statement in statements:  # SQLite: no data-modifying CTEs
         execute_together([statement])
-    days_record(groups, agents)
 
 
 def execute_together(statements: list[tuple[str, list] | None]) -> None:
