@@ -1,6 +1,7 @@
 """Process-local cache of the configuration the inbound hot path reads on every message
 (SPEC §12 P7): the channel of a token, a group with its operation, company and
-initialization bot, and the default main group.
+initialization bot, the default main group, and the groups' time zones (the daily report
+rollups).
 
 An entry lives ``ENGINE_CONFIG_CACHE_SECONDS`` (default 2 s; 0 turns the cache off). A
 save in this process of a channel, group, bot, operation or company empties the cache;
@@ -20,7 +21,7 @@ from core.queries import one_or_none
 from .models import Channel, ServiceGroup
 from .selectors import default_main_group
 
-_entries: dict[object, tuple[float, ServiceGroup | None]] = {}
+_entries: dict[object, tuple[float, object]] = {}
 
 
 def _cached(key, load):
@@ -61,6 +62,28 @@ def engine_channel_public(public_id: str) -> Channel | None:
 def engine_main_group() -> ServiceGroup | None:
     """``selectors.default_main_group()``, cached."""
     return _cached("main", default_main_group)
+
+
+def engine_time_zones(group_ids) -> dict[int, str]:
+    """The time zone of each group's company (the daily report rollups, ``reports.days``),
+    cached like the groups: one query for those not cached."""
+    ttl = settings.ENGINE_CONFIG_CACHE_SECONDS
+    now = time.monotonic()
+    zones: dict[int, str] = {}
+    missing = []
+    for pk in group_ids:
+        entry = _entries.get(("zone", pk))
+        if entry is not None and entry[0] > now:
+            zones[pk] = entry[1]
+        else:
+            missing.append(pk)
+    if missing:
+        rows = ServiceGroup.objects.filter(pk__in=missing).values_list("pk", "operation__company__time_zone")
+        for pk, name in rows:
+            zones[pk] = name
+            if ttl > 0:
+                _entries[("zone", pk)] = (now + ttl, name)
+    return zones
 
 
 def engine_cache_clear(**_signal_kwargs) -> None:

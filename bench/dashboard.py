@@ -4,6 +4,8 @@ streamed 1,000,000-row export, at 100,000 and then 10,000,000 attendances.
     .venv/bin/python bench/dashboard.py                       # 10M attendances (100k today)
     .venv/bin/python bench/dashboard.py --history 2000000     # a smaller history
     .venv/bin/python bench/dashboard.py --keep                # keep the database afterwards
+    .venv/bin/python bench/dashboard.py --keep --seed-only    # seed (tens of minutes at 10M), measure nothing
+    .venv/bin/python bench/dashboard.py --reuse               # measure a kept, seeded database (no seeding)
 
 ``DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/atende_bench_dashboard``)
 names a database the script drops and recreates at start (and drops at the end unless
@@ -17,9 +19,16 @@ Measured in-process with Django's test client (the whole request: middleware, au
 queries, JSON or template), as a supervisor of every operation (50 groups, 500 agents:
 the largest dashboard): p50/p95 of the dashboard API and page, first with only today's
 attendances (``--today``, the "100,000 attendances" point) and again after the history is
-added; the service-level report over the last 30 days (``by`` day, hour, group, agent in
+added (``--reuse``: only this second point — the kept database already holds the
+history); the service-level report over the last 30 days (``by`` day, hour, group, agent in
 turn); and the survey answers' CSV and XLSX export (1,000,000 rows) in a child process
 whose peak RSS (``ru_maxrss``) is reported. One JSON line on stdout.
+
+``--reuse`` leaves the database in place (never drops it): it migrates, checks that the
+seeded rows are there (``--today`` + ``--history`` attendances, the supervisor, the
+hourly rollups), re-derives the daily rollups from the hourly rows with SQL when they do
+not add up to the same totals (a database seeded before they existed), and measures. The
+dashboard's "today" is the local day of the seed: reuse it the same São Paulo day.
 """
 
 from __future__ import annotations
@@ -162,7 +171,8 @@ def seed_answers(count: int, ids: dict) -> None:
 
 
 def seed_rollups() -> None:
-    """The hourly rollups from the rows, with ``reports.rollups``' definitions: an entry into
+    """The hourly rollups from the rows, with ``reports.rollups``' definitions (inserted in
+    hour order, as the engine writes them hour after hour): an entry into
     the queue at ``queued_at``, an assignment at ``assigned_at`` (wait, SLA 3 min), a close
     at ``closed_at`` (abandoned when it had no agent), NPS answers when answered."""
     facts = """
@@ -190,16 +200,40 @@ def seed_rollups() -> None:
                  csat_satisfied, nps_answers, nps_promoters, nps_detractors"""
     _sql("CREATE TEMPORARY TABLE bench_facts AS " + facts)
     _sql(f"INSERT INTO reports_grouphour (hour, group_id, {columns}) "  # noqa: S608
-         f"SELECT hour, group_id, {sums} FROM bench_facts GROUP BY hour, group_id")  # fmt: skip
+         f"SELECT hour, group_id, {sums} FROM bench_facts GROUP BY hour, group_id ORDER BY hour, group_id")  # fmt: skip
     _sql(f"INSERT INTO reports_agenthour (hour, group_id, agent_id, {columns}) "  # noqa: S608
          f"SELECT hour, group_id, agent_id, {sums} FROM bench_facts WHERE agent_id IS NOT NULL "
-         f"GROUP BY hour, group_id, agent_id")  # fmt: skip
+         f"GROUP BY hour, group_id, agent_id ORDER BY hour, group_id, agent_id")  # fmt: skip
     _sql("DROP TABLE bench_facts")
+    seed_days()
+
+
+def seed_days() -> None:
+    """The daily rollups from the hourly ones (the engine writes both; ``reports.days``)."""
+    from reports.days import days_rebuild
+
+    days_rebuild()
+
+
+def days_agree() -> bool:
+    """Whether the daily rows add up to the hourly rows' totals (both tables)."""
+    from django.db import connection
+
+    checks = []
+    with connection.cursor() as cursor:
+        for hours, days in (("reports_grouphour", "reports_groupday"), ("reports_agenthour", "reports_agentday")):
+            totals = "count(*) > 0, sum(queued), sum(assigned), sum(closed), sum(nps_answers), max(wait_max)"
+            cursor.execute(f"SELECT {totals} FROM {hours}")  # noqa: S608 - names only
+            want = cursor.fetchone()
+            cursor.execute(f"SELECT {totals} FROM {days}")  # noqa: S608 - names only
+            checks.append(want == cursor.fetchone())
+    return all(checks)
 
 
 def analyze() -> None:
-    for table in ("attendance_attendance", "reports_grouphour", "reports_agenthour", "surveys_response",
-                  "customers_customer"):  # fmt: skip
+    for table in ("attendance_attendance", "reports_grouphour", "reports_agenthour", "reports_groupday",
+                  "reports_agentday", "surveys_response", "customers_customer", "users_user",
+                  "attendance_servicegroup_agents", "attendance_agentpresence"):  # fmt: skip
         _sql(f"VACUUM ANALYZE {table}")
 
 
@@ -253,6 +287,59 @@ def _export_url(kind: str) -> str:
     return f"/api/v1/reports/surveys/?start={start}&end={today}&file_format={kind}"
 
 
+def seed(args, client, figures: dict) -> dict:
+    """Seeds today's attendances, measures the dashboard at that point, adds the history;
+    returns the dashboard's figures at today's attendances only."""
+    began = time.perf_counter()
+    ids = seed_configuration()
+    seed_customers(200_000)
+    today = "date_trunc('day', now() AT TIME ZONE 'America/Sao_Paulo') AT TIME ZONE 'America/Sao_Paulo'"
+    seed_attendances(first=1, count=args.today, start_sql=today, span_sql=f"(now() - {today}) * 0.98",
+                     open_share=0.02, ids=ids)  # fmt: skip
+    seed_rollups()
+    analyze()
+    log(f"today's {args.today} attendances seeded in {time.perf_counter() - began:.0f}s")
+    client.force_login(ids["supervisor"])
+    client.get("/api/v1/dashboard/")  # warm-up: imports, connections, plans
+    small = None if args.seed_only else measure_dashboard(client, args.repeat)
+    log(f"at {args.today}: {small}")
+    began = time.perf_counter()
+    _sql("TRUNCATE reports_grouphour, reports_agenthour, reports_groupday, reports_agentday")
+    if args.history:
+        seed_attendances(first=args.today + 1, count=args.history, start_sql=f"{today} - interval '365 days'",
+                         span_sql="interval '365 days' - interval '1 minute'", open_share=0, ids=ids)  # fmt: skip
+        log(f"history of {args.history} seeded in {time.perf_counter() - began:.0f}s")
+    seed_answers(args.answers, ids)
+    seed_rollups()
+    analyze()
+    figures["seed_seconds"] = round(time.perf_counter() - began)
+    log(f"seeded in {figures['seed_seconds']}s")
+    return small
+
+
+def reused(args):
+    """The kept database's supervisor, after checking the seeded rows are there (and
+    deriving the daily rollups when they are missing); raises when it is not seeded."""
+    from attendance.models import Attendance
+    from reports.models import GroupHour
+    from users.models import User
+
+    supervisor = User.objects.filter(username="supervisora").first()
+    count = Attendance.objects.count()
+    if supervisor is None or count != args.today + args.history or not GroupHour.objects.exists():
+        raise SystemExit(
+            f"--reuse: {os.environ['DATABASE_URL']} is not a database seeded with --today "
+            f"{args.today} --history {args.history} ({count} attendances): seed it with --keep"
+        )
+    if not days_agree():
+        began = time.perf_counter()
+        seed_days()
+        analyze()
+        log(f"daily rollups derived from the hourly ones in {time.perf_counter() - began:.0f}s")
+    log(f"reusing {count} attendances")
+    return supervisor
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--today", type=int, default=100_000)
@@ -260,6 +347,8 @@ def main() -> int:
     parser.add_argument("--answers", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=60)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--seed-only", action="store_true", help="seed (with --keep) and measure nothing")
+    parser.add_argument("--reuse", action="store_true", help="measure a kept, seeded database without seeding")
     parser.add_argument("--export-child", choices=["csv", "xlsx"])
     args = parser.parse_args()
     _environment()
@@ -270,35 +359,23 @@ def main() -> int:
 
     figures = {"bench": "P6 dashboard", "load_avg_1m_at_start": load_avg(), "today": args.today,
                "history": args.history}  # fmt: skip
-    recreate_database()
+    if args.seed_only and not args.keep:
+        parser.error("--seed-only needs --keep (the seeded database is what it leaves)")
+    if not args.reuse:
+        recreate_database()
+    small = None
     try:
         django_setup_and_migrate()
         from django.test import Client
 
-        began = time.perf_counter()
-        ids = seed_configuration()
-        seed_customers(200_000)
-        today = "date_trunc('day', now() AT TIME ZONE 'America/Sao_Paulo') AT TIME ZONE 'America/Sao_Paulo'"
-        seed_attendances(first=1, count=args.today, start_sql=today, span_sql=f"(now() - {today}) * 0.98",
-                         open_share=0.02, ids=ids)  # fmt: skip
-        seed_rollups()
-        analyze()
-        log(f"today's {args.today} attendances seeded in {time.perf_counter() - began:.0f}s")
         client = Client()
-        client.force_login(ids["supervisor"])
-        client.get("/api/v1/dashboard/")  # warm-up: imports, connections, plans
-        small = measure_dashboard(client, args.repeat)
-        log(f"at {args.today}: {small}")
-        began = time.perf_counter()
-        _sql("TRUNCATE reports_grouphour, reports_agenthour")
-        if args.history:
-            seed_attendances(first=args.today + 1, count=args.history, start_sql=f"{today} - interval '365 days'",
-                             span_sql="interval '365 days' - interval '1 minute'", open_share=0, ids=ids)  # fmt: skip
-            log(f"history of {args.history} seeded in {time.perf_counter() - began:.0f}s")
-        seed_answers(args.answers, ids)
-        seed_rollups()
-        analyze()
-        figures["seed_seconds"] = round(time.perf_counter() - began)
+        if args.reuse:
+            client.force_login(reused(args))
+        else:
+            small = seed(args, client, figures)
+            if args.seed_only:
+                log("seeded; measure later with --reuse")
+                return 0
         total = args.today + args.history
         client.get("/api/v1/dashboard/")
         large = measure_dashboard(client, args.repeat)
@@ -317,11 +394,15 @@ def main() -> int:
                                     env=os.environ.copy(), check=True)  # fmt: skip
             exports[kind] = json.loads(output.stdout.strip().splitlines()[-1])
             log(f"export {kind}: {exports[kind]}")
+        if small is not None:
+            figures.update({
+                "at_today_only": {"attendances": args.today, **small},
+                "dashboard_api_ratio": round(large["api"]["p95_ms"] / small["api"]["p95_ms"], 2),
+                "dashboard_page_ratio": round(large["page"]["p95_ms"] / small["page"]["p95_ms"], 2),
+            })  # fmt: skip
         figures.update({
-            "at_today_only": {"attendances": args.today, **small},
+            "reused": args.reuse,
             "at_full": {"attendances": total, **large},
-            "dashboard_api_ratio": round(large["api"]["p95_ms"] / small["api"]["p95_ms"], 2),
-            "dashboard_page_ratio": round(large["page"]["p95_ms"] / small["page"]["p95_ms"], 2),
             "report_30d_p95_ms_worst": max(report_times),
             "export_rows": args.answers,
             "export": exports,
@@ -331,7 +412,7 @@ def main() -> int:
         from django.db import connections
 
         connections.close_all()
-        if not args.keep:
+        if not (args.keep or args.reuse):
             drop_database()
     print(json.dumps(figures))
     return 0

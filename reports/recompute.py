@@ -6,6 +6,9 @@ status, group, agent, entry into the queue, assignment), and the day's changes b
 the same ``Fact`` values the engine records (``reports.events`` lists the event data
 relied on). The SLA is the group's ``initial_sla_minutes`` now: a day during which it
 was changed shows a difference in ``sla_met``.
+
+The daily rows (``GroupDay``, ``AgentDay``) of the day are compared with the recomputed
+hours added up by local date — the hours that start within the local day (``reports.days``).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from attendance.models import Event, ServiceGroup
 from surveys.models import Response
 
 from .events import is_queue_entry
-from .models import AgentHour, GroupHour
+from .models import AgentDay, AgentHour, GroupDay, GroupHour
 from .rollups import (
     COLUMNS,
     Fact,
@@ -129,6 +132,33 @@ def stored(start: datetime, end: datetime) -> tuple[dict, dict]:
     return groups, agents
 
 
+def by_day(hours: dict, tz: zoneinfo.ZoneInfo) -> dict:
+    """Hourly sums (keyed ``(hour, *ids)``) added up per local date (``(day, *ids)``)."""
+    days: dict[tuple, dict] = {}
+    for (hour, *ids), sums in hours.items():
+        total = days.setdefault((hour.astimezone(tz).date(), *ids), dict.fromkeys(COLUMNS, 0))
+        for name in COLUMNS:
+            total[name] = max(total[name], sums[name]) if name == "wait_max" else total[name] + sums[name]
+    return days
+
+
+def stored_days(day: date) -> tuple[dict, dict]:
+    """The daily rows of ``day``, keyed as ``by_day``'s."""
+    groups = {
+        (row["day"], row["group_id"]): {name: row[name] for name in COLUMNS}
+        for row in GroupDay.objects.filter(day=day).values("day", "group_id", *COLUMNS)
+    }
+    agents = {
+        (row["day"], row["group_id"], row["agent_id"]): {name: row[name] for name in COLUMNS}
+        for row in AgentDay.objects.filter(day=day).values("day", "group_id", "agent_id", *COLUMNS)
+    }
+    return groups, agents
+
+
+def _when(moment) -> str:
+    return f"{moment:%Y-%m-%d %H:00Z}" if isinstance(moment, datetime) else f"{moment:%Y-%m-%d}"
+
+
 def differences(expected: dict, actual: dict, table: str) -> list[str]:
     """Readable lines, one per figure that differs (missing rows count as zero)."""
     lines = []
@@ -137,19 +167,36 @@ def differences(expected: dict, actual: dict, table: str) -> list[str]:
         want, got = expected.get(key, zero), actual.get(key, zero)
         for name in COLUMNS:
             if abs(float(want[name]) - float(got[name])) > (FLOAT_TOLERANCE if name in FLOATS else 0):
-                hour, *ids = key
-                lines.append(f"{table} {hour:%Y-%m-%d %H:00Z} {ids}: {name} recomputed={want[name]} stored={got[name]}")
+                when, *ids = key
+                lines.append(f"{table} {_when(when)} {ids}: {name} recomputed={want[name]} stored={got[name]}")
     return lines
 
 
 def verify_day(day: date, time_zone: str, group_ids: set[int] | None = None) -> list[str]:
-    """Every difference between the rollups and the recomputation of the local day."""
+    """Every difference between the rollups (hourly and daily) and the recomputation of
+    the local day."""
     start, end = day_bounds(day, time_zone)
     want_groups, want_agents = recompute(start, end)
     got_groups, got_agents = stored(start, end)
-    if group_ids is not None:
-        want_groups = {k: v for k, v in want_groups.items() if k[1] in group_ids}
-        got_groups = {k: v for k, v in got_groups.items() if k[1] in group_ids}
-        want_agents = {k: v for k, v in want_agents.items() if k[1] in group_ids}
-        got_agents = {k: v for k, v in got_agents.items() if k[1] in group_ids}
-    return differences(want_groups, got_groups, "group") + differences(want_agents, got_agents, "agent")
+    tz = zoneinfo.ZoneInfo(time_zone)
+    want_group_days = {k: v for k, v in by_day(want_groups, tz).items() if k[0] == day}
+    want_agent_days = {k: v for k, v in by_day(want_agents, tz).items() if k[0] == day}
+    got_group_days, got_agent_days = stored_days(day)
+    tables = [
+        ("group", want_groups, got_groups), ("agent", want_agents, got_agents),
+        ("group day", want_group_days, got_group_days), ("agent day", want_agent_days, got_agent_days),
+    ]  # fmt: skip
+    lines = []
+    for table, want, got in tables:
+        if group_ids is not None:
+            want = {k: v for k, v in want.items() if k[1] in group_ids}
+            got = {k: v for k, v in got.items() if k[1] in group_ids}
+        lines += differences(want, got, table)
+    for table, model in (("group day", GroupDay), ("agent day", AgentDay)):
+        other = model.objects.filter(day=day).exclude(time_zone=time_zone).order_by("group_id", "pk")
+        if group_ids is not None:
+            other = other.filter(group_id__in=group_ids)
+        for row in other:
+            ids = [row.group_id] if model is GroupDay else [row.group_id, row.agent_id]
+            lines.append(f"{table} {day:%Y-%m-%d} {ids}: time_zone expected={time_zone} stored={row.time_zone!r}")
+    return lines

@@ -5,7 +5,8 @@ The engine builds ``Fact`` values (helpers below take plain values, no model obj
 and hands them to ``rollup_record`` inside its transaction. ``rollup_record`` never reads
 attendances: it adds the facts up in memory per (UTC hour, group, agent) and writes one
 upsert per table (``INSERT … ON CONFLICT DO UPDATE SET x = x + excluded.x``, the
-greatest value for ``wait_max``), on PostgreSQL and SQLite alike.
+greatest value for ``wait_max``), on PostgreSQL and SQLite alike; on PostgreSQL the hourly
+and daily upserts go as one statement (data-modifying CTEs): one round trip per batch.
 
 Definitions (the same ones ``reports.recompute`` applies to the raw event log):
 
@@ -19,6 +20,8 @@ Definitions (the same ones ``reports.recompute`` applies to the raw event log):
 - ``abandoned``: closed while queued; ``closed``: closed while in the group (any status).
 - ``handled``: closed with an agent; ``handling_seconds`` = close − that agent's assignment.
 - survey answers count on the group and agent of the attendance, when answered.
+
+The same sums go to the daily rows of the group's company's local day (``reports.days``).
 """
 
 from __future__ import annotations
@@ -153,38 +156,70 @@ def aggregate(facts: Sequence[Fact]) -> tuple[dict, dict]:
 
 
 def rollup_record(facts: Sequence[Fact]) -> None:
-    """Adds facts to the hourly rollups in the caller's transaction (must be inside one)."""
+    """Adds facts to the hourly and daily rollups in the caller's transaction (must be
+    inside one): one upsert per table, all four in one statement on PostgreSQL."""
     if not facts:
         return
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("rollup_record must run inside the transaction of the change it records")
+    from .days import days_statements  # reports.days imports this module
     from .models import AgentHour, GroupHour
 
     groups, agents = aggregate(facts)
-    _upsert(GroupHour._meta.db_table, ("hour", "group_id"), groups)
-    _upsert(AgentHour._meta.db_table, ("hour", "group_id", "agent_id"), agents)
+    statements = [
+        upsert_sql(GroupHour._meta.db_table, ("hour", "group_id"), groups),
+        upsert_sql(AgentHour._meta.db_table, ("hour", "group_id", "agent_id"), agents),
+        *days_statements(groups, agents),
+    ]
+    if connection.vendor == "postgresql":
+        execute_together(statements)
+        return
+    for statement in statements:  # SQLite: no data-modifying CTEs
+        execute_together([statement])
 
 
-def _upsert(table: str, key: tuple[str, ...], rows: dict[tuple, dict]) -> None:
+def execute_together(statements: list[tuple[str, list] | None]) -> None:
+    """Runs upserts in one round trip: all but the last as data-modifying CTEs (each runs
+    exactly once; they write different tables). One statement runs as it is."""
+    statements = [statement for statement in statements if statement is not None]
+    if not statements:
+        return
+    *first, (sql, _) = statements
+    if first:
+        ctes = ", ".join(f"upsert_{n} AS ({cte} RETURNING 1)" for n, (cte, _) in enumerate(first))
+        sql = f"WITH {ctes} {sql}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [param for _, params in statements for param in params])
+
+
+def upsert(table: str, key: tuple[str, ...], rows: dict[tuple, dict], *, columns=COLUMNS, updates=None) -> None:
+    execute_together([upsert_sql(table, key, rows, columns=columns, updates=updates)])
+
+
+def upsert_sql(
+    table: str, key: tuple[str, ...], rows: dict[tuple, dict], *, columns=COLUMNS, updates=None
+) -> tuple[str, list] | None:
     """One ``INSERT … ON CONFLICT DO UPDATE`` for all rows, in key order (two transactions
     adding to the same rows lock them in the same order, so they never deadlock)."""
     if not rows:
-        return
+        return None
     ops = connection.ops
-    greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
     quoted = ops.quote_name(table)
-    columns = key + COLUMNS
-    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    if updates is None:
+        greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+        updates = [f"{name} = {quoted}.{name} + excluded.{name}" for name in SUMMED]
+        updates.append(f"wait_max = {greatest}({quoted}.wait_max, excluded.wait_max)")
+    names = key + columns
+    placeholders = "(" + ", ".join(["%s"] * len(names)) + ")"
     params: list = []
     for row_key in sorted(rows, key=lambda k: (k[0], *k[1:])):
         sums = rows[row_key]
-        params += [ops.adapt_datetimefield_value(row_key[0]), *row_key[1:]]
-        params += [sums[name] for name in COLUMNS]
-    updates = [f"{name} = {quoted}.{name} + excluded.{name}" for name in SUMMED]
-    updates.append(f"wait_max = {greatest}({quoted}.wait_max, excluded.wait_max)")
+        first = row_key[0]  # an hour, or a day (reports.days)
+        adapt = ops.adapt_datetimefield_value if isinstance(first, datetime) else ops.adapt_datefield_value
+        params += [adapt(first), *row_key[1:]]
+        params += [sums[name] for name in columns]
     sql = (
-        f"INSERT INTO {quoted} ({', '.join(columns)}) VALUES {', '.join([placeholders] * len(rows))} "  # noqa: S608
+        f"INSERT INTO {quoted} ({', '.join(names)}) VALUES {', '.join([placeholders] * len(rows))} "  # noqa: S608
         f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {', '.join(updates)}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    return sql, params

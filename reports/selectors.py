@@ -4,12 +4,14 @@ operations (``core/scoping.py``).
 "Now" figures are indexed queries over open attendances (the partial indexes of the
 queue, of the agents' attendances in progress and of the timer sweep, which holds every
 open attendance) and the agents' presence; "today" and the report are sums of the hourly
-rollups (``reports.models``).
+rollups (``reports.models``): hourly for today and the report by hour, daily for the
+report by day, group or agent (``service_level``).
 
 Days and hours are the company's: a UTC hour belongs to the local day and hour it starts
 in. For a time zone whose offset is not a whole number of hours (e.g. Asia/Kolkata) a
 local day would cut UTC hours in two; the rollups cannot, so such a day starts at the
-UTC hour that contains its local midnight.
+first UTC hour that starts at or after its local midnight (the hour containing midnight
+belongs to the day before, as ``TruncDate`` of its start says).
 """
 
 from __future__ import annotations
@@ -22,12 +24,12 @@ from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 
-from attendance.models import AgentPresence, Attendance, Operation, PresenceState, ServiceGroup, Status
+from attendance.models import Attendance, Operation, PresenceState, ServiceGroup, Status
 from core.scoping import operation_ids_for, scope_queryset
 from users.models import AGENT_ROLES, User
 
 from .figures import add, figures, hour_figures, merge, zero
-from .models import AgentHour, GroupHour
+from .models import AgentDay, AgentHour, GroupDay, GroupHour
 from .rollups import COLUMNS
 
 OPEN_STATES = (Status.BOT, Status.QUEUED, Status.IN_PROGRESS, Status.PENDING)
@@ -76,7 +78,8 @@ def dashboard(user, *, operation_id: int | None = None, group_id: int | None = N
     """The ``GET /api/v1/dashboard/`` body.
 
     One pass over today's rollup rows (at most 24 per group) adds each row to its group's
-    hour; groups, operations and the totals are then sums of those sums."""
+    hour, each group's hours are added to its operation's and the totals' hours, and each
+    set's day is the sum of its ≤ 24 hours."""
     now = now or timezone.now()
     tz = time_zone_for(user)
     groups = list(visible_groups(user, operation_id=operation_id, group_id=group_id).filter(is_active=True))
@@ -85,35 +88,39 @@ def dashboard(user, *, operation_id: int | None = None, group_id: int | None = N
     current = _now_by_group(ids, now)
     presence, agents = _agents(ids, user)
     rows = _sums(GroupHour.objects.filter(group_id__in=ids, hour__gte=today_start, hour__lte=now), "group_id", "hour")
-    sla = {g.pk: bool(g.initial_sla_minutes) for g in groups}
-    hours_of: dict[int, dict[int, dict]] = {pk: {} for pk in ids}  # group → local hour → sums (sparse)
+    by_id = {g.pk: g for g in groups}
+    hours_of: dict[object, dict[int, dict]] = {}  # group pk, ("operation", pk) or "total" → local hour → sums
     for row in rows:
+        group = by_id[row["group_id"]]
         hour = timezone.localtime(row["hour"], tz).hour
-        add(hours_of[row["group_id"]].setdefault(hour, zero()), row, sla=sla[row["group_id"]])
+        add(hours_of.setdefault(group.pk, {}).setdefault(hour, zero()), row, sla=bool(group.initial_sla_minutes))
+    for group in groups:
+        for hour, sums in hours_of.get(group.pk, {}).items():
+            for key in (("operation", group.operation_id), "total"):
+                merge(hours_of.setdefault(key, {}).setdefault(hour, zero()), sums)
     body_groups = [
-        {"id": g.pk, "name": g.name, "operation": g.operation_id, **_combined([g.pk], current, hours_of, presence)}
+        {"id": g.pk, "name": g.name, "operation": g.operation_id,
+         **_combined([g.pk], current, hours_of.get(g.pk, {}), presence)}
         for g in groups
-    ]
+    ]  # fmt: skip
     operations = []
     for operation_pk in dict.fromkeys(g.operation_id for g in groups):
         members = [g for g in groups if g.operation_id == operation_pk]
         operations.append({"id": operation_pk, "name": members[0].operation.name,
-                           **_combined([g.pk for g in members], current, hours_of, presence)})  # fmt: skip
+                           **_combined([g.pk for g in members], current, hours_of.get(("operation", operation_pk), {}),
+                                       presence)})  # fmt: skip
     return {
         "generated_at": now,
-        "totals": _combined(ids, current, hours_of, presence),
+        "totals": _combined(ids, current, hours_of.get("total", {}), presence),
         "operations": operations,
         "groups": body_groups,
         "agents": agents,
     }
 
 
-def _combined(ids: list[int], current: dict, hours_of: dict, presence: dict) -> dict:
-    """A set of groups' figures: counts and sums added, each agent counted once."""
-    hours: dict[int, dict] = {}
-    for pk in ids:
-        for hour, sums in hours_of[pk].items():
-            merge(hours.setdefault(hour, zero()), sums)
+def _combined(ids: list[int], current: dict, hours: dict[int, dict], presence: dict) -> dict:
+    """A set of groups' figures (``hours``: its sums per local hour): counts and sums
+    added, each agent counted once."""
     total = zero()
     for sums in hours.values():
         merge(total, sums)
@@ -170,19 +177,17 @@ def _agents(ids: list[int], user) -> tuple[dict, list[dict]]:
     membership = ServiceGroup.agents.through.objects.filter(
         servicegroup_id__in=ids, user__is_active=True, user__role__in=AGENT_ROLES
     )
+    # One row per (agent, group) with the agent and its presence: one query, not three.
+    columns = ("user_id", "servicegroup_id", "user__display_name", "user__username", "user__max_simultaneous",
+               "user__presence__state", "user__presence__reason", "user__presence__changed_at")  # fmt: skip
     groups_of: dict[int, list[int]] = {}
-    for agent_id, group_id in membership.values_list("user_id", "servicegroup_id"):
+    people: dict[int, tuple] = {}
+    for agent_id, group_id, *person in membership.values_list(*columns):
         groups_of.setdefault(agent_id, []).append(group_id)
-    # The agents as a subquery, not a list of hundreds of parameters.
-    agent_ids = membership.values("user_id")
-    people = User.objects.filter(pk__in=agent_ids).values_list("pk", "display_name", "username", "max_simultaneous")
-    presences = {
-        row[0]: row[1:]
-        for row in AgentPresence.objects.filter(agent_id__in=agent_ids).values_list(
-            "agent_id", "state", "reason", "changed_at"
-        )
-    }
-    in_progress = Attendance.objects.filter(agent_id__in=agent_ids, status=Status.IN_PROGRESS)
+        people[agent_id] = tuple(person)
+    # The agents as a subquery, not a list of hundreds of parameters (the partial index of
+    # the attendances in progress, by agent); only the viewer's operations count.
+    in_progress = Attendance.objects.filter(agent_id__in=membership.values("user_id"), status=Status.IN_PROGRESS)
     scope = operation_ids_for(user)
     if scope is not None:
         in_progress = in_progress.filter(group__operation__in=scope)
@@ -190,8 +195,10 @@ def _agents(ids: list[int], user) -> tuple[dict, list[dict]]:
         in_progress.values("agent_id").annotate(n=Count("pk")).values_list("agent_id", "n").order_by()
     )  # fmt: skip
     rows, states, by_group = [], {}, {}
-    for pk, display_name, username, capacity in sorted(people, key=lambda p: ((p[1] or p[2]).casefold(), p[0])):
-        state, reason, since = presences.get(pk, (PresenceState.OFFLINE, "", None))
+    for pk, (display_name, username, capacity, state, reason, since) in sorted(
+        people.items(), key=lambda p: ((p[1][0] or p[1][1]).casefold(), p[0])
+    ):
+        state = state or PresenceState.OFFLINE  # no presence row yet: offline
         groups = sorted(groups_of[pk])
         rows.append({
             "id": pk, "display_name": display_name or username, "state": state,
@@ -210,28 +217,38 @@ BY_CHOICES = ("day", "hour", "group", "agent")
 
 
 def service_level(
-    user, *, start: date, end: date, by: str = "day", group_id: int | None = None, agent_id: int | None = None
+    user,
+    *,
+    start: date,
+    end: date,
+    by: str = "day",
+    group_id: int | None = None,
+    agent_id: int | None = None,
+    daily: bool = True,
 ) -> dict:
-    """``{"rows": [...], "totals": {...}}`` over the local days ``start``..``end``."""
+    """``{"rows": [...], "totals": {...}}`` over the local days ``start``..``end``.
+
+    By day, group or agent the sums come from the daily rollups of the groups whose
+    company's time zone is the viewer's (one row per day instead of 24: the report over
+    30 days by agent reads 30 rows per agent and group); by hour, and for groups of a
+    company in another time zone, from the hourly rows. Both give the same sums
+    (``reports.days``); ``daily=False`` reads only the hourly rows (the tests compare them).
+    """
     tz = time_zone_for(user)
     groups = {g.pk: g for g in visible_groups(user, group_id=group_id)}
-    begin, finish = local_day_start(start, tz), local_day_start(end + timedelta(days=1), tz)
-    use_agents = by == "agent" or agent_id is not None
-    model = AgentHour if use_agents else GroupHour
-    rows = model.objects.filter(group_id__in=list(groups), hour__gte=begin, hour__lt=finish)
-    if agent_id is not None:
-        rows = rows.filter(agent_id=agent_id)
-    if by == "day":
-        rows = rows.annotate(bucket=TruncDate("hour", tzinfo=tz))
-    elif by == "hour":
-        rows = rows.annotate(bucket=ExtractHour("hour", tzinfo=tz))
-    elif by == "agent":
-        rows = rows.annotate(bucket=F("agent_id"))
-    else:
-        rows = rows.annotate(bucket=F("group_id"))
+    hourly_ids = list(groups)
+    sums = []
+    if daily and by != "hour":
+        same_zone = _days_in_zone([pk for pk, g in groups.items() if g.operation.company.time_zone == tz.key],
+                                  tz, start, end)  # fmt: skip
+        hourly_ids = [pk for pk in hourly_ids if pk not in same_zone]
+        if same_zone:
+            sums += _sums(_day_rows(same_zone, start, end, by, agent_id), "bucket", "group_id")
+    if hourly_ids:
+        sums += _sums(_hour_rows(hourly_ids, tz, start, end, by, agent_id), "bucket", "group_id")
     buckets: dict = {}
     total = zero()
-    for row in _sums(rows, "bucket", "group_id"):
+    for row in sums:
         sla = bool(groups[row["group_id"]].initial_sla_minutes)
         add(buckets.setdefault(row["bucket"], zero()), row, sla=sla)
         add(total, row, sla=sla)
@@ -241,6 +258,41 @@ def service_level(
         for bucket in sorted(buckets, key=lambda b: labels[b].casefold() if by in ("group", "agent") else b)
     ]
     return {"rows": body_rows, "totals": figures(total)}
+
+
+def _days_in_zone(ids: list[int], tz, start: date, end: date) -> set[int]:
+    """The groups whose daily rows around the period are all in the viewer's zone: not
+    those with a row of another zone (their company's time zone changed and
+    ``days_rebuild`` has not run), whose days are not the viewer's. Two days either side
+    cover any two zones' difference; a group's daily row of another zone exists for every
+    day its agents' rows do."""
+    if not ids:
+        return set()
+    other = GroupDay.objects.filter(
+        group_id__in=ids, day__gte=start - timedelta(days=2), day__lte=end + timedelta(days=2)
+    ).exclude(time_zone=tz.key)
+    return set(ids) - set(other.values_list("group_id", flat=True).distinct().order_by())
+
+
+def _day_rows(ids: list[int], start: date, end: date, by: str, agent_id: int | None):
+    model = AgentDay if by == "agent" or agent_id is not None else GroupDay
+    rows = model.objects.filter(group_id__in=ids, day__gte=start, day__lte=end)
+    if agent_id is not None:
+        rows = rows.filter(agent_id=agent_id)
+    return rows.annotate(bucket=F({"day": "day", "agent": "agent_id"}.get(by, "group_id")))
+
+
+def _hour_rows(ids: list[int], tz, start: date, end: date, by: str, agent_id: int | None):
+    begin, finish = local_day_start(start, tz), local_day_start(end + timedelta(days=1), tz)
+    model = AgentHour if by == "agent" or agent_id is not None else GroupHour
+    rows = model.objects.filter(group_id__in=ids, hour__gte=begin, hour__lt=finish)
+    if agent_id is not None:
+        rows = rows.filter(agent_id=agent_id)
+    if by == "day":
+        return rows.annotate(bucket=TruncDate("hour", tzinfo=tz))
+    if by == "hour":
+        return rows.annotate(bucket=ExtractHour("hour", tzinfo=tz))
+    return rows.annotate(bucket=F("agent_id" if by == "agent" else "group_id"))
 
 
 def _key(by: str, bucket):

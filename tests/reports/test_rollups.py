@@ -19,7 +19,7 @@ from attendance.inbound import inbound_receive
 from attendance.models import Attendance, Status
 from attendance.presence import presence_set
 from attendance.timers import timers_sweep
-from reports.models import AgentHour, GroupHour
+from reports.models import AgentDay, AgentHour, GroupDay, GroupHour
 from reports.recompute import day_bounds, verify_day
 from reports.rollups import Fact, rollup_record
 from tests.factories import UserFactory
@@ -130,8 +130,9 @@ def _play_the_day(clock, centre, supervisor):
 
 def test_the_rollups_equal_the_recomputation_over_a_scripted_day(clock, centre, supervisor_a):
     _play_the_day(clock, centre, supervisor_a)
-    assert verify_day(DAY, TZ) == []
+    assert verify_day(DAY, TZ) == []  # the hourly and the daily rows (reports.days)
     assert verify_day(date(2026, 3, 11), TZ) == []
+    assert GroupDay.objects.filter(day=DAY).exists() and AgentDay.objects.filter(day=date(2026, 3, 11)).exists()
     vendas, suporte = centre["vendas"], centre["suporte"]
     # Vendas on the 10th: c1, c2, c4, c5, c6 entered; c1, c2, c5 assigned; c4 abandoned.
     assert (_sum(DAY, vendas, "queued"), _sum(DAY, vendas, "assigned"), _sum(DAY, vendas, "abandoned")) == (5, 3, 1)
