@@ -3,7 +3,7 @@ WhatsApp Cloud uploads then sends by id, Telegram uploads to sendPhoto/sendVoice
 sendDocument…, Twilio gets a signed, expiring public URL of Atende's own. The fake
 provider server records the exact requests; the multipart bodies are parsed with the
 standard library's MIME parser. Deliveries run through the real Celery task (eager), so
-a 5xx is retried by the task's own retry."""
+a 5xx is retried by the task's own ``autoretry_for`` (eager retries run at once)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,15 @@ from workspace.services import workspace_message_send
 from .conftest import PHONE_NUMBER_ID, make_provider_channel
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def eager_retries(monkeypatch):
+    """The test settings propagate eager tasks' exceptions, which also raises a task's
+    ``Retry``; without propagation Celery runs the retry itself, as a worker would."""
+    from config.celery import app
+
+    monkeypatch.setitem(app.conf, "task_eager_propagates", False)
 
 OGG = b"OggS\x00\x02" + b"\x00" * 400
 WA_MEDIA = f"/v21.0/{PHONE_NUMBER_ID}/media"
@@ -87,10 +96,11 @@ def test_whatsapp_audio_takes_no_caption_so_the_text_follows_once_even_when_retr
     attendance = desk(wa_channel, "+5534991234567")
     fake.routes[("POST", WA_MEDIA)] = (200, {"id": "555"})
     text_answers = [(500, {"error": {"message": "later"}}), (200, {"messages": [{"id": "wamid.TEXT"}]})]
+    files = iter(range(1, 100))
 
     def messages(call):
         if call.json()["type"] != "text":
-            return 200, {"messages": [{"id": "wamid.FILE"}]}
+            return 200, {"messages": [{"id": f"wamid.FILE{next(files)}"}]}
         return text_answers.pop(0) if len(text_answers) > 1 else text_answers[0]
 
     fake.routes[("POST", WA_MESSAGES)] = messages
@@ -98,7 +108,7 @@ def test_whatsapp_audio_takes_no_caption_so_the_text_follows_once_even_when_retr
     # WhatsApp takes no WAV as audio: it goes as a document (which takes a caption).
     assert [c.json()["type"] for c in fake.calls_to("POST", WA_MESSAGES)] == ["document"]
     assert fake.calls_to("POST", WA_MESSAGES)[0].json()["document"]["caption"] == "*Eva Agente*: ouça o recado"
-    assert message.provider_message_id == "wamid.FILE"
+    assert message.provider_message_id == "wamid.FILE1"
 
     fake.calls.clear()
     ogg = agent_sends(attendance, desk.eva, text="ouça o recado", name="recado.ogg", content=OGG)
@@ -107,7 +117,7 @@ def test_whatsapp_audio_takes_no_caption_so_the_text_follows_once_even_when_retr
     assert sends[0]["audio"] == {"id": "555"}
     assert sends[2]["text"]["body"] == "*Eva Agente*: ouça o recado"
     assert len(fake.calls_to("POST", WA_MEDIA)) == 1
-    assert (ogg.delivery, ogg.provider_message_id) == ("sent", "wamid.FILE")
+    assert (ogg.delivery, ogg.provider_message_id) == ("sent", "wamid.FILE2")
 
 
 def test_whatsapp_a_file_over_its_limit_fails_with_the_reason(fake, desk, wa_channel, settings):
