@@ -31,6 +31,7 @@ def eager_retries(monkeypatch):
 
     monkeypatch.setitem(app.conf, "task_eager_propagates", False)
 
+
 OGG = b"OggS\x00\x02" + b"\x00" * 400
 WA_MEDIA = f"/v21.0/{PHONE_NUMBER_ID}/media"
 WA_MESSAGES = f"/v21.0/{PHONE_NUMBER_ID}/messages"
