@@ -45,9 +45,12 @@ def inbound_receive(
     *, channel: Channel, network: str, phone: str, country_code: str = "", display_name: str = "",
     kind: str = Kind.TEXT, text: str = "",
     provider_message_id: str = "", media: dict | None = None,  # HOOK(channels): provider webhooks
+    bot_answers: bool = True,
 ) -> InboundResult:  # fmt: skip
     """Find or create the customer, then append to the open attendance or start a new one.
-    A new attendance starts in the customer's group, else the oldest active main group."""
+    A new attendance starts in the customer's group, else the oldest active main group.
+    ``bot_answers=False``: the rest of one provider message already answered (Twilio's
+    second media item…) is appended without the bot reading it again."""
     if network != channel.network:
         raise ValidationError({"network": [errors.NETWORK_MISMATCH % {"network": channel.network}]})
     # HOOK(channels): the provider's message id, its channel and downloaded media go on the message row.
@@ -62,13 +65,13 @@ def inbound_receive(
         try:
             with transaction.atomic():
                 return _receive(channel=channel, network=network, phone=e164, display_name=display_name, kind=kind,
-                                text=text, extra=extra)  # fmt: skip
+                                text=text, extra=extra, bot_answers=bot_answers)  # fmt: skip
         except IntegrityError:
             continue  # another request created the customer or opened the attendance at the same time
     raise RuntimeError("could not open or find the customer's attendance")
 
 
-def _receive(*, channel, network, phone, display_name, kind, text, extra) -> InboundResult:
+def _receive(*, channel, network, phone, display_name, kind, text, extra, bot_answers=True) -> InboundResult:
     now = timezone.now()
     attendance = _locked_open_attendance(network=network, phone=phone)
     created = attendance is None
@@ -88,7 +91,7 @@ def _receive(*, channel, network, phone, display_name, kind, text, extra) -> Inb
         _append(changes, attendance, kind=kind, text=text, extra=extra)
         if created:
             bot_start(changes, attendance)
-        elif attendance.status == Status.BOT:
+        elif attendance.status == Status.BOT and bot_answers:
             bot_handle(changes, attendance, text)
         elif attendance.status == Status.PENDING:
             transitions.reopen(changes, attendance, by="customer")

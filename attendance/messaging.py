@@ -122,6 +122,17 @@ def message_payload(message: Message) -> dict:
     }
 
 
+def delivery_live(*, message: Message, status: str, error: str = "") -> None:
+    """The attendance's agent sees the message's delivery status change (the tick on the
+    open workspace page) once it is committed: live event ``delivery`` {attendance,
+    message, status[, error]}, sent to whoever receives the attendance's ``message``
+    events (its assigned agent)."""
+    data = {"attendance": message.attendance_id, "message": message.pk, "status": status}
+    if error:
+        data["error"] = error
+    followups.live(user_ids=[message.attendance.agent_id], event="delivery", data=data)
+
+
 def message_deliver(*, message_id: int) -> bool:
     """Deliver once; raises on failure so the task retries. Already sent → no-op."""
     message = Message.objects.select_related("attendance__customer", "attendance__channel").get(pk=message_id)
@@ -134,4 +145,5 @@ def message_deliver(*, message_id: int) -> bool:
     Message.objects.filter(pk=message.pk).update(delivery_attempts=message.delivery_attempts + 1)
     adapter_for(message).send(message, message_payload(message))
     Message.objects.filter(pk=message.pk).update(delivery=Delivery.SENT)
+    delivery_live(message=message, status=Delivery.SENT)
     return True

@@ -8,6 +8,7 @@ from django.core.cache import cache
 from .distribution import distribute_group
 from .messaging import message_deliver
 from .presence import presence_expire
+from .providers.services import provider_acknowledge
 from .queue_positions import queue_positions_notify
 from .selectors import groups_with_queue
 from .timers import messages_due, timers_sweep
@@ -62,6 +63,13 @@ def deliver_messages_task(message_ids: list[int]) -> None:
             message_deliver(message_id=message_id)
         except Exception:  # noqa: BLE001 - retried with backoff by deliver_message_task
             deliver_message_task.delay(message_id)
+
+
+@shared_task(ignore_result=True)
+def provider_acknowledge_task(channel_id: int, callback_id: str) -> None:
+    """Answer an interactive press (Telegram's button stops spinning). Not retried: the
+    provider takes the answer only for a few seconds; a failure is logged."""
+    provider_acknowledge(channel_id=channel_id, callback_id=callback_id)
 
 
 @shared_task(ignore_result=True, acks_late=True, time_limit=60, soft_time_limit=50)

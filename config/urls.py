@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from attendance.engine_api import InboundView, PresenceView
+from attendance.public_media import public_media
 from attendance.webhooks import provider_webhook
 from core.views import health
 from reports.urls import api_urlpatterns as reports_api
@@ -33,6 +34,8 @@ urlpatterns = [
     path("api/v1/auth/password/", PasswordChangeView.as_view(), name="api-password"),
     path("api/v1/inbound/", InboundView.as_view(), name="api-inbound"),
     path("webhooks/<str:provider>/<str:public_id>/", provider_webhook, name="provider-webhook"),
+    # Signed, expiring URLs of outbound files for providers that fetch them (Twilio).
+    path("public-media/<int:pk>/<int:expires>/<str:signature>/", public_media, name="public-media"),
     path("api/v1/agents/me/presence/", PresenceView.as_view(), name="api-presence"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -22,6 +22,7 @@ QUEUE_POSITIONS = "attendance.tasks.queue_positions_task"
 DELIVER = "attendance.tasks.deliver_message_task"
 DELIVER_MANY = "attendance.tasks.deliver_messages_task"
 IMPORT_RUN = "imports.tasks.run_import_task"
+PROVIDER_ACKNOWLEDGE = "attendance.tasks.provider_acknowledge_task"
 
 
 def _task(name: str):
@@ -54,6 +55,11 @@ def deliver(message_ids: list[int]) -> None:
         on_commit(DELIVER, message_ids[0])
     elif message_ids:
         on_commit(DELIVER_MANY, list(message_ids))
+
+
+def provider_acknowledge(channel_id: int, callback_id: str) -> None:
+    """Answer a provider's interactive press (Telegram ``answerCallbackQuery``) after commit."""
+    on_commit(PROVIDER_ACKNOWLEDGE, channel_id, callback_id)
 
 
 def live(*, user_ids: Iterable[int], event: str, data: dict) -> None:

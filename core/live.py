@@ -20,7 +20,7 @@ Transports (chosen by ``REDIS_URL``):
 Events (``data`` is small: the page fetches what it shows through the API):
 ``assigned`` {attendance}, ``message`` {attendance}, ``transferred_away`` {attendance},
 ``closed`` {attendance, reason}, ``status`` {attendance, status}, ``presence`` {state,
-forced}, ``delivery`` {attendance, message, status}. This module imports nothing from the
+forced}, ``delivery`` {attendance, message, status[, error]}. This module imports nothing from the
 engine; ``core.followups.live`` calls it after commit.
 """
 

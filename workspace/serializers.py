@@ -24,7 +24,7 @@ class MessageSerializer(serializers.ModelSerializer):
         model = Message
         fields = [
             "id", "direction", "sender", "sender_name", "kind", "body", "created_at", "delivery", "media_url",
-            "media_mime", "media_name", "media_size", "template", "delivery_status",
+            "media_mime", "media_name", "media_size", "template", "delivery_status", "delivery_error",
         ]  # fmt: skip
         read_only_fields = fields
 

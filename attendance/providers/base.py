@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
 from ..models import Channel, Message
 
@@ -57,6 +59,11 @@ class InboundMessage:
     text: str = ""
     media: MediaRef | None = None
     account: str = ""  # the provider account it was sent to (WhatsApp: phone_number_id)
+    # Telegram: the inline button press answered with ``answerCallbackQuery`` after commit.
+    callback_id: str = ""
+    # Twilio's second, third… media item of one message: stored as its own message, but
+    # the bot answers only the first (``inbound_receive(bot_answers=False)``).
+    continuation: bool = False
 
     def clean(self) -> None:
         """PostgreSQL text cannot hold NUL characters; a provider's text may (R7)."""
@@ -85,13 +92,33 @@ class Parsed:
 
 
 @dataclass
+class OutboundMedia:
+    """An outbound message's file, in Atende's storage (``attendance.media``)."""
+
+    message_id: int  # for Twilio's signed public URL (attendance/public_media.py)
+    name: str  # the storage name
+    mime: str  # sniffed from the content when stored
+    filename: str  # as the agent uploaded it
+    size: int
+
+    def read(self) -> bytes:
+        try:
+            with default_storage.open(self.name, "rb") as handle:
+                return handle.read()
+        except FileNotFoundError:
+            raise ProviderError(_("The message's file is missing from storage."), permanent=True) from None
+
+
+@dataclass
 class Outbound:
-    """What a provider needs to send one message."""
+    """What a provider needs to send one message. With ``media``, ``text`` is the caption
+    (``Provider.caption_limit`` says whether it fits; ``services`` sends a longer text
+    as a second, text message)."""
 
     to: str  # the customer's phone (E.164) or ``tg:<chat id>``
     text: str
     kind: str = "text"
-    media_url: str = ""
+    media: OutboundMedia | None = None
 
 
 class Provider:
@@ -115,9 +142,18 @@ class Provider:
         return HttpResponse(b"", status=200)
 
     def send(self, channel: Channel, outbound: Outbound) -> str:
-        """Send; return the provider's message id. Raise ``ProviderError`` (``permanent``
-        when retrying cannot help) or a ``requests`` exception (retried)."""
+        """Send (a media message when ``outbound.media``); return the provider's message
+        id. Raise ``ProviderError`` (``permanent`` when retrying cannot help) or a
+        ``requests`` exception (retried)."""
         raise NotImplementedError
+
+    def caption_limit(self, channel: Channel, outbound: Outbound) -> int:
+        """How many characters of text may go with this media (0: no caption)."""
+        return 0
+
+    def acknowledge(self, channel: Channel, callback_id: str) -> None:
+        """Tell the provider an interactive press was received (Telegram's
+        ``answerCallbackQuery``); called after commit, errors are only logged."""
 
     def fetch_media(self, channel: Channel, media: MediaRef) -> FetchedMedia:
         raise NotImplementedError
@@ -128,12 +164,29 @@ class Provider:
         raise NotImplementedError
 
 
+def _human(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f} MB" if size >= 1024 * 1024 else f"{size // 1024} KB"
+
+
+def media_size_check(size: int, limit: int, provider: str) -> None:
+    """A file larger than the provider accepts for its kind fails for good (no retry)."""
+    if size > limit:
+        raise ProviderError(_("The file is too large for %(provider)s: at most %(limit)s.")
+                            % {"provider": provider, "limit": _human(limit)}, permanent=True)  # fmt: skip
+
+
 def outbound_for(message: Message) -> Outbound:
     """The customer sees who answers: an agent's message starts with the name shown
-    (``display_name_mode``; bold on WhatsApp)."""
+    (``display_name_mode``; bold on WhatsApp). A file without text carries the name
+    alone as its caption."""
     customer = message.attendance.customer
     text = message.body
-    if message.sender == "agent" and message.sender_name and text:
+    if message.sender == "agent" and message.sender_name and (text or message.media):
         name = f"*{message.sender_name}*" if customer.network == "whatsapp" else message.sender_name
-        text = f"{name}: {text}"
-    return Outbound(to=customer.phone, text=text, kind=message.kind)
+        text = f"{name}: {text}" if text else name
+    media = None
+    if message.media:
+        media = OutboundMedia(message_id=message.pk, name=message.media.name, mime=message.media_mime,
+                              filename=message.media_name or message.media.name.rsplit("/", 1)[-1],
+                              size=message.media_size or 0)  # fmt: skip
+    return Outbound(to=customer.phone, text=text, kind=message.kind if media else "text", media=media)

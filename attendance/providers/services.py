@@ -20,24 +20,29 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from core import followups
 from core.errors import DomainError
 
 from ..inbound import inbound_receive
 from ..media import MediaRejected
+from ..messaging import delivery_live
 from ..models import Channel, Delivery, Direction, Message, Provider
 from . import provider_for
-from .base import InboundMessage, Parsed, ProviderError, StatusUpdate, outbound_for
+from .base import InboundMessage, Outbound, Parsed, ProviderError, StatusUpdate, outbound_for
 from .base import Provider as ProviderAdapter
 from .media import provider_media_store
 
 logger = logging.getLogger("atende.providers")
 
-# A status only moves forward: a late "delivered" never hides a "read".
+# A status only moves forward: a late "delivered" never hides a "read". A message still
+# ``pending`` with a provider id is one whose file went but whose text did not yet
+# (``_send_media``): a callback for the file leaves it pending, or the retry would find
+# it no longer pending and never send the text.
 _BEFORE = {
-    Delivery.SENT: ["", Delivery.PENDING],
-    Delivery.DELIVERED: ["", Delivery.PENDING, Delivery.SENT],
-    Delivery.READ: ["", Delivery.PENDING, Delivery.SENT, Delivery.DELIVERED],
-    Delivery.FAILED: ["", Delivery.PENDING, Delivery.SENT],
+    Delivery.SENT: [""],
+    Delivery.DELIVERED: ["", Delivery.SENT],
+    Delivery.READ: ["", Delivery.SENT, Delivery.DELIVERED],
+    Delivery.FAILED: ["", Delivery.SENT],
 }
 
 
@@ -113,6 +118,13 @@ def webhook_receive(*, channel: Channel, adapter: ProviderAdapter, parsed: Parse
 
 
 def _receive_one(channel: Channel, adapter: ProviderAdapter, message: InboundMessage) -> str:
+    result = _store_one(channel, adapter, message)
+    if message.callback_id and result != "duplicates":
+        followups.provider_acknowledge(channel.pk, message.callback_id)  # the button stops spinning
+    return result
+
+
+def _store_one(channel: Channel, adapter: ProviderAdapter, message: InboundMessage) -> str:
     media = {}
     if message.media is not None:
         if _seen(channel, message.provider_message_id):
@@ -126,7 +138,7 @@ def _receive_one(channel: Channel, adapter: ProviderAdapter, message: InboundMes
             inbound_receive(
                 channel=channel, network=message.network, phone=message.address, country_code="",
                 display_name=message.display_name, kind=message.kind, text=message.text,
-                provider_message_id=message.provider_message_id, media=media,
+                provider_message_id=message.provider_message_id, media=media, bot_answers=not message.continuation,
             )  # fmt: skip
     except (ValidationError, DomainError) as error:
         # A foreign number, another network, an inactive customer: the provider must not
@@ -137,14 +149,25 @@ def _receive_one(channel: Channel, adapter: ProviderAdapter, message: InboundMes
 
 
 def delivery_status_apply(*, channel: Channel, update: StatusUpdate) -> int:
-    """Move an outbound message's ``delivery`` forward (1: updated, 0: unknown or stale)."""
+    """Move an outbound message's ``delivery`` forward (1: updated, 0: unknown or stale)
+    and tell the attendance's agent after commit (``delivery`` live event)."""
     fields = {"delivery": update.status}
     if update.status == Delivery.FAILED:
         fields["delivery_error"] = update.error or _("failure reported by the provider")
-    return Message.objects.filter(
-        channel=channel, provider_message_id=update.provider_message_id, direction=Direction.OUTBOUND,
-        delivery__in=_BEFORE[update.status],
-    ).update(**fields)  # fmt: skip
+    with transaction.atomic():
+        # Locked, then updated: two callbacks at once cannot both move it (the WHERE is
+        # checked again after the lock), and the event tells what was written.
+        rows = list(
+            Message.objects.select_for_update(of=("self",)).select_related("attendance")
+            .filter(channel=channel, provider_message_id=update.provider_message_id,
+                    direction=Direction.OUTBOUND, delivery__in=_BEFORE[update.status])
+        )  # fmt: skip
+        if not rows:
+            return 0
+        Message.objects.filter(pk__in=[m.pk for m in rows]).update(**fields)
+        for message in rows:
+            delivery_live(message=message, status=update.status, error=fields.get("delivery_error", ""))
+    return len(rows)
 
 
 def provider_deliver(message: Message) -> bool | None:
@@ -166,26 +189,62 @@ def provider_deliver(message: Message) -> bool | None:
         except ProviderError as error:
             if not error.permanent:
                 raise
-            Message.objects.filter(pk=message.pk, delivery=Delivery.PENDING).update(
+            if Message.objects.filter(pk=message.pk, delivery=Delivery.PENDING).update(
                 delivery=Delivery.FAILED, delivery_error=str(error)[:300], channel=channel
-            )
+            ):
+                delivery_live(message=message, status=Delivery.FAILED, error=str(error)[:300])
             return False
-    Message.objects.filter(pk=message.pk, delivery=Delivery.PENDING).update(
+    if Message.objects.filter(pk=message.pk, delivery=Delivery.PENDING).update(
         delivery=Delivery.SENT, channel=channel, provider_message_id=provider_id[:128]
-    )
+    ):
+        delivery_live(message=message, status=Delivery.SENT)
     return True
 
 
 def _send(channel: Channel, message: Message) -> str:
     """A WhatsApp template message (``Message.template``: name, language, params) goes out
-    as a template on WhatsApp Cloud channels; everything else as its text."""
+    as a template on WhatsApp Cloud channels; a message with a file as the provider's
+    media message, its text as the caption; everything else as its text."""
     adapter = provider_for(channel.provider)
     template = message.template or {}
     if template.get("name") and channel.provider == Provider.WHATSAPP_CLOUD:
         return adapter.send_template(channel, to=message.attendance.customer.phone, name=template["name"],
                                      language=template.get("language") or "pt_BR",
                                      params=[str(p) for p in template.get("params") or []])  # fmt: skip
-    return adapter.send(channel, outbound_for(message))
+    outbound = outbound_for(message)
+    if outbound.media is None:
+        return adapter.send(channel, outbound)
+    return _send_media(adapter, channel, message, outbound)
+
+
+def _send_media(adapter: ProviderAdapter, channel: Channel, message: Message, outbound: Outbound) -> str:
+    """A text longer than the provider's caption (or any text with a file that takes no
+    caption: WhatsApp audio) follows the file as a text message; the file's id is the
+    message's. The file's id is stored before the text goes, so a retry after the file
+    went sends only the text (the file once)."""
+    rest = ""
+    if len(outbound.text) > adapter.caption_limit(channel, outbound):
+        rest = outbound.text if message.body else ""  # the name alone is no message of its own
+        outbound.text = ""
+    provider_id = message.provider_message_id or adapter.send(channel, outbound)
+    if rest:
+        if not message.provider_message_id:
+            Message.objects.filter(pk=message.pk).update(channel=channel, provider_message_id=provider_id[:128])
+        adapter.send(channel, Outbound(to=outbound.to, text=rest))
+    return provider_id
+
+
+def provider_acknowledge(*, channel_id: int, callback_id: str) -> bool:
+    """Tell the provider an interactive press was received; errors are logged, never raised."""
+    channel = Channel.objects.filter(pk=channel_id).first()
+    if channel is None:
+        return False
+    try:
+        provider_for(channel.provider).acknowledge(channel, callback_id)
+    except Exception as error:  # noqa: BLE001 - a spinning button is not worth a failed task
+        logger.warning("acknowledging %s on channel %s failed: %s", callback_id, channel_id, error)
+        return False
+    return True
 
 
 def channel_test_connection(*, channel: Channel) -> str:

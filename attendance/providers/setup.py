@@ -46,6 +46,10 @@ SETUP_STEPS = {
             "Delivery statuses: set ATENDE_PUBLIC_URL on the server, and Atende asks Twilio to report each "
             "message's status to this same address."
         ),
+        _(
+            "Files the agents send: Twilio fetches each one from Atende through a signed link that expires, so "
+            "ATENDE_PUBLIC_URL must be set and reachable from the internet."
+        ),
         _("Use “Test connection” in the channel list to check the SID and the token."),
     ],
 }

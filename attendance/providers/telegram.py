@@ -1,7 +1,14 @@
 """Telegram Bot API: webhooks carry ``X-Telegram-Bot-Api-Secret-Token`` (the
 ``secret_token`` given to ``setWebhook``); an Update's ``message`` (or an inline button's
 ``callback_query``) is an inbound message from the chat ``tg:<chat id>``; sending is
-``sendMessage`` (``TELEGRAM_API_BASE``)."""
+``sendMessage`` (``TELEGRAM_API_BASE``).
+
+Files go as multipart uploads (the bot API's ``multipart/form-data`` way: Atende's media
+are private, so there is no URL Telegram could fetch) to ``sendPhoto``, ``sendAudio``
+(MP3/M4A), ``sendVoice`` (OGG voice notes), ``sendVideo`` (MP4) or ``sendDocument``
+(anything else), with the text as the caption (up to 1024 characters). Upload limits:
+10 MB for photos, 50 MB for the rest. An inline button press is answered with
+``answerCallbackQuery`` after commit so the button stops spinning."""
 
 from __future__ import annotations
 
@@ -22,6 +29,7 @@ from .base import (
     Parsed,
     Provider,
     ProviderError,  # fmt: skip
+    media_size_check,
 )
 from .http import api_call, download, json_of
 from .whatsapp_cloud import location_text
@@ -32,6 +40,16 @@ MEDIA_FIELDS = (
     ("animation", "video"), ("document", "document"), ("sticker", "image"),
 )  # fmt: skip
 ADDRESS_PREFIX = "tg:"
+# Outbound files: (method, field) per kind when Telegram plays the type, else a document.
+SEND_METHODS = {
+    "image": ({"image/jpeg", "image/png", "image/webp"}, "sendPhoto", "photo"),
+    "audio": ({"audio/mpeg", "audio/mp4", "audio/m4a", "audio/x-m4a"}, "sendAudio", "audio"),
+    "video": ({"video/mp4"}, "sendVideo", "video"),
+}
+VOICE_TYPES = {"audio/ogg", "audio/opus"}
+PHOTO_LIMIT = 10 * 1024 * 1024
+FILE_LIMIT = 50 * 1024 * 1024
+CAPTION_LIMIT = 1024
 
 
 def chat_address(chat_id) -> str:
@@ -117,7 +135,7 @@ class Telegram(Provider):
         sender = query.get("from") if isinstance(query.get("from"), dict) else {}
         return InboundMessage(
             provider_message_id=f"cb:{query['id']}"[:128], network="telegram", address=chat_address(chat_id),
-            display_name=_name(sender), text=str(query.get("data") or "")[:4096],
+            display_name=_name(sender), text=str(query.get("data") or "")[:4096], callback_id=query["id"],
         )  # fmt: skip
 
     def _call(self, channel: Channel, method: str, **kwargs) -> dict:
@@ -131,8 +149,22 @@ class Telegram(Provider):
 
     def send(self, channel: Channel, outbound: Outbound) -> str:
         chat_id = outbound.to.removeprefix(ADDRESS_PREFIX)
-        result = self._call(channel, "sendMessage", json={"chat_id": chat_id, "text": outbound.text})
+        if outbound.media is not None:
+            method, field = send_method(outbound)
+            content = outbound.media.read()
+            media_size_check(len(content), PHOTO_LIMIT if field == "photo" else FILE_LIMIT, "Telegram")
+            data = {"chat_id": chat_id, **({"caption": outbound.text} if outbound.text else {})}
+            files = {field: (outbound.media.filename, content, outbound.media.mime)}
+            result = self._call(channel, method, data=data, files=files)
+        else:
+            result = self._call(channel, "sendMessage", json={"chat_id": chat_id, "text": outbound.text})
         return f"{chat_id}:{result.get('message_id', '')}"
+
+    def caption_limit(self, channel: Channel, outbound: Outbound) -> int:
+        return CAPTION_LIMIT
+
+    def acknowledge(self, channel: Channel, callback_id: str) -> None:
+        self._call(channel, "answerCallbackQuery", json={"callback_query_id": callback_id})
 
     def fetch_media(self, channel: Channel, media: MediaRef) -> FetchedMedia:
         info = self._call(channel, "getFile", json={"file_id": media.ref})
@@ -151,3 +183,12 @@ class Telegram(Provider):
             raise ProviderError(_("Telegram answered %(status)s: %(error)s")
                                 % {"status": response.status_code, "error": _description(response)})  # fmt: skip
         return "@" + str((data.get("result") or {}).get("username") or "")
+
+
+def send_method(outbound: Outbound) -> tuple[str, str]:
+    """The bot API method and its file field for an outbound file."""
+    mime = outbound.media.mime
+    if outbound.kind == "audio" and mime in VOICE_TYPES:
+        return "sendVoice", "voice"
+    types, method, field = SEND_METHODS.get(outbound.kind, (set(), "", ""))
+    return (method, field) if mime in types else ("sendDocument", "document")

@@ -2,7 +2,18 @@
 ``X-Twilio-Signature`` (base64 HMAC-SHA1 with the auth token of the full URL followed by
 the POST parameters sorted by name, each name then value — Twilio's documented
 algorithm, implemented here), inbound ``From``/``Body``/``MediaUrlN``, status callbacks
-``MessageStatus``, sending through ``Messages.json`` (``TWILIO_API_BASE``)."""
+``MessageStatus``, sending through ``Messages.json`` (``TWILIO_API_BASE``).
+
+Inbound media: every item (``NumMedia`` up to 10, ``MediaUrl0…9``) becomes its own message,
+since a message holds one file: the first keeps the ``MessageSid`` and the body, the
+others are ``<MessageSid>:<n>`` (idempotent one by one: a replay stores nothing new, a
+replay after a partial failure stores what is missing), and the bot answers only the first.
+
+Outbound files: Twilio takes no upload, only ``MediaUrl``, a public URL it fetches the file
+from — a signed, expiring URL of Atende's own (``attendance/public_media.py``), so
+``ATENDE_PUBLIC_URL`` must be set (without it the message fails, saying so). Limits: 5 MB
+(MMS) on SMS, 16 MB on WhatsApp; the body goes as the caption (1600 characters on SMS,
+1024 on WhatsApp, where audio takes none)."""
 
 from __future__ import annotations
 
@@ -16,6 +27,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.translation import gettext as _
 
 from ..models import Channel
+from ..public_media import public_media_url
 from .base import (
     FetchedMedia,
     InboundMessage,
@@ -26,6 +38,7 @@ from .base import (
     Provider,
     ProviderError,  # fmt: skip
     StatusUpdate,
+    media_size_check,
 )
 from .http import api_call, download, json_of
 
@@ -33,6 +46,9 @@ STATUSES = {"sent": "sent", "delivered": "delivered", "read": "read", "failed": 
 MEDIA_KINDS = {"image": "image", "audio": "audio", "video": "video"}
 EMPTY_TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 WHATSAPP_PREFIX = "whatsapp:"
+MAX_MEDIA = 10
+SEND_LIMITS = {"sms": 5 * 1024 * 1024, "whatsapp": 16 * 1024 * 1024}
+CAPTION_LIMITS = {"sms": 1600, "whatsapp": 1024}
 
 
 def twilio_signature(auth_token: str, url: str, params: QueryDict | dict) -> str:
@@ -83,7 +99,7 @@ class Twilio(Provider):
             raise MalformedPayload("content type")
         params = request.POST
         sid = params.get("MessageSid") or params.get("SmsSid") or ""
-        if not sid or len(sid) > 128:
+        if not sid or len(sid) > 125:  # room for the ":<n>" of a second media item
             raise MalformedPayload("MessageSid")
         if "MessageStatus" in params:
             status = STATUSES.get(params["MessageStatus"])
@@ -95,22 +111,26 @@ class Twilio(Provider):
         if not number.startswith("+") or not number[1:].isdigit():
             raise MalformedPayload("From")
         count = params.get("NumMedia", "0")
-        if not count.isdigit() or int(count) > 10:
+        if not count.isdigit() or int(count) > MAX_MEDIA:
             raise MalformedPayload("NumMedia")
-        message = InboundMessage(
-            provider_message_id=sid, network="whatsapp" if sender.startswith(WHATSAPP_PREFIX) else "sms",
-            address=number, display_name=params.get("ProfileName", "")[:150], text=params.get("Body", "")[:4096],
-        )  # fmt: skip
-        if int(count):
-            url = params.get("MediaUrl0", "")
+        network = "whatsapp" if sender.startswith(WHATSAPP_PREFIX) else "sms"
+        name, text = params.get("ProfileName", "")[:150], params.get("Body", "")[:4096]
+        messages = []
+        for index in range(int(count)):
+            url = params.get(f"MediaUrl{index}", "")
             if not url:
-                raise MalformedPayload("MediaUrl0")
-            mime = params.get("MediaContentType0", "")
-            message.kind = MEDIA_KINDS.get(mime.split("/")[0], "document")
-            message.media = MediaRef(ref=url, mime=mime)
-        if message.media is None and not message.text.strip():
-            return Parsed()
-        return Parsed(messages=[message])
+                raise MalformedPayload(f"MediaUrl{index}")
+            mime = params.get(f"MediaContentType{index}", "")
+            messages.append(InboundMessage(
+                provider_message_id=sid if index == 0 else f"{sid}:{index}", network=network, address=number,
+                display_name=name, text=text if index == 0 else "",
+                kind=MEDIA_KINDS.get(mime.split("/")[0], "document"), media=MediaRef(ref=url, mime=mime),
+                continuation=index > 0,
+            ))  # fmt: skip
+        if not messages and text.strip():
+            messages.append(InboundMessage(provider_message_id=sid, network=network, address=number,
+                                           display_name=name, text=text))  # fmt: skip
+        return Parsed(messages=messages)
 
     def ack(self) -> HttpResponse:
         return HttpResponse(EMPTY_TWIML, content_type="text/xml")
@@ -118,6 +138,10 @@ class Twilio(Provider):
     def send(self, channel: Channel, outbound: Outbound) -> str:
         to = outbound.to if channel.network != "whatsapp" else WHATSAPP_PREFIX + outbound.to
         data = {"To": to, "From": channel.from_number, "Body": outbound.text}
+        if outbound.media is not None:
+            data.update(self._media(channel, outbound))
+            if not outbound.text:
+                del data["Body"]
         if settings.ATENDE_PUBLIC_URL:
             data["StatusCallback"] = channel.webhook_url()
         response = api_call("POST", _accounts_url(channel, "/Messages.json"), data=data,
@@ -128,6 +152,19 @@ class Twilio(Provider):
             raise ProviderError(_("Twilio refused the message: %(error)s") % {"error": _error_text(response)},
                                 permanent=True)  # fmt: skip
         return str(json_of(response).get("sid") or "")
+
+    def caption_limit(self, channel: Channel, outbound: Outbound) -> int:
+        if channel.network == "whatsapp" and outbound.kind == "audio":
+            return 0
+        return CAPTION_LIMITS.get(channel.network, CAPTION_LIMITS["sms"])
+
+    def _media(self, channel: Channel, outbound: Outbound) -> dict:
+        media_size_check(outbound.media.size, SEND_LIMITS.get(channel.network, SEND_LIMITS["sms"]), "Twilio")
+        url = public_media_url(message_id=outbound.media.message_id)
+        if not url:
+            raise ProviderError(_("Twilio fetches files from a public address: set ATENDE_PUBLIC_URL to send them."),
+                                permanent=True)  # fmt: skip
+        return {"MediaUrl": url}
 
     def fetch_media(self, channel: Channel, media: MediaRef) -> FetchedMedia:
         extension = media.mime.split("/")[-1] if "/" in media.mime else "bin"

@@ -1,6 +1,14 @@
 """WhatsApp Cloud API (Meta): webhooks signed with ``X-Hub-Signature-256``, the ``GET``
 verification handshake, messages and statuses under ``entry[].changes[].value``, and
-sending through ``POST /<phone_number_id>/messages`` (``WHATSAPP_CLOUD_API_BASE``)."""
+sending through ``POST /<phone_number_id>/messages`` (``WHATSAPP_CLOUD_API_BASE``).
+
+Outbound files are uploaded (``POST /<phone_number_id>/media``, multipart) and sent by
+the returned media id, not by link: Atende's media are private (served only to users who
+may see the attendance), so a link would need a public, unauthenticated URL that Meta's
+servers can reach — the upload works behind a firewall and without ``ATENDE_PUBLIC_URL``,
+and Meta keeps the uploaded file for 30 days. A retried delivery uploads again (harmless).
+A file of a type WhatsApp does not take for its kind (a GIF or WebP image, a WebM
+video…) goes as a document, which takes any type."""
 
 from __future__ import annotations
 
@@ -19,16 +27,29 @@ from .base import (
     MalformedPayload,
     MediaRef,
     Outbound,
+    OutboundMedia,
     Parsed,
     Provider,
     ProviderError,  # fmt: skip
     StatusUpdate,
+    media_size_check,
 )
 from .http import api_call, download, json_of
 
 MEDIA_KINDS = {"image": "image", "sticker": "image", "audio": "audio", "voice": "audio", "video": "video",
                "document": "document"}  # fmt: skip
 STATUSES = {"sent": "sent", "delivered": "delivered", "read": "read", "failed": "failed"}
+# Outbound media (Cloud API "Supported media types"): the types each message type takes,
+# the largest file per type, and the caption (audio takes none).
+SEND_TYPES = {
+    "image": {"image/jpeg", "image/png"},
+    "audio": {"audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"},
+    "video": {"video/mp4", "video/3gpp"},
+}
+MIME_ALIASES = {"audio/m4a": "audio/mp4", "audio/x-m4a": "audio/mp4"}
+SEND_LIMITS = {"image": 5 * 1024 * 1024, "audio": 16 * 1024 * 1024, "video": 16 * 1024 * 1024,
+               "document": 100 * 1024 * 1024}  # fmt: skip
+CAPTION_LIMIT = 1024
 
 
 def _base() -> str:
@@ -188,10 +209,45 @@ class WhatsAppCloud(Provider):
         return str(messages[0].get("id") or "")
 
     def send(self, channel: Channel, outbound: Outbound) -> str:
+        if outbound.media is not None:
+            return self._send_media(channel, outbound)
         return self._post(channel, {
             "messaging_product": "whatsapp", "recipient_type": "individual", "to": outbound.to.lstrip("+"),
             "type": "text", "text": {"preview_url": False, "body": outbound.text},
         })  # fmt: skip
+
+    def caption_limit(self, channel: Channel, outbound: Outbound) -> int:
+        return 0 if send_type(outbound) == "audio" else CAPTION_LIMIT
+
+    def _send_media(self, channel: Channel, outbound: Outbound) -> str:
+        kind = send_type(outbound)
+        media_id = self._upload(channel, outbound.media, kind)
+        content: dict = {"id": media_id}
+        if outbound.text and kind != "audio":
+            content["caption"] = outbound.text
+        if kind == "document":
+            content["filename"] = outbound.media.filename
+        return self._post(channel, {"messaging_product": "whatsapp", "recipient_type": "individual",
+                                    "to": outbound.to.lstrip("+"), "type": kind, kind: content})  # fmt: skip
+
+    def _upload(self, channel: Channel, media: OutboundMedia, kind: str) -> str:
+        content = media.read()
+        media_size_check(len(content), SEND_LIMITS[kind], "WhatsApp")
+        mime = MIME_ALIASES.get(media.mime, media.mime)
+        response = api_call(
+            "POST", f"{_base()}/{channel.phone_number_id}/media",
+            data={"messaging_product": "whatsapp", "type": mime}, files={"file": (media.filename, content, mime)},
+            headers={"Authorization": f"Bearer {channel.access_token}"},
+        )  # fmt: skip
+        if response.status_code >= 500 or response.status_code == 429:
+            response.raise_for_status()  # retried
+        if response.status_code >= 400:
+            raise ProviderError(_("WhatsApp refused the file: %(error)s") % {"error": _error_text(response)},
+                                permanent=True)  # fmt: skip
+        media_id = json_of(response).get("id")
+        if not isinstance(media_id, str) or not media_id:
+            raise ProviderError(_("WhatsApp did not give the uploaded file's id."))  # retried
+        return media_id
 
     def send_template(self, channel: Channel, *, to: str, name: str, language: str, params: list[str]) -> str:
         """A template message (``type: template``): ``params`` fill the body's {{1}}, {{2}}…"""
@@ -225,6 +281,13 @@ class WhatsAppCloud(Provider):
                                 % {"status": response.status_code, "error": _error_text(response)})  # fmt: skip
         info = json_of(response)
         return f"{info.get('verified_name', '')} {info.get('display_phone_number', '')}".strip()
+
+
+def send_type(outbound: Outbound) -> str:
+    """The WhatsApp message type a file goes as: its kind, or ``document`` when WhatsApp
+    does not take its type for that kind."""
+    mime = MIME_ALIASES.get(outbound.media.mime, outbound.media.mime)
+    return outbound.kind if mime in SEND_TYPES.get(outbound.kind, ()) else "document"
 
 
 def whatsapp_template_send(*, channel: Channel, to: str, name: str, language: str = "pt_BR",

@@ -206,6 +206,9 @@ ATENDE_OUTBOUND_LOG_ONLY = env_bool("ATENDE_OUTBOUND_LOG_ONLY")  # never call ch
 # The site's public address (https://atende.example.com): absolute webhook URLs in the
 # admin and API, Twilio's status callback URL. Empty: taken from the request.
 ATENDE_PUBLIC_URL = os.environ.get("ATENDE_PUBLIC_URL", "")
+# Seconds a signed public URL of an outbound file stays valid (Twilio fetches the file
+# from it when it sends: attendance/public_media.py).
+PUBLIC_MEDIA_URL_SECONDS = int(os.environ.get("PUBLIC_MEDIA_URL_SECONDS", "3600"))
 WHATSAPP_CLOUD_API_BASE = os.environ.get("WHATSAPP_CLOUD_API_BASE", "https://graph.facebook.com/v21.0")
 TELEGRAM_API_BASE = os.environ.get("TELEGRAM_API_BASE", "https://api.telegram.org")
 TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE", "https://api.twilio.com")

@@ -8,7 +8,8 @@ from django.test import TestCase
 
 from attendance.models import Bot, BotKind, Channel
 from attendance.services import bot_save, channel_save, group_save
-from tests.factories import ServiceGroupFactory
+from tests.factories import ServiceGroupFactory, UserFactory, online
+from users.models import Role
 
 from .fake_providers import FakeProvider
 
@@ -88,3 +89,36 @@ def post(client, url, body, content_type="application/json", **headers):
     """POST as the provider does, running what the commit queues (deliveries)."""
     with TestCase.captureOnCommitCallbacks(execute=True):
         return client.post(url, data=body, content_type=content_type, **headers)
+
+
+@pytest.fixture
+def desk(operation_a):
+    """``desk(channel, phone)``: an attendance of ``channel``'s network in progress with
+    eva ("Eva Agente", group Suporte, every attachment kind allowed)."""
+    from django.utils import timezone
+
+    from attendance.distribution import distribute_group
+    from attendance.models import Attendance, Status
+    from customers.models import Customer
+    from customers.services import customer_save
+
+    eva = UserFactory(username="eva", display_name="Eva Agente", role=Role.AGENT, operations=[operation_a],
+                      max_simultaneous=5)  # fmt: skip
+    suporte = ServiceGroupFactory(name="Suporte", operation=operation_a, agents=[eva], allow_image=True,
+                                  allow_audio=True, allow_video=True, allow_document=True)  # fmt: skip
+    online(eva)
+
+    def open_with_eva(channel: Channel, phone: str) -> Attendance:
+        customer = customer_save(customer=Customer(), display_name="Maria Silva", network=channel.network,
+                                 phone=phone)  # fmt: skip
+        now = timezone.now()
+        attendance = Attendance.objects.create(protocol=f"T{Attendance.objects.count() + 1}", customer=customer,
+                                               group=suporte, channel=channel, status=Status.QUEUED, opened_at=now,
+                                               queued_at=now)  # fmt: skip
+        distribute_group(group_id=suporte.pk)
+        attendance.refresh_from_db()
+        assert (attendance.agent, attendance.status) == (eva, Status.IN_PROGRESS)
+        return attendance
+
+    open_with_eva.eva = eva
+    return open_with_eva

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -25,6 +27,30 @@ class Call:
 
     def form(self) -> dict:
         return {k: v[0] for k, v in parse_qs(self.body.decode()).items()}
+
+    def multipart(self) -> dict[str, Part]:
+        """A ``multipart/form-data`` body's parts by name (parsed with the standard
+        library's MIME parser, independently of the client that built it)."""
+        content_type = self.headers.get("Content-Type", "")
+        assert content_type.startswith("multipart/form-data; boundary="), content_type
+        parsed = message_from_bytes(f"Content-Type: {content_type}\r\n\r\n".encode() + self.body, policy=HTTP)
+        parts = {}
+        for part in parsed.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            parts[name] = Part(filename=part.get_filename(), content_type=part.get_content_type()
+                               if part.get("Content-Type") else None, content=part.get_payload(decode=True))  # fmt: skip
+        return parts
+
+
+@dataclass
+class Part:
+    filename: str | None
+    content_type: str | None
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        return self.content.decode()
 
 
 @dataclass

@@ -8,6 +8,7 @@ import json
 
 import pytest
 from django.core.files.storage import default_storage
+from django.test import TestCase
 
 from attendance.models import Attendance, Message
 from customers.models import Customer
@@ -102,3 +103,51 @@ def test_generic_inbound_still_refuses_a_chat_id_for_whatsapp(api, menu):
     response = api.post("/api/v1/inbound/", {"network": "whatsapp", "phone": "tg:1111111", "text": "oi"},
                         format="json", HTTP_AUTHORIZATION=f"Bearer {token}")  # fmt: skip
     assert response.status_code == 400 and "phone" in response.json()
+
+
+def _press(update_id=10002, query_id="4382bfdwdsb323b2d9", data="1") -> bytes:
+    return json.dumps({"update_id": update_id, "callback_query": {
+        "id": query_id, "from": FROM, "chat_instance": "-1", "data": data,
+        "message": {"message_id": 1366, "from": {"id": 42, "is_bot": True, "first_name": "Bot"}, "chat": CHAT,
+                    "date": 1441645533, "text": "Escolha"}}}).encode()  # fmt: skip
+
+
+def test_an_inline_button_press_is_answered_after_commit_once(client, fake, menu, tg_channel):
+    """answerCallbackQuery stops the button's spinner; a replayed press is not answered again."""
+    fake.routes[("POST", "/botBOT:TOKEN/answerCallbackQuery")] = (200, {"ok": True, "result": True})
+    send(client, tg_channel, update(text="Olá"))
+    assert not fake.calls_to("POST", "/botBOT:TOKEN/answerCallbackQuery")
+    assert send(client, tg_channel, _press()).status_code == 200
+    (call,) = fake.calls_to("POST", "/botBOT:TOKEN/answerCallbackQuery")
+    assert call.json() == {"callback_query_id": "4382bfdwdsb323b2d9"}
+    assert Message.objects.get(provider_message_id="cb:4382bfdwdsb323b2d9").body == "1"
+    assert send(client, tg_channel, _press()).status_code == 200
+    assert len(fake.calls_to("POST", "/botBOT:TOKEN/answerCallbackQuery")) == 1
+
+
+def test_the_answer_waits_for_the_commit(fake, menu, tg_channel):
+    from attendance.providers import provider_for
+    from attendance.providers.base import Parsed
+    from attendance.providers.services import webhook_receive
+    from attendance.providers.telegram import Telegram
+
+    fake.routes[("POST", "/botBOT:TOKEN/answerCallbackQuery")] = (200, {"ok": True, "result": True})
+    message = Telegram()._callback(json.loads(_press())["callback_query"])
+    with TestCase.captureOnCommitCallbacks(execute=False) as callbacks:
+        webhook_receive(channel=tg_channel, adapter=provider_for("telegram"), parsed=Parsed(messages=[message]))
+    assert not fake.calls_to("POST", "/botBOT:TOKEN/answerCallbackQuery") and callbacks
+    for callback in callbacks:
+        callback()
+    assert len(fake.calls_to("POST", "/botBOT:TOKEN/answerCallbackQuery")) == 1
+
+
+def test_a_failed_answer_is_logged_not_raised(client, fake, menu, tg_channel, caplog):
+    fake.routes[("POST", "/botBOT:TOKEN/answerCallbackQuery")] = (
+        400,
+        {"ok": False, "description": "Bad Request: query is too old and response timeout expired"},
+    )
+    send(client, tg_channel, update(text="Olá"))
+    with caplog.at_level("WARNING", logger="atende.providers"):
+        assert send(client, tg_channel, _press()).status_code == 200
+    assert Attendance.objects.get().group == menu["vendas"]  # the press still answered the menu
+    assert "query is too old" in caplog.text

@@ -110,3 +110,37 @@ def test_malformed_parameters_get_400(client, menu, tw_channel):
     for params in (inbound(MessageSid="", SmsSid=""), inbound(From="maria"), inbound(NumMedia="x")):
         assert send(client, tw_channel, params).status_code == 400
     assert not Message.objects.exists()
+
+
+def test_several_media_become_one_message_each_and_a_replay_stores_nothing_new(client, fake, menu, tw_channel):
+    """A message holds one file: NumMedia=3 gives three messages (the body on the first,
+    ids MessageSid, MessageSid:1, MessageSid:2); the bot answers the webhook once."""
+    from tests.media_samples import PDF, PNG
+
+    sid = "MM800f449d0399ed014aae2bcc0cc2f2ec"
+    files = {"/m/0": (PNG, "image/png"), "/m/1": (PDF, "application/pdf"), "/m/2": (b"\xff\xd8\xff" + b"j" * 50,
+                                                                                    "image/jpeg")}  # fmt: skip
+    for path, (content, mime) in files.items():
+        fake.routes[("GET", path)] = (200, content, {"Content-Type": mime})
+    media = {}
+    for index, (path, (_content, mime)) in enumerate(files.items()):
+        media |= {f"MediaUrl{index}": f"{fake.url}{path}", f"MediaContentType{index}": mime}
+    params = inbound(NumMedia="3", MessageSid=sid, Body="os documentos", **media)
+    assert send(client, tw_channel, params).status_code == 200
+    received = list(Message.objects.filter(sender="customer").order_by("pk"))
+    assert [(m.provider_message_id, m.kind, m.body) for m in received] == [
+        (sid, "image", "os documentos"), (f"{sid}:1", "document", ""), (f"{sid}:2", "image", "")]  # fmt: skip
+    assert [default_storage.open(m.media.name).read() for m in received] == [c for c, _ in files.values()]
+    assert Message.objects.filter(sender="bot").count() == 1  # the greeting; no "not understood" per file
+    downloads = len(fake.calls_to("GET", "/m/"))
+
+    assert send(client, tw_channel, params).status_code == 200  # Twilio retries the webhook
+    assert Message.objects.filter(sender="customer").count() == 3
+    assert len(fake.calls_to("GET", "/m/")) == downloads  # nothing downloaded again
+    assert Message.objects.filter(sender="bot").count() == 1
+
+
+def test_a_missing_media_url_gets_400(client, menu, tw_channel):
+    params = inbound(NumMedia="2", MediaUrl0="https://api.twilio.com/x", MediaContentType0="image/png")
+    assert send(client, tw_channel, params).status_code == 400
+    assert not Message.objects.exists()

@@ -5,6 +5,7 @@
 import { S, api, clock, fmt, h, show } from "./util.js";
 
 const $ = (id) => document.getElementById(id);
+const TICKS = ["pending", "sent", "delivered", "read"];
 const ACCEPT = { image: "image/*", audio: "audio/*", video: "video/*", document: ".pdf,.doc,.docx,.xls,.xlsx,.ppt,.pptx,.odt,.ods,.txt,.zip" };
 
 export class Conversation {
@@ -82,10 +83,29 @@ export class Conversation {
     }
   }
 
+  // The delivery tick of an outbound message: its word, and the provider's reason as the title of a failure.
+  renderDelivery(status, error) {
+    return h("span", { class: `delivery ${status}`, title: error || S[`delivery_${status}_title`] || "" }, S[`delivery_${status}`] || status);
+  }
+
+  // A live ``delivery`` event: false when the message is not on the page (yet). A tick
+  // never goes back (the page may have fetched a later status than an event still queued).
+  setDelivery({ message, status, error }) {
+    const head = $("messages").querySelector(`[data-id="${message}"] .msg-head`);
+    if (!head) return false;
+    const old = head.querySelector(".delivery");
+    const before = old ? TICKS.indexOf(old.classList[1]) : -1;
+    if (TICKS.indexOf(status) >= 0 && before > TICKS.indexOf(status)) return true;
+    const tick = this.renderDelivery(status, error);
+    if (old) old.replaceWith(tick);
+    else head.append(tick);
+    return true;
+  }
+
   renderMessage(m) {
     const who = { customer: S.customer, bot: S.bot_sender, agent: m.sender_name || S.agent, system: S.system }[m.sender];
     const media = m.media_url ? this.renderMedia(m) : null;
-    const status = m.direction === "out" && m.delivery ? h("span", { class: `delivery ${m.delivery}` }, S[`delivery_${m.delivery}`] || m.delivery) : null;
+    const status = m.direction === "out" && m.delivery ? this.renderDelivery(m.delivery, m.delivery_error) : null;
     return h(
       "li",
       { class: `msg ${m.sender} ${m.direction}`, dataset: { id: m.id } },

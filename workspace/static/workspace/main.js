@@ -193,6 +193,11 @@ async function onLive(type, data) {
     if (conversation.id) await conversation.reload();
     return;
   }
+  if (type === "delivery") {
+    // A status callback (sent, delivered, read, failed): the tick changes in place.
+    if (conversation.id === data.attendance && !conversation.setDelivery(data)) await conversation.fetchNew();
+    return;
+  }
   const before = state.inbox.find((row) => row.id === data.attendance);
   await refreshInbox();
   if (type === "assigned") {
@@ -202,7 +207,7 @@ async function onLive(type, data) {
     const item = state.inbox.find((row) => row.id === data.attendance);
     if (item) notice(fmt(S.new_assignment, { name: item.customer }));
     if (!conversation.id && item) await openAttendance(item.id);
-  } else if (type === "message" || type === "delivery") {
+  } else if (type === "message") {
     if (conversation.id === data.attendance) {
       await conversation.fetchNew();
       const item = state.inbox.find((row) => row.id === data.attendance);
