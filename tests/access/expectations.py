@@ -413,6 +413,7 @@ SITE_EXPLICIT = {
     "api-inbound": "test_plain_api.py::test_inbound_needs_a_channel_token",
     "api-presence": "test_plain_api.py::test_presence_matrix",
     "provider-webhook": "test_webhooks.py::test_webhooks_refuse_unsigned_forged_and_unknown_calls",
+    "public-media": "test_public_media.py::test_public_media_answers_the_signature_not_the_session",
 }
 
 
