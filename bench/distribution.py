@@ -138,9 +138,15 @@ class Heartbeats(threading.Thread):
         self.stopped = threading.Event()
 
     def run(self):
+        # One row per statement, as each browser does: a single UPDATE of every row locked
+        # them in the table's order and deadlocked with the assigners, which lock presence
+        # rows in agent-id order (the thread died and the agents went stale during P2).
         with raw_connection(autocommit=True) as conn:
+            agents = [row[0] for row in conn.execute("SELECT agent_id FROM attendance_agentpresence ORDER BY agent_id")]
             while not self.stopped.wait(self.interval):
-                conn.execute("UPDATE attendance_agentpresence SET heartbeat_at = now() WHERE state = 'online'")
+                for agent_id in agents:
+                    conn.execute("UPDATE attendance_agentpresence SET heartbeat_at = now() "
+                                 "WHERE agent_id = %s AND state = 'online'", [agent_id])  # fmt: skip
 
 
 def vacuum() -> None:
