@@ -26,10 +26,12 @@ The same sums go to the daily rows of the group's company's local day (``reports
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.apps import apps
 from django.db import connection, transaction
 
 SUMMED = (
@@ -178,6 +180,21 @@ def rollup_record(facts: Sequence[Fact]) -> None:
         execute_together([statement])
 
 
+@functools.cache
+def _unnest_upsert(table: str, names: tuple[str, ...], conflict: str) -> str:
+    """``INSERT … SELECT * FROM UNNEST(%s::<type>[], …) ON CONFLICT …`` for ``table``'s
+    columns ``names`` (types from the model)."""
+    model = next(m for m in apps.get_models() if m._meta.db_table == table)
+    columns = {f.column: f for f in model._meta.concrete_fields}
+    arrays = ", ".join(f"%s::{_array_type(columns[name])}[]" for name in names)
+    quoted = connection.ops.quote_name(table)
+    return f"INSERT INTO {quoted} ({', '.join(names)}) SELECT * FROM UNNEST({arrays}) {conflict}"  # noqa: S608
+
+
+def _array_type(field) -> str:
+    return field.target_field.rel_db_type(connection) if field.is_relation else field.db_type(connection)
+
+
 def execute_together(statements: list[tuple[str, list] | None]) -> None:
     """Runs upserts in one round trip: all but the last as data-modifying CTEs (each runs
     exactly once; they write different tables). One statement runs as it is."""
@@ -210,9 +227,19 @@ def upsert_sql(
         updates = [f"{name} = {quoted}.{name} + excluded.{name}" for name in SUMMED]
         updates.append(f"wait_max = {greatest}({quoted}.wait_max, excluded.wait_max)")
     names = key + columns
+    ordered = sorted(rows, key=lambda k: (k[0], *k[1:]))
+    conflict = f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {', '.join(updates)}"
+    if connection.vendor == "postgresql":
+        # One array per column: the statement's text is the same for any number of rows,
+        # so psycopg does not parse thousands of placeholders again on every batch and
+        # PostgreSQL plans it once.
+        params = [list(column) for column in zip(*((*k, *(rows[k][name] for name in columns)) for k in ordered),
+                                                 strict=True)]  # fmt: skip
+        sql = _unnest_upsert(table, names, conflict)
+        return sql, params
     placeholders = "(" + ", ".join(["%s"] * len(names)) + ")"
     params: list = []
-    for row_key in sorted(rows, key=lambda k: (k[0], *k[1:])):
+    for row_key in ordered:
         sums = rows[row_key]
         first = row_key[0]  # an hour, or a day (reports.days)
         adapt = ops.adapt_datetimefield_value if isinstance(first, datetime) else ops.adapt_datefield_value
@@ -220,6 +247,6 @@ def upsert_sql(
         params += [sums[name] for name in columns]
     sql = (
         f"INSERT INTO {quoted} ({', '.join(names)}) VALUES {', '.join([placeholders] * len(rows))} "  # noqa: S608
-        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {', '.join(updates)}"
+        f"{conflict}"
     )
     return sql, params
