@@ -65,6 +65,7 @@ def test_the_report_gives_the_same_figures_from_the_daily_rows_as_from_the_hourl
     assert daily != hourly
 
 
+@pytest.mark.postgres  # days_rebuild locks the daily tables (PostgreSQL)
 def test_verify_compares_the_daily_rows_and_days_rebuild_restores_them(clock, centre, supervisor_a):
     _play_the_day(clock, centre, supervisor_a)
     written = _rows(GroupDay), _rows(AgentDay)
