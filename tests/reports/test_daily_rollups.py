@@ -89,6 +89,7 @@ def _same_everywhere(user) -> None:
             assert daily == hourly, (user.username, start, end, by)
 
 
+@pytest.mark.postgres  # reports_rebuild_days (PostgreSQL)
 def test_a_time_zone_change_reads_the_hourly_rows_until_days_rebuild(clock, centre, supervisor_a):
     _play_the_day(clock, centre, supervisor_a)
     company = centre["vendas"].operation.company
