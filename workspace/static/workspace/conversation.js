@@ -71,8 +71,16 @@ export class Conversation {
     if (id !== this.id) return;
     const list = $("messages");
     for (const message of rows) {
-      list.querySelector(`[data-id="${message.id}"]`)?.remove();
-      list.append(this.renderMessage(message));
+      const shown = list.querySelector(`[data-id="${message.id}"]`);
+      if (shown) {
+        // Already on the page: this fetch may have started before a live tick moved it
+        // on (a busy server answers late), and a tick never goes back.
+        const tick = shown.querySelector(".delivery")?.classList[1];
+        if (TICKS.indexOf(tick) > TICKS.indexOf(message.delivery)) message.delivery = tick;
+        shown.replaceWith(this.renderMessage(message));
+      } else {
+        list.append(this.renderMessage(message));
+      }
       this.lastMessageId = Math.max(this.lastMessageId, message.id);
     }
     if (rows.length) list.scrollTop = list.scrollHeight;
