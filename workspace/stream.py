@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import weakref
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -73,12 +74,13 @@ def _user_of(request):
         _release_database()
 
 
-_slots: dict[int, asyncio.Semaphore] = {}
+# One semaphore per event loop (a uvicorn worker has one); weak keys, so a loop that ends
+# (tests run several) takes its semaphore with it and a new loop never inherits it.
+_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
 
 
 def _opening_slots() -> asyncio.Semaphore:
-    """One semaphore per event loop (a uvicorn worker has one)."""
-    loop = id(asyncio.get_running_loop())
+    loop = asyncio.get_running_loop()
     if loop not in _slots:
         _slots[loop] = asyncio.Semaphore(settings.LIVE_STREAM_DB_SLOTS)
     return _slots[loop]
