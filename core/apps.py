@@ -7,4 +7,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Platform")
 
     def ready(self):
+        from django.db.backends.signals import connection_created
+
         from . import schema  # noqa: F401 - registers the OpenAPI extensions
+        from .pg_loaders import use_c_timestamp_loader
+
+        connection_created.connect(use_c_timestamp_loader, dispatch_uid="core.pg_loaders")

@@ -187,10 +187,13 @@ class Message(models.Model):
     kind = models.CharField(_("Kind"), max_length=10, choices=Kind.choices, default=Kind.TEXT)
     body = models.TextField(_("Message"), blank=True)
     sender_name = models.CharField(_("Name shown"), max_length=150, blank=True)
+    # Not indexed (every index is written for each of the millions of messages): nothing
+    # looks messages up by their agent or by date alone; ``message_by_attendance`` serves
+    # an attendance's messages in order.
     agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
-    created_at = models.DateTimeField(_("Created at"), db_index=True)
+    created_at = models.DateTimeField(_("Created at"))
     deliver_at = models.DateTimeField(null=True, blank=True)  # delayed active messages (timers issue)
     delivery = models.CharField(
         _("Delivery"), max_length=10, choices=Delivery.choices, default=Delivery.NONE, blank=True
