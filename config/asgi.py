@@ -10,3 +10,7 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 application = get_asgi_application()
+
+from core.runtime import freeze_startup_objects  # noqa: E402 - once Django has loaded
+
+freeze_startup_objects(load_urls=True)

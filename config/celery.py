@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
-from celery.signals import worker_init
+from celery.signals import worker_init, worker_process_init, worker_ready
 from django.dispatch import receiver
 from django.test.signals import setting_changed
 
@@ -58,3 +58,14 @@ def redeliver_on_the_embedded_broker(sender=None, **kwargs) -> None:
         count = redeliver_unacknowledged(app.conf.broker_url)
         if count:
             print(f"Embedded broker: {count} unacknowledged message(s) delivered again.", flush=True)
+
+
+@worker_ready.connect
+@worker_process_init.connect
+def freeze_worker_startup(**kwargs) -> None:
+    """The loaded worker's long-lived objects out of the collector's walks (``core.runtime``):
+    ``worker_ready`` for the solo pool (tasks run in the main process), ``worker_process_init``
+    in each prefork child."""
+    from core.runtime import freeze_startup_objects
+
+    freeze_startup_objects()
