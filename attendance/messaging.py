@@ -12,7 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from core import followups
-from core.bulk import insert_rows
+from core.bulk import insert_rows, new_row
 
 from .models import Attendance, Delivery, Direction, DisplayNameMode, Kind, Message, Sender
 
@@ -36,8 +36,8 @@ def outbound_message(
 ) -> Message:  # fmt: skip
     """An unsaved outbound row: sent to the customer (``to_customer``: delivery pending,
     signed per ``display_name_mode``) or a note only the agent sees."""
-    return Message(
-        attendance=attendance, direction=Direction.OUTBOUND, sender=sender, kind=kind, body=body, agent=agent,
+    return new_row(
+        Message, attendance=attendance, direction=Direction.OUTBOUND, sender=sender, kind=kind, body=body, agent=agent,
         sender_name=sender_name(attendance=attendance, sender=sender, agent=agent) if to_customer else "",
         created_at=at, deliver_at=deliver_at, delivery=Delivery.PENDING if to_customer else Delivery.NONE,
     )  # fmt: skip
@@ -45,8 +45,8 @@ def outbound_message(
 
 def inbound_message(*, attendance: Attendance, kind: str, text: str, at: datetime, **extra) -> Message:
     """``extra``: a provider message's ``channel``, ``provider_message_id`` and media fields."""
-    return Message(
-        attendance=attendance, direction=Direction.INBOUND, sender=Sender.CUSTOMER, kind=kind, body=text,
+    return new_row(
+        Message, attendance=attendance, direction=Direction.INBOUND, sender=Sender.CUSTOMER, kind=kind, body=text,
         created_at=at, sender_name=attendance.customer.display_name, **extra,  # HOOK(channels): **extra
     )  # fmt: skip
 

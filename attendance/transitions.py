@@ -29,7 +29,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from core import followups
-from core.bulk import insert_rows, update_rows
+from core.bulk import insert_rows, new_row, update_rows
 from customers.models import Customer
 from reports.rollups import Fact, fact_assigned, fact_closed, fact_queued, facts_direct_transfer, rollup_record
 
@@ -77,7 +77,7 @@ class Changes:
         return attendance
 
     def event(self, attendance: Attendance, type_: str, **data) -> None:
-        self.events.append(Event(attendance=attendance, type=type_, at=self.at, data=data))
+        self.events.append(new_row(Event, attendance=attendance, type=type_, at=self.at, data=data))
 
     def say(self, attendance: Attendance, body: str, *, sender: str = Sender.BOT, agent=None, kind: str = Kind.TEXT,
             deliver_at: datetime | None = None) -> Message:  # fmt: skip

@@ -15,8 +15,11 @@ It measures where a request's time goes; P7's figure is ``bench/inbound.py``'s.
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
 import json
 import os
+import pstats
 import random
 import sys
 import tempfile
@@ -81,12 +84,20 @@ def run(args) -> dict:
 
     for index in range(20):  # warm up (imports, first connections)
         post(10_000 + index)
-    profiler = None
-    if args.profile:
-        from pyinstrument import Profiler
+    from core.runtime import freeze_startup_objects
 
-        profiler = Profiler(interval=0.0005)
-        profiler.start()
+    freeze_startup_objects()  # as config/wsgi.py does in a served process
+    profiler = None
+    cprofile = os.environ.get("BENCH_PROFILER") == "cprofile"  # CPU by function (tottime) instead
+    if args.profile:
+        if cprofile:
+            profiler = cProfile.Profile(time.process_time)
+            profiler.enable()
+        else:
+            from pyinstrument import Profiler
+
+            profiler = Profiler(interval=0.0005)
+            profiler.start()
     started = time.perf_counter()
     with connection.execute_wrapper(count):
         for _ in range(args.messages):
@@ -102,7 +113,12 @@ def run(args) -> dict:
             if new:
                 known.append(index)
     wall = time.perf_counter() - started
-    if profiler is not None:
+    if profiler is not None and cprofile:
+        profiler.disable()
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "tottime")).print_stats(80)
+        Path(args.profile).write_text(out.getvalue(), encoding="utf-8")
+    elif profiler is not None:
         profiler.stop()
         Path(args.profile).write_text(profiler.output_text(unicode=True, color=False), encoding="utf-8")
     return {

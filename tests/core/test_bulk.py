@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from attendance.models import Attendance, Event, Status
-from core.bulk import insert_rows, update_rows
+from attendance.models import Attendance, Event, Message, Status
+from core.bulk import insert_rows, new_row, update_rows
 from tests.factories import ServiceGroupFactory, queued_attendance
 
 pytestmark = pytest.mark.django_db
@@ -56,3 +58,29 @@ def test_insert_rows_returning_ids_sets_each_objects_key_in_order(operation_a):
     assert {m.pk: m.body for m in messages} == dict(
         Message.objects.filter(pk__in=[m.pk for m in messages]).values_list("pk", "body")
     )
+
+
+def test_new_row_equals_djangos_constructor(operation_a):
+    attendance = queued_attendance(ServiceGroupFactory(operation=operation_a), "34991234777")
+    at = timezone.now()
+    values = {"attendance": attendance, "direction": "out", "sender": "bot", "body": "Olá", "agent": None,
+              "sender_name": "Acme", "created_at": at, "delivery": "pending"}  # fmt: skip
+    fast, django = new_row(Message, **values), Message(**values)
+    assert {k: v for k, v in fast.__dict__.items() if k != "_state"} == {
+        k: v for k, v in django.__dict__.items() if k != "_state"
+    }
+    assert fast._state.adding and fast._state.db is None
+    assert fast.template == {} and fast.template is not new_row(Message, **values).template  # a fresh default
+    with CaptureQueriesContext(connection) as queries:
+        assert fast.attendance is attendance and fast.agent is None
+    assert not queries.captured_queries
+    insert_rows([fast], returning_ids=True)
+    stored = Message.objects.get(pk=fast.pk)
+    assert (stored.attendance_id, stored.body, stored.kind, stored.channel_id) == (attendance.pk, "Olá", "text", None)
+
+
+def test_new_row_refuses_unknown_names_as_django_does():
+    with pytest.raises(TypeError):
+        new_row(Event, typo=1)
+    with pytest.raises(TypeError):
+        Event(typo=1)
