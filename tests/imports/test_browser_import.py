@@ -101,7 +101,10 @@ def background_worker(monkeypatch, settings, shared_connection):
         threads.append(thread)
         thread.start()
 
-    monkeypatch.setattr("imports.tasks.run_import_task.delay", delay)  # queued by core.followups
+    def apply_async(args, **options):  # how core.followups queues it
+        delay(*args)
+
+    monkeypatch.setattr("imports.tasks.run_import_task.apply_async", apply_async)
     yield threads
     for thread in threads:
         thread.join(timeout=30)
