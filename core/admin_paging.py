@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import F, Window
-from django.db.models.functions import RowNumber
+from django.db.models import F
 from django.utils.functional import cached_property
 
 COUNT_CAP = 10_000
@@ -57,24 +56,28 @@ class EstimatedCountPaginator(Paginator):
 SEARCH_CAP = 1_000
 
 
-def search_matches_first(found, listed, *, rank_apart: bool = False):
+def search_matches_first(choices, listed):
     """The changelist of a search, the search run once.
 
     Django's changelist reads its queryset twice (the paginator's count, then the page, or
     the whole list when it fits one page). For a search that is the expensive part twice.
-    Here the ids of the first ``SEARCH_CAP`` matches, in the list's order (``found`` is the
-    ordered, filtered list with the search applied), are read in one query, and the list
-    becomes ``listed`` restricted to those ids: its count and its pages then read at most
-    that many rows through the primary key. A search shows at most its first
-    ``SEARCH_CAP`` matches (``SEARCH_CAP / list_per_page`` pages): the same rows, in the
-    same order, as the full search's first pages; beyond them a person narrows the term.
+    Here the ids of the first ``SEARCH_CAP`` matches, in the list's order, are read in one
+    query, and the list becomes ``listed`` restricted to those ids: its count and its
+    pages then read at most that many rows through the primary key. A search shows at
+    most its first ``SEARCH_CAP`` matches (``SEARCH_CAP / list_per_page`` pages): the same
+    rows, in the same order, as the full search's first pages; beyond them a person
+    narrows the term.
 
-    ``rank_apart``: the search's condition is costly row by row (a words search computes
-    each name's words), so its matches are ranked apart (``_ranked_ids``)."""
-    if rank_apart and connections[found.db].vendor == "postgresql":
-        ids = _ranked_ids(found, SEARCH_CAP)
-    else:
-        ids = list(found.values_list("pk", flat=True)[:SEARCH_CAP])
+    ``choices``: the search as ``(found, rank_apart)`` pairs to try in turn (``found`` is
+    the ordered, filtered list with the search applied); the first that finds a match is
+    the search (a name's words, else its pieces inside words: the words' index read once,
+    no check before). ``rank_apart``: the search's condition is costly row by row (a words
+    search computes each name's words), so its matches are ranked apart (``first_ids``)."""
+    ids = []
+    for found, rank_apart in choices:
+        ids = first_ids(found, SEARCH_CAP, rank_apart=rank_apart)
+        if ids:
+            break
     queryset = listed.filter(pk__in=ids)
     # For EstimatedCountPaginator: the count is len(ids) and a page reads its own ids only
     # (with all of them, PostgreSQL may walk the list's order index filtering on the ids).
@@ -82,23 +85,35 @@ def search_matches_first(found, listed, *, rank_apart: bool = False):
     return queryset
 
 
-def _ranked_ids(found, cap: int) -> list:
-    """The first ``cap`` ids of ``found`` in its order, the matches ranked in a
-    materialized CTE, planned for every row: under ``ORDER BY … LIMIT`` alone the planner
-    may walk the list's order index and test each row against the search (for a words
-    search, computing every name's words: 11.6 s for "Maria" at a million rows, 0.4 s
-    this way). Not for a cheap condition: a trigram search of a common piece ("ernand",
-    88,000 matches) walks the index in 0.14 s and takes 2 s to rank."""
-    connection = connections[found.db]
-    order = [_order_expression(item) for item in (found.query.order_by or found.model._meta.ordering)]
-    ranked = found.order_by().annotate(
-        search_rank=Window(RowNumber(), order_by=[item for item in order if item is not None] or [F("pk").asc()])
-    )
-    sql, params = ranked.values("pk", "search_rank").query.sql_with_params()
-    query = f"WITH found AS MATERIALIZED ({sql}) SELECT pk FROM found ORDER BY search_rank LIMIT %s"  # noqa: S608
-    with connection.cursor() as cursor:
+def first_ids(found, cap: int, *, rank_apart: bool = False) -> list:
+    """The ids of ``found``'s first ``cap`` rows, in its order (any ``cap`` of them when it
+    has none).
+
+    ``rank_apart`` (PostgreSQL): the matches are read in a materialized CTE, planned for
+    every row, and ordered outside it: under ``ORDER BY … LIMIT`` (or ``LIMIT`` alone) the
+    planner may walk the list's order index (or the table) and test each row against the
+    search (for a words search, computing every name's words: 11.6 s for "Maria" at a
+    million rows, 0.2–0.4 s this way; 25 s for a term no name has, 0.1 ms this way). The
+    CTE returns the order's columns, not a rank, so that it stays a plain index scan
+    (ranked inside, a one-word search was planned in parallel: 6–9 ms to start workers,
+    even for no match). Not for a cheap condition: a trigram search of a common piece
+    ("ernand", 88,000 matches) walks the index in 0.04–0.14 s and takes 2 s to rank."""
+    if not rank_apart or connections[found.db].vendor != "postgresql":
+        return list(found.values_list("pk", flat=True)[:cap])
+    ordering = found.query.order_by or (found.model._meta.ordering if found.query.default_ordering else [])
+    order = [item for item in map(_order_expression, ordering) if item is not None]
+    columns = {f"search_order_{n}": item.expression for n, item in enumerate(order)}
+    sql, params = found.order_by().annotate(**columns).values("pk", *columns).query.sql_with_params()
+    outer = ", ".join(_outer_order(name, item) for name, item in zip(columns, order, strict=True))
+    query = f"WITH found AS MATERIALIZED ({sql}) SELECT pk FROM found {'ORDER BY ' + outer if outer else ''} LIMIT %s"  # noqa: S608 - the ORM's SQL
+    with connections[found.db].cursor() as cursor:
         cursor.execute(query, (*params, cap))
         return [row[0] for row in cursor.fetchall()]
+
+
+def _outer_order(column: str, item) -> str:
+    nulls = " NULLS FIRST" if item.nulls_first else " NULLS LAST" if item.nulls_last else ""
+    return f"{column} {'DESC' if item.descending else 'ASC'}{nulls}"
 
 
 def _order_expression(item):

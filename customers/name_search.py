@@ -94,16 +94,26 @@ def name_condition(queryset: QuerySet, term: str) -> tuple[Q, bool]:
     """The name part of the customers' search (see the module's docstring), and whether
     it is the words' index one (each row's words are costly to compute one by one: see
     ``core.admin_paging.search_matches_first``)."""
+    by_words, otherwise = name_conditions(queryset, term)
+    if by_words is not None and _any(queryset.filter(by_words), connections[queryset.db]):
+        return by_words, True
+    return otherwise, False
+
+
+def name_conditions(queryset: QuerySet, term: str) -> tuple[Q | None, Q]:
+    """The name's conditions, unchecked: by the words' index (``None`` where it does not
+    apply: other databases, a term without words), and the one ``name_condition`` falls
+    back on when no name in ``queryset`` has the words at word starts. A caller that reads
+    the words' matches anyway tries them first and falls back itself when there are none
+    (the admin lists: ``customers.selectors.customer_search_choices``), so the words'
+    index is read once."""
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
-        return Q(display_name__icontains=term), False
+        return None, Q(display_name__icontains=term)
     words = term_words(term)
     if not words:
-        return Q(display_name__icontains=term), False
-    by_words = words_condition(words)
-    if _any(queryset.filter(by_words), connection):
-        return by_words, True
-    return inside_condition(term, words, connection), False
+        return None, Q(display_name__icontains=term)
+    return words_condition(words), inside_condition(term, words, connection)
 
 
 def _any(queryset: QuerySet, connection) -> bool:

@@ -120,10 +120,30 @@ def test_the_customers_list_runs_the_search_once(people, web_as, admin_user):
         response = browser.get("/admin/customers/customer/", {"q": "rocha fern"})
     assert [c.display_name for c in response.context["cl"].result_list] == ["Fernanda Rocha", "Rocha Fernandes Lima"]
     searching = [q["sql"] for q in queries.captured_queries if "to_tsvector" in q["sql"] or "LIKE" in q["sql"]]
-    # Whether names start with the words (LIMIT 1), then the matches' ids, once; the
-    # count and the page read those ids only.
-    assert len(searching) == 2, searching
-    assert "LIMIT 1" in searching[0]
+    # The matches' ids, once, with no check before; the count and the page read those ids.
+    assert len(searching) == 1, searching
+    assert "LIMIT 1000" in searching[0]
+
+
+def test_the_customers_list_looks_inside_words_when_no_name_starts_with_them(people, web_as, admin_user):
+    browser = web_as(admin_user)
+    with CaptureQueriesContext(connection) as queries:
+        response = browser.get("/admin/customers/customer/", {"q": "ernand"})
+    listed = [c.display_name for c in response.context["cl"].result_list]
+    assert listed == ["Fernanda Rocha", "Juliana Hernandes", "Rocha Fernandes Lima"]
+    searching = [q["sql"] for q in queries.captured_queries if "to_tsvector" in q["sql"] or "LIKE" in q["sql"]]
+    # The words' ids (none), then the pieces' ids; the page reads those ids.
+    assert ["to_tsvector" in sql for sql in searching] == [True, False], searching
+
+
+def test_a_term_that_may_be_a_phone_finds_the_phone_and_names_with_it_inside_a_word(people, web_as, admin_user):
+    """The phone matches, yet no name starts a word with the digits: names with them
+    inside a word are found too, as by ``customer_search``."""
+    customer_save(customer=Customer(), display_name="Loja5534991230003", phone="34991239999")
+    assert _found("5534991230003") == ["JOAO D'ÁVILA", "Loja5534991230003"]
+    browser = web_as(admin_user)
+    response = browser.get("/admin/customers/customer/", {"q": "5534991230003"})
+    assert [c.display_name for c in response.context["cl"].result_list] == ["JOAO D'ÁVILA", "Loja5534991230003"]
 
 
 def test_a_search_lists_its_first_matches_in_the_list_order_and_exports_all(people, web_as, admin_user, monkeypatch):
@@ -149,6 +169,18 @@ def test_the_attendances_list_finds_a_customer_by_name_in_any_order_and_accents(
     for term, expected in [("goncalves jose", [first.pk]), ("ROCHA fern", [second.pk]), ("nçalv", [first.pk])]:
         response = browser.get("/admin/attendance/attendance/", {"q": term})
         assert [a.pk for a in response.context["cl"].result_list] == expected, term
+
+
+def test_the_attendances_list_reads_the_customers_words_once(admin_user, web_as, operation_a):
+    group = ServiceGroupFactory(operation=operation_a)
+    attendance = queued_attendance(group, "11999990001")
+    Customer.objects.filter(pk=attendance.customer_id).update(display_name="Fernanda Rocha")
+    browser = web_as(admin_user)
+    with CaptureQueriesContext(connection) as queries:
+        response = browser.get("/admin/attendance/attendance/", {"q": "rocha fern"})
+    assert [a.pk for a in response.context["cl"].result_list] == [attendance.pk]
+    searching = [q["sql"] for q in queries.captured_queries if "to_tsvector" in q["sql"]]
+    assert len(searching) == 1, searching
 
 
 @pytest.mark.parametrize("term", ["ernand", "j"])  # pieces inside words; word starts (ranked apart)
