@@ -12,7 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import AtendeAdmin, ScopedRelatedFilter, StatusFilter, status_column
-from core.admin_paging import EstimatedCountPaginator, first_ids, search_matches_first
+from core.admin_paging import EstimatedCountPaginator, first_ids, ids_condition, search_matches_first
 from core.scoping import scope_queryset
 from customers.models import Customer
 from customers.selectors import customer_search_choices
@@ -204,7 +204,8 @@ class AttendanceAdmin(admin.ModelAdmin):
             ids = first_ids(customers, SEARCH_CUSTOMERS, rank_apart=by_words)
             if ids:
                 break
-        return search_matches_first([(queryset.filter(customer_id__in=ids), False)], queryset), False
+        by_customer = queryset.filter(ids_condition("customer_id", ids, queryset.db))
+        return search_matches_first([(by_customer, False)], queryset), False
 
     def has_delete_permission(self, request, obj=None):
         return False
