@@ -4,7 +4,7 @@ What a person finds (accents and case ignored, the words of the term in any orde
 
 1. **Words**: every word of the term starts a word of the name ("fern roch" finds
    "Fernanda Rocha" and "Rocha, Fernanda"). A GIN index on the name's words
-   (``to_tsvector('simple', …)``, ``customers/migrations/0004``) answers it with prefix
+   (``to_tsvector('simple', …)``, ``customers/migrations/0005``) answers it with prefix
    matching (``to_tsquery('simple', 'FERN:* & ROCH:*')``): the posting lists of whole
    words are short and exact, where the trigrams of the same term ("AND", "NDA", "CHA",
    "ROC"…) are shared by most Brazilian names.
@@ -20,9 +20,10 @@ no word start finds what ``icontains`` found before, in any word order.
 
 Names and terms are folded the same way in SQL: Portuguese accents removed with
 ``translate`` (immutable, so it can be indexed; the ``unaccent`` extension's function is
-not immutable), upper case; for the words, punctuation that PostgreSQL's parser would
+not immutable) on names that are not plain ASCII, upper case; for the words, punctuation that PostgreSQL's parser would
 read as e-mails, hosts, signed numbers or paths becomes spaces. The index expressions of
-the migration and the SQL below must stay identical (a test compares them).
+the migration (``customers/migrations/0005``) and the SQL below must stay identical (a
+test compares them).
 
 Other databases (SQLite in development) keep ``icontains`` on the whole term.
 """
@@ -39,7 +40,15 @@ PLAIN = "aaaaaaeeeeiiiiooooouuuuyycnAAAAAAEEEEIIIIOOOOOUUUUYCN"
 WORD_BREAKS = ".,:;@/+-_"
 
 # ``{name}`` is the column: ``display_name`` in the index, the qualified column in queries.
-FOLDED_SQL = f"upper(translate(({{name}})::text, '{ACCENTED}', '{PLAIN}'))"
+# A name of one byte per character (ASCII, in a UTF-8 database) has no accent to remove:
+# it skips ``translate``, whose cost is its length times the 54 accented letters (~5 µs a
+# name; a list walked in its order for pieces inside words folds thousands of names:
+# 28-38 ms for "ernand" at a million customers, 4 ms so).
+_TEXT = "({name})::text"
+FOLDED_SQL = (
+    f"upper(CASE WHEN octet_length({_TEXT}) = char_length({_TEXT}) THEN {_TEXT}"
+    f" ELSE translate({_TEXT}, '{ACCENTED}', '{PLAIN}') END)"
+)
 WORDS_SQL = f"to_tsvector('simple'::regconfig, translate({FOLDED_SQL}, '{WORD_BREAKS}', '{' ' * len(WORD_BREAKS)}'))"
 
 MIN_TRIGRAM_WORD = 3

@@ -44,9 +44,24 @@ def _found(term: str, queryset=None) -> list[str]:
 
 
 def test_the_migration_indexes_the_expressions_the_search_uses():
-    migration = importlib.import_module("customers.migrations.0004_name_words")
+    migration = importlib.import_module("customers.migrations.0005_name_fold_ascii")
     assert name_search.FOLDED_SQL.replace("{name}", "display_name") == migration.FOLDED
     assert name_search.WORDS_SQL.replace("{name}", "display_name") == migration.WORDS
+
+
+@pytest.mark.parametrize(
+    "name", ["Fernanda Rocha", "José Antônio Gonçalves", "JOAO D'ÁVILA", "Ÿvonne Straße", "Søren Łukasz", "Zé 😀", ""]
+)
+def test_the_fold_is_the_one_that_translated_every_name(name):
+    """Plain ASCII names skip ``translate``: every name folds as before (0004's fold)."""
+    migration = importlib.import_module("customers.migrations.0005_name_fold_ascii")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {migration.FOLDED}, {migration.OLD_FOLDED} FROM (SELECT %s::varchar AS display_name) AS name",  # noqa: S608
+            [name],
+        )
+        folded, before = cursor.fetchone()
+    assert folded == before
 
 
 @pytest.mark.parametrize(
@@ -108,10 +123,10 @@ def _plan(term: str) -> str:
 
 
 def test_each_path_reads_its_index(people):
-    assert "customer_name_words" in _plan("fernanda roch")
-    assert "customer_name_folded_trgm" in _plan("ernand")
+    assert "customer_name_word_starts" in _plan("fernanda roch")
+    assert "customer_name_pieces_trgm" in _plan("ernand")
     phone_plan = _plan("5534991230003")
-    assert "customer_phone" in phone_plan and "customer_name_folded_trgm" in phone_plan
+    assert "customer_phone" in phone_plan and "customer_name_pieces_trgm" in phone_plan
 
 
 def test_the_customers_list_runs_the_search_once(people, web_as, admin_user):
