@@ -125,7 +125,7 @@ def first_ids(found, cap: int, *, rank_apart: bool = False) -> list:
     if not rank_apart or connections[found.db].vendor != "postgresql":
         return list(found.values_list("pk", flat=True)[:cap])
     ordering = found.query.order_by or (found.model._meta.ordering if found.query.default_ordering else [])
-    order = [item for item in map(_order_expression, ordering) if item is not None]
+    order = [expression for item in ordering for expression in _order_expressions(found.model, item)]
     columns = {f"search_order_{n}": item.expression for n, item in enumerate(order)}
     sql, params = found.order_by().annotate(**columns).values("pk", *columns).query.sql_with_params()
     outer = ", ".join(_outer_order(name, item) for name, item in zip(columns, order, strict=True))
@@ -140,9 +140,43 @@ def _outer_order(column: str, item) -> str:
     return f"{column} {'DESC' if item.descending else 'ASC'}{nulls}"
 
 
-def _order_expression(item):
-    if isinstance(item, str):
-        if item == "?":
+def _order_expressions(model, item, prefix: str = "", descending: bool = False, depth: int = 0) -> list:
+    """``item`` of an ``order_by`` as the expressions it sorts by, as Django's compiler
+    reads it: a relation ("group") sorts by its model's ordering (the group's name), not
+    by the foreign key's value."""
+    if not isinstance(item, str):
+        item = item if hasattr(item, "descending") else item.asc()
+        if prefix:  # a related model's ordering: its columns through the relation
+            item = item.prefix_references(prefix)
+        if descending:
+            item = item.copy()
+            item.reverse_ordering()
+        return [item]
+    if item == "?":
+        return []
+    name = item.removeprefix("-")
+    descending ^= item.startswith("-")
+    path = f"{prefix}{name}"
+    field = _last_field(model, name)
+    related = field.related_model if field is not None and field.is_relation else None
+    if related is not None and related._meta.ordering and name.split("__")[-1] != field.attname and depth < 5:
+        return [
+            expression
+            for sub in related._meta.ordering
+            for expression in _order_expressions(related, sub, f"{path}__", descending, depth + 1)
+        ]
+    return [F(path).desc() if descending else F(path).asc()]
+
+
+def _last_field(model, name: str):
+    """The field ``name`` (``a__b__c``) ends at, from ``model`` (``None``: not a field)."""
+    field = None
+    for part in name.split("__"):
+        if model is None:
             return None
-        return F(item[1:]).desc() if item.startswith("-") else F(item).asc()
-    return item if hasattr(item, "descending") else item.asc()
+        try:
+            field = model._meta.pk if part == "pk" else model._meta.get_field(part)
+        except Exception:  # noqa: BLE001 - an annotation or a transform: sorted as written
+            return None
+        model = field.related_model if field.is_relation else None
+    return field

@@ -226,3 +226,17 @@ def test_a_search_pages_through_its_first_matches(people, web_as, admin_user, mo
         assert response.context["cl"].result_count == 2
         pages += [c.display_name for c in response.context["cl"].result_list]
     assert pages == everything[:2]
+
+
+@pytest.mark.parametrize("order, expected", [("6", ["Alfa"]), ("-6", ["Bravo"])])
+def test_a_words_search_sorted_by_group_lists_the_groups_in_name_order(
+    web_as, admin_user, operation_a, monkeypatch, order, expected
+):
+    """Its first matches are those of the groups first by name, as the list shows them."""
+    monkeypatch.setattr("core.admin_paging.SEARCH_CAP", 1)
+    second = ServiceGroupFactory(operation=operation_a, name="Bravo")  # created first: the smaller id
+    first = ServiceGroupFactory(operation=operation_a, name="Alfa")
+    for n, group in enumerate([second, first]):
+        customer_save(customer=Customer(), display_name=f"Fernanda Rocha {n}", phone=f"349912300{n:02d}", group=group)
+    response = web_as(admin_user).get("/admin/customers/customer/", {"q": "fernanda rocha", "o": order})
+    assert [c.group.name for c in response.context["cl"].result_list] == expected
