@@ -102,8 +102,9 @@ class _InArray(Func):
 def ids_condition(field: str, ids: list, using: str) -> Q:
     """``field`` is one of ``ids``: on PostgreSQL one array parameter (``= ANY(%s)``, what
     PostgreSQL makes of ``IN (…)`` anyway), so that a search's thousand ids are not a
-    thousand values each prepared by Django and a thousand placeholders for psycopg
-    (~10 ms of a request's CPU for two such filters, ``bench/admin.py``)."""
+    thousand values each prepared by Django and a thousand placeholders for psycopg (the
+    attendances' search by name spent ~10 ms of CPU in the changelist's queryset, ~5 ms
+    so, ``bench/admin.py``)."""
     if connections[using].vendor != "postgresql":
         return Q(**{f"{field}__in": ids})
     return Q(_InArray(field, list(ids)))
@@ -121,7 +122,7 @@ def first_ids(found, cap: int, *, rank_apart: bool = False) -> list:
     CTE returns the order's columns, not a rank, so that it stays a plain index scan
     (ranked inside, a one-word search was planned in parallel: 6–9 ms to start workers,
     even for no match). Not for a cheap condition: a trigram search of a common piece
-    ("ernand", 88,000 matches) walks the index in 0.04–0.14 s and takes 2 s to rank."""
+    ("ernand", 88,000 matches) walks the index in 4–40 ms and takes 2 s to rank."""
     if not rank_apart or connections[found.db].vendor != "postgresql":
         return list(found.values_list("pk", flat=True)[:cap])
     ordering = found.query.order_by or (found.model._meta.ordering if found.query.default_ordering else [])
