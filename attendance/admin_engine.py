@@ -12,10 +12,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import AtendeAdmin, ScopedRelatedFilter, StatusFilter, status_column
-from core.admin_paging import EstimatedCountPaginator, search_matches_first
+from core.admin_paging import EstimatedCountPaginator, first_ids, ids_condition, search_matches_first
 from core.scoping import scope_queryset
 from customers.models import Customer
-from customers.selectors import customer_search
+from customers.selectors import customer_search_choices
 
 from .channels import channel_validate
 from .models import CREDENTIAL_FIELDS, Attendance, Channel, Event, Message
@@ -189,18 +189,23 @@ class AttendanceAdmin(admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         """The protocol (exact, its unique index) or else the customer (name, phone,
         document through the customers' search and its indexes), never a join scanned row
-        by row. The customers are fetched first (at most ``SEARCH_CUSTOMERS``) so that
-        PostgreSQL reads their attendances through the customer index, and those once for
-        the count and the page (``search_matches_first``)."""
+        by row. The customers are fetched first (at most ``SEARCH_CUSTOMERS``, their
+        words' search read once: ``customer_search_choices``) so that PostgreSQL reads
+        their attendances through the customer index, and those once for the count and
+        the page (``search_matches_first``)."""
         term = search_term.strip()
         if not term:
             return queryset, False
         by_protocol = queryset.filter(protocol=term)
         if by_protocol.exists():
             return by_protocol, False
-        customers = customer_search(queryset=Customer.objects.all(), term=term).order_by()
-        ids = list(customers.values_list("pk", flat=True)[:SEARCH_CUSTOMERS])
-        return search_matches_first(queryset.filter(customer_id__in=ids), queryset), False
+        ids = []
+        for customers, by_words in customer_search_choices(queryset=Customer.objects.order_by(), term=term):
+            ids = first_ids(customers, SEARCH_CUSTOMERS, rank_apart=by_words)
+            if ids:
+                break
+        by_customer = queryset.filter(ids_condition("customer_id", ids, queryset.db))
+        return search_matches_first([(by_customer, False)], queryset), False
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import F, Window
-from django.db.models.functions import RowNumber
+from django.db.models import BooleanField, F, Func, Q
 from django.utils.functional import cached_property
 
 COUNT_CAP = 10_000
@@ -57,53 +56,128 @@ class EstimatedCountPaginator(Paginator):
 SEARCH_CAP = 1_000
 
 
-def search_matches_first(found, listed, *, rank_apart: bool = False):
+def search_matches_first(choices, listed):
     """The changelist of a search, the search run once.
 
     Django's changelist reads its queryset twice (the paginator's count, then the page, or
     the whole list when it fits one page). For a search that is the expensive part twice.
-    Here the ids of the first ``SEARCH_CAP`` matches, in the list's order (``found`` is the
-    ordered, filtered list with the search applied), are read in one query, and the list
-    becomes ``listed`` restricted to those ids: its count and its pages then read at most
-    that many rows through the primary key. A search shows at most its first
-    ``SEARCH_CAP`` matches (``SEARCH_CAP / list_per_page`` pages): the same rows, in the
-    same order, as the full search's first pages; beyond them a person narrows the term.
+    Here the ids of the first ``SEARCH_CAP`` matches, in the list's order, are read in one
+    query, and the list becomes ``listed`` restricted to those ids: its count and its
+    pages then read at most that many rows through the primary key. A search shows at
+    most its first ``SEARCH_CAP`` matches (``SEARCH_CAP / list_per_page`` pages): the same
+    rows, in the same order, as the full search's first pages; beyond them a person
+    narrows the term.
 
-    ``rank_apart``: the search's condition is costly row by row (a words search computes
-    each name's words), so its matches are ranked apart (``_ranked_ids``)."""
-    if rank_apart and connections[found.db].vendor == "postgresql":
-        ids = _ranked_ids(found, SEARCH_CAP)
-    else:
-        ids = list(found.values_list("pk", flat=True)[:SEARCH_CAP])
-    queryset = listed.filter(pk__in=ids)
+    ``choices``: the search as ``(found, rank_apart)`` pairs to try in turn (``found`` is
+    the ordered, filtered list with the search applied); the first that finds a match is
+    the search (a name's words, else its pieces inside words: the words' index read once,
+    no check before). ``rank_apart``: the search's condition is costly row by row (a words
+    search computes each name's words), so its matches are ranked apart (``first_ids``)."""
+    ids = []
+    for found, rank_apart in choices:
+        ids = first_ids(found, SEARCH_CAP, rank_apart=rank_apart)
+        if ids:
+            break
+    queryset = listed.filter(ids_condition("pk", ids, listed.db))
     # For EstimatedCountPaginator: the count is len(ids) and a page reads its own ids only
     # (with all of them, PostgreSQL may walk the list's order index filtering on the ids).
     queryset.search_pages = (listed, ids)
     return queryset
 
 
-def _ranked_ids(found, cap: int) -> list:
-    """The first ``cap`` ids of ``found`` in its order, the matches ranked in a
-    materialized CTE, planned for every row: under ``ORDER BY … LIMIT`` alone the planner
-    may walk the list's order index and test each row against the search (for a words
-    search, computing every name's words: 11.6 s for "Maria" at a million rows, 0.4 s
-    this way). Not for a cheap condition: a trigram search of a common piece ("ernand",
-    88,000 matches) walks the index in 0.14 s and takes 2 s to rank."""
-    connection = connections[found.db]
-    order = [_order_expression(item) for item in (found.query.order_by or found.model._meta.ordering)]
-    ranked = found.order_by().annotate(
-        search_rank=Window(RowNumber(), order_by=[item for item in order if item is not None] or [F("pk").asc()])
-    )
-    sql, params = ranked.values("pk", "search_rank").query.sql_with_params()
-    query = f"WITH found AS MATERIALIZED ({sql}) SELECT pk FROM found ORDER BY search_rank LIMIT %s"  # noqa: S608
-    with connection.cursor() as cursor:
+class _InArray(Func):
+    """``field = ANY(%s)``: the ids as one array parameter."""
+
+    output_field = BooleanField()
+
+    def __init__(self, field: str, ids: list):
+        super().__init__(F(field))
+        self.ids = ids
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"{sql} = ANY(%s)", (*params, self.ids)
+
+
+def ids_condition(field: str, ids: list, using: str) -> Q:
+    """``field`` is one of ``ids``: on PostgreSQL one array parameter (``= ANY(%s)``, what
+    PostgreSQL makes of ``IN (…)`` anyway), so that a search's thousand ids are not a
+    thousand values each prepared by Django and a thousand placeholders for psycopg (the
+    attendances' search by name spent ~10 ms of CPU in the changelist's queryset, ~5 ms
+    so, ``bench/admin.py``)."""
+    if connections[using].vendor != "postgresql":
+        return Q(**{f"{field}__in": ids})
+    return Q(_InArray(field, list(ids)))
+
+
+def first_ids(found, cap: int, *, rank_apart: bool = False) -> list:
+    """The ids of ``found``'s first ``cap`` rows, in its order (any ``cap`` of them when it
+    has none).
+
+    ``rank_apart`` (PostgreSQL): the matches are read in a materialized CTE, planned for
+    every row, and ordered outside it: under ``ORDER BY … LIMIT`` (or ``LIMIT`` alone) the
+    planner may walk the list's order index (or the table) and test each row against the
+    search (for a words search, computing every name's words: 11.6 s for "Maria" at a
+    million rows, 0.2–0.4 s this way; 25 s for a term no name has, 0.1 ms this way). The
+    CTE returns the order's columns, not a rank, so that it stays a plain index scan
+    (ranked inside, a one-word search was planned in parallel: 6–9 ms to start workers,
+    even for no match). Not for a cheap condition: a trigram search of a common piece
+    ("ernand", 88,000 matches) walks the index in 4–40 ms and takes 2 s to rank."""
+    if not rank_apart or connections[found.db].vendor != "postgresql":
+        return list(found.values_list("pk", flat=True)[:cap])
+    ordering = found.query.order_by or (found.model._meta.ordering if found.query.default_ordering else [])
+    order = [expression for item in ordering for expression in _order_expressions(found.model, item)]
+    columns = {f"search_order_{n}": item.expression for n, item in enumerate(order)}
+    sql, params = found.order_by().annotate(**columns).values("pk", *columns).query.sql_with_params()
+    outer = ", ".join(_outer_order(name, item) for name, item in zip(columns, order, strict=True))
+    query = f"WITH found AS MATERIALIZED ({sql}) SELECT pk FROM found {'ORDER BY ' + outer if outer else ''} LIMIT %s"  # noqa: S608 - the ORM's SQL
+    with connections[found.db].cursor() as cursor:
         cursor.execute(query, (*params, cap))
         return [row[0] for row in cursor.fetchall()]
 
 
-def _order_expression(item):
-    if isinstance(item, str):
-        if item == "?":
+def _outer_order(column: str, item) -> str:
+    nulls = " NULLS FIRST" if item.nulls_first else " NULLS LAST" if item.nulls_last else ""
+    return f"{column} {'DESC' if item.descending else 'ASC'}{nulls}"
+
+
+def _order_expressions(model, item, prefix: str = "", descending: bool = False, depth: int = 0) -> list:
+    """``item`` of an ``order_by`` as the expressions it sorts by, as Django's compiler
+    reads it: a relation ("group") sorts by its model's ordering (the group's name), not
+    by the foreign key's value."""
+    if not isinstance(item, str):
+        item = item if hasattr(item, "descending") else item.asc()
+        if prefix:  # a related model's ordering: its columns through the relation
+            item = item.prefix_references(prefix)
+        if descending:
+            item = item.copy()
+            item.reverse_ordering()
+        return [item]
+    if item == "?":
+        return []
+    name = item.removeprefix("-")
+    descending ^= item.startswith("-")
+    path = f"{prefix}{name}"
+    field = _last_field(model, name)
+    related = field.related_model if field is not None and field.is_relation else None
+    if related is not None and related._meta.ordering and name.split("__")[-1] != field.attname and depth < 5:
+        return [
+            expression
+            for sub in related._meta.ordering
+            for expression in _order_expressions(related, sub, f"{path}__", descending, depth + 1)
+        ]
+    return [F(path).desc() if descending else F(path).asc()]
+
+
+def _last_field(model, name: str):
+    """The field ``name`` (``a__b__c``) ends at, from ``model`` (``None``: not a field)."""
+    field = None
+    for part in name.split("__"):
+        if model is None:
             return None
-        return F(item[1:]).desc() if item.startswith("-") else F(item).asc()
-    return item if hasattr(item, "descending") else item.asc()
+        try:
+            field = model._meta.pk if part == "pk" else model._meta.get_field(part)
+        except Exception:  # noqa: BLE001 - an annotation or a transform: sorted as written
+            return None
+        model = field.related_model if field.is_relation else None
+    return field

@@ -14,7 +14,7 @@ from imports.exporting import spreadsheet_response
 from .exports import customer_export_rows
 from .forms import CustomerForm
 from .models import Customer, CustomerAttribute
-from .selectors import customer_search_by
+from .selectors import customer_search, customer_search_choices
 from .services import FIELDS, customer_save
 
 
@@ -55,10 +55,9 @@ class CustomerAdmin(ImportAdminMixin, AtendeAdmin):
     def get_search_results(self, request, queryset, search_term):
         """The customers' search, run once for the list (``search_matches_first``); the
         export takes every match."""
-        found, by_words = customer_search_by(queryset=queryset, term=search_term)
-        if found is queryset or getattr(request, "export_every_match", False):
-            return found, False
-        return search_matches_first(found, queryset, rank_apart=by_words), False
+        if not search_term.strip() or getattr(request, "export_every_match", False):
+            return customer_search(queryset=queryset, term=search_term), False
+        return search_matches_first(customer_search_choices(queryset=queryset, term=search_term), queryset), False
 
     def get_urls(self):
         name = f"{self.opts.app_label}_{self.opts.model_name}_export"

@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 
 from .documents import normalize_document
 from .models import Customer
-from .name_search import name_condition
+from .name_search import name_condition, name_conditions
 from .phones import phone_search_variants
 
 
@@ -31,6 +31,30 @@ def customer_search_by(*, queryset: QuerySet[Customer], term: str) -> tuple[Quer
     if not term:
         return queryset, False
     condition, by_words = name_condition(queryset, term)
+    return queryset.filter(condition | _other_branches(term)), by_words
+
+
+def customer_search_choices(*, queryset: QuerySet[Customer], term: str) -> list[tuple[QuerySet[Customer], bool]]:
+    """``customer_search_by`` as the searches to try in turn, each with whether it is the
+    words' index one: the first that finds a customer is the search.
+
+    A term that can only be a name gives two, its words' search then its pieces inside
+    words, so that a caller reading the matches runs the words' search once (where
+    ``customer_search_by`` first checks that some name has the words, then searches).
+    Any other term (a phone, a document or an e-mail may match too) gives one:
+    ``customer_search_by``'s."""
+    term = term.strip()
+    others = _other_branches(term) if term else Q()
+    if not term or others:
+        return [customer_search_by(queryset=queryset, term=term)]
+    by_words, otherwise = name_conditions(queryset, term)
+    first = [(queryset.filter(by_words), True)] if by_words is not None else []
+    return [*first, (queryset.filter(otherwise), False)]
+
+
+def _other_branches(term: str) -> Q:
+    """The phone, document and e-mail the term may be (``Q()`` when none)."""
+    condition = Q()
     phone = phone_search_variants(term)
     if phone:
         condition |= Q(phone=phone)
@@ -42,4 +66,4 @@ def customer_search_by(*, queryset: QuerySet[Customer], term: str) -> tuple[Quer
             condition |= Q(document=digits)
     if "@" in term:
         condition |= Q(email=term.lower())
-    return queryset.filter(condition), by_words
+    return condition

@@ -44,9 +44,33 @@ def _found(term: str, queryset=None) -> list[str]:
 
 
 def test_the_migration_indexes_the_expressions_the_search_uses():
-    migration = importlib.import_module("customers.migrations.0004_name_words")
+    migration = importlib.import_module("customers.migrations.0005_name_fold_ascii")
     assert name_search.FOLDED_SQL.replace("{name}", "display_name") == migration.FOLDED
     assert name_search.WORDS_SQL.replace("{name}", "display_name") == migration.WORDS
+    prefixes = importlib.import_module("customers.migrations.0006_name_word_prefixes")
+    assert name_search.PREFIXES_SQL.replace("{name}", "display_name") == prefixes.PREFIXES
+    assert f"tsvector_to_array({migration.WORDS})" in prefixes.FUNCTION
+
+
+def test_the_words_index_holds_every_start_of_every_word():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT customer_name_prefixes(%s)::text", ["Ana-Maria D'Ávila"])
+        assert cursor.fetchone()[0] == "'a' 'an' 'ana' 'av' 'avi' 'avil' 'avila' 'd' 'm' 'ma' 'mar' 'mari' 'maria'"
+
+
+@pytest.mark.parametrize(
+    "name", ["Fernanda Rocha", "José Antônio Gonçalves", "JOAO D'ÁVILA", "Ÿvonne Straße", "Søren Łukasz", "Zé 😀", ""]
+)
+def test_the_fold_is_the_one_that_translated_every_name(name):
+    """Plain ASCII names skip ``translate``: every name folds as before (0004's fold)."""
+    migration = importlib.import_module("customers.migrations.0005_name_fold_ascii")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {migration.FOLDED}, {migration.OLD_FOLDED} FROM (SELECT %s::varchar AS display_name) AS name",  # noqa: S608
+            [name],
+        )
+        folded, before = cursor.fetchone()
+    assert folded == before
 
 
 @pytest.mark.parametrize(
@@ -108,10 +132,10 @@ def _plan(term: str) -> str:
 
 
 def test_each_path_reads_its_index(people):
-    assert "customer_name_words" in _plan("fernanda roch")
-    assert "customer_name_folded_trgm" in _plan("ernand")
+    assert "customer_name_prefix_words" in _plan("fernanda roch")
+    assert "customer_name_pieces_trgm" in _plan("ernand")
     phone_plan = _plan("5534991230003")
-    assert "customer_phone" in phone_plan and "customer_name_folded_trgm" in phone_plan
+    assert "customer_phone" in phone_plan and "customer_name_pieces_trgm" in phone_plan
 
 
 def test_the_customers_list_runs_the_search_once(people, web_as, admin_user):
@@ -119,11 +143,35 @@ def test_the_customers_list_runs_the_search_once(people, web_as, admin_user):
     with CaptureQueriesContext(connection) as queries:
         response = browser.get("/admin/customers/customer/", {"q": "rocha fern"})
     assert [c.display_name for c in response.context["cl"].result_list] == ["Fernanda Rocha", "Rocha Fernandes Lima"]
-    searching = [q["sql"] for q in queries.captured_queries if "to_tsvector" in q["sql"] or "LIKE" in q["sql"]]
-    # Whether names start with the words (LIMIT 1), then the matches' ids, once; the
-    # count and the page read those ids only.
-    assert len(searching) == 2, searching
-    assert "LIMIT 1" in searching[0]
+    searching = [
+        q["sql"] for q in queries.captured_queries if "customer_name_prefixes" in q["sql"] or "LIKE" in q["sql"]
+    ]
+    # The matches' ids, once, with no check before; the count and the page read those ids.
+    assert len(searching) == 1, searching
+    assert "LIMIT 1000" in searching[0]
+
+
+def test_the_customers_list_looks_inside_words_when_no_name_starts_with_them(people, web_as, admin_user):
+    browser = web_as(admin_user)
+    with CaptureQueriesContext(connection) as queries:
+        response = browser.get("/admin/customers/customer/", {"q": "ernand"})
+    listed = [c.display_name for c in response.context["cl"].result_list]
+    assert listed == ["Fernanda Rocha", "Juliana Hernandes", "Rocha Fernandes Lima"]
+    searching = [
+        q["sql"] for q in queries.captured_queries if "customer_name_prefixes" in q["sql"] or "LIKE" in q["sql"]
+    ]
+    # The words' ids (none), then the pieces' ids; the page reads those ids.
+    assert ["customer_name_prefixes" in sql for sql in searching] == [True, False], searching
+
+
+def test_a_term_that_may_be_a_phone_finds_the_phone_and_names_with_it_inside_a_word(people, web_as, admin_user):
+    """The phone matches, yet no name starts a word with the digits: names with them
+    inside a word are found too, as by ``customer_search``."""
+    customer_save(customer=Customer(), display_name="Loja5534991230003", phone="34991239999")
+    assert _found("5534991230003") == ["JOAO D'ÁVILA", "Loja5534991230003"]
+    browser = web_as(admin_user)
+    response = browser.get("/admin/customers/customer/", {"q": "5534991230003"})
+    assert [c.display_name for c in response.context["cl"].result_list] == ["JOAO D'ÁVILA", "Loja5534991230003"]
 
 
 def test_a_search_lists_its_first_matches_in_the_list_order_and_exports_all(people, web_as, admin_user, monkeypatch):
@@ -151,6 +199,18 @@ def test_the_attendances_list_finds_a_customer_by_name_in_any_order_and_accents(
         assert [a.pk for a in response.context["cl"].result_list] == expected, term
 
 
+def test_the_attendances_list_reads_the_customers_words_once(admin_user, web_as, operation_a):
+    group = ServiceGroupFactory(operation=operation_a)
+    attendance = queued_attendance(group, "11999990001")
+    Customer.objects.filter(pk=attendance.customer_id).update(display_name="Fernanda Rocha")
+    browser = web_as(admin_user)
+    with CaptureQueriesContext(connection) as queries:
+        response = browser.get("/admin/attendance/attendance/", {"q": "rocha fern"})
+    assert [a.pk for a in response.context["cl"].result_list] == [attendance.pk]
+    searching = [q["sql"] for q in queries.captured_queries if "customer_name_prefixes" in q["sql"]]
+    assert len(searching) == 1, searching
+
+
 @pytest.mark.parametrize("term", ["ernand", "j"])  # pieces inside words; word starts (ranked apart)
 def test_a_search_pages_through_its_first_matches(people, web_as, admin_user, monkeypatch, term):
     from customers.admin import CustomerAdmin
@@ -166,3 +226,17 @@ def test_a_search_pages_through_its_first_matches(people, web_as, admin_user, mo
         assert response.context["cl"].result_count == 2
         pages += [c.display_name for c in response.context["cl"].result_list]
     assert pages == everything[:2]
+
+
+@pytest.mark.parametrize("order, expected", [("6", ["Alfa"]), ("-6", ["Bravo"])])
+def test_a_words_search_sorted_by_group_lists_the_groups_in_name_order(
+    web_as, admin_user, operation_a, monkeypatch, order, expected
+):
+    """Its first matches are those of the groups first by name, as the list shows them."""
+    monkeypatch.setattr("core.admin_paging.SEARCH_CAP", 1)
+    second = ServiceGroupFactory(operation=operation_a, name="Bravo")  # created first: the smaller id
+    first = ServiceGroupFactory(operation=operation_a, name="Alfa")
+    for n, group in enumerate([second, first]):
+        customer_save(customer=Customer(), display_name=f"Fernanda Rocha {n}", phone=f"349912300{n:02d}", group=group)
+    response = web_as(admin_user).get("/admin/customers/customer/", {"q": "fernanda rocha", "o": order})
+    assert [c.group.name for c in response.context["cl"].result_list] == expected
