@@ -238,6 +238,11 @@ def measure(client, url: str, repeat: int) -> dict:
 
 
 def run_size(client, rows: int, group_id: int, repeat: int) -> dict:
+    from core.runtime import freeze_startup_objects
+
+    for _kind, url in pages(rows, group_id).values():  # every view and template loaded once
+        client.get(url)
+    freeze_startup_objects()  # as config/wsgi.py does in a served process
     figures = {}
     for name, (_kind, url) in pages(rows, group_id).items():
         figures[name] = measure(client, url, repeat)
