@@ -171,6 +171,7 @@ class AttendanceAdmin(admin.ModelAdmin):
     search_help_text = _("Protocol, or the customer's name, phone or CPF/CNPJ.")
     list_select_related = ["customer", "group", "agent"]
     paginator = EstimatedCountPaginator
+    list_per_page = 50  # as every other list of the back office (core.admin.AtendeAdmin)
     fields = [
         "protocol", "customer", "group", "agent", "channel", "status", "priority", "opened_at", "queued_at",
         "assigned_at", "closed_at", "last_customer_message_at", "last_agent_message_at", "close_reason",
