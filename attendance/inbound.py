@@ -12,6 +12,7 @@ settle two first messages at once — the loser starts over and appends.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -45,12 +46,15 @@ def inbound_receive(
     *, channel: Channel, network: str, phone: str, country_code: str = "", display_name: str = "",
     kind: str = Kind.TEXT, text: str = "",
     provider_message_id: str = "", media: dict | None = None,  # HOOK(channels): provider webhooks
-    bot_answers: bool = True,
-) -> InboundResult:  # fmt: skip
+    bot_answers: bool = True, claim: Callable[[], bool] | None = None,
+) -> InboundResult | None:  # fmt: skip
     """Find or create the customer, then append to the open attendance or start a new one.
     A new attendance starts in the customer's group, else the oldest active main group.
     ``bot_answers=False``: the rest of one provider message already answered (Twilio's
-    second media item…) is appended without the bot reading it again."""
+    second media item…) is appended without the bot reading it again. ``claim`` runs
+    first inside the same transaction (a provider message's lock and duplicate check,
+    ``providers.services``); when it answers ``False`` nothing is written and the result
+    is ``None``."""
     if network != channel.network:
         raise ValidationError({"network": [errors.NETWORK_MISMATCH % {"network": channel.network}]})
     # HOOK(channels): the provider's message id, its channel and downloaded media go on the message row.
@@ -64,6 +68,8 @@ def inbound_receive(
     for _attempt in range(3):
         try:
             with transaction.atomic():
+                if claim is not None and not claim():
+                    return None
                 return _receive(channel=channel, network=network, phone=e164, display_name=display_name, kind=kind,
                                 text=text, extra=extra, bot_answers=bot_answers)  # fmt: skip
         except IntegrityError:

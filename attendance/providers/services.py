@@ -10,6 +10,7 @@ constraint ``message_provider_id_unique`` is the last word.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -55,7 +56,18 @@ class WebhookOutcome:
 
 
 def _seen(channel: Channel, provider_message_id: str) -> bool:
-    return Message.objects.filter(channel=channel, provider_message_id=provider_message_id).exists()
+    """Whether the channel stored this provider message (its unique index; the SQL is
+    built once: it runs on every webhook message)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_seen_sql(), [channel.pk, provider_message_id])
+        return cursor.fetchone() is not None
+
+
+@functools.cache
+def _seen_sql() -> str:
+    quote, meta = connection.ops.quote_name, Message._meta
+    return (f"SELECT 1 FROM {quote(meta.db_table)} WHERE {quote(meta.get_field('channel').column)} = %s "  # noqa: S608
+            f"AND {quote(meta.get_field('provider_message_id').column)} = %s LIMIT 1")  # fmt: skip
 
 
 def _lock(channel: Channel, provider_message_id: str) -> None:
@@ -66,6 +78,14 @@ def _lock(channel: Channel, provider_message_id: str) -> None:
                          "big", signed=True)  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def _claim(channel: Channel, provider_message_id: str) -> bool:
+    """Inside the message's transaction: the lock, then whether it is new. A statement's
+    snapshot is taken when it starts, so the check must follow the lock, not share its
+    statement."""
+    _lock(channel, provider_message_id)
+    return not _seen(channel, provider_message_id)
 
 
 def _route(channel: Channel, account: str) -> Channel | None:
@@ -131,15 +151,15 @@ def _store_one(channel: Channel, adapter: ProviderAdapter, message: InboundMessa
             return "duplicates"  # a replay: no download
         media = _media_fields(adapter, channel, message)
     try:
-        with transaction.atomic():
-            _lock(channel, message.provider_message_id)
-            if _seen(channel, message.provider_message_id):
-                return "duplicates"  # a file stored meanwhile stays (storage is not transactional)
-            inbound_receive(
-                channel=channel, network=message.network, phone=message.address, country_code="",
-                display_name=message.display_name, kind=message.kind, text=message.text,
-                provider_message_id=message.provider_message_id, media=media, bot_answers=not message.continuation,
-            )  # fmt: skip
+        # One transaction: the claim (lock, duplicate check) and the engine's writes.
+        result = inbound_receive(
+            channel=channel, network=message.network, phone=message.address, country_code="",
+            display_name=message.display_name, kind=message.kind, text=message.text,
+            provider_message_id=message.provider_message_id, media=media, bot_answers=not message.continuation,
+            claim=lambda: _claim(channel, message.provider_message_id),
+        )  # fmt: skip
+        if result is None:
+            return "duplicates"  # a file stored meanwhile stays (storage is not transactional)
     except (ValidationError, DomainError) as error:
         # A foreign number, another network, an inactive customer: the provider must not
         # retry it, so the webhook still answers 200.
