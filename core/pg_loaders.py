@@ -4,7 +4,8 @@ Django (5.2) reads every ``timestamptz`` through a subclass of psycopg's *pure-P
 ``TimestamptzLoader`` (``django.db.backends.postgresql.psycopg_any.BaseTzLoader``): a
 regular expression and a dozen Python calls per value. The engine's hot paths read
 thousands of rows with several timestamps each (the timer sweep claims 500 attendances of
-eight timestamps per batch), and that parsing was about 7 % of a fired timer's CPU.
+eight timestamps per batch): with this loader a fired timer spends 0.35 ms of Python
+instead of 0.41 ms (``bench/timers.py --profile``).
 
 ``TzLoader`` has Django's semantics (the value in ``timezone``, the connection's) with
 the parsing done by psycopg's C loader. It is registered on each new connection (the
