@@ -231,9 +231,12 @@ def measure(client, url: str, repeat: int) -> dict:
             times.append((time.perf_counter() - started) * 1000)
         sql_times.append(timer.seconds * 1000)
         assert response.status_code == 200, url
+    changelist = (getattr(response, "context_data", None) or {}).get("cl")
     return {
         "p50_ms": round(percentile(times, 50), 1), "p95_ms": round(percentile(times, 95), 1),
         "sql_p50_ms": round(percentile(sql_times, 50), 1), "sql_p95_ms": round(percentile(sql_times, 95), 1),
+        # the rows the page lists (a list; none for a change page): a search lists fewer at 10,000 rows
+        "rows_listed": len(changelist.result_list) if changelist is not None else None,
     }  # fmt: skip
 
 
