@@ -1,4 +1,4 @@
-"""SPEC §12 R6, three minutes of it: bench/soak.py starts `make run` on its embedded defaults
+"""SPEC §12 R6, two minutes of it (three made the suite pass its 15-minute budget): bench/soak.py starts `make run` on its embedded defaults
 (own var dir and port), drives `simulate` over HTTP with imports, kills the worker once, and
 reports. Every failure figure must be 0. The 30-minute run is recorded in bench/README.md.
 
@@ -17,11 +17,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.soak
-def test_make_run_serves_three_minutes_of_simulated_traffic_with_no_dead_worker_and_no_lost_attendance():
+def test_make_run_serves_two_minutes_of_simulated_traffic_with_no_dead_worker_and_no_lost_attendance():
     # Paced by progress: the soak itself waits (generously, saying for what) for the stack to
     # serve, the worker's first heartbeat, the worker's restart and the imports to finish.
     result = subprocess.run(
-        [sys.executable, "bench/soak.py", "--minutes", "3", "--rate", "0.3", "--imports", "2", "--poll", "2"],
+        [sys.executable, "bench/soak.py", "--minutes", "2", "--rate", "0.3", "--imports", "2", "--poll", "2"],
         cwd=ROOT, capture_output=True, text=True, timeout=45 * 60,
     )  # fmt: skip
     assert result.returncode in (0, 1), result.stderr[-3000:]
