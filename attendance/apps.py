@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,8 +9,6 @@ class AttendanceConfig(AppConfig):
 
     def ready(self):
         # Models and the cache can only be imported once the app registry is ready.
-        from django.db.models.signals import post_save
-
         from .engine_cache import engine_cache_clear
         from .models import Bot, Channel, Company, Operation, ServiceGroup
 
