@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.serializers import FieldsOnceSerializer
 from customers.models import Network
 
 from .models import (
@@ -44,7 +45,7 @@ class ChannelSerializer(serializers.ModelSerializer):
         return obj.webhook_url(self.context.get("request"))
 
 
-class InboundSerializer(serializers.Serializer):
+class InboundSerializer(FieldsOnceSerializer):
     network = serializers.ChoiceField(choices=Network.choices)
     country_code = serializers.CharField(required=False, allow_blank=True, default="55", max_length=5)
     phone = serializers.CharField(max_length=30)

@@ -12,6 +12,8 @@ from celery.signals import worker_init, worker_process_init, worker_ready
 from django.dispatch import receiver
 from django.test.signals import setting_changed
 
+from core.redis_broker import publisher
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
 app = Celery("config")
@@ -45,6 +47,7 @@ def follow_celery_settings(setting: str, **kwargs) -> None:
             app.conf[setting] = getattr(settings, setting)
         else:
             app.conf.changes.pop(setting, None)
+        publisher.clear()  # the recorded messages followed the old settings
 
 
 @worker_init.connect

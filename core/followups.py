@@ -16,6 +16,7 @@ from importlib import import_module
 from django.db import transaction
 
 from core.live import live_publish, live_publish_many
+from core.redis_broker import publish
 
 DISTRIBUTE = "attendance.tasks.distribute_group_task"
 QUEUE_POSITIONS = "attendance.tasks.queue_positions_task"
@@ -31,9 +32,7 @@ def _task(name: str):
 
 
 def _send(name: str, *args) -> None:
-    # ``argsrepr`` given: the arguments are ids and short strings, and Celery's own
-    # ``saferepr`` (for logs and monitors) cost a quarter of a publish.
-    _task(name).apply_async(args, argsrepr=repr(args)[:1024])
+    publish(_task(name), args)  # one LPUSH on Redis once the task's first message went out
 
 
 def on_commit(name: str, *args) -> None:

@@ -88,12 +88,13 @@ def clean_attributes(pairs, *, kept=frozenset()) -> list[dict]:
     return clean
 
 
-@transaction.atomic
 def customer_save(*, customer: Customer, country_code=None, check_unique: bool = True, **fields) -> Customer:
     """Create or update a customer. The username is generated on creation only.
 
     ``check_unique=False`` leaves the (network, phone) and username checks to the
-    database's constraints (an ``IntegrityError``): for callers that retry, like inbound."""
+    database's constraints (an ``IntegrityError``): for callers that retry their whole
+    transaction, like inbound, so the row and its history are written without a savepoint
+    of their own (two statements fewer per new customer, SPEC §12 P7)."""
     kept = {pair.get("attribute") for pair in (customer.attributes or [])} if customer.pk else set()
     clean = customer_clean_fields(fields, country_code=country_code, kept_attributes=kept)
     for name, value in clean.items():
@@ -104,7 +105,8 @@ def customer_save(*, customer: Customer, country_code=None, check_unique: bool =
         customer.full_clean(validate_unique=check_unique, validate_constraints=check_unique)
     except ValidationError as error:
         raise ValidationError(_translate_unique(error.message_dict)) from None
-    customer.save()
+    with transaction.atomic(savepoint=check_unique):  # the row and its history together
+        customer.save()
     return customer
 
 

@@ -11,8 +11,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from core.history import HistoricalRecords
 from core.models import ActiveModel
 
 PLACEHOLDER = re.compile(r"\{\{(\d+)\}\}")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from core.history import HistoricalRecords
 from core.models import ActiveModel
 
 

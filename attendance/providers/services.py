@@ -57,7 +57,9 @@ class WebhookOutcome:
 
 def _seen(channel: Channel, provider_message_id: str) -> bool:
     """Whether the channel stored this provider message (its unique index; the SQL is
-    built once: it runs on every webhook message)."""
+    built once: it runs on every webhook message). The index is partial (ids not blank):
+    the query repeats its condition, or PostgreSQL's generic plan of the prepared
+    statement, used from the sixth run on, could not use it and scanned the table."""
     with connection.cursor() as cursor:
         cursor.execute(_seen_sql(), [channel.pk, provider_message_id])
         return cursor.fetchone() is not None
@@ -66,8 +68,9 @@ def _seen(channel: Channel, provider_message_id: str) -> bool:
 @functools.cache
 def _seen_sql() -> str:
     quote, meta = connection.ops.quote_name, Message._meta
+    column = quote(meta.get_field("provider_message_id").column)
     return (f"SELECT 1 FROM {quote(meta.db_table)} WHERE {quote(meta.get_field('channel').column)} = %s "  # noqa: S608
-            f"AND {quote(meta.get_field('provider_message_id').column)} = %s LIMIT 1")  # fmt: skip
+            f"AND {column} = %s AND {column} <> '' LIMIT 1")  # fmt: skip
 
 
 def _lock(channel: Channel, provider_message_id: str) -> None:

@@ -108,3 +108,31 @@ def test_the_health_check_reports_an_unknown_worker(client, settings, tmp_path):
     report = client.get("/health/").json()
     assert (report["status"], report["database"], report["worker"]) == ("degraded", "ok", "unknown")
     assert "supervisor" not in report
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_a_worker_runs_a_message_pushed_the_short_way(settings):
+    """core/redis_broker.py: a task's second message is one LPUSH of the recorded first."""
+    import redis
+
+    from core.redis_broker import publish
+    from core.tasks import heartbeat
+
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("needs Redis")
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    client, queue = redis.Redis.from_url(app.conf.broker_url), app.conf.task_default_queue
+    client.delete(queue)  # the tests' own Redis database: only what this test pushes
+    publish(heartbeat, ())  # the whole way: recorded…
+    assert client.rpop(queue) is not None  # …and taken away before any worker sees it
+    publish(heartbeat, ())  # the short way
+    assert client.llen(queue) == 1
+    cache.delete(HEARTBEAT_KEY)
+    worker = _start_worker({**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}, queue)
+    try:
+        assert _wait_for(lambda: cache.get(HEARTBEAT_KEY) is not None), "the worker never ran the pushed message"
+    finally:
+        output = _stop(worker)
+        client.delete(queue)
+    assert "Traceback" not in output, output
