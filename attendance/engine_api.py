@@ -12,7 +12,8 @@ from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import AtendeViewSet
+from core.api import AtendeViewSet, JSONOnly
+from core.parsers import SafeJSONParser
 from core.scoping import scope_queryset
 from users.models import User
 
@@ -82,6 +83,9 @@ class InboundView(APIView):
 
     authentication_classes = [ChannelTokenAuthentication]
     permission_classes = [permissions.AllowAny]
+    parser_classes = [SafeJSONParser]
+    content_negotiation_class = JSONOnly
+    throttle_classes = []
 
     @extend_schema(
         request=InboundSerializer, responses={200: InboundResponseSerializer, 201: InboundResponseSerializer}

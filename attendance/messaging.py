@@ -56,11 +56,16 @@ def messages_save(messages: list[Message], *, now: datetime | None = None) -> li
     if not messages:
         return messages
     insert_rows(messages, returning_ids=True)
+    messages_deliver_due(messages, now=now)
+    return messages
+
+
+def messages_deliver_due(messages: list[Message], *, now: datetime | None = None) -> None:
+    """Deliver the saved messages that are due after commit (the rest wait for ``messages_due``)."""
     now = now or timezone.now()
     followups.deliver(
         [m.pk for m in messages if m.delivery == Delivery.PENDING and (m.deliver_at is None or m.deliver_at <= now)]
     )
-    return messages
 
 
 def message_out(*, attendance: Attendance, body: str, sender: str = Sender.BOT, agent=None, kind: str = Kind.TEXT,

@@ -29,13 +29,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from core import followups
-from core.bulk import insert_rows, new_row, update_rows
+from core.bulk import insert_rows, new_row, write_rows
 from customers.models import Customer
 from reports.rollups import Fact, fact_assigned, fact_closed, fact_queued, facts_direct_transfer, rollup_record
 
 from . import errors, texts
 from .engine_cache import engine_group, engine_main_group
-from .messaging import messages_save, outbound_message
+from .messaging import messages_deliver_due, outbound_message
 from .models import Attendance, BotKind, Channel, Event, Kind, Message, Sender, ServiceGroup, Status
 from .selectors import groups_of_agents
 from .surveyflow import first_question_text
@@ -113,9 +113,10 @@ class Changes:
             if after != before:
                 changed_rows.append(attendance)
                 changed_columns.update(i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b)
-        messages_save(self.messages, now=self.at)
-        insert_rows(self.events)
-        update_rows(changed_rows, [WRITTEN_FIELDS[i] for i in sorted(changed_columns)])
+        # Messages, events and attendances in one statement (``write_rows``).
+        write_rows([(self.messages, True), (self.events, False)],
+                   (changed_rows, [WRITTEN_FIELDS[i] for i in sorted(changed_columns)]))  # fmt: skip
+        messages_deliver_due(self.messages, now=self.at)
         if self.facts:
             rollup_record(self.facts)
         followups.distribute(self.queued_groups | groups_of_agents(self.freed_agents))

@@ -16,6 +16,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -23,6 +25,23 @@ from .audit import history_entries
 from .errors import DELETION_FORBIDDEN, INACTIVE_CHOICE, DeletionForbidden, DomainError
 from .parsers import json_depth_exceeds
 from .scoping import scope_queryset
+
+
+class JSONOnly(BaseContentNegotiation):
+    """Content negotiation of a machine-to-machine endpoint (a channel's webhook): the
+    answer is JSON whatever ``Accept`` says, without parsing it (DRF's default
+    negotiation, with the browsable API among the renderers, was a tenth of handling an
+    inbound message; SPEC §12 P7). The body is parsed by the view's first parser that
+    accepts its content type, as DRF's default does."""
+
+    renderer = JSONRenderer()
+
+    def select_parser(self, request, parsers):
+        content_type = request.content_type.split(";")[0].strip().lower()
+        return next((parser for parser in parsers if parser.media_type == content_type), None)
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return self.renderer, self.renderer.media_type
 
 
 class HistoryEntrySerializer(serializers.Serializer):

@@ -104,12 +104,16 @@ def update_rows(objs: Sequence[models.Model], field_names: Sequence[str]) -> int
     if connection.vendor != "postgresql":
         return model.objects.bulk_update(objs, field_names)
     names = tuple(field_names)
-    meta = model._meta
-    fields = [meta.pk, *(meta.get_field(name) for name in names)]
-    params = [[prep(getattr(obj, f.attname)) for obj in objs] for f, prep in ((f, _prep(f)) for f in fields)]
     with connection.cursor() as cursor:
-        cursor.execute(_update_sql(model, names), params)
+        cursor.execute(_update_sql(model, names), _update_params(objs, names))
         return cursor.rowcount
+
+
+def _update_params(objs: Sequence[models.Model], names: Sequence[str]) -> list[list]:
+    """One array per column of ``_update_sql``: the primary keys, then each field's values."""
+    meta = objs[0]._meta
+    fields = [meta.pk, *(meta.get_field(name) for name in names)]
+    return [[prep(getattr(obj, f.attname)) for obj in objs] for f, prep in ((f, _prep(f)) for f in fields)]
 
 
 @functools.cache
@@ -125,6 +129,53 @@ def _update_sql(model, names: tuple[str, ...]) -> str:
         f"FROM UNNEST({arrays}) AS v({columns}) "
         f"WHERE t.{quote(meta.pk.column)} = v.{quote(meta.pk.column)}"
     )
+
+
+def write_rows(inserts: Sequence[tuple[Sequence[models.Model], bool]],
+               update: tuple[Sequence[models.Model], Sequence[str]] = ((), ())) -> None:  # fmt: skip
+    """``insert_rows`` of each ``(objs, returning_ids)`` and ``update_rows(*update)``: one
+    change's writes (a request's messages, events and attendance) as ONE statement on
+    PostgreSQL, each part a data-modifying ``WITH`` query (``WITH i0 AS (INSERT …
+    RETURNING id), u AS (UPDATE …) SELECT …``: every part runs once, to completion, on the
+    statement's snapshot; the parts write different tables). One round trip instead of
+    three on the inbound hot path (SPEC §12 P7), where each statement costs more than its
+    rows. Parts of more than ``FEW_ROWS`` rows, or another database, are written one by
+    one as the two functions do."""
+    parts = [(objs, returning) for objs, returning in inserts if objs]
+    rows, names = update
+    if not rows or not names:
+        rows = ()
+    if connection.vendor != "postgresql" or len(parts) + bool(rows) < 2 or any(len(o) > FEW_ROWS for o, _ in parts):
+        for objs, returning in parts:
+            insert_rows(objs, returning_ids=returning)
+        if rows:
+            update_rows(rows, names)
+        return
+    shape = tuple((type(objs[0]), len(objs), returning) for objs, returning in parts)
+    params = [prep(obj) for objs, _ in parts for obj in objs for prep in _insert_preps(type(obj))]
+    if rows:
+        params += _update_params(rows, names)
+    with connection.cursor() as cursor:
+        cursor.execute(_together_sql(shape, (type(rows[0]), tuple(names)) if rows else None), params)
+        returned = cursor.fetchall()
+    pks = iter(pk for part, pk in returned if part >= 0)
+    for objs, returning in parts:
+        if returning:
+            for obj in objs:
+                _saved(obj, next(pks))
+
+
+@functools.cache
+def _together_sql(shape: tuple, update: tuple | None) -> str:
+    queries, results = [], []
+    for index, (model, rows, returning) in enumerate(shape):
+        queries.append(f"i{index} AS ({_insert_sql(model, rows=rows, with_pk=False, returning=returning)})")
+        if returning:
+            results.append(f"SELECT {index}, {connection.ops.quote_name(model._meta.pk.column)} FROM i{index}")  # noqa: S608 - names from the models
+    if update is not None:
+        queries.append(f"u AS ({_update_sql(*update)})")
+    # The parts' RETURNING rows in order (each part's in its VALUES order); at least one row.
+    return f"WITH {', '.join(queries)} {' UNION ALL '.join([*results, 'SELECT -1, NULL'])}"
 
 
 # Values psycopg adapts exactly as Django would prepare them (``get_db_prep_save`` of a

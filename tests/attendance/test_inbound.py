@@ -70,6 +70,19 @@ def test_a_bad_payload_gets_field_errors(api, setup):
     assert not Customer.objects.exists()
 
 
+def test_the_answer_is_json_whatever_accept_says_and_the_body_must_be_json(api, setup):
+    """A webhook endpoint (``core.api.JSONOnly``): no negotiation, JSON bodies only."""
+    token = f"Bearer {setup['token']}"
+    payload = {"network": "whatsapp", "phone": "(34) 99123-4567", "text": "oi"}
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = api.post(URL, payload, format="json", HTTP_AUTHORIZATION=token, HTTP_ACCEPT="text/html")
+    assert response.status_code == 201 and response["Content-Type"] == "application/json"
+    assert response.json()["status"] == "bot"
+    form = api.post(URL, payload, HTTP_AUTHORIZATION=token)  # multipart
+    assert form.status_code == 415 and "detail" in form.json()
+    assert Message.objects.filter(direction="in").count() == 1
+
+
 def test_a_new_customer_meets_the_bot(api, setup):
     response = _post(api, setup["token"])
     assert response.status_code == 201

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from attendance.models import Attendance, Event, Message, Status
-from core.bulk import insert_rows, new_row, update_rows
+from core.bulk import FEW_ROWS, insert_rows, new_row, update_rows, write_rows
 from tests.factories import ServiceGroupFactory, queued_attendance
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +84,38 @@ def test_new_row_refuses_unknown_names_as_django_does():
         new_row(Event, typo=1)
     with pytest.raises(TypeError):
         Event(typo=1)
+
+
+def _written(attendance):
+    return (list(Message.objects.filter(attendance=attendance).order_by("pk").values_list("pk", "body")),
+            list(Event.objects.filter(attendance=attendance).values_list("type", flat=True)))  # fmt: skip
+
+
+@pytest.mark.parametrize("messages", [1, 3, FEW_ROWS + 2])
+def test_write_rows_writes_every_part_in_one_statement(operation_a, messages):
+    """Messages (their ids back, in order), events and the attendance's columns together:
+    one statement on PostgreSQL while every part is a few rows."""
+    from attendance.messaging import outbound_message
+
+    attendance = queued_attendance(ServiceGroupFactory(operation=operation_a), "34991234567")
+    at = timezone.now()
+    rows = [outbound_message(attendance=attendance, body=f"m{index}", at=at) for index in range(messages)]
+    events = [new_row(Event, attendance=attendance, type="written", at=at, data={})]
+    attendance.priority, attendance.timer_due_at = 5, at
+    with CaptureQueriesContext(connection) as queries:
+        write_rows([(rows, True), (events, False), ([], True)], ([attendance], ["priority", "timer_due_at"]))
+    few = messages <= FEW_ROWS and connection.vendor == "postgresql"
+    assert len(queries) == (1 if few else 3 + (messages > FEW_ROWS and connection.vendor == "postgresql"))
+    assert all(m.pk and not m._state.adding for m in rows)
+    assert _written(attendance) == ([(m.pk, m.body) for m in rows], ["written"])
+    fresh = Attendance.objects.get(pk=attendance.pk)
+    assert (fresh.priority, fresh.timer_due_at) == (5, at)
+
+
+def test_write_rows_with_one_part_is_that_part_alone(operation_a):
+    attendance = queued_attendance(ServiceGroupFactory(operation=operation_a), "34991234567")
+    events = [new_row(Event, attendance=attendance, type="alone", at=timezone.now(), data={})]
+    with CaptureQueriesContext(connection) as queries:
+        write_rows([([], True), (events, False)], ([attendance], []))
+    assert len(queries) == 1 and queries[0]["sql"].startswith("INSERT")
+    assert _written(attendance)[1] == ["alone"]
