@@ -23,7 +23,7 @@ from django.utils import timezone
 from core.queries import rows_where, rows_with_related
 from customers.models import Customer
 from customers.phones import normalize_address
-from customers.services import customer_save
+from customers.services import customer_create_for_message
 
 from . import errors, transitions
 from .botflow import bot_handle, bot_start
@@ -46,15 +46,19 @@ def inbound_receive(
     *, channel: Channel, network: str, phone: str, country_code: str = "", display_name: str = "",
     kind: str = Kind.TEXT, text: str = "",
     provider_message_id: str = "", media: dict | None = None,  # HOOK(channels): provider webhooks
-    bot_answers: bool = True, claim: Callable[[], bool] | None = None,
+    bot_answers: bool = True, stored_before: Callable[[], bool] | None = None,
 ) -> InboundResult | None:  # fmt: skip
     """Find or create the customer, then append to the open attendance or start a new one.
     A new attendance starts in the customer's group, else the oldest active main group.
     ``bot_answers=False``: the rest of one provider message already answered (Twilio's
-    second media item…) is appended without the bot reading it again. ``claim`` runs
-    first inside the same transaction (a provider message's lock and duplicate check,
-    ``providers.services``); when it answers ``False`` nothing is written and the result
-    is ``None``."""
+    second media item…) is appended without the bot reading it again.
+
+    A provider message is written once: its id is unique per channel (the database's
+    ``message_provider_id_unique``), so a second delivery's transaction fails on it — a
+    delivery at the same time waits for the first one's commit — and rolls back whole.
+    After such an ``IntegrityError``, ``stored_before`` (``providers.services``) says
+    whether the message is in: then nothing was written and the result is ``None``. The
+    check costs nothing on the usual path (SPEC §12 P9), only on a replay."""
     if network != channel.network:
         raise ValidationError({"network": [errors.NETWORK_MISMATCH % {"network": channel.network}]})
     # HOOK(channels): the provider's message id, its channel and downloaded media go on the message row.
@@ -68,11 +72,11 @@ def inbound_receive(
     for _attempt in range(3):
         try:
             with transaction.atomic():
-                if claim is not None and not claim():
-                    return None
                 return _receive(channel=channel, network=network, phone=e164, display_name=display_name, kind=kind,
                                 text=text, extra=extra, bot_answers=bot_answers)  # fmt: skip
         except IntegrityError:
+            if stored_before is not None and stored_before():
+                return None  # a replay of a stored provider message
             continue  # another request created the customer or opened the attendance at the same time
     raise RuntimeError("could not open or find the customer's attendance")
 
@@ -142,9 +146,7 @@ def _customer_for(*, network, phone, display_name) -> tuple[Customer, bool]:
         return found[0], False
     # The database's unique constraint settles two first messages at once: the loser's
     # IntegrityError makes ``inbound_receive`` start over and find the customer.
-    customer = customer_save(customer=Customer(), network=network, phone=phone, display_name=display_name or phone,
-                             check_unique=False)  # fmt: skip
-    return customer, True
+    return customer_create_for_message(network=network, phone=phone, display_name=display_name or phone), True
 
 
 def _survey_in_progress(customer):

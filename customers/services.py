@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from core.bulk import insert_rows
+
 from . import errors
 from .documents import normalize_document
 from .models import Customer, CustomerAttribute, Network
@@ -94,7 +96,36 @@ def customer_save(*, customer: Customer, country_code=None, check_unique: bool =
     ``check_unique=False`` leaves the (network, phone) and username checks to the
     database's constraints (an ``IntegrityError``): for callers that retry their whole
     transaction, like inbound, so the row and its history are written without a savepoint
-    of their own (two statements fewer per new customer, SPEC §12 P7)."""
+    of their own."""
+    _customer_prepare(customer, country_code=country_code, check_unique=check_unique, fields=fields)
+    with transaction.atomic(savepoint=check_unique):  # the row and its history together
+        customer.save()
+    return customer
+
+
+def customer_create_for_message(*, network: str, phone: str, display_name: str) -> Customer:
+    """The customer of a first message (inbound, SPEC §8.2), validated as ``customer_save``
+    validates, in the caller's transaction, which retries on an ``IntegrityError``
+    (another first message of the same customer at the same time).
+
+    Written as two plain INSERTs (``core.bulk.insert_rows``): the row and its history
+    record, built as django-simple-history's ``bulk_history_create`` builds it (created,
+    no user — a webhook — and no reason, as its ``save`` signal records it). ``Model.save``
+    with its signals, and the ORM's insert, cost more than the rest of a first message's
+    Python (SPEC §12 P7); customers have no other ``save`` receivers."""
+    customer = Customer()
+    fields = {"network": network, "phone": phone, "display_name": display_name}
+    _customer_prepare(customer, country_code=None, check_unique=False, fields=fields)
+    insert_rows([customer], returning_ids=True)
+    history = Customer.history.model  # the record ``bulk_history_create`` builds, without the ORM's insert
+    tracked = {field.attname: getattr(customer, field.attname) for field in history.tracked_fields}
+    insert_rows([history(history_date=customer.created_at, history_type="+", history_user=None,
+                         history_change_reason=None, **tracked)])  # fmt: skip
+    return customer
+
+
+def _customer_prepare(customer: Customer, *, country_code, check_unique: bool, fields: dict) -> None:
+    """Clean and set the fields, name a new customer, validate (``ValidationError``)."""
     kept = {pair.get("attribute") for pair in (customer.attributes or [])} if customer.pk else set()
     clean = customer_clean_fields(fields, country_code=country_code, kept_attributes=kept)
     for name, value in clean.items():
@@ -105,9 +136,6 @@ def customer_save(*, customer: Customer, country_code=None, check_unique: bool =
         customer.full_clean(validate_unique=check_unique, validate_constraints=check_unique)
     except ValidationError as error:
         raise ValidationError(_translate_unique(error.message_dict)) from None
-    with transaction.atomic(savepoint=check_unique):  # the row and its history together
-        customer.save()
-    return customer
 
 
 def _translate_unique(problems: dict) -> dict:

@@ -2,16 +2,17 @@
 
 Inbound: every parsed message goes through ``inbound_receive`` — the same engine path as
 ``POST /api/v1/inbound/`` — in its own transaction, so the answer comes right after the
-commits. Idempotency: a message whose provider id the channel already stored is skipped
-(the bot does not run again); two deliveries of the same message at once are serialised
-by a transaction-scoped advisory lock on (channel, provider id), and the unique
-constraint ``message_provider_id_unique`` is the last word.
+commits. Idempotency: a message's provider id is unique per channel (the constraint
+``message_provider_id_unique``): a replay's transaction fails on it and rolls back whole,
+so the bot does not run again; two deliveries at once are settled by the same index (the
+second waits for the first's commit, then fails). ``inbound_receive`` then checks that the
+message is in (``_seen``) and answers ``None``. A media message is checked before its
+download, so a replay fetches nothing.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -71,24 +72,6 @@ def _seen_sql() -> str:
     column = quote(meta.get_field("provider_message_id").column)
     return (f"SELECT 1 FROM {quote(meta.db_table)} WHERE {quote(meta.get_field('channel').column)} = %s "  # noqa: S608
             f"AND {column} = %s AND {column} <> '' LIMIT 1")  # fmt: skip
-
-
-def _lock(channel: Channel, provider_message_id: str) -> None:
-    """Serialise two deliveries of one message (SQLite's write lock already does)."""
-    if connection.vendor != "postgresql":
-        return
-    key = int.from_bytes(hashlib.blake2b(f"{channel.pk}:{provider_message_id}".encode(), digest_size=8).digest(),
-                         "big", signed=True)  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
-
-
-def _claim(channel: Channel, provider_message_id: str) -> bool:
-    """Inside the message's transaction: the lock, then whether it is new. A statement's
-    snapshot is taken when it starts, so the check must follow the lock, not share its
-    statement."""
-    _lock(channel, provider_message_id)
-    return not _seen(channel, provider_message_id)
 
 
 def _route(channel: Channel, account: str) -> Channel | None:
@@ -154,12 +137,11 @@ def _store_one(channel: Channel, adapter: ProviderAdapter, message: InboundMessa
             return "duplicates"  # a replay: no download
         media = _media_fields(adapter, channel, message)
     try:
-        # One transaction: the claim (lock, duplicate check) and the engine's writes.
         result = inbound_receive(
             channel=channel, network=message.network, phone=message.address, country_code="",
             display_name=message.display_name, kind=message.kind, text=message.text,
             provider_message_id=message.provider_message_id, media=media, bot_answers=not message.continuation,
-            claim=lambda: _claim(channel, message.provider_message_id),
+            stored_before=lambda: _seen(channel, message.provider_message_id),
         )  # fmt: skip
         if result is None:
             return "duplicates"  # a file stored meanwhile stays (storage is not transactional)

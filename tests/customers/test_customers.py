@@ -10,7 +10,7 @@ from customers.documents import mask_document, normalize_document
 from customers.models import Customer, CustomerAttribute
 from customers.phones import normalize_phone
 from customers.selectors import customer_can_open_attendance, customer_search
-from customers.services import customer_save
+from customers.services import customer_create_for_message, customer_save
 
 pytestmark = pytest.mark.django_db
 
@@ -199,3 +199,30 @@ def test_a_deactivated_attribute_cannot_be_newly_chosen_and_the_message_names_it
     with pytest.raises(ValidationError) as error, translation.override("pt-br"):
         customer_save(customer=customer, attributes=[{"attribute": old.pk, "value": "x"}])
     assert "“Antigo”" in " ".join(error.value.message_dict["attributes"])
+
+
+def _history(customer):
+    record = customer.history.get()
+    tracked = {f.attname: getattr(record, f.attname) for f in type(record).tracked_fields}
+    return record.history_type, record.history_user_id, record.history_change_reason, tracked
+
+
+def test_a_customer_created_by_a_first_message_is_written_as_customer_save_writes_it():
+    """``customer_create_for_message`` (inbound's plain INSERTs): the same row, username and
+    history record as ``customer_save``, and the same validation."""
+    by_message = customer_create_for_message(network="whatsapp", phone="(34) 99123-4567", display_name="Maria")
+    by_save = customer_save(customer=Customer(), network="whatsapp", phone="(34) 99123-4568", display_name="Maria",
+                            check_unique=False)  # fmt: skip
+    assert by_message.pk and not by_message._state.adding and by_message.created_at is not None
+    fresh = Customer.objects.get(pk=by_message.pk)
+    assert (fresh.phone, fresh.username, fresh.display_name) == ("+5534991234567", by_message.username, "Maria")
+    assert by_message.username == Customer.make_username("whatsapp", "+5534991234567")
+    message_history, save_history = _history(by_message), _history(by_save)
+    assert message_history[:3] == save_history[:3] == ("+", None, None)
+    differing = {"id", "phone", "username", "created_at"}
+    assert {k: v for k, v in message_history[3].items() if k not in differing} == {
+        k: v for k, v in save_history[3].items() if k not in differing
+    }
+    assert message_history[3]["id"] == by_message.pk and message_history[3]["created_at"] == fresh.created_at
+    with pytest.raises(ValidationError):
+        customer_create_for_message(network="whatsapp", phone="123", display_name="Maria")
