@@ -17,8 +17,8 @@ Two changes, both about publishing; consuming is kombu's own:
 
 ``publish`` takes the whole way whenever the short one could differ: eager tasks
 (tests), another broker (`make run`'s embedded one), receivers of Celery's publish
-signals, keyword arguments or options, a key prefix in the transport options, or Redis
-refusing the push (``apply_async`` then retries as kombu does). Templates are forgotten
+signals, a key prefix in the transport options or TLS options, or Redis refusing the
+push (``apply_async`` then retries as kombu does). Templates are forgotten
 when a ``CELERY_*`` setting changes (``config.celery``).
 """
 
@@ -36,6 +36,7 @@ from kombu.transport import redis as kombu_redis
 from kombu.utils.json import dumps, loads
 
 TRANSPORT = "core.redis_broker:Transport"
+SOCKET_TIMEOUT = 5.0  # seconds
 _local = threading.local()  # .sink: the list ``Channel._put`` records into, while one is set
 
 
@@ -110,6 +111,7 @@ class Publisher:
             conf.broker_transport == TRANSPORT
             and not conf.task_always_eager
             and not (conf.broker_transport_options or {}).get("global_keyprefix")
+            and not conf.broker_use_ssl  # certificates kombu would apply: the whole way
         )
 
     def _record(self, task, args: tuple, argsrepr: str) -> None:
@@ -125,7 +127,10 @@ class Publisher:
 
     def _client_for(self) -> redis.Redis:
         if self._client is None or self._client[0] != os.getpid():
-            self._client = (os.getpid(), redis.Redis.from_url(self._broker))
+            # A Redis that hangs fails the push after SOCKET_TIMEOUT (then the whole way).
+            client = redis.Redis.from_url(self._broker, socket_timeout=SOCKET_TIMEOUT,
+                                          socket_connect_timeout=SOCKET_TIMEOUT)  # fmt: skip
+            self._client = (os.getpid(), client)
         return self._client[1]
 
     @staticmethod
