@@ -4,10 +4,14 @@ work (the checkbox's form template, the change link's preserved filters resolved
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.contrib import admin
 from django.contrib.admin.templatetags import admin_list
+from django.db import models
 from django.forms import CheckboxInput
+from django.utils import formats, timezone, translation
 
 from attendance.models import Attendance
 from core import admin_rows
@@ -86,3 +90,30 @@ def test_an_attendance_without_an_agent_shows_the_empty_value(admin_user, web_as
     attendance = Attendance.objects.get()
     assert attendance.agent_id is None
     assert '<td class="field-agent nowrap">-</td>' in response.content.decode()
+
+
+@pytest.mark.parametrize("language", ["pt-br", "en"])
+def test_a_date_and_time_reads_as_django_writes_it(language):
+    moments = [
+        datetime.datetime(2026, 1, 1, 0, 0, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 11, 29, 23, 36, 59, 999999, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 3, 5, 3, 7, tzinfo=datetime.UTC),  # the day before, in Brazil
+        datetime.datetime(2025, 12, 31, 12, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=5))),
+    ]
+    with translation.override(language):
+        text = admin_rows.DateTimeText()
+        for moment in moments:
+            assert text(moment) == formats.localize(timezone.template_localtime(moment))
+
+
+def test_a_date_and_time_cell_reads_the_format_once_per_page(admin_user, web_as, some_rows, monkeypatch):
+    def display_for_field(value, field, *args, **kwargs):
+        assert not isinstance(field, models.DateTimeField) or value is None, "a date formatted cell by cell"
+        return django_display_for_field(value, field, *args, **kwargs)
+
+    django_display_for_field = admin_rows.display_for_field
+    monkeypatch.setattr(admin_rows, "display_for_field", display_for_field)
+    response = web_as(admin_user).get("/admin/attendance/attendance/")
+    assert response.status_code == 200
+    opened = Attendance.objects.get().opened_at
+    assert formats.localize(timezone.template_localtime(opened)) in response.content.decode()
