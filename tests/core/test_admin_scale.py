@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from core.admin_paging import COUNT_CAP, EstimatedCountPaginator
+from core.admin_paging import COUNT_CAP, SEARCH_CAP, EstimatedCountPaginator
 from customers.models import Customer
 from customers.services import customer_save
 from tests.factories import ServiceGroupFactory, queued_attendance
@@ -30,6 +30,50 @@ def test_an_unfiltered_count_of_a_big_table_is_postgres_estimate(db):
         cursor.execute("UPDATE pg_class SET reltuples = %s WHERE oid = 'customers_customer'::regclass", [1_234_567])
     assert EstimatedCountPaginator(Customer.objects.all(), 50).count == 1_234_567
     assert COUNT_CAP < 1_234_567
+
+
+@pytest.mark.postgres
+def test_a_filtered_list_is_counted_up_to_a_thousand_rows_like_a_search(db):
+    Customer.objects.bulk_create(
+        Customer(display_name=f"Cliente {n}", phone=f"+55119{n:08d}", username=f"whatsapp_55119{n:08d}")
+        for n in range(1_002)
+    )
+    paginator = EstimatedCountPaginator(Customer.objects.filter(is_active=True), 50)
+    assert (paginator.count, paginator.more_than) == (1_000, True)
+    assert COUNT_CAP == SEARCH_CAP == 1_000
+
+
+@pytest.mark.postgres
+def test_a_filtered_list_past_the_cap_says_it_has_more(monkeypatch, admin_user, web_as):
+    monkeypatch.setattr("core.admin_paging.COUNT_CAP", 3)
+    for n in range(4):
+        customer_save(customer=Customer(), display_name=f"Cliente {n}", phone=f"1199999000{n}")
+    response = web_as(admin_user).get("/admin/customers/customer/", {"status": "active"})
+    assert "Mais de 3 clientes" in response.content.decode()
+    assert response.context["cl"].result_count == 3
+
+
+@pytest.mark.postgres
+def test_a_filtered_list_at_the_cap_gives_its_count(monkeypatch, admin_user, web_as):
+    monkeypatch.setattr("core.admin_paging.COUNT_CAP", 3)
+    for n in range(3):
+        customer_save(customer=Customer(), display_name=f"Cliente {n}", phone=f"1199999000{n}")
+    html = web_as(admin_user).get("/admin/customers/customer/", {"status": "active"}).content.decode()
+    assert "3 clientes" in html
+    assert "Mais de" not in html
+
+
+def test_a_search_past_the_cap_says_it_found_more(monkeypatch, admin_user, web_as):
+    monkeypatch.setattr("core.admin_paging.SEARCH_CAP", 2)
+    for n in range(3):
+        customer_save(customer=Customer(), display_name=f"Fernanda Rocha {n}", phone=f"1199999000{n}")
+    response = web_as(admin_user).get("/admin/customers/customer/", {"q": "Fernanda Rocha"})
+    html = response.content.decode()
+    assert "Mais de 2 resultados" in html
+    assert "Mais de 2 clientes" in html
+    assert len(response.context["cl"].result_list) == 2
+    exactly = web_as(admin_user).get("/admin/customers/customer/", {"q": "Fernanda Rocha 1"}).content.decode()
+    assert "Mais de" not in exactly
 
 
 def test_the_attendances_changelist_searches_by_protocol_and_by_name(admin_user, web_as, operation_a):

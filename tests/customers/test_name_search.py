@@ -148,7 +148,7 @@ def test_the_customers_list_runs_the_search_once(people, web_as, admin_user):
     ]
     # The matches' ids, once, with no check before; the count and the page read those ids.
     assert len(searching) == 1, searching
-    assert "LIMIT 1000" in searching[0]
+    assert "LIMIT 1001" in searching[0]  # the first 1,000 matches, and one more: "Mais de 1000 resultados"
 
 
 def test_the_customers_list_looks_inside_words_when_no_name_starts_with_them(people, web_as, admin_user):

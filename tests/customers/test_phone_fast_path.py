@@ -105,3 +105,53 @@ def test_the_fast_path_agrees_with_phonenumbers_on_typed_numbers(monkeypatch):
 def test_common_brazilian_formats_take_the_fast_path(typed, e164):
     assert phones._fast_e164(typed if not typed.startswith("55") else "+" + typed) == e164
     assert phones.normalize_phone(typed) == e164
+
+
+def _stored(rng: random.Random) -> str:
+    """A stored phone: mostly what ``normalize_phone`` accepts, some numbers it never
+    stores (premium rate, 0800, short codes, odd lengths, other countries)."""
+    ddd = rng.randint(11, 99)
+    length = rng.choice([11, 11, 10, 10, 9, 12, 8])
+    first = rng.choice("99998765432100")
+    national = f"{ddd}{first}" + "".join(rng.choices("0123456789", k=length - 3))
+    return rng.choice([f"+55{national}"] * 6 + ["+550800" + national[4:], "+5540041234", "+351912345678", "+55١١٩٩"])
+
+
+def test_the_display_fast_path_agrees_with_phonenumbers_on_stored_numbers(monkeypatch):
+    rng = random.Random(20261130)
+    numbers = [_stored(rng) for _ in range(6000)]
+    fast = [phones.format_phone(number) for number in numbers]
+    monkeypatch.setattr(phones, "FAST_PATH", False)
+    slow = [phones.format_phone(number) for number in numbers]
+    disagreements = [(number, f, s) for number, f, s in zip(numbers, fast, slow, strict=True) if f != s]
+    assert not disagreements, disagreements[:10]
+
+    # The comparison means something: mobiles and landlines, and numbers left to phonenumbers.
+    def accepted(number: str) -> bool:
+        national = number[3:]
+        return (
+            number.startswith("+55")
+            and len(national) in (10, 11)
+            and national.isdigit()
+            and phones._br_accepted(national)
+        )
+
+    assert {len(number) for number in numbers if accepted(number)} == {13, 14}
+    assert sum(not accepted(number) for number in numbers) > 500
+
+
+@pytest.mark.parametrize(
+    "e164, shown",
+    [("+5534991234567", "(34) 99123-4567"), ("+551132123456", "(11) 3212-3456"), ("tg:-1001234", "tg:-1001234")],
+)
+def test_a_stored_phone_is_shown_as_brazilians_write_it(e164, shown):
+    assert phones.format_phone(e164) == shown
+
+
+def test_a_stored_mobile_or_landline_is_shown_without_phonenumbers(monkeypatch):
+    def parse(*args, **kwargs):
+        raise AssertionError("phonenumbers.parse called")
+
+    monkeypatch.setattr(phones.phonenumbers, "parse", parse)
+    assert phones.format_phone("+5534991234567") == "(34) 99123-4567"
+    assert phones.format_phone("+551132123456") == "(11) 3212-3456"
