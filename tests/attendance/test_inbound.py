@@ -83,6 +83,27 @@ def test_the_answer_is_json_whatever_accept_says_and_the_body_must_be_json(api, 
     assert Message.objects.filter(direction="in").count() == 1
 
 
+def test_a_valid_message_takes_the_short_way_and_errors_go_through_drf(api, setup, monkeypatch):
+    """``InboundView``: the same answer either way; DRF only sees what the short way refused."""
+    from attendance.engine_api import InboundView
+
+    through_drf = []
+    original = InboundView.initial
+    monkeypatch.setattr(InboundView, "initial", lambda self, request, *a, **k: (through_drf.append(1),
+                                                                                original(self, request, *a, **k)))  # fmt: skip
+    first, again = _post(api, setup["token"]), _post(api, setup["token"], text="1")
+    assert (first.status_code, again.status_code) == (201, 200) and through_drf == []
+    assert first.json() == {"protocol": first.json()["protocol"], "attendance": again.json()["attendance"],
+                            "status": "bot"} and first["Content-Type"] == "application/json"  # fmt: skip
+    assert again.json()["status"] == "queued"
+    assert _post(api, setup["token"], kind="gif").status_code == 400 and through_drf == [1]
+    assert _post(api, "wrong").status_code == 401 and through_drf == [1, 1]
+    Customer.objects.update(is_active=False)  # the engine refuses: nothing written, DRF answers
+    refused = _post(api, setup["token"], text="oi de novo")
+    assert refused.status_code == 403 and through_drf == [1, 1, 1]
+    assert not Message.objects.filter(body="oi de novo").exists()
+
+
 def test_a_new_customer_meets_the_bot(api, setup):
     response = _post(api, setup["token"])
     assert response.status_code == 201
