@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from attendance.distribution import STRATEGIES, Candidate, choose, distribute_group
+from attendance.distribution import STRATEGIES, Candidate, _today_start, choose, distribute_group
 from attendance.models import Attendance, Event, GroupDistributionState, Status
 from tests.factories import ServiceGroupFactory, UserFactory, online, queued_attendance
 from users.models import Role
@@ -84,7 +84,10 @@ def test_least_handling_time_sums_closed_and_ongoing_time_today(operation_a, tea
     group = ServiceGroupFactory(operation=operation_a, agents=team, distribution_strategy="least_handling_time")
     other = ServiceGroupFactory(operation=operation_a)
     now = timezone.now()
-    spans = {team[0]: timedelta(minutes=30), team[1]: timedelta(minutes=5), team[2]: timedelta(minutes=20)}
+    # Within today (the company's day): spans as parts of the time since its midnight, so
+    # the test means the same at 00:10 as at noon.
+    since_midnight = now - _today_start(now, operation_a.company.time_zone)
+    spans = {team[0]: since_midnight * 0.6, team[1]: since_midnight * 0.1, team[2]: since_midnight * 0.4}
     for index, (agent, span) in enumerate(spans.items()):
         Attendance.objects.create(protocol=f"H{index}", customer=queued_attendance(other, f"3497000000{index}").customer,
                                   group=other, agent=agent, status=Status.CLOSED, opened_at=now - span,
