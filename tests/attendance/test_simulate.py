@@ -18,9 +18,14 @@ def test_simulate_drives_customers_to_agents_and_prints_figures(settings):
     settings.ATENDE_OUTBOUND_LOG_ONLY = True
     seed_demo()
     out = StringIO()
-    call_command("simulate", duration=3, rate=4, handle_seconds=0.5, seed=7, stdout=out)
+    errors = StringIO()
+    call_command("simulate", duration=3, rate=4, handle_seconds=0.5, seed=7, stdout=out, stderr=errors)
     text = out.getvalue()
     assert "assigned/s" in text and "Done:" in text
+    # Agents close with a reason where the group requires one (the demo's groups do).
+    assert "classification_node" not in errors.getvalue()
+    closed = Attendance.objects.filter(status="closed", close_reason="agent")
+    assert closed.exists() and not closed.filter(group__classification_required=True, classification_node=None).exists()
     assert Attendance.objects.count() >= 8
     assert Attendance.objects.filter(assigned_at__isnull=False).exists()
     assert Message.objects.filter(sender="customer").exists() and Message.objects.filter(sender="bot").exists()

@@ -29,6 +29,7 @@ from attendance.distribution import distribute_group
 from attendance.models import Attendance, Channel, Status
 from attendance.presence import presence_set
 from attendance.selectors import groups_with_queue
+from classifications.selectors import classification_active_leaves
 from users.models import AGENT_ROLES, User
 
 
@@ -49,6 +50,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         rng = random.Random(options["seed"])
+        self._leaves: dict[int, object] = {}  # group → the classification reason its agents pick
         channel, token = self._channel()
         agents = list(
             User.objects.filter(role__in=AGENT_ROLES, is_active=True, service_groups__is_active=True)
@@ -141,9 +143,18 @@ class Command(BaseCommand):
         )[:50]:
             try:
                 agent_message_send(attendance=attendance, agent=attendance.agent, kind="text", text="Resolvido!")
-                attendance_close(attendance=attendance, actor=attendance.agent)
+                attendance_close(attendance=attendance, actor=attendance.agent,
+                                 classification_node=self._classification(attendance.group))  # fmt: skip
             except Exception as error:  # noqa: BLE001 - a simulation keeps going and says why
                 self.stderr.write(f"{attendance.protocol}: {error}")
+
+    def _classification(self, group):
+        """The first reason of the group's classification, when agents must pick one."""
+        if not group.classification_required:
+            return None
+        if group.pk not in self._leaves:
+            self._leaves[group.pk] = next(iter(classification_active_leaves(group=group)), None)
+        return self._leaves[group.pk]
 
     @staticmethod
     def _assigned() -> int:
