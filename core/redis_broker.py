@@ -12,8 +12,9 @@ Two changes, both about publishing; consuming is kombu's own:
   JSON document pushed onto a list. The first message of each task in a process goes the
   whole way and the transport records what it pushed (``Channel._put``); later messages
   of that task copy that record with their own ids and arguments and push it with one
-  client of the process. The message is byte for byte the shape Celery and kombu write
-  (``tests/core/test_redis_broker.py`` compares them, and a real worker runs one).
+  client of the process. The message is the document Celery and kombu write, with its
+  own ids and arguments (``tests/core/test_redis_broker.py`` compares them, and a real
+  worker runs one).
 
 ``publish`` takes the whole way whenever the short one could differ: eager tasks
 (tests), another broker (`make run`'s embedded one), receivers of Celery's publish
