@@ -94,11 +94,9 @@ def customer_save(*, customer: Customer, country_code=None, check_unique: bool =
     """Create or update a customer. The username is generated on creation only.
 
     ``check_unique=False`` leaves the (network, phone) and username checks to the
-    database's constraints (an ``IntegrityError``): for callers that retry their whole
-    transaction, like inbound, so the row and its history are written without a savepoint
-    of their own."""
+    database's constraints (an ``IntegrityError``): for callers that retry."""
     _customer_prepare(customer, country_code=country_code, check_unique=check_unique, fields=fields)
-    with transaction.atomic(savepoint=check_unique):  # the row and its history together
+    with transaction.atomic():  # the row and its history together
         customer.save()
     return customer
 

@@ -19,6 +19,7 @@ import random
 import statistics
 import time
 
+import requests
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count, F
 from django.test import Client
@@ -101,8 +102,6 @@ class Command(BaseCommand):
     def _sender(self, url: str, token: str):
         headers = {"HTTP_AUTHORIZATION": f"Bearer {token}", "HTTP_HOST": "localhost"}
         if url:
-            import requests  # only when sending over HTTP (--url)
-
             session = requests.Session()
             session.headers["Authorization"] = f"Bearer {token}"
             return lambda payload: session.post(f"{url.rstrip('/')}/api/v1/inbound/", json=payload, timeout=10)
