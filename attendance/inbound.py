@@ -3,11 +3,12 @@ reopens a pending attendance, or opens a new attendance with the group's
 initialization bot.
 
 A message is one transaction. The hot path (a customer with an open attendance) is one
-query that finds and locks the attendance with its customer (its group, company and bot
-come from ``engine_cache``), one INSERT of the message and one UPDATE of the silence and
-the next timer. A first message creates customer and attendance together; the database's
-constraints (one customer per network and phone, one open attendance per customer)
-settle two first messages at once — the loser starts over and appends.
+query that finds the customer and locks their open attendance (its group, company and
+bot come from ``engine_cache``), then one statement that inserts the messages and
+updates the silence and the next timer (``transitions.Changes.flush``). A first message
+creates customer (with its history record, one statement) and attendance; the
+database's constraints (one customer per network and phone, one open attendance per
+customer) settle two first messages at once — the loser starts over and appends.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.queries import rows_where, rows_with_related
+from core.queries import row_with_locked_child
 from customers.models import Customer
 from customers.phones import normalize_address
 from customers.services import customer_create_for_message
@@ -34,6 +35,10 @@ from .surveyflow import survey_answer
 from .transitions import Changes, at_once
 
 SURVEY_WINDOW = timedelta(hours=24)
+# Written out, not a parameter: PostgreSQL then reads the partial unique index
+# ``one_open_attendance_per_customer`` (a parameter cannot prove its condition in a
+# prepared statement's generic plan; ``tests/core/test_query_plans.py``).
+OPEN_SQL = f"c.status <> '{Status.CLOSED.value}'"
 
 
 @dataclass
@@ -83,20 +88,19 @@ def inbound_receive(
 
 def _receive(*, channel, network, phone, display_name, kind, text, extra, bot_answers=True) -> InboundResult:
     now = timezone.now()
-    attendance = _locked_open_attendance(network=network, phone=phone)
+    customer, attendance = _customer_and_open_attendance(network=network, phone=phone)
+    if customer is not None and not customer.is_active:
+        raise errors.InactiveCustomerError()
     created = attendance is None
-    customer = None
-    if created:
-        customer, new_customer = _customer_for(network=network, phone=phone, display_name=display_name)
-        if not customer.is_active:
-            raise errors.InactiveCustomerError()
-        survey_attendance = None if new_customer else _survey_in_progress(customer)
+    if created and customer is not None:
+        survey_attendance = _survey_in_progress(customer)
         if survey_attendance is not None:
             return _survey_reply(survey_attendance, kind=kind, text=text, now=now, extra=extra)
-    elif not attendance.customer.is_active:
-        raise errors.InactiveCustomerError()
     with at_once(now) as changes:
-        if created:
+        if customer is None:
+            attendance = _first_contact(changes, channel=channel, network=network, phone=phone,
+                                        display_name=display_name or phone)  # fmt: skip
+        elif created:
             attendance = transitions.open_attendance(changes, customer=customer, channel=channel)
         _append(changes, attendance, kind=kind, text=text, extra=extra)
         if created:
@@ -106,6 +110,24 @@ def _receive(*, channel, network, phone, display_name, kind, text, extra, bot_an
         elif attendance.status == Status.PENDING:
             transitions.reopen(changes, attendance, by="customer")
     return InboundResult(attendance, created)
+
+
+def _first_contact(changes: Changes, *, channel, network: str, phone: str, display_name: str) -> Attendance:
+    """A first message: the customer, its history record and its attendance in one
+    statement (``customer_create_for_message``). The database's unique constraint settles
+    two first messages at once: the loser's ``IntegrityError`` makes ``inbound_receive``
+    start over and find the customer."""
+    opened: list[Attendance] = []
+
+    def with_attendance(customer: Customer) -> list:
+        opened.append(transitions.new_attendance(changes, customer=customer, channel=channel))
+        return [(opened[0], "customer_id")]
+
+    customer = customer_create_for_message(network=network, phone=phone, display_name=display_name,
+                                           with_rows=with_attendance)  # fmt: skip
+    attendance = opened[0]
+    attendance.customer = customer  # cached again (setting its id forgot it): read without a query
+    return transitions.attendance_opened(changes, attendance)
 
 
 def _append(changes: Changes, attendance: Attendance, *, kind: str, text: str, extra: dict) -> None:
@@ -126,27 +148,18 @@ def _survey_reply(attendance: Attendance, *, kind: str, text: str, now: datetime
     return InboundResult(attendance, False)
 
 
-def _locked_open_attendance(*, network: str, phone: str) -> Attendance | None:
-    """At most one (``one_open_attendance_per_customer``), locked, with its customer, and
-    its group (with operation, company and bot) from the engine's configuration cache.
-    The query runs on every message: its SQL is built once (``rows_with_related``)."""
-    found = rows_with_related(Attendance, "customer", "r.network = %s AND r.phone = %s AND m.status <> %s",
-                              [network, phone, Status.CLOSED], limit=1, lock=True)  # fmt: skip
-    if not found:
-        return None
-    attendance = found[0]
-    attendance.group = engine_group(attendance.group_id)
-    return attendance
-
-
-def _customer_for(*, network, phone, display_name) -> tuple[Customer, bool]:
-    """The customer (created on a first message); ``True`` when just created."""
-    found = rows_where(Customer, "m.network = %s AND m.phone = %s", [network, phone], limit=1)
-    if found:
-        return found[0], False
-    # The database's unique constraint settles two first messages at once: the loser's
-    # IntegrityError makes ``inbound_receive`` start over and find the customer.
-    return customer_create_for_message(network=network, phone=phone, display_name=display_name or phone), True
+def _customer_and_open_attendance(*, network: str, phone: str) -> tuple[Customer | None, Attendance | None]:
+    """The customer, and their open attendance (at most one:
+    ``one_open_attendance_per_customer``) locked, with its group (with operation, company
+    and bot) from the engine's configuration cache. One query on every message
+    (``row_with_locked_child``)."""
+    customer, attendance = row_with_locked_child(
+        Customer, "m.network = %s AND m.phone = %s", [network, phone],
+        child=Attendance, link="customer", child_where=OPEN_SQL, child_params=[],
+    )  # fmt: skip
+    if attendance is not None:
+        attendance.group = engine_group(attendance.group_id)
+    return customer, attendance
 
 
 def _survey_in_progress(customer):

@@ -20,6 +20,7 @@ rule lives once. The caller holds the rows' locks.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -155,20 +156,32 @@ def open_attendance(changes: Changes, *, customer: Customer, channel: Channel | 
     main group. The row is inserted at once (its id makes the protocol, the local date
     and the id: ``2026112400000123``); the protocol and the "opened" event are written
     with the rest of ``changes``."""
+    attendance = new_attendance(changes, customer=customer, channel=channel, group=group)
+    insert_rows([attendance], returning_ids=True)
+    return attendance_opened(changes, attendance)
+
+
+def new_attendance(changes: Changes, *, customer: Customer, channel: Channel | None,
+                   group: ServiceGroup | None = None) -> Attendance:  # fmt: skip
+    """``open_attendance``'s row, not yet written: its caller inserts it — with a new
+    customer in one statement (``inbound``) — then calls ``attendance_opened``."""
     if group is None:
         group = engine_group(customer.group_id) if customer.group_id else None
         group = group if group is not None and group.is_active else engine_main_group()
     if group is None:
         raise ValidationError(errors.NO_MAIN_GROUP)
     at = changes.at
-    attendance = Attendance(
-        protocol=f"tmp-{at.timestamp()}-{customer.pk}"[:20], customer=customer, group=group, channel=channel,
+    return Attendance(
+        protocol=f"tmp-{uuid.uuid4().hex[:16]}", customer=customer, group=group, channel=channel,
         status=Status.BOT, opened_at=at, priority=customer.priority,
     )  # fmt: skip
-    insert_rows([attendance], returning_ids=True)
+
+
+def attendance_opened(changes: Changes, attendance: Attendance) -> Attendance:
+    """The inserted row's protocol and "opened" event (``open_attendance``)."""
     changes.track(attendance)
-    attendance.protocol = f"{timezone.localtime(at):%Y%m%d}{attendance.pk:08d}"
-    changes.event(attendance, "opened", group=group.pk)
+    attendance.protocol = f"{timezone.localtime(attendance.opened_at):%Y%m%d}{attendance.pk:08d}"
+    changes.event(attendance, "opened", group=attendance.group_id)
     return attendance
 
 

@@ -18,8 +18,10 @@ Usage: ``.venv/bin/python bench/inbound.py [--provider whatsapp_cloud] [--rates 
    phones), the rest follow-up messages from customers with an open attendance.
 4. Capacity, for the ratio: the same generator in a closed loop (``--capacity-threads``
    connections sending back to back for ``--capacity-seconds``) against the bare view
-   (bench/bare_inbound.py, bench-only URLconf) and then against the product endpoint,
-   both in the same gunicorn; ``ratio`` = product messages/s ÷ bare messages/s.
+   (bench/bare_inbound.py, bench-only URLconf) and against the product endpoint, both in
+   the same gunicorn, in ``--capacity-rounds`` interleaved rounds (bare then product,
+   product then bare, …); ``ratio`` = product messages/s ÷ bare messages/s over all
+   rounds (each round's own ratio is reported too).
 5. Prints ONE JSON line with the figures on stdout; progress goes to stderr. Every process
    it started is stopped (process groups), also on error.
 """
@@ -340,6 +342,13 @@ def run_capacity(args, port: int, channel: dict, target: str, first_phone: int) 
     return run_child(args, spec, args.capacity_seconds + 180)
 
 
+def _capacity_total(runs: list[dict]) -> dict:
+    """Every round of one target together: messages answered over seconds measured."""
+    ok, seconds = sum(r["ok"] for r in runs), sum(r["seconds"] for r in runs)
+    return {"ok": ok, "seconds": round(seconds, 2), "messages_per_s": round(ok / seconds, 1) if seconds else 0.0,
+            "rounds_per_s": [r["messages_per_s"] for r in runs]}  # fmt: skip
+
+
 def machine_busy_seconds() -> tuple[float, float]:
     """CPU seconds all cores spent not idle (``/proc/stat``), and when it was read."""
     fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -364,6 +373,8 @@ def main() -> int:
     parser.add_argument("--provider", choices=["generic", "whatsapp_cloud"], default="generic",
                         help="generic: POST /api/v1/inbound/; whatsapp_cloud: signed webhooks (P9)")  # fmt: skip
     parser.add_argument("--capacity-seconds", type=int, default=10, help="closed-loop seconds per target (default 10)")
+    parser.add_argument("--capacity-rounds", type=int, default=3,
+                        help="interleaved bare/product capacity rounds (default 3)")  # fmt: skip
     parser.add_argument("--capacity-threads", type=int, default=12, help="closed-loop connections (default 12)")
     parser.add_argument("--gunicorn-workers", type=int, default=3, help="gunicorn sync workers (default 3)")
     parser.add_argument("--profile", metavar="DIR", help="profile the gunicorn workers with pyinstrument into DIR")
@@ -409,13 +420,26 @@ def main() -> int:
             first_phone += result["new_customers"] + 10_000
             log(f"  {result}")
             runs.append(result)
-        capacity = {}
-        for target in ("bare", "product"):
-            log(f"capacity of the {target} endpoint: closed loop, {args.capacity_threads} connections, "
-                f"{args.capacity_seconds} s…")  # fmt: skip
-            capacity[target] = run_capacity(args, port, channel, target, first_phone)
-            first_phone += capacity[target]["new_customers"] + 10_000
-            log(f"  {capacity[target]}")
+        rounds: list[dict] = []
+        for number in range(args.capacity_rounds):
+            # Interleaved (bare, product), (product, bare)…: a drift of the machine's speed
+            # during the run weighs on both sides alike.
+            order = ("bare", "product") if number % 2 == 0 else ("product", "bare")
+            measured = {}
+            for target in order:
+                log(f"round {number + 1}/{args.capacity_rounds}: capacity of the {target} endpoint, closed loop, "
+                    f"{args.capacity_threads} connections, {args.capacity_seconds} s…")  # fmt: skip
+                measured[target] = run_capacity(args, port, channel, target, first_phone)
+                first_phone += measured[target]["new_customers"] + 10_000
+                log(f"  {measured[target]}")
+            rounds.append(measured)
+        capacity = {target: _capacity_total([r[target] for r in rounds]) for target in ("bare", "product")}
+        capacity["rounds"] = [
+            {"bare_per_s": r["bare"]["messages_per_s"], "product_per_s": r["product"]["messages_per_s"],
+             "ratio": round(r["product"]["messages_per_s"] / r["bare"]["messages_per_s"], 3)
+             if r["bare"]["messages_per_s"] else None, "detail": r}
+            for r in rounds
+        ]  # fmt: skip
         bare_rate = capacity["bare"]["messages_per_s"]
         ratio = round(capacity["product"]["messages_per_s"] / bare_rate, 3) if bare_rate else None
         good = [r for r in runs if r["p99_seconds"] is not None and r["p99_seconds"] < TARGETS["p99_seconds"]

@@ -19,35 +19,72 @@ def one_or_none(queryset: QuerySet) -> Model | None:
     return rows[0] if rows else None
 
 
-def rows_with_related(model: type[Model], relation: str, where: str, params: Sequence, *, limit: int | None = None,
-                      lock: bool = False) -> list[Model]:  # fmt: skip
-    """``model.objects.select_related(relation).filter(…)`` for a hot path, without
-    compiling the query on every call: the SQL text is built once per call site and only
-    the parameters change (PostgreSQL then reuses its prepared statement too).
+def row_with_locked_child(model: type[Model], where: str, params: Sequence, *, child: type[Model], link: str,
+                          child_where: str, child_params: Sequence) -> tuple[Model | None, Model | None]:  # fmt: skip
+    """The row of ``model`` that ``where`` finds (SQL over the alias ``m``, on a unique
+    key: at most one), and one row of ``child`` that points to it through the foreign key
+    ``link`` and that ``child_where`` finds (SQL over the alias ``c``), locked ``FOR
+    UPDATE``, its ``link`` cached: ``(None, None)``, ``(row, None)`` or ``(row, child)``.
 
-    ``where`` is SQL over the aliases ``m`` (``model``'s table) and ``r`` (the related
-    table) with ``%s`` parameters — written by the caller, never from input; ``lock``
-    locks ``model``'s rows (``FOR UPDATE OF m``). Values pass through the fields' own
-    database converters, as Django's compiler does."""
-    related_field = model._meta.get_field(relation)
-    lock = lock and connection.features.has_select_for_update_of  # SQLite: its writers take turns anyway
-    sql = _joined_sql(connection.vendor, model, relation, where, limit, lock)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    own, related = _loaders(model), _loaders(related_field.related_model)
-    split = len(own[1])
-    objects = []
-    for row in rows:
-        obj = own[0](row[:split])
-        related_field.set_cached_value(obj, related[0](row[split:]))
-        objects.append(obj)
-    return objects
+    One query on PostgreSQL, a ``LEFT JOIN LATERAL`` (the inbound hot path: the customer
+    and their open attendance, SPEC §12 P7), its SQL built once per call site so that
+    PostgreSQL reuses its prepared statement; two on other databases (SQLite's writers
+    take turns anyway). The SQL fragments are written by the caller, never from input;
+    values pass through the fields' own database converters, as Django's compiler does."""
+    build, fields = _loaders(model)
+    child_build, child_fields = _loaders(child)
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_plain_sql(connection.vendor, model, where, 1), params)
+            found = cursor.fetchone()
+            if found is None:
+                return None, None
+            row = build(found)
+            cursor.execute(_child_sql(connection.vendor, child, link, child_where), [row.pk, *child_params])
+            found_child = cursor.fetchone()
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(_lateral_sql(connection.vendor, model, where, child, link, child_where),
+                           [*child_params, *params])  # fmt: skip
+            found = cursor.fetchone()
+        if found is None:
+            return None, None
+        split = len(fields)
+        row = build(found[:split])
+        found_child = found[split:] if found[split] is not None else None  # the child's primary key comes first
+    if found_child is None:
+        return row, None
+    obj = child_build(found_child)
+    child._meta.get_field(link).set_cached_value(obj, row)
+    return row, obj
+
+
+@functools.cache
+def _lateral_sql(vendor: str, model, where: str, child, link: str, child_where: str) -> str:
+    quote = connection.ops.quote_name
+    if child._meta.concrete_fields[0] is not child._meta.pk:
+        raise ValueError(f"{child.__name__}: the primary key must be the first column")
+    columns = [f"m.{quote(f.column)}" for f in model._meta.concrete_fields]
+    columns += [f"c.{quote(f.column)}" for f in child._meta.concrete_fields]
+    return (f"SELECT {', '.join(columns)} FROM {quote(model._meta.db_table)} m "  # noqa: S608 - names from the models
+            f"LEFT JOIN LATERAL (SELECT c.* FROM {quote(child._meta.db_table)} c "
+            f"WHERE c.{quote(child._meta.get_field(link).column)} = m.{quote(model._meta.pk.column)} "
+            f"AND ({child_where}) LIMIT 1 FOR UPDATE) c ON TRUE WHERE {where} LIMIT 1")  # fmt: skip
+
+
+@functools.cache
+def _child_sql(vendor: str, child, link: str, child_where: str) -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"c.{quote(f.column)}" for f in child._meta.concrete_fields)
+    return (
+        f"SELECT {columns} FROM {quote(child._meta.db_table)} c "  # noqa: S608 - names from the models
+        f"WHERE c.{quote(child._meta.get_field(link).column)} = %s AND ({child_where}) LIMIT 1"
+    )
 
 
 def rows_where(model: type[Model], where: str, params: Sequence, *, limit: int | None = None) -> list[Model]:
     """``model.objects.filter(…)`` for a hot path, its SQL built once (see
-    ``rows_with_related``); ``where`` is SQL over the alias ``m``."""
+    ``row_with_locked_child``); ``where`` is SQL over the alias ``m``."""
     with connection.cursor() as cursor:
         cursor.execute(_plain_sql(connection.vendor, model, where, limit), params)
         rows = cursor.fetchall()
@@ -61,21 +98,6 @@ def _plain_sql(vendor: str, model, where: str, limit: int | None) -> str:
     columns = ", ".join(f"m.{quote(f.column)}" for f in model._meta.concrete_fields)
     sql = f"SELECT {columns} FROM {quote(model._meta.db_table)} m WHERE {where}"  # noqa: S608
     return sql + f" LIMIT {int(limit)}" if limit is not None else sql
-
-
-@functools.cache
-def _joined_sql(vendor: str, model, relation: str, where: str, limit: int | None, lock: bool) -> str:
-    quote = connection.ops.quote_name
-    field = model._meta.get_field(relation)
-    related = field.related_model
-    columns = [f"m.{quote(f.column)}" for f in model._meta.concrete_fields]
-    columns += [f"r.{quote(f.column)}" for f in related._meta.concrete_fields]
-    sql = (f"SELECT {', '.join(columns)} FROM {quote(model._meta.db_table)} m "  # noqa: S608
-           f"JOIN {quote(related._meta.db_table)} r ON r.{quote(field.target_field.column)} = m.{quote(field.column)} "
-           f"WHERE {where}")  # fmt: skip
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
-    return sql + " FOR UPDATE OF m" if lock else sql
 
 
 def _loaders(model):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from core.bulk import insert_rows
+from core.bulk import insert_linked
 
 from . import errors
 from .documents import normalize_document
@@ -101,24 +102,31 @@ def customer_save(*, customer: Customer, country_code=None, check_unique: bool =
     return customer
 
 
-def customer_create_for_message(*, network: str, phone: str, display_name: str) -> Customer:
+def customer_create_for_message(*, network: str, phone: str, display_name: str,
+                                with_rows: Callable[[Customer], list] | None = None) -> Customer:  # fmt: skip
     """The customer of a first message (inbound, SPEC §8.2), validated as ``customer_save``
     validates, in the caller's transaction, which retries on an ``IntegrityError``
     (another first message of the same customer at the same time).
 
-    Written as two plain INSERTs (``core.bulk.insert_rows``): the row and its history
+    Written as one statement (``core.bulk.insert_linked``): the row and its history
     record, built as django-simple-history's ``bulk_history_create`` builds it (created,
-    no user — a webhook — and no reason, as its ``save`` signal records it). ``Model.save``
-    with its signals, and the ORM's insert, cost more than the rest of a first message's
-    Python (SPEC §12 P7); customers have no other ``save`` receivers."""
+    no user — a webhook — and no reason, as its ``save`` signal records it), and the rows
+    ``with_rows(customer)`` builds, each with the attribute that takes the customer's id
+    (inbound: the first attendance). ``Model.save`` with its signals, and the ORM's
+    insert, cost more than the rest of a first message's Python (SPEC §12 P7); customers
+    have no other ``save`` receivers."""
     customer = Customer()
     fields = {"network": network, "phone": phone, "display_name": display_name}
     _customer_prepare(customer, country_code=None, check_unique=False, fields=fields)
-    insert_rows([customer], returning_ids=True)
     history = Customer.history.model  # the record ``bulk_history_create`` builds, without the ORM's insert
-    tracked = {field.attname: getattr(customer, field.attname) for field in history.tracked_fields}
-    insert_rows([history(history_date=customer.created_at, history_type="+", history_user=None,
-                         history_change_reason=None, **tracked)])  # fmt: skip
+
+    def record(saved: Customer) -> list:
+        tracked = {field.attname: getattr(saved, field.attname) for field in history.tracked_fields}
+        record = history(history_date=saved.created_at, history_type="+", history_user=None,
+                         history_change_reason=None, **tracked)  # fmt: skip
+        return [(record, "id"), *(with_rows(saved) if with_rows is not None else [])]
+
+    insert_linked(customer, record)
     return customer
 
 

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from attendance.models import Attendance, Event, Message, Status
-from core.bulk import FEW_ROWS, insert_rows, new_row, update_rows, write_rows
+from core.bulk import FEW_ROWS, insert_linked, insert_rows, new_row, update_rows, write_rows
 from tests.factories import ServiceGroupFactory, queued_attendance
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +119,49 @@ def test_write_rows_with_one_part_is_that_part_alone(operation_a):
         write_rows([([], True), (events, False)], ([attendance], []))
     assert len(queries) == 1 and queries[0]["sql"].startswith("INSERT")
     assert _written(attendance)[1] == ["alone"]
+
+
+def test_insert_linked_writes_the_row_and_those_holding_its_new_id_in_one_statement(operation_a):
+    """A customer and two attendances that take its id, each given its own id."""
+    from customers.models import Customer
+
+    group = ServiceGroupFactory(operation=operation_a)
+    customer = Customer(network="whatsapp", phone="+5534991230000", username="whatsapp_5534991230000",
+                        display_name="Ana")  # fmt: skip
+    opened = timezone.now()
+    built = []
+
+    def link(saved):
+        assert saved.created_at is not None and saved.pk is None  # its values prepared, not yet written
+        built.extend(Attendance(protocol=f"p{index}", group=group, status=Status.CLOSED, opened_at=opened)
+                     for index in range(2))  # fmt: skip
+        return [(row, "customer_id") for row in built]
+
+    with CaptureQueriesContext(connection) as queries:
+        insert_linked(customer, link)
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 3)
+    assert customer.pk and not customer._state.adding
+    assert [row.customer_id for row in built] == [customer.pk, customer.pk]
+    assert all(row.pk and not row._state.adding for row in built)
+    assert {row.pk: row.protocol for row in built} == dict(
+        Attendance.objects.filter(customer=customer).values_list("pk", "protocol")
+    )
+    fresh = Customer.objects.get(pk=customer.pk)
+    assert (fresh.display_name, fresh.created_at) == ("Ana", customer.created_at)
+    assert sorted(Attendance.objects.filter(customer=fresh).values_list("protocol", flat=True)) == ["p0", "p1"]
+
+
+def test_update_rows_of_one_row_writes_its_values_as_plain_parameters(operation_a):
+    """One row (a request's attendance) is a plain ``UPDATE … WHERE id``: the same result."""
+    group, other = ServiceGroupFactory(operation=operation_a), ServiceGroupFactory(operation=operation_a)
+    row, untouched = queued_attendance(group, "34991234567"), queued_attendance(group, "34991234568")
+    at = timezone.now() + timedelta(minutes=5)
+    row.status, row.timer_due_at, row.group, row.bot_path, row.queued_at = Status.CLOSED, at, other, [1, "x"], None
+    with CaptureQueriesContext(connection) as queries:
+        assert update_rows([row], ["status", "timer_due_at", "group", "bot_path", "queued_at"]) == 1
+    assert "UNNEST" not in queries[-1]["sql"]
+    fresh = Attendance.objects.get(pk=row.pk)
+    assert (fresh.status, fresh.timer_due_at, fresh.group, fresh.bot_path, fresh.queued_at) == (
+        "closed", at, other, [1, "x"], None,
+    )  # fmt: skip
+    assert Attendance.objects.get(pk=untouched.pk).status == Status.QUEUED

@@ -41,3 +41,25 @@ def test_a_webhooks_duplicate_check_uses_the_provider_id_index():
     plan = generic_plan(_seen_sql(), [1, "wamid.X"])
     assert "message_provider_id_unique" in plan, plan
     assert "Seq Scan" not in plan, plan
+
+
+def test_the_inbound_lookup_reads_the_phone_and_the_open_attendance_indexes():
+    """Every message: the customer by network and phone, their open attendance through an
+    index — the partial unique one can answer it (its condition is written in the query),
+    not only the customer's whole history (``attendance_customer``, dropped here inside
+    the test's transaction to see the other)."""
+    from attendance.inbound import OPEN_SQL
+    from attendance.models import Attendance
+    from core.queries import _lateral_sql
+    from customers.models import Customer
+
+    sql = _lateral_sql(connection.vendor, Customer, "m.network = %s AND m.phone = %s", Attendance, "customer", OPEN_SQL)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # the tables are nearly empty here
+    plan = generic_plan(sql, ["whatsapp", "+5534991234567"])
+    assert re.search(r"Index Scan using \S+ on customers_customer", plan), plan
+    assert re.search(r"Index Scan using \S+ on attendance_attendance", plan), plan
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX attendance_customer")
+    plan = generic_plan(sql, ["whatsapp", "+5534991234567"])
+    assert "Index Scan using one_open_attendance_per_customer" in plan, plan

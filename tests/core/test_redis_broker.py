@@ -104,6 +104,9 @@ def test_redis_refusing_the_push_falls_back_to_kombus_retries(broker, monkeypatc
     def refuse(*args, **kwargs):
         raise redis.ConnectionError("refused")
 
-    monkeypatch.setattr(publisher._client_for(), "lpush", refuse)
+    monkeypatch.setattr(publisher._connection_for(), "send_packed_command", refuse)
     publish(deliver_message_task, (2,))
     assert [json.loads(base64.b64decode(m["body"]))[0] for m in pushed(client, queue)] == [[1], [2]]
+    monkeypatch.undo()
+    publish(deliver_message_task, (3,))  # the connection is made again
+    assert [json.loads(base64.b64decode(m["body"]))[0] for m in pushed(client, queue)] == [[1], [2], [3]]
