@@ -1,4 +1,5 @@
-"""PostgreSQL timestamps read by psycopg's C loader (``psycopg[binary]``).
+"""PostgreSQL timestamps read by psycopg's C loader (``psycopg[binary]``), and psycopg's
+parsed queries kept for the engine's long statements (``keep_long_parsed_queries``).
 
 Django (5.2) reads every ``timestamptz`` through a subclass of psycopg's *pure-Python*
 ``TimestamptzLoader`` (``django.db.backends.postgresql.psycopg_any.BaseTzLoader``): a
@@ -52,3 +53,27 @@ def use_c_timestamp_loader(sender, connection, **kwargs) -> None:
 @functools.cache
 def _loader_for(tz):
     return tz_loader_class(tz)
+
+
+# psycopg turns a query's ``%s`` into PostgreSQL's ``$n`` in Python (a regular expression
+# over the text) and keeps the result (an LRU of 128 queries) only for queries of at most
+# 4,096 bytes and 50 parameters, so that ORM-made ``VALUES`` lists of every length do not
+# fill it. The engine's set-based statements (``core.bulk``) are built once per shape and
+# run on every message: a first message's customer, history record and attendance
+# (``insert_linked``, 58 parameters) were parsed again each time, about a tenth of that
+# request's CPU (``bench/inbound_profile.py``). The limits are raised; the LRU still
+# bounds what is kept.
+QUERY_CACHE_MAX_LENGTH = 16_384
+QUERY_CACHE_MAX_PARAMS = 256
+
+
+def keep_long_parsed_queries() -> bool:
+    """Raise psycopg's limits of the parsed-query cache (``False``: this psycopg has none
+    of that name, and ``tests/core/test_pg_loaders.py`` says so)."""
+    from psycopg import _queries
+
+    if not hasattr(_queries, "MAX_CACHED_STATEMENT_LENGTH") or not hasattr(_queries, "MAX_CACHED_STATEMENT_PARAMS"):
+        return False
+    _queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH, QUERY_CACHE_MAX_LENGTH)
+    _queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS, QUERY_CACHE_MAX_PARAMS)
+    return True

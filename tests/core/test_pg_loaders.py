@@ -48,3 +48,20 @@ def test_models_read_aware_datetimes(operation_a):
     fresh = Attendance.objects.get(pk=attendance.pk)
     assert fresh.queued_at == attendance.queued_at
     assert fresh.queued_at.utcoffset().total_seconds() == 0
+
+
+def test_the_engines_long_statements_are_parsed_once():
+    """psycopg keeps a parsed query only under its limits, raised at startup: a first
+    message's linked INSERT (``core.bulk.insert_linked``) fits them."""
+    from psycopg import _queries
+
+    from attendance.models import Attendance as AttendanceModel
+    from core.bulk import _insert_fields, _linked_sql
+    from customers.models import Customer
+
+    history = Customer.history.model
+    sql = _linked_sql(Customer, ((history, "id"), (AttendanceModel, "customer_id")))
+    params = len(_insert_fields(Customer)) + len(_insert_fields(history)) - 1 + len(_insert_fields(AttendanceModel)) - 1
+    assert sql.count("%s") == params
+    assert len(sql.encode()) <= _queries.MAX_CACHED_STATEMENT_LENGTH
+    assert params <= _queries.MAX_CACHED_STATEMENT_PARAMS
