@@ -12,10 +12,11 @@ Usage: ``.venv/bin/python bench/inbound.py [--provider whatsapp_cloud] [--rates 
 2. Starts a private ``redis-server`` and ``gunicorn config.wsgi`` (production settings,
    ``--gunicorn-workers`` sync workers) on 127.0.0.1 and free ports.
 3. From a SECOND process (``--load-child``; threads + ``http.client``, loopback only),
-   offers each rate of ``--rates`` for ``--seconds`` (after ``--warmup`` seconds not
-   counted): an open loop, request *i* due at ``start + i / rate``; latency is measured
-   from the due time (a late start counts). Mix: ``--new-share`` new customers (distinct
-   phones), the rest follow-up messages from customers with an open attendance.
+   after the capacity rounds (4.), offers each rate of ``--rates`` for ``--seconds``
+   (after ``--warmup`` seconds not counted): an open loop, request *i* due at ``start + i
+   / rate``; latency is measured from the due time (a late start counts). Mix:
+   ``--new-share`` new customers (distinct phones), the rest follow-up messages from
+   customers with an open attendance. Each run starts on a quiet machine (``wait_for_quiet``).
 4. Capacity, for the ratio: the same generator in a closed loop (``--capacity-threads``
    connections sending back to back for ``--capacity-seconds``) against the bare view
    (bench/bare_inbound.py, bench-only URLconf) and against the product endpoint, both in
@@ -335,10 +336,11 @@ def run_load(args, port: int, channel: dict, rate: int, first_phone: int) -> dic
     return run_child(args, spec, args.warmup + args.seconds + 180)
 
 
-def run_capacity(args, port: int, channel: dict, target: str, first_phone: int) -> dict:
-    spec = {"mode": "closed", "target": target, "channel": channel, "tag": f"cap{target}", "port": port,
-            "seconds": args.capacity_seconds, "new_share": args.new_share, "threads": args.capacity_threads,
-            "seed": 7, "first_phone": first_phone}  # fmt: skip
+def run_capacity(args, port: int, channel: dict, target: str, first_phone: int, seconds: int | None = None) -> dict:
+    # Each run its own message ids (the tag): a WhatsApp message id seen before is a replay.
+    spec = {"mode": "closed", "target": target, "channel": channel, "tag": f"cap{target}{first_phone}",
+            "port": port, "seconds": seconds or args.capacity_seconds, "new_share": args.new_share,
+            "threads": args.capacity_threads, "seed": 7, "first_phone": first_phone}  # fmt: skip
     return run_child(args, spec, args.capacity_seconds + 180)
 
 
@@ -347,6 +349,19 @@ def _capacity_total(runs: list[dict]) -> dict:
     ok, seconds = sum(r["ok"] for r in runs), sum(r["seconds"] for r in runs)
     return {"ok": ok, "seconds": round(seconds, 2), "messages_per_s": round(ok / seconds, 1) if seconds else 0.0,
             "rounds_per_s": [r["messages_per_s"] for r in runs]}  # fmt: skip
+
+
+def wait_for_quiet(busy_below: float = 0.3, timeout: float = 120) -> None:
+    """Until the machine's cores are less than ``busy_below`` busy over a second (the
+    previous run's requests served, the database's writes flushed), or ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = machine_busy_seconds()
+        time.sleep(1)
+        after = machine_busy_seconds()
+        if (after[0] - before[0]) / ((after[1] - before[1]) * (os.cpu_count() or 1)) < busy_below:
+            return
+    log(f"the machine stayed busy for {timeout} s; measuring anyway")
 
 
 def machine_busy_seconds() -> tuple[float, float]:
@@ -412,27 +427,35 @@ def main() -> int:
         processes.spawn(command, "gunicorn")
         wait_for_http(port)
         log(f"gunicorn ({args.gunicorn_workers} workers) on {HOST}:{port}; load average {load_avg()}")
-        runs = []
         first_phone = 0
-        for rate in rates:
-            log(f"offering {rate} messages/s ({args.provider}) for {args.warmup} + {args.seconds} s…")
-            result = run_load(args, port, channel, rate, first_phone)
-            first_phone += result["new_customers"] + 10_000
-            log(f"  {result}")
-            runs.append(result)
+        for target in ("bare", "product"):  # warm-up, not counted: every worker's first requests
+            log(f"warming the {target} endpoint up for {args.warmup} s…")
+            warm = run_capacity(args, port, channel, target, first_phone, seconds=args.warmup)
+            first_phone += warm["new_customers"] + 10_000
         rounds: list[dict] = []
+        # Capacity first: an offered rate the machine cannot serve leaves requests queued in
+        # gunicorn after its run, which would slow whatever is measured next.
         for number in range(args.capacity_rounds):
             # Interleaved (bare, product), (product, bare)…: a drift of the machine's speed
             # during the run weighs on both sides alike.
             order = ("bare", "product") if number % 2 == 0 else ("product", "bare")
             measured = {}
             for target in order:
+                wait_for_quiet()
                 log(f"round {number + 1}/{args.capacity_rounds}: capacity of the {target} endpoint, closed loop, "
                     f"{args.capacity_threads} connections, {args.capacity_seconds} s…")  # fmt: skip
                 measured[target] = run_capacity(args, port, channel, target, first_phone)
                 first_phone += measured[target]["new_customers"] + 10_000
                 log(f"  {measured[target]}")
             rounds.append(measured)
+        runs = []
+        for rate in rates:
+            wait_for_quiet()
+            log(f"offering {rate} messages/s ({args.provider}) for {args.warmup} + {args.seconds} s…")
+            result = run_load(args, port, channel, rate, first_phone)
+            first_phone += result["new_customers"] + 10_000
+            log(f"  {result}")
+            runs.append(result)
         capacity = {target: _capacity_total([r[target] for r in rounds]) for target in ("bare", "product")}
         capacity["rounds"] = [
             {"bare_per_s": r["bare"]["messages_per_s"], "product_per_s": r["product"]["messages_per_s"],
