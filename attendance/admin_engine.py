@@ -191,7 +191,8 @@ class AttendanceAdmin(admin.ModelAdmin):
         """The protocol (exact, its unique index) or else the customer (name, phone,
         document through the customers' search and its indexes), never a join scanned row
         by row. The customers are fetched first (at most ``SEARCH_CUSTOMERS``, their
-        words' search read once: ``customer_search_choices``) so that PostgreSQL reads
+        words' search read once: ``customer_search_choices``; with more, the list says
+        "Mais de … resultados") so that PostgreSQL reads
         their attendances through the customer index, and those once for the count and
         the page (``search_matches_first``)."""
         term = search_term.strip()
@@ -202,11 +203,16 @@ class AttendanceAdmin(admin.ModelAdmin):
             return by_protocol, False
         ids = []
         for customers, by_words in customer_search_choices(queryset=Customer.objects.order_by(), term=term):
-            ids = first_ids(customers, SEARCH_CUSTOMERS, rank_apart=by_words)
+            ids = first_ids(customers, SEARCH_CUSTOMERS + 1, rank_apart=by_words)
             if ids:
                 break
+        more_customers, ids = len(ids) > SEARCH_CUSTOMERS, ids[:SEARCH_CUSTOMERS]
         by_customer = queryset.filter(ids_condition("customer_id", ids, queryset.db))
-        return search_matches_first([(by_customer, False)], queryset), False
+        found = search_matches_first([(by_customer, False)], queryset)
+        # Customers beyond the first ``SEARCH_CUSTOMERS`` were left out: the list says it
+        # has more ("Mais de … resultados"), as a search past its cap does.
+        found.search_more_than = found.search_more_than or more_customers
+        return found, False
 
     def has_delete_permission(self, request, obj=None):
         return False

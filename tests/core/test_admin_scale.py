@@ -95,3 +95,19 @@ def test_the_admin_refuses_a_deeply_nested_menu_with_a_message(admin_user, web_a
     response = browser.post("/admin/attendance/bot/add/", {"name": "fundo", "kind": "service", "menu": deep})
     assert response.status_code == 200  # the form again, with the error
     assert response.context["adminform"].form.errors["menu"]
+
+
+def test_an_attendances_search_past_the_customers_cap_says_it_found_more(monkeypatch, admin_user, web_as, operation_a):
+    """The attendances of at most ``SEARCH_CUSTOMERS`` customers are listed: with more
+    customers matching, the list says so."""
+    monkeypatch.setattr("attendance.admin_engine.SEARCH_CUSTOMERS", 2)
+    group = ServiceGroupFactory(operation=operation_a)
+    for n in range(3):
+        attendance = queued_attendance(group, f"1199999000{n}")
+        Customer.objects.filter(pk=attendance.customer_id).update(display_name=f"Fernanda Rocha {n}")
+    response = web_as(admin_user).get("/admin/attendance/attendance/", {"q": "Fernanda Rocha"})
+    html = response.content.decode()
+    assert "Mais de 2 resultados" in html
+    assert len(response.context["cl"].result_list) == 2
+    exactly = web_as(admin_user).get("/admin/attendance/attendance/", {"q": "Fernanda Rocha 1"}).content.decode()
+    assert "Mais de" not in exactly
