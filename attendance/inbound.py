@@ -6,7 +6,7 @@ A message is one transaction. The hot path (a customer with an open attendance) 
 query that finds the customer and locks their open attendance (its group, company and
 bot come from ``engine_cache``), then one statement that inserts the messages and
 updates the silence and the next timer (``transitions.Changes.flush``). A first message
-creates customer (with its history record, one statement) and attendance; the
+creates the customer, its history record and its attendance in one statement; the
 database's constraints (one customer per network and phone, one open attendance per
 customer) settle two first messages at once — the loser starts over and appends.
 """

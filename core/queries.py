@@ -82,16 +82,6 @@ def _child_sql(vendor: str, child, link: str, child_where: str) -> str:
     )
 
 
-def rows_where(model: type[Model], where: str, params: Sequence, *, limit: int | None = None) -> list[Model]:
-    """``model.objects.filter(…)`` for a hot path, its SQL built once (see
-    ``row_with_locked_child``); ``where`` is SQL over the alias ``m``."""
-    with connection.cursor() as cursor:
-        cursor.execute(_plain_sql(connection.vendor, model, where, limit), params)
-        rows = cursor.fetchall()
-    build = _loaders(model)[0]
-    return [build(row) for row in rows]
-
-
 @functools.cache
 def _plain_sql(vendor: str, model, where: str, limit: int | None) -> str:
     quote = connection.ops.quote_name
