@@ -59,7 +59,12 @@ class CannedResponse(ActiveModel):
         ordering = ["shortcut"]
         constraints = [
             models.UniqueConstraint(fields=["group", "shortcut"], name="canned_shortcut_per_group"),
-            models.UniqueConstraint(fields=["shortcut"], condition=Q(group=None), name="canned_shortcut_global"),
+            models.UniqueConstraint(
+                fields=["shortcut"],
+                condition=Q(group=None),
+                name="canned_shortcut_global",
+                violation_error_message=_("A response for every group already has this shortcut."),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from rest_framework import serializers
 
@@ -66,6 +69,21 @@ class CannedResponseSerializer(serializers.ModelSerializer):
     class Meta:
         model = CannedResponse
         fields = ["id", "group", "shortcut", "text", "is_active"]
+        validators = []  # ``validate``: the model's constraints with their own messages
+
+    def validate(self, attrs):
+        """The table's constraints as the shortcut's message (unique in its group, and
+        among the responses for every group: a partial index DRF does not check), never
+        the database's ``IntegrityError``."""
+        attrs = super().validate(attrs)
+        candidate = copy.copy(self.instance) if self.instance is not None else CannedResponse()
+        for name, value in attrs.items():
+            setattr(candidate, name, value)
+        try:
+            candidate.validate_constraints()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"shortcut": [str(m) for m in error.messages]}) from None
+        return attrs
 
 
 class PauseReasonSerializer(serializers.ModelSerializer):

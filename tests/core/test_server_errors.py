@@ -331,3 +331,26 @@ def test_the_xlsx_export_drops_characters_a_spreadsheet_cannot_hold(api_as, admi
 
     rows = list(load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.values)
     assert any("Maria Silva" in (cell or "") for row in rows for cell in row)
+
+
+# Schemathesis (R5): a canned response's shortcut taken among the responses for every group
+# was the partial unique index's IntegrityError -------------------------------------------
+
+
+def test_a_taken_shortcut_is_a_field_error_not_a_server_error(api_as, admin_user, operation_a):
+    admin = api_as(admin_user)
+    group = ServiceGroupFactory(operation=operation_a)
+    body = {"group": None, "shortcut": "0", "text": "Olá", "is_active": False}
+    assert admin.post("/api/v1/canned-responses/", body, format="json").status_code == 201
+    again = admin.post("/api/v1/canned-responses/", body, format="json")
+    assert again.status_code == 400, again.content
+    assert again.json()["shortcut"] == ["Uma resposta para todos os grupos já tem este atalho."]
+    in_group = admin.post("/api/v1/canned-responses/", {**body, "group": group.pk}, format="json")
+    assert in_group.status_code == 201  # the same shortcut inside one group is another response
+    twice_in_group = admin.post("/api/v1/canned-responses/", {**body, "group": group.pk}, format="json")
+    assert twice_in_group.status_code == 400, twice_in_group.content
+    assert twice_in_group.json()["shortcut"] == ["Resposta rápida com este Grupo e Atalho já existe."]
+    other = admin.post("/api/v1/canned-responses/", {**body, "shortcut": "outro"}, format="json").json()
+    renamed = admin.patch(f"/api/v1/canned-responses/{other['id']}/", {"shortcut": "0"}, format="json")
+    assert renamed.status_code == 400, renamed.content
+    assert admin.patch(f"/api/v1/canned-responses/{other['id']}/", {"text": "Novo"}, format="json").status_code == 200
