@@ -171,6 +171,7 @@ def insert_linked(parent: models.Model, link: Callable[[models.Model], Sequence[
         _saved(child, child_pk)
 
 
+@functools.cache
 def _field_index(model, attname: str) -> int:
     return [f.attname for f in _insert_fields(model)].index(attname)
 
