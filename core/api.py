@@ -25,6 +25,7 @@ from .audit import history_entries
 from .errors import DELETION_FORBIDDEN, INACTIVE_CHOICE, DeletionForbidden, DomainError
 from .parsers import json_depth_exceeds
 from .scoping import scope_queryset
+from .text import whole_number
 
 
 class JSONOnly(BaseContentNegotiation):
@@ -133,7 +134,7 @@ class SafeJSONField(serializers.JSONField):
 
 
 def _is_id(text: str) -> bool:
-    return text.isascii() and text.isdigit() and len(text) <= 18
+    return whole_number(text) is not None
 
 
 def exception_handler(exc, context):

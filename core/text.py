@@ -16,3 +16,15 @@ _BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 def has_bad_characters(text: str) -> bool:
     """Whether ``text`` holds a character that cannot be stored or shown."""
     return bool(_BAD.search(text))
+
+
+def whole_number(text: str | None, max_digits: int = 18) -> int | None:
+    """``text`` as a whole number when it is written in ASCII digits only, at most
+    ``max_digits`` of them (18 always fit a ``bigint``), else ``None``.
+
+    ``str.isdigit`` is also true of "²" (which ``int`` refuses: a server error) and of
+    "٣" (which ``int`` reads as 3): an id, a page, a menu key or a score typed by a person
+    or sent by a provider is read here, not with ``isdigit`` then ``int``."""
+    if not text or len(text) > max_digits or not text.isascii() or not text.isdigit():
+        return None
+    return int(text)

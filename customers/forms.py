@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.text import whole_number
 from core.widgets import BrazilPhoneInput
 
 from .documents import mask_document
@@ -43,7 +44,7 @@ class AttributesWidget(forms.Widget):
         pairs = []
         for attribute, value in zip(attributes, values, strict=False):
             if attribute or value.strip():
-                pairs.append({"attribute": int(attribute) if attribute.isdigit() else None, "value": value})
+                pairs.append({"attribute": whole_number(attribute), "value": value})
         return pairs
 
 

@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from attendance.models import Attendance, CloseReason, DistributionStrategy, Event, ServiceGroup, Status
+from core.dates import day_in_range, out_of_range_message
 from core.scoping import scope_queryset
+from core.text import whole_number
 from users.models import User
 
 from .selectors import local_day_start, time_zone_for, visible_groups
@@ -37,17 +39,21 @@ class Filters:
 
 
 def _int(value: str) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 10 else None
+    return whole_number(value, max_digits=9)
 
 
 def _date(value: str, errors: list[str]) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         errors.append(_("Invalid date: %(value)s (use YYYY-MM-DD).") % {"value": value[:20]})
         return None
+    if not day_in_range(day):
+        errors.append(out_of_range_message())
+        return None
+    return day
 
 
 def parse_filters(params) -> Filters:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from core.dates import day_in_range, out_of_range_message
 from surveys.models import Survey
 
 from .selectors import BY_CHOICES, visible_agents, visible_groups, visible_operations
@@ -54,12 +55,24 @@ class _Period(_Scoped):
     file_format = serializers.ChoiceField(choices=["csv", "xlsx"], required=False)
     dialect = serializers.ChoiceField(choices=["csv", "excel_br"], required=False, default="csv")
 
+    def validate_start(self, value):
+        return _day(value)
+
+    def validate_end(self, value):
+        return _day(value)
+
     def validate(self, attrs):
         if attrs["end"] < attrs["start"]:
             raise serializers.ValidationError({"end": [END_BEFORE_START]})
         if (attrs["end"] - attrs["start"]).days + 1 > MAX_DAYS:
             raise serializers.ValidationError({"end": [RANGE_TOO_LONG % {"days": MAX_DAYS}]})
         return attrs
+
+
+def _day(value):
+    if not day_in_range(value):
+        raise serializers.ValidationError(out_of_range_message())
+    return value
 
 
 class ServiceLevelQuery(_Period):

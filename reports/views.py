@@ -24,6 +24,7 @@ from attendance.models import Attendance, CloseReason, ServiceGroup, Status
 from classifications.selectors import classification_active_leaves
 from core.scoping import scope_queryset
 from core.sites import AGENTS_FORBIDDEN_SCREENS
+from core.text import whole_number
 from surveys.models import Survey
 from users.models import AGENT_ROLES, User
 
@@ -71,10 +72,11 @@ def dashboard_page(request):
     operation = request.GET.get("operation", "")
     group = request.GET.get("group", "")
     groups = visible_groups(request.user).filter(is_active=True)
+    operation_id, group_id = whole_number(operation), whole_number(group)
     initial = dashboard(
         request.user,
-        operation_id=int(operation) if operation.isdigit() and groups.filter(operation_id=operation).exists() else None,
-        group_id=int(group) if group.isdigit() and groups.filter(pk=group).exists() else None,
+        operation_id=operation_id if operation_id and groups.filter(operation_id=operation_id).exists() else None,
+        group_id=group_id if group_id and groups.filter(pk=group_id).exists() else None,
     )
     return render(request, "reports/dashboard.html", _context(
         request, _("Dashboard"), operations=visible_operations(request.user), groups=groups,
@@ -108,7 +110,7 @@ def monitor_list(request):
     filters = parse_filters(request.GET)
     for error in filters.errors:
         messages.error(request, error)
-    page = max(1, int(request.GET["page"])) if request.GET.get("page", "").isdigit() else 1
+    page = _page_number(request.GET.get("page", ""))
     rows = list(monitored_attendances(request.user, filters)[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
     params = request.GET.copy()
     params.pop("page", None)
@@ -117,6 +119,12 @@ def monitor_list(request):
         filters=filters, statuses=Status.choices, groups=visible_groups(request.user),
         agents=visible_agents(request.user), query=params.urlencode(), tz=time_zone_for(request.user),
     ))  # fmt: skip
+
+
+def _page_number(value: str) -> int:
+    """The list's page (1 for anything but a page number; a number past 100,000 pages
+    of 50 is no list's page and would overflow the database's OFFSET)."""
+    return max(1, whole_number(value, max_digits=6) or 1)
 
 
 def _visible_attendance(request, pk: int) -> Attendance:
@@ -154,9 +162,9 @@ def _act(request, attendance: Attendance):
     try:
         with transaction.atomic():
             if action == "transfer":
-                group_id, agent_id = request.POST.get("group", ""), request.POST.get("agent", "")
-                group = ServiceGroup.objects.filter(pk=group_id).first() if group_id.isdigit() else None
-                agent = visible_agents(request.user).filter(pk=agent_id).first() if agent_id.isdigit() else None
+                group_id, agent_id = whole_number(request.POST.get("group")), whole_number(request.POST.get("agent"))
+                group = ServiceGroup.objects.filter(pk=group_id).first() if group_id else None
+                agent = visible_agents(request.user).filter(pk=agent_id).first() if agent_id else None
                 if group is not None and not visible_groups(request.user, group_id=group.pk).exists():
                     group = None
                 attendance_transfer(attendance=attendance, actor=request.user, group=group, agent=agent)
@@ -164,7 +172,7 @@ def _act(request, attendance: Attendance):
             elif action == "close":
                 node = request.POST.get("classification_node", "")
                 attendance_close(attendance=attendance, reason=CloseReason.SUPERVISOR, actor=request.user,
-                                 classification_node=int(node) if node.isdigit() else None,
+                                 classification_node=whole_number(node),
                                  send_survey=request.POST.get("send_survey") == "1")  # fmt: skip
                 messages.success(request, _("Attendance closed."))
     except ValidationError as error:

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from attendance.models import Bot, BotKind
 from attendance.services import bot_save
+from core.text import whole_number
 from reports import engine_hooks as reports_hooks
 
 from . import errors
@@ -187,9 +188,10 @@ def response_record(
         answered_at=answered_at,
     )
     if question.type == QuestionType.NPS:
-        if not answer.isdigit() or not 0 <= int(answer) <= 10:
+        score = whole_number(answer, max_digits=2)
+        if score is None or not 0 <= score <= 10:
             raise ValidationError(errors.NPS_ANSWER)
-        response.score = int(answer)
+        response.score = score
     elif question.type == QuestionType.CSAT:
         option = _match_option(question.options, answer)
         if option is None:
@@ -208,7 +210,8 @@ def response_record(
 
 
 def _match_option(options: list[dict], answer: str) -> dict | None:
-    if answer.isdigit() and 1 <= int(answer) <= len(options):
-        return options[int(answer) - 1]
+    number = whole_number(answer, max_digits=3)
+    if number is not None and 1 <= number <= len(options):
+        return options[number - 1]
     folded = answer.casefold()
     return next((option for option in options if option["text"].casefold() == folded), None)

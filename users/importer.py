@@ -13,6 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from attendance.models import Company, Operation
+from core.text import whole_number
 from customers.phones import normalize_phone
 from imports.readers import fold
 from imports.spec import ImportSpec, RowOutcome, first_message
@@ -234,10 +235,11 @@ class UserImport(ImportSpec):
         for column, field in (("MAX SIMULTANEOUS", "max_simultaneous"), ("PRIORITY", "priority")):
             value = (data.get(column) or "").strip()
             if value:
-                if not value.isdigit():
+                number = whole_number(value, max_digits=4)
+                if number is None:
                     problems.setdefault(column, _("Inform a whole number."))
                 else:
-                    fields[field] = int(value)
+                    fields[field] = number
         if data.get("WORK HOURS"):
             try:
                 fields["work_hours"] = parse_work_hours(data["WORK HOURS"])

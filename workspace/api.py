@@ -19,6 +19,7 @@ from attendance.engine_api import AttendanceViewSet
 from core.api import AtendeViewSet
 from core.permissions import AGENTS_FORBIDDEN, RolePermission
 from core.scoping import scope_queryset
+from core.text import whole_number
 from users.models import AGENT_ROLES
 
 from . import errors
@@ -77,10 +78,10 @@ class WorkspaceAttendanceViewSet(AttendanceViewSet):
     def messages(self, request, pk=None):
         attendance = self.get_object()
         if request.method == "GET":
-            after = request.query_params.get("after", "0")
-            if not after.isdigit():
+            after = whole_number(request.query_params.get("after", "0"))
+            if after is None:
                 return Response({"after": ["?"]}, status=status.HTTP_400_BAD_REQUEST)
-            rows = attendance.messages.filter(pk__gt=int(after)).order_by("pk")[:MESSAGES_PAGE]
+            rows = attendance.messages.filter(pk__gt=after).order_by("pk")[:MESSAGES_PAGE]
             return Response(MessageSerializer(rows, many=True).data)
         serializer = SendMessageSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -12,21 +12,29 @@ from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework import serializers
 
 from attendance.models import Attendance, Status
+from core.dates import day_in_range, out_of_range_message
+from core.text import whole_number
 
 from . import errors
 from .selectors import attendance_search
 
 
 def _moment(value: str, *, end_of_day: bool) -> datetime:
-    """A date means the whole day (``opened_before=2026-11-29`` includes the 29th)."""
+    """A date means the whole day (``opened_before=2026-11-29`` includes the 29th). A
+    well-formed but impossible date ("2026-13-45", "T25:00") is invalid like any other
+    text; a date outside ``core.dates``' years is refused with that range."""
     value = (value or "").strip()
-    day = parse_date(value) if len(value) == 10 else None
+    try:
+        day = parse_date(value) if len(value) == 10 else None
+        moment = None if day is not None else parse_datetime(value)
+    except ValueError:
+        raise ValidationError(errors.INVALID_DATE) from None
+    if day is None and moment is None:
+        raise ValidationError(errors.INVALID_DATE)
+    if not day_in_range(day or moment):
+        raise ValidationError(out_of_range_message())
     if day is not None:
         moment = datetime.combine(day + timedelta(days=1) if end_of_day else day, time.min)
-    else:
-        moment = parse_datetime(value)
-    if moment is None:
-        raise ValidationError(errors.INVALID_DATE)
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
@@ -50,9 +58,10 @@ class AttendanceFilter(django_filters.FilterSet):
     def filter_agent(self, queryset, name, value):
         if value == "me":
             return queryset.filter(agent=self.request.user)
-        if not value.isdigit():
+        agent_id = whole_number(value)
+        if agent_id is None:
             raise serializers.ValidationError({"agent": [errors.INVALID_AGENT_FILTER]})
-        return queryset.filter(agent_id=int(value))
+        return queryset.filter(agent_id=agent_id)
 
     def filter_q(self, queryset, name, value):
         return attendance_search(queryset=queryset, term=value)
@@ -66,5 +75,5 @@ class AttendanceFilter(django_filters.FilterSet):
     def _parse(self, name, value, *, end_of_day):
         try:
             return _moment(value, end_of_day=end_of_day)
-        except ValidationError:
-            raise serializers.ValidationError({name: [errors.INVALID_DATE]}) from None
+        except ValidationError as error:
+            raise serializers.ValidationError({name: error.messages}) from None

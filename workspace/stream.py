@@ -29,6 +29,7 @@ from django.db import connections
 from django.http import JsonResponse, StreamingHttpResponse
 
 from core.live import LiveEvent, Resync, live_stream, live_stream_async
+from core.text import whole_number
 from users.selectors import user_is_within_work_hours
 
 RETRY_MS = 2000
@@ -49,7 +50,7 @@ def _start(after: int) -> str:
 
 def _after(request) -> int:
     raw = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id") or "0"
-    return int(raw) if raw.isdigit() else 0
+    return whole_number(raw) or 0
 
 
 def _release_database() -> None:

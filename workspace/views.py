@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from attendance.models import Message, Status
 from classifications.selectors import classification_active_leaves
 from core.live import live_last_id
+from core.text import whole_number
 from customers.models import Customer
 from customers.selectors import customer_search
 from users.models import AGENT_ROLES
@@ -163,7 +164,7 @@ def mark_read(request, pk: int):
     attendance = get_object_or_404(attendances_visible_to(request.user), pk=pk)
     message_id = request.POST.get("message")
     last = attendance_mark_read(user=request.user, attendance=attendance,
-                                message_id=int(message_id) if (message_id or "").isdigit() else None)  # fmt: skip
+                                message_id=whole_number(message_id))  # fmt: skip
     return JsonResponse({"last_message_id": last})
 
 

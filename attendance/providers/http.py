@@ -11,6 +11,8 @@ import requests
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from core.text import whole_number
+
 from .base import FetchedMedia, ProviderError
 
 USER_AGENT = "Atende/1.0"
@@ -79,7 +81,7 @@ def download(url: str, *, headers: dict | None = None, auth=None, filename: str 
                 raise ProviderError(_("The provider answered %(status)s to the media download.")
                                     % {"status": response.status_code})  # fmt: skip
             declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > limit:
+            if (whole_number(declared) or 0) > limit:
                 raise ProviderError(_("The media is larger than the limit: not downloaded."), permanent=True)
             chunks, size = [], 0
             for chunk in response.iter_content(64 * 1024):

@@ -26,6 +26,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.translation import gettext as _
 
+from core.text import whole_number
+
 from ..models import Channel
 from ..public_media import public_media_url
 from .base import (
@@ -110,8 +112,8 @@ class Twilio(Provider):
         number = sender.removeprefix(WHATSAPP_PREFIX)
         if not number.startswith("+") or not number[1:].isdigit():
             raise MalformedPayload("From")
-        count = params.get("NumMedia", "0")
-        if not count.isdigit() or int(count) > MAX_MEDIA:
+        count = whole_number(params.get("NumMedia", "0"), max_digits=3)
+        if count is None or count > MAX_MEDIA:
             raise MalformedPayload("NumMedia")
         network = "whatsapp" if sender.startswith(WHATSAPP_PREFIX) else "sms"
         name, text = params.get("ProfileName", "")[:150], params.get("Body", "")[:4096]

@@ -20,6 +20,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
+from core.text import whole_number
+
 from ..models import Channel
 from .base import (
     FetchedMedia,
@@ -94,7 +96,7 @@ def location_text(location: dict) -> str:
 def reply_text(reply_id: str, title: str) -> str:
     """An interactive reply answers the bot's menu: its id when it is a menu key (1–99),
     else its title (the menu also accepts an option's label)."""
-    return reply_id if reply_id.isdigit() and len(reply_id) <= 2 else (title or reply_id)
+    return reply_id if whole_number(reply_id, max_digits=2) is not None else (title or reply_id)
 
 
 class WhatsAppCloud(Provider):

@@ -63,3 +63,11 @@ def test_a_supervisor_importing_users_follows_their_own_limits(supervisor_a, ope
     job = run_import(supervisor_a, "u.csv", csv_bytes(HEADER, rows), kind="users")
     assert (job.imported, job.errors) == (0, 2)
     assert not User.objects.filter(username__in=["novo", "outro"]).exists()
+
+
+@pytest.mark.parametrize("typed", ["²", "٣", "99999999999999999999"])
+def test_a_number_that_only_looks_like_one_is_a_row_error_not_a_failed_import(admin_user, operation_a, typed):
+    rows = [["numa", "Numa", "agent", "Numa@2026x", "", "Operação A", typed, ""]]
+    job = run_import(admin_user, "usuarios.csv", csv_bytes(HEADER, rows), kind="users")
+    assert (job.imported, job.errors) == (0, 1)
+    assert "MAX SIMULTANEOUS" in ImportRow.objects.get(job=job).errors

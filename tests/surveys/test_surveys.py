@@ -169,8 +169,11 @@ def test_no_answers_means_no_score():
 def test_answers_are_validated_and_stored_once():
     survey = make_survey()
     nps = survey.questions.get(type="nps")
+    for typed in ("11", "²", "٣", "1" * 30):  # "²".isdigit() is true and int("²") fails
+        with pytest.raises(ValidationError):
+            _answer(nps, 1, typed)
     with pytest.raises(ValidationError):
-        _answer(nps, 1, "11")
+        _answer(survey.questions.get(type="csat"), 1, "²")
     with pytest.raises(ValidationError):
         _answer(survey.questions.get(type="csat"), 1, "Maravilhoso")
     first = _answer(nps, 1, "9")
