@@ -28,3 +28,8 @@ def whole_number(text: str | None, max_digits: int = 18) -> int | None:
     if not text or len(text) > max_digits or not text.isascii() or not text.isdigit():
         return None
     return int(text)
+
+
+def without_bad_characters(text: str) -> str:
+    """``text`` with the characters ``has_bad_characters`` finds removed."""
+    return _BAD.sub("", text)

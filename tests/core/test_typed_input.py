@@ -58,6 +58,7 @@ def test_a_report_period_outside_the_years_is_a_field_error(api_as, admin_user, 
         ("opened_after=0001-01-01T00:00:00", "opened_after", OUT_OF_RANGE),
         ("opened_after=2026-13-45", "opened_after", INVALID_DATE),
         ("opened_after=2026-01-01T25:00:00", "opened_after", INVALID_DATE),
+        ("opened_after=2026-01-01T00:00:00%2B99:00", "opened_after", INVALID_DATE),
         ("agent=²", "agent", None),
     ],
 )
@@ -126,3 +127,25 @@ def test_the_live_stream_reads_last_event_id_as_digits_only(rf):
     assert _after(rf.get("/workspace/events/", HTTP_LAST_EVENT_ID="42")) == 42
     assert _after(rf.get("/workspace/events/", HTTP_LAST_EVENT_ID="²")) == 0
     assert _after(rf.get("/workspace/events/?last_event_id=٣")) == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "cleaned"),
+    [
+        ("/admin/attendance/attendance/?close_reason=%00", "/admin/attendance/attendance/?close_reason="),
+        ("/admin/customers/customer/?q=Maria%00%01", "/admin/customers/customer/?q=Maria"),
+        ("/monitor/?protocol=%00&status=queued", "/monitor/?protocol=&status=queued"),
+        ("/monitor/?%00=1", "/monitor/?=1"),
+    ],
+)
+def test_a_screen_s_query_string_loses_its_nul_and_control_characters_and_says_so(web_as, admin_user, url, cleaned):
+    browser = web_as(admin_user)
+    response = browser.get(url)
+    assert (response.status_code, response["Location"]) == (302, cleaned)
+    page = browser.get(cleaned, follow=True)
+    assert page.status_code == 200
+    assert "Caracteres que não podem ser pesquisados foram retirados do endereço." in page.content.decode()
+
+
+def test_the_api_keeps_answering_a_nul_with_a_field_error(api_as, admin_user):
+    assert api_as(admin_user).get("/api/v1/customers/?search=%00").status_code == 400
