@@ -1,5 +1,5 @@
 """Screens speak Brazilian Portuguese unless the user chose English, whatever the
-browser's language (SPEC: "pt-br by default, with English available"; ``core.locale``)."""
+browser's language (SPEC: "pt-br by default, with English available"; ``core.language``)."""
 
 from __future__ import annotations
 
