@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 from attendance.agent_actions import attendance_close, attendance_transfer
 from attendance.models import Attendance, CloseReason, ServiceGroup, Status
 from classifications.selectors import classification_active_leaves
+from core.dates import EARLIEST, LATEST
 from core.scoping import scope_queryset
 from core.sites import AGENTS_FORBIDDEN_SCREENS
 from core.text import whole_number
@@ -58,7 +59,10 @@ def report_page(permission: str):
 
 
 def _context(request, title: str, **extra) -> dict:
-    return {**admin.site.each_context(request), "title": title, "labels": page_labels(), **extra}
+    return {
+        **admin.site.each_context(request), "title": title, "labels": page_labels(),
+        "earliest_day": EARLIEST, "latest_day": LATEST, **extra,
+    }  # fmt: skip
 
 
 def _period(request):

@@ -64,3 +64,15 @@ def test_a_supervisor_watches_the_queue_grow_and_exports_the_report(live_server,
                                                                                   "closed")]  # fmt: skip
     assert int(total[2]) == 1
     assert errors == []
+
+
+def test_a_period_outside_the_years_shows_the_api_s_own_message(live_server, page, supervisor_a):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", supervisor_a.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("[type=submit]")
+    page.wait_for_url(re.compile(r"/dashboard/$"))
+    page.goto(f"{live_server.url}/reports/service-level/?start=1999-12-01&end=1999-12-05")
+    assert page.locator("input[name=start]").get_attribute("min") == "2000-01-01"
+    assert page.locator("input[name=end]").get_attribute("max") == "2100-12-31"
+    page.get_by_text("Use uma data entre 01/01/2000 e 31/12/2100.").wait_for()

@@ -48,6 +48,18 @@ export function cell(content, { numeric = false, href = null } = {}) {
 
 export async function getJSON(url) {
   const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  if (!response.ok) throw new Error(await errorText(response));
   return response.json();
+}
+
+// The API's own message ({detail} or {field: [messages]}), else the HTTP status.
+async function errorText(response) {
+  try {
+    const body = await response.json();
+    const messages = typeof body.detail === "string" ? [body.detail] : Object.values(body).flat().filter((m) => typeof m === "string");
+    if (messages.length) return [...new Set(messages)].join(" ");
+  } catch {
+    // not JSON: the status says enough
+  }
+  return `HTTP ${response.status}`;
 }
