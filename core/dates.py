@@ -25,7 +25,7 @@ def day_in_range(day: date | datetime) -> bool:
 
 
 def out_of_range_message() -> str:
-    """"Use uma data entre 01/01/2000 e 31/12/2100." in the request's language."""
+    """The message "Use uma data entre 01/01/2000 e 31/12/2100." in the request's language."""
     return _("Use a date between %(earliest)s and %(latest)s.") % {
         "earliest": formats.date_format(EARLIEST, "SHORT_DATE_FORMAT"),
         "latest": formats.date_format(LATEST, "SHORT_DATE_FORMAT"),

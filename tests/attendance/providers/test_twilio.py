@@ -107,8 +107,12 @@ def test_a_message_from_another_network_than_the_channel_is_refused_without_a_re
 
 
 def test_malformed_parameters_get_400(client, menu, tw_channel):
-    for params in (inbound(MessageSid="", SmsSid=""), inbound(From="maria"), inbound(NumMedia="x"),
-                   inbound(NumMedia="²")):
+    for params in (
+        inbound(MessageSid="", SmsSid=""),
+        inbound(From="maria"),
+        inbound(NumMedia="x"),
+        inbound(NumMedia="²"),
+    ):
         assert send(client, tw_channel, params).status_code == 400
     assert not Message.objects.exists()
 
