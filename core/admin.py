@@ -22,6 +22,7 @@ from .errors import DomainError, admin_error_message
 from .forms import SafeJSONFormField
 from .scoping import scope_queryset
 from .services import record_set_active
+from .widgets import SafeAutocompleteSelect, SafeAutocompleteSelectMultiple
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -145,10 +146,14 @@ class AtendeAdmin(SimpleHistoryAdmin):
         return scope_queryset(super().get_queryset(request), request.user)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = SafeAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         return _limit_choices(field, db_field, request)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = SafeAutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         return _limit_choices(field, db_field, request)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.core.exceptions import ValidationError
 
 
 class BrazilPhoneInput(forms.TextInput):
@@ -26,3 +28,33 @@ class BrazilPhoneInput(forms.TextInput):
             "size": 18,
         }
         super().__init__({**defaults, **(attrs or {})})
+
+
+class _RefusedValuesNotQueried:
+    """Django's autocomplete widgets, showing a refused value without querying it.
+
+    When a form comes back with an error, the widget looks up the submitted value to show
+    it (``AutocompleteMixin.optgroups``: ``filter(pk__in=[value])``), and a value that is
+    not an id ("²", a NUL, a word) made that lookup a server error instead of the form's
+    own "Faça uma escolha válida" message. Values the related key cannot read are left
+    out of that lookup."""
+
+    def optgroups(self, name, value, attr=None):
+        key = self.field.remote_field.get_related_field()
+        return super().optgroups(name, [v for v in value if _readable(key, v)], attr)
+
+
+def _readable(field, value) -> bool:
+    try:
+        field.get_prep_value(field.to_python(value))
+    except (TypeError, ValueError, ValidationError):
+        return False
+    return True
+
+
+class SafeAutocompleteSelect(_RefusedValuesNotQueried, AutocompleteSelect):
+    pass
+
+
+class SafeAutocompleteSelectMultiple(_RefusedValuesNotQueried, AutocompleteSelectMultiple):
+    pass

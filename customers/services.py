@@ -10,6 +10,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from core.bulk import insert_linked
+from core.text import has_bad_characters
 
 from . import errors
 from .documents import normalize_document
@@ -72,9 +73,15 @@ def customer_clean_fields(data: dict[str, Any], *, country_code=None, kept_attri
     return clean
 
 
+# An attribute's value is a short fact (a plan, a contract number, a city), stored in the
+# customer's JSON: bounded like an import correction's value.
+ATTRIBUTE_VALUE_MAX_LENGTH = 1_000
+
+
 def clean_attributes(pairs, *, kept=frozenset()) -> list[dict]:
     """``[{"attribute": id, "value": str}]`` with active attributes (or ones in ``kept``,
-    the customer's own), blanks dropped."""
+    the customer's own), blanks dropped; a value is text that can be stored (no control
+    characters) of at most ``ATTRIBUTE_VALUE_MAX_LENGTH`` characters."""
     pairs = [pair for pair in (pairs or []) if pair and (pair.get("attribute") or str(pair.get("value") or "").strip())]
     ids = {getattr(pair.get("attribute"), "pk", pair.get("attribute")) for pair in pairs}
     names = dict(CustomerAttribute.objects.filter(pk__in=ids).values_list("pk", "description"))
@@ -87,7 +94,14 @@ def clean_attributes(pairs, *, kept=frozenset()) -> list[dict]:
             raise ValidationError(errors.ATTRIBUTE_VALUE_WITHOUT_NAME)
         if attribute not in known:
             raise ValidationError(errors.UNKNOWN_ATTRIBUTE, params={"name": names.get(attribute, attribute)})
-        clean.append({"attribute": attribute, "value": str(pair.get("value") or "").strip()})
+        value = str(pair.get("value") or "").strip()
+        if has_bad_characters(value):
+            raise ValidationError(errors.ATTRIBUTE_VALUE_BAD_CHARACTERS, params={"name": names[attribute]})
+        if len(value) > ATTRIBUTE_VALUE_MAX_LENGTH:
+            raise ValidationError(
+                errors.ATTRIBUTE_VALUE_TOO_LONG, params={"name": names[attribute], "max": ATTRIBUTE_VALUE_MAX_LENGTH}
+            )
+        clean.append({"attribute": attribute, "value": value})
     return clean
 
 

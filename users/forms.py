@@ -11,7 +11,7 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from core.widgets import BrazilPhoneInput
-from customers.phones import format_phone
+from customers.phones import format_phone, normalize_phone
 
 from . import errors
 from .models import AGENT_DATA_FIELDS, AGENT_PERMISSION_FIELDS, PASSWORD_MAX_LENGTH, USERNAME_MAX_LENGTH, User
@@ -146,6 +146,12 @@ class UserAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk and self.instance.phone.startswith("+55"):
             self.initial["phone"] = format_phone(self.instance.phone)
+
+    def clean_phone(self):
+        """Checked here, where the admin shows it beside the field (the service checks it
+        again, for the API)."""
+        phone = self.cleaned_data.get("phone")
+        return normalize_phone(phone) if phone else phone
 
     def _post_clean(self):
         super()._post_clean()
