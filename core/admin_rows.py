@@ -18,15 +18,18 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
+from urllib.parse import quote as url_quote
 
 from django.contrib.admin.templatetags import admin_list
-from django.contrib.admin.utils import display_for_field, display_for_value, lookup_field
+from django.contrib.admin.utils import display_for_field, display_for_value, lookup_field, quote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.db.models.constants import LOOKUP_SEP
-from django.urls import NoReverseMatch
+from django.urls import NoReverseMatch, reverse
 from django.utils import dateformat, formats, timezone
 from django.utils.html import conditional_escape, format_html
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import mark_safe
 
 
@@ -64,10 +67,34 @@ def results(cl) -> list:
     columns = page_columns(cl)
     empty = cl.model_admin.get_empty_value_display()
     link_query = preserved_query(cl)
+    url_for = change_url_maker(cl)
     return [
-        admin_list.ResultList(None, list(row_cells(cl, result, columns, empty, link_query)))
+        admin_list.ResultList(None, list(row_cells(cl, result, columns, empty, link_query, url_for)))
         for result in cl.result_list
     ]
+
+
+_PK_SLOT = "atende-row-pk"
+PATH_SAFE = RFC3986_SUBDELIMS + "/~:@"  # what ``reverse`` leaves unquoted in a path
+
+
+def change_url_maker(cl):
+    """``cl.url_for_result``, reversed once per page: the change URL with a placeholder
+    for the primary key, filled in for each row (``reverse`` is ~35 µs a row; Django
+    calls it for every row). A changelist that redefines ``url_for_result`` keeps it."""
+    if type(cl).url_for_result is not ChangeList.url_for_result:
+        return cl.url_for_result
+    try:
+        template = reverse(
+            f"admin:{cl.opts.app_label}_{cl.opts.model_name}_change",
+            args=(_PK_SLOT,),
+            current_app=cl.model_admin.admin_site.name,
+        )
+    except NoReverseMatch:
+        return cl.url_for_result
+    before, _slot, after = template.partition(_PK_SLOT)
+    # As ``reverse`` writes the key: the admin's quoting, then the URL's.
+    return lambda result: f"{before}{url_quote(str(quote(getattr(result, cl.pk_attname))), safe=PATH_SAFE)}{after}"
 
 
 def page_columns(cl) -> list[Column]:
@@ -109,7 +136,7 @@ def preserved_query(cl) -> str:
     return urlencode(dict(parse_qsl(cl.preserved_filters))) if cl.preserved_filters else ""
 
 
-def row_cells(cl, result, columns: list[Column], empty, link_query: str):
+def row_cells(cl, result, columns: list[Column], empty, link_query: str, url_for=None):
     """The cells of one row (``items_for_result`` with ``form=None``)."""
     for column in columns:
         classes = column.classes
@@ -146,7 +173,7 @@ def row_cells(cl, result, columns: list[Column], empty, link_query: str):
             yield mark_safe(f"<td{row_class}>{conditional_escape(result_repr)}</td>")  # noqa: S308 - escaped
             continue
         try:
-            url = cl.url_for_result(result)
+            url = (url_for or cl.url_for_result)(result)
         except NoReverseMatch:
             link_or_text = conditional_escape(result_repr)
         else:

@@ -117,3 +117,10 @@ def test_a_date_and_time_cell_reads_the_format_once_per_page(admin_user, web_as,
     assert response.status_code == 200
     opened = Attendance.objects.get().opened_at
     assert formats.localize(timezone.template_localtime(opened)) in response.content.decode()
+
+
+@pytest.mark.parametrize("key", [7, "abc", "a b/c:ç%_", "Olá#?&", "x~y@z"])
+def test_the_change_url_reversed_once_writes_every_key_as_reverse_does(admin_user, web_as, some_rows, key):
+    cl = web_as(admin_user).get("/admin/customers/customer/").context["cl"]
+    row = Customer(pk=key) if isinstance(key, int) else type("Row", (), {cl.pk_attname: key})()
+    assert admin_rows.change_url_maker(cl)(row) == cl.url_for_result(row)
