@@ -136,7 +136,7 @@ def preserved_query(cl) -> str:
     return urlencode(dict(parse_qsl(cl.preserved_filters))) if cl.preserved_filters else ""
 
 
-def row_cells(cl, result, columns: list[Column], empty, link_query: str, url_for=None):
+def row_cells(cl, result, columns: list[Column], empty, link_query: str, url_for):
     """The cells of one row (``items_for_result`` with ``form=None``)."""
     for column in columns:
         classes = column.classes
@@ -173,7 +173,7 @@ def row_cells(cl, result, columns: list[Column], empty, link_query: str, url_for
             yield mark_safe(f"<td{row_class}>{conditional_escape(result_repr)}</td>")  # noqa: S308 - escaped
             continue
         try:
-            url = (url_for or cl.url_for_result)(result)
+            url = url_for(result)
         except NoReverseMatch:
             link_or_text = conditional_escape(result_repr)
         else:
