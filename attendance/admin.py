@@ -6,11 +6,12 @@ from django.contrib import admin
 
 from core.admin import AtendeAdmin, ScopedRelatedFilter, StatusFilter, status_column
 from core.scoping import operation_ids_for
+from organisation.models import Company, Operation
 
 from . import admin_engine  # noqa: F401,E402 - registers channels and attendances
 from .bot_scope import bots_routing_within
 from .forms import GROUP_FIELDSETS, BotForm, ServiceGroupForm
-from .models import Bot, BotKind, Company, Operation, ServiceGroup
+from .models import Bot, BotKind, ServiceGroup
 from .services import bot_save, bot_set_active, group_save, group_set_active
 
 

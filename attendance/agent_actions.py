@@ -12,10 +12,11 @@ from django.utils import timezone
 
 from classifications.selectors import classification_is_valid_leaf
 from customers.models import Customer
+from surveys.models import Closer
 from users.models import Role
 
 from . import errors, transitions
-from .models import Attendance, CloseReason, Kind, Message, PresenceState, Sender, ServiceGroup, Status
+from .models import Attendance, CloseReason, EventType, Kind, Message, PresenceState, Sender, ServiceGroup, Status
 from .selectors import agent_load, eligible_agents, group_has_online_agent, open_attendance_for
 from .transitions import at_once
 
@@ -27,8 +28,8 @@ MEDIA_FLAGS = {
 }
 
 # Who closes, for the survey's ``send_on_close_by`` (SPEC §8.5).
-CLOSER_FOR_ROLE = {Role.AGENT: "agent", Role.SUPERVISOR_AGENT: "supervisor_agent", Role.SUPERVISOR: "supervisor",
-                   Role.ADMIN: "supervisor"}  # fmt: skip
+CLOSER_FOR_ROLE = {Role.AGENT: Closer.AGENT, Role.SUPERVISOR_AGENT: Closer.SUPERVISOR_AGENT,
+                   Role.SUPERVISOR: Closer.SUPERVISOR, Role.ADMIN: Closer.SUPERVISOR}  # fmt: skip
 
 
 def _locked(attendance: Attendance) -> Attendance:
@@ -87,7 +88,9 @@ def attendance_transfer(*, attendance: Attendance, actor, group: ServiceGroup | 
     if group.requires_online_agent and not group_has_online_agent(group=group):
         raise ValidationError({"group": [errors.TRANSFER_NO_AGENT_ONLINE % {"group": group.name}]})
     with at_once() as changes:
-        transitions.queue(changes, attendance, group, event="transferred", from_group=attendance.group_id, by=by)
+        transitions.queue(
+            changes, attendance, group, event=EventType.TRANSFERRED, from_group=attendance.group_id, by=by
+        )
     return attendance
 
 
@@ -127,7 +130,7 @@ def attendance_close(
     group = attendance.group
     if actor is not None:
         reason = CloseReason.AGENT if attendance.agent_id == actor.pk else CloseReason.SUPERVISOR
-        closer = CLOSER_FOR_ROLE.get(actor.role, "supervisor")
+        closer = CLOSER_FOR_ROLE.get(actor.role, Closer.SUPERVISOR)
     else:
         closer = transitions.BOT
     node_id = getattr(classification_node, "pk", classification_node)
@@ -158,7 +161,9 @@ def active_message_send(*, agent, customer: Customer, group: ServiceGroup, text:
         delay = timedelta(minutes=group.active_message_delay_minutes)
         deliver_at = now + delay if delay else None
         with at_once(now) as changes:
-            changes.event(attendance, "active_message", agent=agent.pk, deliver_at=(deliver_at or now).isoformat())
+            changes.event(
+                attendance, EventType.ACTIVE_MESSAGE, agent=agent.pk, deliver_at=(deliver_at or now).isoformat()
+            )
             message = changes.say(attendance, text, sender=Sender.AGENT, agent=agent, kind=kind, deliver_at=deliver_at)
         return message
     if agent_load(agent=agent, lock=True).free <= 0:

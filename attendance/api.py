@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from core.api import AtendeViewSet
+from organisation.models import Company, Operation
 
 from .filters import BotFilter, CompanyFilter, OperationFilter, ServiceGroupFilter
-from .models import Bot, Company, Operation, ServiceGroup
+from .models import Bot, ServiceGroup
 from .serializers import BotSerializer, CompanySerializer, OperationSerializer, ServiceGroupSerializer
 
 

@@ -13,21 +13,9 @@ from django.db.models import QuerySet
 
 from .menus import referenced_group_ids
 from .models import Bot, BotKind, ServiceGroup
+from .models.groups import bot_routes_outside, menu_operation_ids
 
-
-def menu_operation_ids(menu) -> set[int]:
-    """The operations of the groups a menu transfers into."""
-    ids = referenced_group_ids(menu) if isinstance(menu, dict) else set()
-    if not ids:
-        return set()
-    return set(ServiceGroup.objects.filter(pk__in=ids).values_list("operation_id", flat=True))
-
-
-def bot_routes_outside(*, bot: Bot | None, operation_id: int | None) -> bool:
-    """Whether ``bot``'s menu transfers into a group of an operation other than ``operation_id``."""
-    if bot is None or bot.kind != BotKind.SERVICE or operation_id is None:
-        return False
-    return bool(menu_operation_ids(bot.menu) - {operation_id})
+__all__ = ["bot_routes_outside", "bots_routing_within", "groups_using_bot_across_operations", "menu_operation_ids"]
 
 
 def groups_using_bot_across_operations(*, bot: Bot) -> list[ServiceGroup]:

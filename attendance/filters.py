@@ -3,8 +3,9 @@ from __future__ import annotations
 import django_filters
 
 from core.filters import FilterSet
+from organisation.models import Company, Operation
 
-from .models import Bot, Company, Operation, ServiceGroup
+from .models import Bot, ServiceGroup
 
 
 class CompanyFilter(FilterSet):

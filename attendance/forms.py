@@ -10,28 +10,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import PrettyJSONWidget
+
 from .models import Bot, BotKind, DistributionStrategy, ServiceGroup
 from .services import bot_validate, group_validate_relations
 from .strategies import STRATEGY_HELP
-
-
-class PrettyJSONWidget(forms.Textarea):
-    """A JSON textarea, indented; ``static/js/*_editor.js`` turn it into a tree editor."""
-
-    def __init__(self, editor: str, attrs=None):
-        super().__init__(
-            attrs={"rows": 14, "cols": 90, "class": "vLargeTextField json-tree", "data-editor": editor, **(attrs or {})}
-        )
-
-    def format_value(self, value):
-        if value in (None, "", "null"):
-            return ""
-        if isinstance(value, str):
-            try:
-                value = json.loads(value)
-            except (ValueError, RecursionError):  # shown back as typed, with the field's error
-                return value
-        return json.dumps(value, ensure_ascii=False, indent=2)
 
 
 class BotForm(forms.ModelForm):

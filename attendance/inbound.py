@@ -21,9 +21,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.phones import normalize_address
 from core.queries import row_with_locked_child
 from customers.models import Customer
-from customers.phones import normalize_address
 from customers.services import customer_create_for_message
 
 from . import errors, transitions

@@ -7,8 +7,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-import requests
-from django.conf import settings
 from django.utils import timezone
 
 from core import followups
@@ -77,56 +75,6 @@ def message_out(*, attendance: Attendance, body: str, sender: str = Sender.BOT, 
     return messages_save([message], now=now)[0]
 
 
-# Adapters ------------------------------------------------------------------------------
-
-
-class LoggingAdapter:
-    """Writes outbound messages to the log (the default, and what tests use)."""
-
-    def send(self, message: Message, payload: dict) -> None:
-        logger.info("outbound %s", payload)
-
-
-class WebhookAdapter:
-    """POSTs the message to the channel's ``outbound_webhook_url``. The
-    ``Idempotency-Key`` header is the message id, so a retried delivery is recognisable."""
-
-    timeout = 10
-
-    def __init__(self, url: str):
-        self.url = url
-
-    def send(self, message: Message, payload: dict) -> None:
-        response = requests.post(
-            self.url,
-            json=payload,
-            timeout=self.timeout,
-            headers={"Idempotency-Key": f"atende-message-{message.pk}", "User-Agent": "Atende/1.0"},
-        )
-        response.raise_for_status()
-
-
-def adapter_for(message: Message):
-    channel = message.attendance.channel
-    if channel is not None and channel.outbound_webhook_url and not settings.ATENDE_OUTBOUND_LOG_ONLY:
-        return WebhookAdapter(channel.outbound_webhook_url)
-    return LoggingAdapter()
-
-
-def message_payload(message: Message) -> dict:
-    attendance = message.attendance
-    return {
-        "id": message.pk,
-        "protocol": attendance.protocol,
-        "network": attendance.customer.network,
-        "phone": attendance.customer.phone,
-        "kind": message.kind,
-        "text": message.body,
-        "sender": message.sender,
-        "sender_name": message.sender_name,
-    }
-
-
 def delivery_live(*, message: Message, status: str, error: str = "") -> None:
     """The attendance's agent sees the message's delivery status change (the tick on the
     open workspace page) once it is committed: live event ``delivery`` {attendance,
@@ -136,19 +84,3 @@ def delivery_live(*, message: Message, status: str, error: str = "") -> None:
     if error:
         data["error"] = error
     followups.live(user_ids=[message.attendance.agent_id], event="delivery", data=data)
-
-
-def message_deliver(*, message_id: int) -> bool:
-    """Deliver once; raises on failure so the task retries. Already sent → no-op."""
-    message = Message.objects.select_related("attendance__customer", "attendance__channel").get(pk=message_id)
-    if message.delivery == Delivery.SENT:
-        return False
-    from .providers.services import provider_deliver  # providers build on messaging: imported when delivering
-
-    if (handled := provider_deliver(message)) is not None:  # HOOK(channels)
-        return handled
-    Message.objects.filter(pk=message.pk).update(delivery_attempts=message.delivery_attempts + 1)
-    adapter_for(message).send(message, message_payload(message))
-    Message.objects.filter(pk=message.pk).update(delivery=Delivery.SENT)
-    delivery_live(message=message, status=Delivery.SENT)
-    return True

@@ -11,10 +11,9 @@ from django.utils import timezone
 
 from core import followups
 from users.models import AGENT_ROLES
-from workspace.models import PauseReason
 
 from . import errors, transitions
-from .models import AgentPresence, Attendance, CloseReason, PresenceState, Status
+from .models import AgentPresence, Attendance, CloseReason, EventType, PauseReason, PresenceState, Status
 from .selectors import groups_of_agents, presence_fresh_since
 from .transitions import at_once
 
@@ -75,7 +74,7 @@ def agent_disconnect(*, agent) -> int:
     with at_once() as changes:
         for attendance in attendances:
             if attendance.group.redirect_on_agent_disconnect:
-                transitions.queue(changes, attendance, attendance.group, event="requeued", entering=False,
+                transitions.queue(changes, attendance, attendance.group, event=EventType.REQUEUED, entering=False,
                                   reason=CloseReason.AGENT_DISCONNECTED, agent=agent.pk)  # fmt: skip
             else:
                 transitions.close(changes, attendance, reason=CloseReason.AGENT_DISCONNECTED)

@@ -18,14 +18,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .messaging import message_out
-from .models import Attendance, Event, ServiceGroup, Status
+from .models import Attendance, Event, EventType, ServiceGroup, Status
 
 PACE_WINDOW = timedelta(minutes=30)
 
 
 def estimated_wait_minutes(*, group: ServiceGroup, position: int, now=None) -> int:
     now = now or timezone.now()
-    recent = Event.objects.filter(type="assigned", at__gte=now - PACE_WINDOW, attendance__group=group).count()
+    recent = Event.objects.filter(type=EventType.ASSIGNED, at__gte=now - PACE_WINDOW, attendance__group=group).count()
     per_minute = recent / (PACE_WINDOW.total_seconds() / 60)
     if per_minute <= 0:
         return max(1, position * 5)  # no recent pace: a cautious guess of 5 minutes a place

@@ -6,12 +6,13 @@ from rest_framework import serializers
 from classifications.models import Classification
 from core.api import ActiveRelatedField, SafeJSONField
 from core.scoping import operation_ids_for
+from organisation.models import Company, Operation
 from surveys.models import Survey
 from users.models import User
 
 from . import errors
 from .bot_scope import bots_routing_within
-from .models import Bot, BotKind, Company, Operation, ServiceGroup
+from .models import Bot, BotKind, ServiceGroup
 from .models.groups import DURATION_FIELDS
 from .services import bot_save, group_save, group_validate_relations
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.scoping import keep_hidden
+from surveys import errors as survey_errors
 from users.models import AGENT_ROLES, User
 
 from . import errors
@@ -50,6 +51,27 @@ def bot_save(*, bot: Bot, for_survey: bool = False) -> Bot:
     bot.full_clean()
     bot.save()
     return bot
+
+
+def survey_name_check(*, name: str, survey) -> None:
+    """A survey's name is its bot's: no other bot may have it (``surveys.hooks``)."""
+    if Bot.objects.filter(name=name).exclude(pk=survey.bot_id).exists():
+        raise ValidationError(survey_errors.NAME_USED_BY_BOT % {"name": name})
+
+
+def survey_bot_sync(*, survey) -> None:
+    """Keeps the survey's bot (kind survey) named and (in)active like the survey, creating
+    it with the survey; called in the survey's transaction (``surveys.hooks``)."""
+    bot = survey.bot
+    if Bot.objects.filter(name=survey.name).exclude(pk=getattr(bot, "pk", None)).exists():
+        raise ValidationError({"name": [survey_errors.NAME_USED_BY_BOT % {"name": survey.name}]})
+    if bot is None:
+        bot = Bot(kind=BotKind.SURVEY)
+    if bot.pk is None or bot.name != survey.name or bot.is_active != survey.is_active:
+        bot.name = survey.name
+        bot.is_active = survey.is_active
+        bot_save(bot=bot, for_survey=True)
+    survey.bot = bot
 
 
 def bot_set_active(*, bot: Bot, active: bool, actor=None) -> Bot:

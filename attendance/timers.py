@@ -39,6 +39,7 @@ from .models import (
     BotInactivityAction,
     CloseReason,
     Delivery,
+    EventType,
     Message,
     Sender,
     ServiceGroup,
@@ -144,7 +145,7 @@ def _bot_inactivity(changes: Changes, attendance: Attendance, group: ServiceGrou
     if attendance.status != Status.BOT:
         return False
     action = group.bot_inactivity_action
-    changes.event(attendance, "bot_inactivity", action=action)
+    changes.event(attendance, EventType.BOT_INACTIVITY, action=action)
     if action == BotInactivityAction.SEND_TO_GROUP and group.bot_inactivity_target_group_id:
         transitions.queue(changes, attendance, group.bot_inactivity_target_group, via="bot_inactivity")
     elif action == BotInactivityAction.SEND_TO_QUEUE:
@@ -171,7 +172,7 @@ def _inactivity_warning(changes: Changes, attendance: Attendance, group: Service
         return False
     changes.say(attendance, _inactivity_text(group, texts.INACTIVITY_WARNING), sender=Sender.SYSTEM)
     attendance.inactivity_warned_ref = ref
-    changes.event(attendance, "warned", silence_since=ref.isoformat())
+    changes.event(attendance, EventType.WARNED, silence_since=ref.isoformat())
     return True
 
 
@@ -193,8 +194,8 @@ def _auto_pending(changes: Changes, attendance: Attendance, group: ServiceGroup)
 def _agent_response(changes: Changes, attendance: Attendance, group: ServiceGroup) -> bool:
     if attendance.status != Status.IN_PROGRESS or agent_answered(attendance):
         return False
-    transitions.queue(changes, attendance, group, event="agent_timeout", entering=False, agent=attendance.agent_id,
-                      minutes=group.agent_response_minutes)  # fmt: skip
+    transitions.queue(changes, attendance, group, event=EventType.AGENT_TIMEOUT, entering=False,
+                      agent=attendance.agent_id, minutes=group.agent_response_minutes)  # fmt: skip
     return True
 
 
@@ -205,7 +206,7 @@ def _partner_warning(changes: Changes, attendance: Attendance, group: ServiceGro
     ends = ref + WHATSAPP_SESSION
     changes.note(attendance, texts.partner_session_note(timezone.localtime(ends).strftime("%H:%M")))
     attendance.partner_warned_ref = ref
-    changes.event(attendance, "partner_warning", session_ends=ends.isoformat())
+    changes.event(attendance, EventType.PARTNER_WARNING, session_ends=ends.isoformat())
     return True
 
 

@@ -9,7 +9,7 @@ sets, in the caller's transaction:
 
 - one INSERT of the messages (delivered after commit) and one of the events;
 - one UPDATE of only the rows and columns that changed, with each row's next timer;
-- one upsert of the hourly reporting rollups (``reports.rollups``);
+- the facts for the reporting rollups (``facts.facts_recorded``, which ``reports`` writes);
 - after commit (``core.followups``): one distribution request per group whose queue grew
   or whose agents got capacity back, queue positions, deliveries, live notices.
 
@@ -32,12 +32,13 @@ from django.utils import timezone
 from core import followups
 from core.bulk import insert_rows, new_row, write_rows
 from customers.models import Customer
-from reports.rollups import Fact, fact_assigned, fact_closed, fact_queued, facts_direct_transfer, rollup_record
+from surveys.models import Closer
 
 from . import errors, texts
 from .engine_cache import engine_group, engine_main_group
+from .facts import Fact, fact_assigned, fact_closed, fact_queued, facts_direct_transfer, facts_recorded
 from .messaging import messages_deliver_due, outbound_message
-from .models import Attendance, BotKind, Channel, Event, Kind, Message, Sender, ServiceGroup, Status
+from .models import Attendance, BotKind, Channel, Event, EventType, Kind, Message, Sender, ServiceGroup, Status
 from .selectors import groups_of_agents
 from .surveyflow import first_question_text
 from .timer_rules import next_due_at
@@ -51,7 +52,7 @@ WRITTEN_FIELDS = [
 WRITTEN_ATTNAMES = [Attendance._meta.get_field(name).attname for name in WRITTEN_FIELDS]
 
 # Who closes, for the survey's ``send_on_close_by`` (SPEC §8.5); a timer closes as the bot.
-BOT = "bot"
+BOT = Closer.BOT
 
 
 class Changes:
@@ -119,7 +120,7 @@ class Changes:
                    (changed_rows, [WRITTEN_FIELDS[i] for i in sorted(changed_columns)]))  # fmt: skip
         messages_deliver_due(self.messages, now=self.at)
         if self.facts:
-            rollup_record(self.facts)
+            facts_recorded(self.facts)
         followups.distribute(self.queued_groups | groups_of_agents(self.freed_agents))
         followups.queue_positions(self.queued_groups | self.position_groups)
         followups.live_many(self.live)
@@ -181,11 +182,11 @@ def attendance_opened(changes: Changes, attendance: Attendance) -> Attendance:
     """The inserted row's protocol and "opened" event (``open_attendance``)."""
     changes.track(attendance)
     attendance.protocol = f"{timezone.localtime(attendance.opened_at):%Y%m%d}{attendance.pk:08d}"
-    changes.event(attendance, "opened", group=attendance.group_id)
+    changes.event(attendance, EventType.OPENED, group=attendance.group_id)
     return attendance
 
 
-def queue(changes: Changes, attendance: Attendance, group: ServiceGroup, *, event: str = "queued",
+def queue(changes: Changes, attendance: Attendance, group: ServiceGroup, *, event: str = EventType.QUEUED,
           entering: bool | None = None, **data) -> None:  # fmt: skip
     """Into ``group``'s queue, without an agent. A transfer bot greets the customer
     whenever the attendance enters its group (SPEC §3)."""
@@ -218,7 +219,7 @@ def assign(changes: Changes, attendance: Attendance, *, agent_id: int, agent_nam
     sla = group.initial_sla_minutes
     changes.facts.append(fact_assigned(at=changes.at, group_id=group.pk, agent_id=agent_id,
                                        queued_at=attendance.queued_at, sla_minutes=sla))  # fmt: skip
-    changes.event(attendance, "assigned", **why)
+    changes.event(attendance, EventType.ASSIGNED, **why)
     changes.say(attendance, texts.now_assisting(attendance, agent_name))
     changes.notify([agent_id], "assigned", attendance)
 
@@ -241,7 +242,7 @@ def transfer_to_agent(changes: Changes, attendance: Attendance, *, agent, group:
     attendance.agent = agent
     attendance.assigned_at = changes.at
     attendance.queued_at = attendance.queued_at or changes.at
-    changes.event(attendance, "transferred", to_agent=agent.pk, to_group=group.pk, from_group=from_group,
+    changes.event(attendance, EventType.TRANSFERRED, to_agent=agent.pk, to_group=group.pk, from_group=from_group,
                   from_agent=previous_agent, by=by)  # fmt: skip
     changes.say(attendance, texts.now_assisting(attendance, agent.display_name))
     changes.notify([agent.pk], "assigned", attendance)
@@ -250,14 +251,14 @@ def transfer_to_agent(changes: Changes, attendance: Attendance, *, agent, group:
 def to_pending(changes: Changes, attendance: Attendance, **data) -> None:
     _set_status(changes, attendance, Status.PENDING)
     changes.freed_agents.add(attendance.agent_id)  # a pending attendance does not count against capacity
-    changes.event(attendance, "pending", **data)
+    changes.event(attendance, EventType.PENDING, **data)
     changes.notify([attendance.agent_id], "status", attendance, status=Status.PENDING)
 
 
 def reopen(changes: Changes, attendance: Attendance, *, by: str) -> None:
     """Pending → in progress (a customer's or the agent's message)."""
     _set_status(changes, attendance, Status.IN_PROGRESS)
-    changes.event(attendance, "reopened", by=by)
+    changes.event(attendance, EventType.REOPENED, by=by)
     changes.notify([attendance.agent_id], "status", attendance, status=Status.IN_PROGRESS)
 
 
@@ -273,7 +274,7 @@ def close(changes: Changes, attendance: Attendance, *, reason: str, closer: str 
     attendance.close_reason = reason
     attendance.classification_node_id = node_id
     abandoned = previous == Status.QUEUED
-    changes.event(attendance, "closed", reason=reason, by=closer, abandoned=abandoned, agent=agent_id,
+    changes.event(attendance, EventType.CLOSED, reason=reason, by=closer, abandoned=abandoned, agent=agent_id,
                   group=group.pk, previous=previous)  # fmt: skip
     changes.facts.append(fact_closed(at=changes.at, group_id=group.pk, agent_id=agent_id, was_queued=abandoned,
                                      assigned_at=attendance.assigned_at))  # fmt: skip
@@ -301,4 +302,4 @@ def start_active(changes: Changes, attendance: Attendance, *, agent) -> None:
     attendance.agent = agent
     attendance.queued_at = attendance.assigned_at = changes.at
     attendance.last_agent_message_at = changes.at
-    changes.event(attendance, "active_message", agent=agent.pk, opened=True)
+    changes.event(attendance, EventType.ACTIVE_MESSAGE, agent=agent.pk, opened=True)

@@ -114,8 +114,9 @@ def prepare(url: str, rows: int, reuse: bool) -> tuple[dict, float | None]:
 
 def seed_fixed() -> dict:
     """Company, operations, groups and an administrator, through the services."""
-    from attendance.models import Company, Operation, ServiceGroup
+    from attendance.models import ServiceGroup
     from attendance.services import group_save
+    from organisation.models import Company, Operation
     from users.models import Role
     from users.services import user_create
 

@@ -70,7 +70,8 @@ def seed_configuration() -> dict:
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Permission
 
-    from attendance.models import AgentPresence, Company, Operation, ServiceGroup
+    from attendance.models import AgentPresence, ServiceGroup
+    from organisation.models import Company, Operation
     from surveys.models import Survey
     from surveys.services import survey_save
     from users.models import Profile, Role, User

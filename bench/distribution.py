@@ -71,9 +71,10 @@ def seed(args) -> list[int]:
     """Groups, online agents (each in two groups) and queued attendances; returns group ids."""
     from django.utils import timezone
 
-    from attendance.models import AgentPresence, Attendance, Company, Operation, PresenceState, ServiceGroup, Status
+    from attendance.models import AgentPresence, Attendance, PresenceState, ServiceGroup, Status
     from attendance.services import group_save
     from customers.models import Customer
+    from organisation.models import Company, Operation
     from users.models import Role, User
 
     company = Company.objects.create(name="Empresa Bench")

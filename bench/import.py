@@ -175,7 +175,7 @@ def generate_rows(count: int, seed: int) -> tuple[list[list], dict[str, int]]:
     """``count`` rows (cells as typed) and the outcome each engine must reach."""
     from validate_docbr import CNPJ, CPF
 
-    from customers.phones import normalize_phone
+    from core.phones import normalize_phone
 
     rng = random.Random(seed)
     cpf, cnpj = CPF(), CNPJ()
@@ -294,7 +294,7 @@ def prepare_database() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from attendance.models import Company
+    from organisation.models import Company
     from users.models import Role
     from users.services import user_create
 

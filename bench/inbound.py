@@ -86,8 +86,9 @@ def seed(provider: str) -> dict:
     returns what the generator needs to reach the channel."""
     from django.db import connection
 
-    from attendance.models import Bot, BotKind, Channel, Company, Operation, ServiceGroup
+    from attendance.models import Bot, BotKind, Channel, ServiceGroup
     from attendance.services import bot_save, channel_save, group_save
+    from organisation.models import Company, Operation
 
     company = Company.objects.create(name="Empresa Bench")
     operation = Operation.objects.create(name="Operação Bench", company=company)

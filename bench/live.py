@@ -73,9 +73,10 @@ def seed(clients: int) -> tuple[str, list[dict]]:
     from django.contrib.sessions.backends.db import SessionStore
     from django.utils import timezone
 
-    from attendance.models import Attendance, Channel, Company, Operation, ServiceGroup, Status
+    from attendance.models import Attendance, Channel, ServiceGroup, Status
     from attendance.services import group_save
     from customers.models import Customer
+    from organisation.models import Company, Operation
     from users.models import Role, User
 
     company = Company.objects.create(name="Empresa Bench")

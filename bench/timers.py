@@ -111,8 +111,9 @@ def maintenance(statement: str) -> None:
 
 def seed_organisation() -> None:
     """Company, operation, the four groups and their agents; the bench's own table."""
-    from attendance.models import Company, Operation, ServiceGroup
+    from attendance.models import ServiceGroup
     from attendance.services import group_save
+    from organisation.models import Company, Operation
     from users.models import Role, User
 
     company = Company.objects.create(name="Empresa Bench")

@@ -7,8 +7,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from attendance.forms import PrettyJSONWidget
 from core.forms import SafeJSONFormField
+from core.widgets import PrettyJSONWidget
 
 from .models import Classification
 from .selectors import classification_tree

@@ -56,6 +56,8 @@ def redeliver_on_the_embedded_broker(sender=None, **kwargs) -> None:
     predecessor had received and not acknowledged (core/broker.py). Redis does this itself
     (visibility timeout)."""
     if app.conf.broker_transport == "core.broker:Transport":
+        # This module loads with the settings (config/__init__.py), before Django's apps:
+        # the project's modules are imported once a worker starts.
         from core.broker import redeliver_unacknowledged
 
         count = redeliver_unacknowledged(app.conf.broker_url)
@@ -69,6 +71,7 @@ def freeze_worker_startup(**kwargs) -> None:
     """The loaded worker's long-lived objects out of the collector's walks (``core.runtime``):
     ``worker_ready`` for the solo pool (tasks run in the main process), ``worker_process_init``
     in each prefork child."""
+    # Loaded with the settings, before Django's apps (see above): imported when the worker is up.
     from core.runtime import freeze_startup_objects
 
     freeze_startup_objects()

@@ -6,8 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from attendance.engine_api import InboundView, PresenceView
 from attendance.public_media import public_media
-from attendance.webhooks import provider_webhook
 from core.views import health
+from providers.webhooks import provider_webhook
 from reports.urls import api_urlpatterns as reports_api
 from reports.urls import urlpatterns as reports_pages
 from users import views as user_views

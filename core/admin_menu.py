@@ -25,13 +25,13 @@ MENU_SECTIONS = [
             "attendance.bot",
             "attendance.channel",
             "workspace.cannedresponse",
-            "workspace.pausereason",
+            "attendance.pausereason",
             "workspace.whatsapptemplate",
         ],
     ),
     ("customers", _("Customers"), ["customers.customer", "customers.customerattribute"]),
     ("people", _("Users"), ["users.user", "users.profile"]),
-    ("organisation", _("Company and operations"), ["attendance.company", "attendance.operation"]),
+    ("organisation", _("Company and operations"), ["organisation.company", "organisation.operation"]),
     ("monitoring", _("Monitoring"), ["attendance.attendance", "reports.*"]),
 ]
 

@@ -20,10 +20,14 @@ from core.redis_broker import publish
 
 DISTRIBUTE = "attendance.tasks.distribute_group_task"
 QUEUE_POSITIONS = "attendance.tasks.queue_positions_task"
-DELIVER = "attendance.tasks.deliver_message_task"
-DELIVER_MANY = "attendance.tasks.deliver_messages_task"
+DELIVER = "providers.tasks.deliver_message_task"
+DELIVER_MANY = "providers.tasks.deliver_messages_task"
 IMPORT_RUN = "imports.tasks.run_import_task"
-PROVIDER_ACKNOWLEDGE = "attendance.tasks.provider_acknowledge_task"
+PROVIDER_ACKNOWLEDGE = "providers.tasks.provider_acknowledge_task"
+
+
+# Module paths of the tasks (a task's Celery name may differ: delivery's kept the names of
+# ``attendance.tasks``, where it lived before, see providers/tasks.py).
 
 
 def _task(name: str):

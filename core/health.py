@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
+from .broker import waiting_messages
 from .supervisor import STATE_FILENAME
 from .tasks import HEARTBEAT_KEY
 
@@ -31,8 +32,6 @@ def broker_status() -> dict:
     """``{"status": ok|down}``, with the messages waiting on the embedded broker."""
     try:
         if getattr(settings, "CELERY_BROKER_TRANSPORT", "") == "core.broker:Transport":
-            from .broker import waiting_messages
-
             return {"status": "ok", "waiting": waiting_messages(settings.CELERY_BROKER_URL)}
         import redis
 

@@ -38,6 +38,8 @@ from functools import lru_cache
 from django.conf import settings
 from django.db import transaction
 
+from core.models import LiveEvent as Row
+
 logger = logging.getLogger("atende.live")
 
 SEQ_KEY = "atende:live:seq:{}"
@@ -159,8 +161,6 @@ def _script(client):
 def _db_publish(users: list[int], event: str, data: dict) -> None:
     from django.utils import timezone
 
-    from core.models import LiveEvent as Row
-
     now = timezone.now()
     rows = Row.objects.bulk_create([Row(user_id=u, event=event, data=data, created_at=now) for u in users])
     if rows and rows[0].pk and rows[0].pk % 200 == 0:
@@ -172,8 +172,6 @@ def live_db_prune(*, before) -> int:
     removed (in the cache every process shares), so a stream resumed from an older id is
     told to resync."""
     from django.core.cache import cache
-
-    from core.models import LiveEvent as Row
 
     old = Row.objects.filter(created_at__lt=before)
     highest = old.order_by("-pk").values_list("pk", flat=True).first()
@@ -192,8 +190,6 @@ def live_last_id(user_id: int) -> int:
         return int(_sync_client().get(SEQ_KEY.format(user_id)) or 0)
     from django.core.cache import cache
 
-    from core.models import LiveEvent as Row
-
     last = Row.objects.filter(user_id=user_id).order_by("-pk").values_list("pk", flat=True).first()
     if last:
         return last
@@ -207,8 +203,6 @@ def live_since(user_id: int, after: int) -> tuple[list[LiveEvent], bool]:
         client = _sync_client()
         raw, last = client.pipeline().lrange(LOG_KEY.format(user_id), 0, -1).get(SEQ_KEY.format(user_id)).execute()
         return _select([_decode(item) for item in raw], after, int(last or 0))
-    from core.models import LiveEvent as Row
-
     rows = list(Row.objects.filter(user_id=user_id, pk__gt=after).order_by("pk")[: settings.LIVE_BACKLOG + 1])
     events = [LiveEvent(row.pk, row.event, row.data) for row in rows]
     # Pruning removes the oldest rows of every user: a client whose last id is older than

@@ -13,10 +13,15 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .admin_menu import TECHNICAL_SECTION, grouped_app_list
+from .hooks import Hook
 
 AGENTS_FORBIDDEN_SCREENS = _(
     "Agents do not have access to the configuration screens. Your work happens in the agent workspace."
 )
+
+# Sections that apps above core add to the menu (the reports' "Supervisão"): each receiver
+# takes the request and returns an entry shaped like the admin's app list, or None.
+menu_extensions = Hook("core.sites.menu_extensions")
 
 
 class AtendeAdminSite(admin.AdminSite):
@@ -32,19 +37,17 @@ class AtendeAdminSite(admin.AdminSite):
         (``core.admin_menu``), then the supervisor pages ("Supervisão") for whoever may see
         them, then the technical section (admins); an app's own page (``/admin/<app>/``)
         stays Django's."""
-        from reports.menu import menu_app  # the reports app sits above core: imported when used
-
         if app_label is not None:
             return super().get_app_list(request, app_label)
         app_dict = self._build_app_dict(request)
         apps = grouped_app_list(
             app_dict, show_technical=getattr(request.user, "is_admin", False), index_url=self.index_path()
         )
-        extra = menu_app(request)
-        if extra is None:
+        extras = [entry for extension in menu_extensions.receivers for entry in [extension(request)] if entry]
+        if not extras:
             return apps
         technical = [app for app in apps if app["app_label"] == f"menu-{TECHNICAL_SECTION[0]}"]
-        return [app for app in apps if app not in technical] + [extra] + technical
+        return [app for app in apps if app not in technical] + extras + technical
 
     def index_path(self) -> str:
         return reverse("admin:index", current_app=self.name)

@@ -2,9 +2,8 @@
 
 from django.utils.translation import gettext_lazy as _
 
-PHONE_REQUIRED = _("Inform the phone number.")
-PHONE_INVALID = _("Invalid phone number: inform a Brazilian mobile or landline with area code, e.g. (34) 99123-4567.")
-PHONE_FOREIGN = _("Foreign number: only Brazilian phones (+55) are accepted.")
+from core.phones import PHONE_FOREIGN, PHONE_INVALID, PHONE_REQUIRED  # noqa: F401 - the phone's messages, named here too
+
 PHONE_TAKEN = _("A customer with this phone is already registered on this network.")
 CPF_INVALID = _("Invalid CPF: check the digits.")
 CNPJ_INVALID = _("Invalid CNPJ: check the digits.")

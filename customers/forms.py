@@ -6,12 +6,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.phones import format_phone
 from core.text import whole_number
 from core.widgets import BrazilPhoneInput
 
 from .documents import mask_document
 from .models import Customer, CustomerAttribute
-from .phones import format_phone
 from .services import FIELDS, customer_clean_fields
 
 EMPTY_ATTRIBUTE_ROWS = 1  # the "+" adds more (static/js/attribute_rows.js)

@@ -22,13 +22,12 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from attendance.models import ServiceGroup
 from imports.spec import ImportSpec, RowOutcome, first_message
 from users.models import AGENT_ROLES, User
 
 from . import errors
 from .copying import copy_customers, copy_plan, copy_text, reserve_ids
-from .models import Customer, CustomerAttribute
+from .models import Customer, CustomerAttribute, wallet_group_model
 from .services import customer_clean_fields
 
 COLUMN_FIELD = {
@@ -81,7 +80,7 @@ class CustomerImport(ImportSpec):
         return [(name, value, data.get(name, ""), data.get(value, "")) for name, value in columns]
 
     def prepare(self) -> None:
-        self.groups = {g.name.casefold(): g.pk for g in ServiceGroup.objects.filter(is_active=True)}
+        self.groups = {g.name.casefold(): g.pk for g in wallet_group_model().objects.filter(is_active=True)}
         agents = User.objects.filter(is_active=True, role__in=AGENT_ROLES)
         self.agents = {}
         for agent in agents:

@@ -11,10 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from core.history import HistoricalRecords
 from core.models import ActiveModel
+from core.phones import format_phone
 
 from . import errors
 from .documents import mask_document
-from .phones import format_phone
 
 
 class Network(models.TextChoices):
@@ -147,3 +147,9 @@ class Customer(ActiveModel):
     @staticmethod
     def make_username(network: str, phone: str) -> str:
         return f"{network}_{''.join(ch for ch in phone if ch.isdigit())}"
+
+
+def wallet_group_model():
+    """The model of a customer's group (the engine's service group). Customers sit below
+    the engine (SPEC §18): they know it through their foreign key, never by import."""
+    return Customer._meta.get_field("group").related_model

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from core.phones import phone_search_variants
+
 from .documents import normalize_document
 from .models import Customer
 from .name_search import name_condition, name_conditions
-from .phones import phone_search_variants
 
 
 def customer_can_open_attendance(*, customer: Customer) -> bool:

@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from attendance.models import ServiceGroup
 from core.api import ActiveRelatedField
 from users.models import User
 
-from .models import Customer, CustomerAttribute, DocumentType
+from .models import Customer, CustomerAttribute, DocumentType, wallet_group_model
 from .services import customer_save
 
 
@@ -22,7 +21,7 @@ class CustomerSerializer(serializers.ModelSerializer):
     document_type = serializers.ChoiceField(choices=DocumentType.choices, required=False, allow_blank=True)
     document_display = serializers.CharField(read_only=True)
     phone_display = serializers.CharField(read_only=True)
-    group = ActiveRelatedField(queryset=ServiceGroup.objects.all(), required=False, allow_null=True)
+    group = ActiveRelatedField(queryset=wallet_group_model().objects.all(), required=False, allow_null=True)
     wallet_agent = ActiveRelatedField(
         queryset=User.objects.filter(role__in=["agent", "supervisor_agent"]), required=False, allow_null=True
     )

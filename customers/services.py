@@ -10,12 +10,12 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from core.bulk import insert_linked
+from core.phones import normalize_address
 from core.text import has_bad_characters
 
 from . import errors
 from .documents import normalize_document
 from .models import Customer, CustomerAttribute, Network
-from .phones import normalize_address
 
 NETWORKS = tuple(Network.values)  # checked for every imported row: computed once
 NAME_MAX_LENGTH = Customer._meta.get_field("display_name").max_length

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
 from . import errors
+from .xlsx import first_row, iter_values
 
 csv.field_size_limit(16 * 1024 * 1024)  # a huge cell becomes a row error, not a crash
 
@@ -194,8 +195,6 @@ def file_headers(header: list, columns: list[str | None]) -> dict[str, str]:
 
 
 def _xlsx_header(path: Path) -> tuple[list, int]:
-    from .xlsx import first_row
-
     try:
         header, sheets = first_row(path)
     except Exception:  # noqa: BLE001 - any parse failure means the file is unreadable
@@ -219,8 +218,6 @@ def iter_rows(path: Path, layout: Layout) -> Iterator[list]:
 
 
 def _iter_xlsx(path: Path) -> Iterator[tuple]:
-    from .xlsx import iter_values
-
     rows = iter_values(path)
     try:
         next(rows, None)

@@ -34,7 +34,7 @@ from django.db import connection, transaction
 from attendance.engine_cache import engine_time_zones
 
 from .models import AgentDay, AgentHour, GroupDay, GroupHour
-from .rollups import COLUMNS, SUMMED, upsert_sql
+from .upserts import COLUMNS, SUMMED, upsert_sql
 
 _TABLES = """attendance_servicegroup AS g JOIN attendance_operation AS o ON o.id = g.operation_id
     JOIN attendance_company AS c ON c.id = o.company_id"""

@@ -1,6 +1,6 @@
-"""Survey answers into the rollups: called by ``surveys.services.response_record`` in the
-answer's transaction. Every other fact is recorded by the engine's transitions
-(``attendance/transitions.py``)."""
+"""Survey answers into the rollups: registered into ``surveys.hooks.answer_recorded``,
+called by ``surveys.services.response_record`` in the answer's transaction. Every other
+fact comes from the engine's transitions (``attendance.facts.facts_recorded``)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,9 @@ The data the figures rely on, written by the engine:
 
 from __future__ import annotations
 
-NOT_QUEUE_ENTRIES = {"opened", "closed"}  # they carry ``group`` too
+from attendance.models import EventType
+
+NOT_QUEUE_ENTRIES = {EventType.OPENED, EventType.CLOSED}  # they carry ``group`` too
 
 
 def is_queue_entry(type_: str, data: dict) -> bool:

@@ -12,10 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from attendance.models import Attendance, CloseReason, DistributionStrategy, Event, ServiceGroup, Status
+from attendance.models import Attendance, CloseReason, DistributionStrategy, Event, EventType, ServiceGroup, Status
 from core.dates import day_in_range, out_of_range_message
 from core.scoping import scope_queryset
 from core.text import whole_number
+from surveys.models import Closer
 from users.models import User
 
 from .selectors import local_day_start, time_zone_for, visible_groups
@@ -95,7 +96,7 @@ def monitored_attendances(user, filters: Filters, now: datetime | None = None) -
     if filters.date_to:
         rows = rows.filter(**{f"{column}__lt": local_day_start(filters.date_to + timedelta(days=1), tz)})
     if filters.abandoned:
-        closed_queued = Event.objects.filter(attendance=OuterRef("pk"), type="closed", data__abandoned=True)
+        closed_queued = Event.objects.filter(attendance=OuterRef("pk"), type=EventType.CLOSED, data__abandoned=True)
         rows = rows.filter(status=Status.CLOSED).filter(Exists(closed_queued))
     if filters.sla_missed:
         rows = rows.filter(_sla_missed(user, now))
@@ -156,14 +157,16 @@ def event_log(attendance: Attendance, user) -> list[LogLine]:
         data = event.data or {}
         lines.append(
             LogLine(at=timezone.localtime(event.at, tz), text=describe(event.type, data, groups, users),
-                    why=_why(data, users) if event.type == "assigned" else None)
+                    why=_why(data, users) if event.type == EventType.ASSIGNED else None)
         )  # fmt: skip
     return lines
 
 
 def _closer(by) -> str:
-    return {"agent": _("agent"), "supervisor": _("supervisor"), "supervisor_agent": _("supervisor agent"),
-            "bot": _("bot or timer")}.get(by, str(by or "—"))  # fmt: skip
+    """The closer in a sentence ("closed by the agent"), lower case."""
+    words = {Closer.AGENT: _("agent"), Closer.SUPERVISOR: _("supervisor"),
+             Closer.SUPERVISOR_AGENT: _("supervisor agent"), Closer.BOT: _("bot or timer")}  # fmt: skip
+    return words.get(by, str(by or "—"))
 
 
 def describe(type_: str, data: dict, groups: dict, users: dict) -> str:
@@ -176,42 +179,42 @@ def describe(type_: str, data: dict, groups: dict, users: dict) -> str:
         value = data.get(key)
         return users.get(value, _("bot or timer") if value in (None, "bot") else str(value))
 
-    if type_ == "opened":
+    if type_ == EventType.OPENED:
         return _("Opened in group %(group)s.") % {"group": group("group")}
-    if type_ == "transferred" and "to_agent" in data:
+    if type_ == EventType.TRANSFERRED and "to_agent" in data:
         return _("Transferred to %(agent)s (group %(group)s) by %(by)s.") % {
             "agent": person("to_agent"), "group": group("to_group"), "by": person("by")}  # fmt: skip
-    if type_ == "transferred":
+    if type_ == EventType.TRANSFERRED:
         return _("Transferred from %(from)s to the queue of %(group)s by %(by)s.") % {
             "from": group("from_group"), "group": group("group"), "by": person("by")}  # fmt: skip
-    if type_ == "queued":
+    if type_ == EventType.QUEUED:
         via = _(" (bot inactivity)") if data.get("via") == "bot_inactivity" else ""
         return _("Entered the queue of %(group)s%(via)s.") % {"group": group("group"), "via": via}
-    if type_ == "requeued":
+    if type_ == EventType.REQUEUED:
         return _("Back to the queue of %(group)s: %(agent)s disconnected.") % {
             "group": group("group"), "agent": person("agent")}  # fmt: skip
-    if type_ == "agent_timeout":
+    if type_ == EventType.AGENT_TIMEOUT:
         return _("Back to the queue of %(group)s: %(agent)s did not interact within %(minutes)s min.") % {
             "group": group("group"), "agent": person("agent"), "minutes": data.get("minutes", "?")}  # fmt: skip
-    if type_ == "assigned":
+    if type_ == EventType.ASSIGNED:
         strategy = data.get("strategy", "")
         strategy = DistributionStrategy(strategy).label if strategy in DistributionStrategy.values else strategy
         return _("Assigned to %(agent)s (strategy: %(strategy)s).") % {"agent": person("chosen"), "strategy": strategy}
-    if type_ == "closed":
+    if type_ == EventType.CLOSED:
         reason = CloseReason(data["reason"]).label if data.get("reason") in CloseReason.values else data.get("reason")
         text = _("Closed (%(reason)s); closed by: %(by)s.") % {"reason": reason, "by": _closer(data.get("by"))}
         return text + (" " + _("Abandoned: the customer was waiting in the queue.") if data.get("abandoned") else "")
-    if type_ == "pending":
+    if type_ == EventType.PENDING:
         return _("Sent to pending after %(minutes)s min without interaction.") % {"minutes": data.get("after_minutes")}
-    if type_ == "reopened":
+    if type_ == EventType.REOPENED:
         return _("Back in progress (reopened).")
-    if type_ == "warned":
+    if type_ == EventType.WARNED:
         return _("Inactivity warning sent to the customer.")
-    if type_ == "partner_warning":
+    if type_ == EventType.PARTNER_WARNING:
         return _("WhatsApp session ending warning sent.")
-    if type_ == "bot_inactivity":
+    if type_ == EventType.BOT_INACTIVITY:
         return _("Inactivity with the bot: %(action)s.") % {"action": data.get("action", "")}
-    if type_ == "active_message":
+    if type_ == EventType.ACTIVE_MESSAGE:
         return _("Active message from %(agent)s.") % {"agent": person("agent")}
     return f"{type_}: " + ", ".join(f"{key}={value}" for key, value in data.items())
 

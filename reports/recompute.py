@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from attendance.models import Event, ServiceGroup
+from attendance.models import Event, EventType, ServiceGroup
 from surveys.models import Response
 
 from .events import is_queue_entry
@@ -60,29 +60,29 @@ def _replay(events: list[Event], sla: dict[int, int | None]) -> Iterator[Fact]:
     state = _State()
     for event in events:
         data, at = event.data or {}, event.at
-        if event.type == "opened":
+        if event.type == EventType.OPENED:
             state.group_id = int(data["group"])
         elif is_queue_entry(event.type, data):
             state.status, state.group_id, state.agent_id, state.queued_at = "queued", int(data["group"]), None, at
             yield fact_queued(at=at, group_id=state.group_id)
-        elif event.type == "assigned":
+        elif event.type == EventType.ASSIGNED:
             agent = int(data["chosen"])
             yield fact_assigned(at=at, group_id=state.group_id, agent_id=agent, queued_at=state.queued_at,
                                 sla_minutes=sla.get(state.group_id))  # fmt: skip
             state.status, state.agent_id, state.assigned_at = "in_progress", agent, at
-        elif event.type == "transferred" and "to_agent" in data:
+        elif event.type == EventType.TRANSFERRED and "to_agent" in data:
             group, agent = int(data["to_group"]), int(data["to_agent"])
             yield from facts_direct_transfer(at=at, group_id=group, agent_id=agent, was_queued=state.status == "queued",
                                              queued_at=state.queued_at, sla_minutes=sla.get(group))  # fmt: skip
             state.status, state.group_id, state.agent_id, state.assigned_at = "in_progress", group, agent, at
             state.queued_at = state.queued_at or at
-        elif event.type == "active_message" and data.get("opened"):
+        elif event.type == EventType.ACTIVE_MESSAGE and data.get("opened"):
             state.status, state.agent_id, state.assigned_at, state.queued_at = "in_progress", int(data["agent"]), at, at
-        elif event.type == "pending":
+        elif event.type == EventType.PENDING:
             state.status = "pending"
-        elif event.type == "reopened":
+        elif event.type == EventType.REOPENED:
             state.status = "in_progress"
-        elif event.type == "closed":
+        elif event.type == EventType.CLOSED:
             yield fact_closed(at=at, group_id=state.group_id, agent_id=state.agent_id,
                               was_queued=state.status == "queued", assigned_at=state.assigned_at)  # fmt: skip
             state.status = "closed"

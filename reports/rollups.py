@@ -26,88 +26,25 @@ The same sums go to the daily rows of the group's company's local day (``reports
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.apps import apps
 from django.db import connection, transaction
 
-SUMMED = (
-    "queued", "assigned", "wait_sum", "sla_met", "abandoned", "closed", "handled", "handling_sum",
-    "csat_answers", "csat_satisfied", "nps_answers", "nps_promoters", "nps_detractors",
-)  # fmt: skip
-COLUMNS = SUMMED + ("wait_max",)
+from attendance.facts import Fact, fact_assigned, fact_closed, fact_queued, facts_direct_transfer
 
+from .days import days_statements
+from .models import AgentHour, GroupHour
+from .upserts import COLUMNS, SUMMED, execute_together, upsert, upsert_sql
 
-@dataclass(frozen=True, slots=True)
-class Fact:
-    at: datetime  # aware; bucketed by UTC hour
-    group_id: int
-    agent_id: int | None = None
-    queued: int = 0  # entered the group's queue (transfers included)
-    assigned: int = 0  # assigned from the group's queue (by distribution or a direct transfer to an agent)
-    wait_seconds: float = 0.0  # assigned_at - queued_at, with assigned=1
-    sla_met: int = 0  # assigned with wait <= group's initial_sla_minutes (engine decides at assignment)
-    abandoned: int = 0  # closed while queued
-    closed: int = 0  # closed while in the group
-    handled: int = 0  # closed and had an agent (assigned_at set)
-    handling_seconds: float = 0.0  # closed_at - assigned_at, with handled=1
-    csat_answers: int = 0
-    csat_satisfied: int = 0
-    nps_answers: int = 0
-    nps_promoters: int = 0
-    nps_detractors: int = 0
+__all__ = [
+    "COLUMNS", "SUMMED", "Fact", "aggregate", "execute_together", "fact_answer", "fact_assigned", "fact_closed",
+    "fact_queued", "facts_direct_transfer", "hour_of", "rollup_record", "upsert", "upsert_sql",
+]  # fmt: skip
 
 
 def hour_of(at: datetime) -> datetime:
     return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-
-
-def _seconds(later: datetime | None, earlier: datetime | None) -> float:
-    if later is None or earlier is None:
-        return 0.0
-    return max(0.0, (later - earlier).total_seconds())
-
-
-# Facts from plain values --------------------------------------------------------------------
-
-
-def fact_queued(*, at: datetime, group_id: int) -> Fact:
-    return Fact(at=at, group_id=group_id, queued=1)
-
-
-def fact_assigned(
-    *, at: datetime, group_id: int, agent_id: int, queued_at: datetime | None, sla_minutes: int | None
-) -> Fact:
-    """An assignment from the group's queue; ``queued_at`` None means it was not waiting."""
-    wait = _seconds(at, queued_at)
-    met = 1 if sla_minutes is not None and wait <= sla_minutes * 60 else 0
-    return Fact(at=at, group_id=group_id, agent_id=agent_id, assigned=1, wait_seconds=wait, sla_met=met)
-
-
-def facts_direct_transfer(
-    *, at: datetime, group_id: int, agent_id: int, was_queued: bool, queued_at: datetime | None,
-    sla_minutes: int | None,
-) -> list[Fact]:  # fmt: skip
-    """A transfer straight to an agent of ``group_id``: an entry into its queue and an
-    assignment at once; the wait counts only if the customer was waiting in a queue."""
-    return [
-        fact_queued(at=at, group_id=group_id),
-        fact_assigned(at=at, group_id=group_id, agent_id=agent_id, queued_at=queued_at if was_queued else at,
-                      sla_minutes=sla_minutes),
-    ]  # fmt: skip
-
-
-def fact_closed(
-    *, at: datetime, group_id: int, agent_id: int | None, was_queued: bool, assigned_at: datetime | None
-) -> Fact:
-    handled = 1 if agent_id is not None and assigned_at is not None else 0
-    return Fact(
-        at=at, group_id=group_id, agent_id=agent_id, closed=1, abandoned=1 if was_queued else 0, handled=handled,
-        handling_seconds=_seconds(at, assigned_at) if handled else 0.0,
-    )  # fmt: skip
 
 
 def fact_answer(
@@ -164,9 +101,6 @@ def rollup_record(facts: Sequence[Fact]) -> None:
         return
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("rollup_record must run inside the transaction of the change it records")
-    from .days import days_statements  # reports.days imports this module
-    from .models import AgentHour, GroupHour
-
     groups, agents = aggregate(facts)
     statements = [
         upsert_sql(GroupHour._meta.db_table, ("hour", "group_id"), groups),
@@ -178,75 +112,3 @@ def rollup_record(facts: Sequence[Fact]) -> None:
         return
     for statement in statements:  # SQLite: no data-modifying CTEs
         execute_together([statement])
-
-
-@functools.cache
-def _unnest_upsert(table: str, names: tuple[str, ...], conflict: str) -> str:
-    """``INSERT … SELECT * FROM UNNEST(%s::<type>[], …) ON CONFLICT …`` for ``table``'s
-    columns ``names`` (types from the model)."""
-    model = next(m for m in apps.get_models() if m._meta.db_table == table)
-    columns = {f.column: f for f in model._meta.concrete_fields}
-    arrays = ", ".join(f"%s::{_array_type(columns[name])}[]" for name in names)
-    quoted = connection.ops.quote_name(table)
-    return f"INSERT INTO {quoted} ({', '.join(names)}) SELECT * FROM UNNEST({arrays}) {conflict}"  # noqa: S608
-
-
-def _array_type(field) -> str:
-    return field.target_field.rel_db_type(connection) if field.is_relation else field.db_type(connection)
-
-
-def execute_together(statements: list[tuple[str, list] | None]) -> None:
-    """Runs upserts in one round trip: all but the last as data-modifying CTEs (each runs
-    exactly once; they write different tables). One statement runs as it is."""
-    statements = [statement for statement in statements if statement is not None]
-    if not statements:
-        return
-    *first, (sql, _) = statements
-    if first:
-        ctes = ", ".join(f"upsert_{n} AS ({cte} RETURNING 1)" for n, (cte, _) in enumerate(first))
-        sql = f"WITH {ctes} {sql}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [param for _, params in statements for param in params])
-
-
-def upsert(table: str, key: tuple[str, ...], rows: dict[tuple, dict], *, columns=COLUMNS, updates=None) -> None:
-    execute_together([upsert_sql(table, key, rows, columns=columns, updates=updates)])
-
-
-def upsert_sql(
-    table: str, key: tuple[str, ...], rows: dict[tuple, dict], *, columns=COLUMNS, updates=None
-) -> tuple[str, list] | None:
-    """One ``INSERT … ON CONFLICT DO UPDATE`` for all rows, in key order (two transactions
-    adding to the same rows lock them in the same order, so they never deadlock)."""
-    if not rows:
-        return None
-    ops = connection.ops
-    quoted = ops.quote_name(table)
-    if updates is None:
-        greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
-        updates = [f"{name} = {quoted}.{name} + excluded.{name}" for name in SUMMED]
-        updates.append(f"wait_max = {greatest}({quoted}.wait_max, excluded.wait_max)")
-    names = key + columns
-    ordered = sorted(rows, key=lambda k: (k[0], *k[1:]))
-    conflict = f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {', '.join(updates)}"
-    if connection.vendor == "postgresql":
-        # One array per column: the statement's text is the same for any number of rows,
-        # so psycopg does not parse thousands of placeholders again on every batch and
-        # PostgreSQL plans it once.
-        params = [list(column) for column in zip(*((*k, *(rows[k][name] for name in columns)) for k in ordered),
-                                                 strict=True)]  # fmt: skip
-        sql = _unnest_upsert(table, names, conflict)
-        return sql, params
-    placeholders = "(" + ", ".join(["%s"] * len(names)) + ")"
-    params: list = []
-    for row_key in ordered:
-        sums = rows[row_key]
-        first = row_key[0]  # an hour, or a day (reports.days)
-        adapt = ops.adapt_datetimefield_value if isinstance(first, datetime) else ops.adapt_datefield_value
-        params += [adapt(first), *row_key[1:]]
-        params += [sums[name] for name in columns]
-    sql = (
-        f"INSERT INTO {quoted} ({', '.join(names)}) VALUES {', '.join([placeholders] * len(rows))} "  # noqa: S608
-        f"{conflict}"
-    )
-    return sql, params

@@ -24,8 +24,9 @@ from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 
-from attendance.models import Attendance, Operation, PresenceState, ServiceGroup, Status
+from attendance.models import Attendance, PresenceState, ServiceGroup, Status
 from core.scoping import operation_ids_for, scope_queryset
+from organisation.models import Operation
 from users.models import AGENT_ROLES, User
 
 from .figures import add, figures, hour_figures, merge, zero

@@ -6,10 +6,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from attendance.models import Bot
-
 from . import errors
-from .models import Closer, Question, Survey
+from .hooks import survey_name_check
+from .models import SURVEY_CLOSER_CHOICES, Question, Survey
 from .services import question_normalize, survey_normalize_name
 
 OPTIONS_HELP = _("CSAT only: one option per line, in order. Start with “+” the options that count as satisfied.")
@@ -18,7 +17,7 @@ OPTIONS_HELP = _("CSAT only: one option per line, in order. Start with “+” t
 class SurveyForm(forms.ModelForm):
     send_on_close_by = forms.MultipleChoiceField(
         label=_("Satisfaction survey sending"),
-        choices=Closer.choices,
+        choices=SURVEY_CLOSER_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text=_("A timer closing the attendance counts as bot."),
@@ -30,9 +29,7 @@ class SurveyForm(forms.ModelForm):
 
     def clean_name(self):
         name = survey_normalize_name(self.cleaned_data["name"])
-        clash = Bot.objects.filter(name=name).exclude(pk=self.instance.bot_id).exists()
-        if clash:
-            raise ValidationError(errors.NAME_USED_BY_BOT, params={"name": name})
+        survey_name_check(name=name, survey=self.instance)
         return name
 
 

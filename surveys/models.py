@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import DeletionForbidden
 from core.history import HistoricalRecords
 from core.models import ActiveModel
+
+from .errors import BAD_CLOSER
 
 # A question is one chat message; an option is a short answer.
 QUESTION_MAX_LENGTH = 1000
@@ -22,17 +26,22 @@ class QuestionType(models.TextChoices):
 
 
 class Closer(models.TextChoices):
+    """Who closes an attendance: the engine's closers (``attendance.transitions.close``,
+    the event log's ``by``) and the survey's "Envio da Pesquisa de Satisfação" choices
+    (``SURVEY_CLOSERS``: a supervisor's close never sends the survey)."""
+
     BOT = "bot", _("Bot")
     AGENT = "agent", _("Agent")
     SUPERVISOR_AGENT = "supervisor_agent", _("Supervisor agent")
+    SUPERVISOR = "supervisor", _("Supervisor")
+
+
+SURVEY_CLOSERS = [Closer.BOT, Closer.AGENT, Closer.SUPERVISOR_AGENT]
+SURVEY_CLOSER_CHOICES = [(closer.value, closer.label) for closer in SURVEY_CLOSERS]
 
 
 def validate_closers(value) -> None:
-    from django.core.exceptions import ValidationError
-
-    from .errors import BAD_CLOSER
-
-    if not isinstance(value, list) or not set(value) <= set(Closer.values):
+    if not isinstance(value, list) or not set(value) <= set(SURVEY_CLOSERS):
         raise ValidationError(BAD_CLOSER)
 
 
@@ -79,7 +88,7 @@ class Survey(ActiveModel):
     def history_value_text(cls, field: str, value) -> str | None:
         """Who sends the survey, in words, on the history page (``core.audit``)."""
         if field == "send_on_close_by" and isinstance(value, list):
-            labels = dict(Closer.choices)
+            labels = dict(SURVEY_CLOSER_CHOICES)
             return ", ".join(str(labels.get(item, item)) for item in value)
         return None
 
@@ -155,6 +164,4 @@ class Response(models.Model):
         return f"{self.question}: {self.score if self.score is not None else self.option or self.text}"
 
     def delete(self, *args, **kwargs):
-        from core.errors import DeletionForbidden
-
         raise DeletionForbidden()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from .models import OPTION_MAX_LENGTH, QUESTION_MAX_LENGTH, Closer, QuestionType, Survey
+from .models import OPTION_MAX_LENGTH, QUESTION_MAX_LENGTH, SURVEY_CLOSER_CHOICES, QuestionType, Survey
 from .services import survey_save
 
 
@@ -19,7 +19,7 @@ class QuestionSerializer(serializers.Serializer):
 
 
 class SurveySerializer(serializers.ModelSerializer):
-    send_on_close_by = serializers.MultipleChoiceField(choices=Closer.choices, required=False)
+    send_on_close_by = serializers.MultipleChoiceField(choices=SURVEY_CLOSER_CHOICES, required=False)
     questions = QuestionSerializer(many=True, required=False)
     bot = serializers.PrimaryKeyRelatedField(read_only=True)
 

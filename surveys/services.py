@@ -8,12 +8,10 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from attendance.models import Bot, BotKind
-from attendance.services import bot_save
 from core.text import whole_number
-from reports import engine_hooks as reports_hooks
 
 from . import errors
+from .hooks import answer_recorded, survey_changed
 from .models import OPTION_MAX_LENGTH, QUESTION_MAX_LENGTH, Question, QuestionType, Response, Survey
 
 
@@ -81,7 +79,7 @@ def survey_save(*, survey: Survey, questions: list[dict] | None = None) -> Surve
     clean_questions = _validate_questions(questions) if questions is not None else None
     if clean_questions is None and survey.pk is None:
         raise ValidationError({"questions": [errors.SURVEY_NEEDS_QUESTION]})
-    _sync_bot(survey)
+    survey_changed(survey=survey)  # the engine keeps the survey's bot in step
     survey.save()
     if clean_questions is not None:
         _replace_questions(survey, clean_questions)
@@ -104,20 +102,6 @@ def _validate_questions(questions: list[dict]) -> list[dict]:
     if problems:
         raise ValidationError({"questions": problems})
     return clean
-
-
-def _sync_bot(survey: Survey) -> None:
-    bot = survey.bot
-    clash = Bot.objects.filter(name=survey.name).exclude(pk=getattr(bot, "pk", None)).exists()
-    if clash:
-        raise ValidationError({"name": [errors.NAME_USED_BY_BOT % {"name": survey.name}]})
-    if bot is None:
-        bot = Bot(kind=BotKind.SURVEY)
-    if bot.pk is None or bot.name != survey.name or bot.is_active != survey.is_active:
-        bot.name = survey.name
-        bot.is_active = survey.is_active
-        bot_save(bot=bot, for_survey=True)
-    survey.bot = bot
 
 
 def _replace_questions(survey: Survey, questions: list[dict]) -> None:
@@ -151,7 +135,7 @@ def survey_deactivate(*, survey: Survey) -> int:
     (clearing ``survey_required``), each change audited. Returns how many groups changed."""
     survey = Survey.objects.select_for_update().get(pk=survey.pk)
     survey.is_active = False
-    _sync_bot(survey)
+    survey_changed(survey=survey)  # the engine keeps the survey's bot in step
     survey.save(update_fields=["is_active", "bot"])
     return _detach_from_groups(survey)
 
@@ -169,7 +153,7 @@ def _detach_from_groups(survey: Survey) -> int:
 @transaction.atomic
 def survey_activate(*, survey: Survey) -> None:
     survey.is_active = True
-    _sync_bot(survey)
+    survey_changed(survey=survey)  # the engine keeps the survey's bot in step
     survey.save(update_fields=["is_active", "bot"])
 
 
@@ -205,7 +189,7 @@ def response_record(
     if existing is not None:
         return existing
     response.save()
-    reports_hooks.rollup_answer(response)  # CSAT/NPS figures, in the answer's transaction
+    answer_recorded(response)  # the reports' CSAT/NPS figures, in the answer's transaction
     return response
 
 

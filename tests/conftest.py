@@ -19,8 +19,8 @@ from users.models import Role
 pytest_plugins = ["tests.browser"]
 
 SUPERVISOR_PERMS = [
-    "attendance.view_company",
-    "attendance.view_operation",
+    "organisation.view_company",
+    "organisation.view_operation",
     "attendance.view_dashboard",
     "attendance.view_service_level_report",
     "users.view_user",

@@ -5,10 +5,11 @@ from __future__ import annotations
 import factory
 from django.contrib.auth.models import Permission
 
-from attendance.models import Bot, BotKind, Company, Operation, ServiceGroup
+from attendance.models import Bot, BotKind, ServiceGroup
 from attendance.services import group_save
 from classifications.models import Classification
 from classifications.services import classification_save
+from organisation.models import Company, Operation
 from surveys.models import Survey
 from surveys.services import survey_save
 from users.models import Profile, Role, User
@@ -126,8 +127,8 @@ def make_channel(network="whatsapp", **fields):
 
 def online(agent, state="online", reason=""):
     """Put an agent online (or paused, with an active pause reason) with a fresh heartbeat."""
+    from attendance.models import PauseReason
     from attendance.presence import presence_set
-    from workspace.models import PauseReason
 
     if state == "paused":
         reason = reason or "Almoço"

@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
+from core.phones import format_phone, normalize_phone
 from core.widgets import BrazilPhoneInput
-from customers.phones import format_phone, normalize_phone
 
 from . import errors
 from .models import AGENT_DATA_FIELDS, AGENT_PERMISSION_FIELDS, PASSWORD_MAX_LENGTH, USERNAME_MAX_LENGTH, User

@@ -12,11 +12,11 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from attendance.models import Company, Operation
+from core.phones import normalize_phone
 from core.text import whole_number
-from customers.phones import normalize_phone
 from imports.readers import fold
 from imports.spec import ImportSpec, RowOutcome, first_message
+from organisation.models import Company, Operation
 
 from .models import Profile, Role, User, VoiceChannel
 from .services import user_create

@@ -13,6 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.history import HistoricalRecords
 from core.models import ActiveModel, ActiveQuerySet
+from organisation.models import Company
+
+from .work_hours import describe
 
 
 class Role(models.TextChoices):
@@ -75,17 +78,17 @@ class UserQuerySet(ActiveQuerySet):
 
 class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
+    # ``users.services.user_create``, set by ``UsersConfig.ready()``: Django's
+    # ``createsuperuser`` creates users through the manager, under the same rules as every
+    # other path, without this module importing the services that import it.
+    user_create = None
 
     def create_user(self, username: str, password: str | None = None, **fields):
-        from .services import user_create
-
-        return user_create(username=username, password=password, **fields)
+        return type(self).user_create(username=username, password=password, **fields)
 
     def create_superuser(self, username: str, password: str | None = None, **fields):
         """An ``admin``-role user, of the given company or else the first active one
         (created as "Atende" on an empty database)."""
-        from attendance.models import Company
-
         fields["role"] = Role.ADMIN
         if not fields.get("company"):
             company = Company.objects.filter(is_active=True).order_by("pk").first()
@@ -133,7 +136,7 @@ class User(ActiveModel, AbstractBaseUser):
         help_text=_("Asks for a new password at the next login, before any other page."),
     )
     company = models.ForeignKey(
-        "attendance.Company",
+        "organisation.Company",
         verbose_name=_("Company"),
         on_delete=models.PROTECT,
         null=True,
@@ -141,7 +144,7 @@ class User(ActiveModel, AbstractBaseUser):
         related_name="users",
     )
     operations = models.ManyToManyField(
-        "attendance.Operation", verbose_name=_("Operations"), blank=True, related_name="users"
+        "organisation.Operation", verbose_name=_("Operations"), blank=True, related_name="users"
     )
     work_hours = models.JSONField(
         _("Work hours"),
@@ -207,8 +210,6 @@ class User(ActiveModel, AbstractBaseUser):
     def history_value_text(cls, field: str, value) -> str | None:
         """Work hours in words on the history page (``core.audit``)."""
         if field == "work_hours" and isinstance(value, list):
-            from .work_hours import describe
-
             return describe(value) if value else ""
         return None
 

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from core.errors import OUT_OF_SCOPE_CHOICE
+from core.phones import normalize_phone
 from core.scoping import operation_ids_for
-from customers.phones import normalize_phone
 
 from . import errors
 from .models import Role, User

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from attendance.models import PauseReason
 from core.admin import AtendeAdmin, ScopedRelatedFilter, StatusFilter, status_column
 
-from .models import CannedResponse, PauseReason, WhatsAppTemplate
+from .models import CannedResponse, WhatsAppTemplate
 
 
 @admin.register(PauseReason)

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from attendance.engine_api import AttendanceViewSet
+from attendance.models import PauseReason
 from core.api import AtendeViewSet
 from core.permissions import AGENTS_FORBIDDEN, RolePermission
 from core.scoping import scope_queryset
@@ -24,7 +25,7 @@ from users.models import AGENT_ROLES
 
 from . import errors
 from .filters import AttendanceFilter
-from .models import CannedResponse, PauseReason, WhatsAppTemplate
+from .models import CannedResponse, WhatsAppTemplate
 from .selectors import attendances_visible_to, canned_responses_for
 from .serializers import (
     ActiveMessageResultSerializer,

@@ -1,4 +1,4 @@
-"""What the agent workspace offers besides the engine (SPEC §7): pause reasons, canned
+"""What the agent workspace offers besides the engine (SPEC §7): canned
 responses ("Respostas rápidas"), WhatsApp templates — admin-managed, audited, never
 deleted — and each agent's read position in their attendances (for unread counts)."""
 
@@ -12,26 +12,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import DeletionForbidden
 from core.history import HistoricalRecords
 from core.models import ActiveModel
 
 PLACEHOLDER = re.compile(r"\{\{(\d+)\}\}")
-
-
-class PauseReason(ActiveModel):
-    """ "Motivos de pausa": what an agent may choose when pausing."""
-
-    name = models.CharField(_("Name"), max_length=100, unique=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("pause reason")
-        verbose_name_plural = _("pause reasons")
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class CannedResponse(ActiveModel):
@@ -109,6 +94,4 @@ class ReadMarker(models.Model):
         return f"{self.user_id}@{self.attendance_id}: {self.last_message_id}"
 
     def delete(self, *args, **kwargs):
-        from core.errors import DeletionForbidden
-
         raise DeletionForbidden()

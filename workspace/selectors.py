@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from attendance.models import AgentPresence, Attendance, Direction, Message, PresenceState, ServiceGroup, Status
 from core.scoping import operation_ids_for
-from customers.models import Customer
+from customers.models import Customer, CustomerAttribute
 from customers.selectors import customer_search
 from users.models import AGENT_ROLES, User
 
@@ -198,8 +198,6 @@ def mask_document_private(document_type: str, digits: str) -> str:
 
 
 def customer_card(*, attendance: Attendance, user) -> dict:
-    from customers.models import CustomerAttribute
-
     customer = attendance.customer
     names = dict(CustomerAttribute.objects.values_list("pk", "description"))
     previous = (

@@ -9,11 +9,11 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from attendance.engine_serializers import AttendanceSerializer, EventSerializer
-from attendance.models import Kind, Message, ServiceGroup
+from attendance.models import Kind, Message, PauseReason, ServiceGroup
 from core.api import ActiveRelatedField
 from customers.models import Customer, Network
 
-from .models import CannedResponse, PauseReason, WhatsAppTemplate
+from .models import CannedResponse, WhatsAppTemplate
 
 
 class MessageSerializer(serializers.ModelSerializer):

@@ -10,10 +10,11 @@ from django.core.files import File
 from django.db import transaction
 
 from attendance.agent_actions import active_message_send, agent_message_send
+from attendance.errors import MEDIA_NOT_ALLOWED, RECEIVE_ONLY, NotYourAttendanceError
 from attendance.media import SNIFF_BYTES, kind_of, media_store, message_attach_media, sniff
 from attendance.models import Attendance, Kind, Message, ServiceGroup
+from core.phones import normalize_phone
 from customers.models import Customer, Network
-from customers.phones import normalize_phone
 from customers.services import customer_save
 
 from . import errors
@@ -34,15 +35,11 @@ def workspace_message_send(*, attendance: Attendance, agent, kind: str, text: st
     if file is None:  # the engine's JSON contract: a kind and a text (media flags checked there)
         return agent_message_send(attendance=attendance, agent=agent, kind=kind, text=text)
     if group.receive_only:
-        from attendance.errors import RECEIVE_ONLY
-
         raise ValidationError({"kind": [RECEIVE_ONLY]})
     declared = None if kind == Kind.TEXT else kind
     if declared is not None and not getattr(group, MEDIA_FLAGS[declared]):
         _refuse_kind(declared)
     if attendance.agent_id != agent.pk:
-        from attendance.errors import NotYourAttendanceError
-
         raise NotYourAttendanceError()
     file.seek(0)
     sniffed = kind_of(sniff(file.read(SNIFF_BYTES)) or "")
@@ -58,8 +55,6 @@ def workspace_message_send(*, attendance: Attendance, agent, kind: str, text: st
 
 
 def _refuse_kind(kind: str):
-    from attendance.errors import MEDIA_NOT_ALLOWED
-
     raise ValidationError({"file": [MEDIA_NOT_ALLOWED % {"kind": Kind(kind).label}]})
 
 

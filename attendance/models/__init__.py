@@ -8,6 +8,7 @@ from .attendances import (
     Delivery,
     Direction,
     Event,
+    EventType,
     GroupDistributionState,
     Kind,
     Message,
@@ -25,9 +26,11 @@ from .groups import (
     ServiceGroup,
     TimeUnit,
 )
-from .organisation import Company, Operation, validate_time_zone
+from .pauses import DEFAULT_PAUSE_REASONS, PauseReason
 
 __all__ = [
+    "DEFAULT_PAUSE_REASONS",
+    "PauseReason",
     "OPEN_STATUSES",
     "AgentPresence",
     "Attendance",
@@ -40,6 +43,7 @@ __all__ = [
     "Delivery",
     "Direction",
     "Event",
+    "EventType",
     "GroupDistributionState",
     "Kind",
     "Message",
@@ -50,12 +54,9 @@ __all__ = [
     "Bot",
     "BotInactivityAction",
     "BotKind",
-    "Company",
     "DisplayNameMode",
     "DistributionStrategy",
     "InactivityCloseBy",
-    "Operation",
     "ServiceGroup",
     "TimeUnit",
-    "validate_time_zone",
 ]

@@ -107,6 +107,12 @@ class Attendance(models.Model):
         verbose_name = _("attendance")
         verbose_name_plural = _("attendances")
         ordering = ["-opened_at"]
+        # The supervisors' grants (kept under ``attendance.`` when companies and operations
+        # moved to ``organisation``: profiles hold them by that name).
+        permissions = [
+            ("view_dashboard", _("Can view the supervisor dashboard")),
+            ("view_service_level_report", _("Can view the service-level report")),
+        ]
         constraints = [
             # A constraint rather than ``unique=True``, which on PostgreSQL adds a second
             # (``varchar_pattern_ops``) index that no search uses and every write pays for.
@@ -239,6 +245,25 @@ class Message(models.Model):
 
     def delete(self, *args, **kwargs):
         raise DeletionForbidden()
+
+
+class EventType(models.TextChoices):
+    """What an attendance's log records (``Event.type``): written by the engine's
+    transitions and timers, read by the recomputation of the reports and the monitor."""
+
+    OPENED = "opened", _("Opened")
+    QUEUED = "queued", _("Queued")
+    REQUEUED = "requeued", _("Back in the queue")
+    AGENT_TIMEOUT = "agent_timeout", _("Agent did not answer in time")
+    ASSIGNED = "assigned", _("Assigned")
+    TRANSFERRED = "transferred", _("Transferred")
+    PENDING = "pending", _("Pending")
+    REOPENED = "reopened", _("Reopened")
+    CLOSED = "closed", _("Closed")
+    ACTIVE_MESSAGE = "active_message", _("Active message")
+    BOT_INACTIVITY = "bot_inactivity", _("Bot inactivity")
+    WARNED = "warned", _("Inactivity warning")
+    PARTNER_WARNING = "partner_warning", _("WhatsApp session warning")
 
 
 class Event(models.Model):

@@ -12,6 +12,7 @@ from core.history import HistoricalRecords
 from core.models import ActiveModel
 
 from .. import errors
+from ..menus import referenced_group_ids
 from .bots import BotKind
 
 
@@ -78,12 +79,6 @@ DURATION_FIELDS = [
 BOT_INACTIVITY_FIELDS = ["bot_inactivity_timeout", "bot_inactivity_unit", "bot_inactivity_action"]
 
 
-def _routes_outside(bot, operation_id: int) -> bool:
-    from ..bot_scope import bot_routes_outside  # bot_scope reads this model
-
-    return bot_routes_outside(bot=bot, operation_id=operation_id)
-
-
 class ServiceGroup(ActiveModel):
     """A service group: a queue with its bots, distribution strategy, timers, channels and
     agents. ``parent`` null makes it a main group (the entry point with a service bot)."""
@@ -96,7 +91,7 @@ class ServiceGroup(ActiveModel):
         error_messages={"unique": _("A group with this name already exists.")},
     )
     operation = models.ForeignKey(
-        "attendance.Operation", verbose_name=_("Operation"), on_delete=models.PROTECT, related_name="groups"
+        "organisation.Operation", verbose_name=_("Operation"), on_delete=models.PROTECT, related_name="groups"
     )
     parent = models.ForeignKey(
         "self",
@@ -312,7 +307,7 @@ class ServiceGroup(ActiveModel):
                     "initialization_bot",
                     errors.MAIN_NEEDS_SERVICE_BOT if expected == BotKind.SERVICE else errors.CHILD_NEEDS_TRANSFER_BOT,
                 )
-            elif self.operation_id and _routes_outside(bot, self.operation_id):
+            elif self.operation_id and bot_routes_outside(bot=bot, operation_id=self.operation_id):
                 add("initialization_bot", errors.BOT_OTHER_OPERATION)
         if self.inactivity_bot is not None and self.inactivity_bot.kind != BotKind.INACTIVITY:
             add("inactivity_bot", errors.WRONG_BOT_KIND)
@@ -353,3 +348,21 @@ class ServiceGroup(ActiveModel):
             self.bot_inactivity_action = ""
         if self.bot_inactivity_action != BotInactivityAction.SEND_TO_GROUP:
             self.bot_inactivity_target_group = None
+
+
+# Routing never crosses operations (SPEC §4.2); ``attendance.bot_scope`` builds on these.
+
+
+def menu_operation_ids(menu) -> set[int]:
+    """The operations of the groups a menu transfers into."""
+    ids = referenced_group_ids(menu) if isinstance(menu, dict) else set()
+    if not ids:
+        return set()
+    return set(ServiceGroup.objects.filter(pk__in=ids).values_list("operation_id", flat=True))
+
+
+def bot_routes_outside(*, bot, operation_id: int | None) -> bool:
+    """Whether ``bot``'s menu transfers into a group of an operation other than ``operation_id``."""
+    if bot is None or bot.kind != BotKind.SERVICE or operation_id is None:
+        return False
+    return bool(menu_operation_ids(bot.menu) - {operation_id})

@@ -71,14 +71,17 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "core",
+    "organisation",
     "users",
     "attendance",
+    "providers",
     "customers",
     "surveys",
     "classifications",
     "imports",
     "workspace",
     "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [

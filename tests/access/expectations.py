@@ -148,7 +148,7 @@ def expected_admin(role: str, world: World, target: AdminURL) -> Expect:
 # Resources the workspace reads (SPEC §7): agents and supervisor-agents list them and read
 # one (the active ones; canned responses of their groups or of every group); writing and
 # the audit history stay with the back office's rules.
-AGENT_READABLE = {"workspace.PauseReason", "workspace.WhatsAppTemplate", "workspace.CannedResponse"}
+AGENT_READABLE = {"attendance.PauseReason", "workspace.WhatsAppTemplate", "workspace.CannedResponse"}
 
 
 def agent_reads(role: str, world: World, target: ApiURL) -> bool | None:

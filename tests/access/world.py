@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from django.contrib import admin
 from django.db import models
 
-from attendance.models import Operation
 from config.api_router import router
+from organisation.models import Operation
 from tests.factories import CompanyFactory, ProfileFactory, UserFactory
 from users.models import Role
 
@@ -176,7 +176,7 @@ def _customer_attribute(world: World, side: str):
 
 
 def _pause_reason(world: World, side: str):
-    from workspace.models import PauseReason
+    from attendance.models import PauseReason
 
     return PauseReason.objects.create(name={"A": "Pausa Alfa", "B": "Pausa Beta"}[side])
 
@@ -198,8 +198,8 @@ def _canned_response(world: World, side: str):
 SAMPLES: dict[str, Sample] = {
     # Operation A and B live in companies of their own (see the ``world`` fixture), so a
     # company belongs to the operations it holds: supervisors see their operations' companies.
-    "attendance.Company": Sample(lambda w, side: w.operations[side].company, scoped=True),
-    "attendance.Operation": Sample(lambda w, side: w.operations[side], scoped=True),
+    "organisation.Company": Sample(lambda w, side: w.operations[side].company, scoped=True),
+    "organisation.Operation": Sample(lambda w, side: w.operations[side], scoped=True),
     "users.User": Sample(_agent, scoped=True),
     # Profiles have no scope_path: admin-only data, even with users.view_profile granted.
     "users.Profile": Sample(lambda w, side: ProfileFactory(name=f"Perfil {side}"), scoped=False),
@@ -217,7 +217,7 @@ SAMPLES: dict[str, Sample] = {
     # Workspace (SPEC §7): pause reasons and WhatsApp templates have no scope_path (admin
     # data); canned responses belong to their group's operation. Agents READ them (list and
     # detail): see AGENT_READABLE.
-    "workspace.PauseReason": Sample(_pause_reason, scoped=False),
+    "attendance.PauseReason": Sample(_pause_reason, scoped=False),
     "workspace.WhatsAppTemplate": Sample(_whatsapp_template, scoped=False),
     "workspace.CannedResponse": Sample(_canned_response, scoped=True, late=True),
     # Attendances belong to their group's operation (scope_path = "group__operation"); the

@@ -11,9 +11,10 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 import requests
 
-from attendance.messaging import message_deliver, message_out
+from attendance.messaging import message_out
 from attendance.models import Attendance, Message
-from attendance.tasks import deliver_message_task
+from providers.services import message_deliver
+from providers.tasks import deliver_message_task
 from tests.factories import ServiceGroupFactory, make_channel, queued_attendance
 
 pytestmark = pytest.mark.django_db

@@ -10,11 +10,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from attendance import errors
-from attendance.models import AgentPresence
+from attendance.models import AgentPresence, PauseReason
 from attendance.presence import presence_expire, presence_set
 from tests.factories import UserFactory
 from users.models import Role
-from workspace.models import PauseReason
 
 pytestmark = pytest.mark.django_db
 

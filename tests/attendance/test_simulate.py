@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from attendance.models import Attendance, Message
-from core.demo import seed_demo
+from demo.loader import seed_demo
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     ("url", "field"),
     [
-        ("/admin/attendance/operation/add/", "company"),
+        ("/admin/organisation/operation/add/", "company"),
         ("/admin/customers/customer/add/", "wallet_agent"),
         ("/admin/workspace/cannedresponse/add/", "group"),
     ],

@@ -46,7 +46,7 @@ def test_user_history_tracks_operations_and_never_exposes_passwords(api_as, admi
 
 def test_the_admin_shows_the_history_page_in_portuguese(web_as, admin_user, operation_a):
     browser = web_as(admin_user)
-    change = browser.get(f"/admin/attendance/operation/{operation_a.pk}/change/").content.decode()
+    change = browser.get(f"/admin/organisation/operation/{operation_a.pk}/change/").content.decode()
     assert "Histórico" in change
-    page = browser.get(f"/admin/attendance/operation/{operation_a.pk}/history/")
+    page = browser.get(f"/admin/organisation/operation/{operation_a.pk}/history/")
     assert page.status_code == 200

@@ -240,7 +240,7 @@ def test_profiles_offer_permissions_by_screen_without_delete_or_technical_ones()
 def test_a_new_custom_permission_finds_a_place(db):
     from django.contrib.contenttypes.models import ContentType
 
-    from attendance.models import Operation
+    from organisation.models import Operation
 
     permission = Permission.objects.create(
         codename="view_queue_report",

@@ -12,7 +12,7 @@ import pytest
 from django.contrib import admin
 
 from core.admin_menu import TECHNICAL_MODELS, _section
-from core.demo import seed_demo
+from demo.loader import seed_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

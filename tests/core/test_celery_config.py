@@ -26,7 +26,7 @@ def test_a_published_task_reaches_redis_through_one_reused_client(settings):
     """``core.redis_broker``: the channel's publishing client is built once."""
     import redis
 
-    from attendance.tasks import deliver_message_task
+    from providers.tasks import deliver_message_task
 
     if not os.environ.get("REDIS_URL"):
         pytest.skip("needs Redis")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from attendance.models import Company, Operation
 from core.errors import DELETION_FORBIDDEN, INACTIVE_CHOICE, DeletionForbidden
+from organisation.models import Company, Operation
 from tests.factories import OperationFactory
 from users.models import User
 
@@ -30,12 +30,12 @@ def test_deleting_a_queryset_raises(cast):
 
 def test_the_admin_offers_no_delete_action_or_button(web_as, admin_user, operation_a):
     browser = web_as(admin_user)
-    changelist = browser.get("/admin/attendance/operation/").content.decode()
+    changelist = browser.get("/admin/organisation/operation/").content.decode()
     assert "delete_selected" not in changelist
     assert "deactivate_selected" in changelist
-    change = browser.get(f"/admin/attendance/operation/{operation_a.pk}/change/").content.decode()
+    change = browser.get(f"/admin/organisation/operation/{operation_a.pk}/change/").content.decode()
     assert "deletelink" not in change
-    assert browser.get(f"/admin/attendance/operation/{operation_a.pk}/delete/").status_code == 403
+    assert browser.get(f"/admin/organisation/operation/{operation_a.pk}/delete/").status_code == 403
     assert Operation.objects.filter(pk=operation_a.pk).exists()
 
 
@@ -48,7 +48,7 @@ def test_the_api_answers_delete_with_405_and_keeps_the_record(api_as, admin_user
 
 def test_the_deactivate_action_keeps_the_row_and_records_who_did_it(web_as, admin_user, operation_a):
     response = web_as(admin_user).post(
-        "/admin/attendance/operation/",
+        "/admin/organisation/operation/",
         {"action": "deactivate_selected", "_selected_action": [operation_a.pk]},
         follow=True,
     )
@@ -64,9 +64,9 @@ def test_inactive_records_stay_listed_and_filterable_by_status(web_as, admin_use
     OperationFactory(name="Operação Ativa", company=company)
     OperationFactory(name="Operação Antiga", company=company, is_active=False)
     browser = web_as(admin_user)
-    everything = browser.get("/admin/attendance/operation/").content.decode()
+    everything = browser.get("/admin/organisation/operation/").content.decode()
     assert "Operação Ativa" in everything and "Operação Antiga" in everything
-    inactive = browser.get("/admin/attendance/operation/?status=inactive").content.decode()
+    inactive = browser.get("/admin/organisation/operation/?status=inactive").content.decode()
     assert "Operação Antiga" in inactive and "Operação Ativa" not in inactive
 
 

@@ -12,7 +12,7 @@ import re
 import pytest
 from django.db import connection
 
-from attendance.providers.services import _seen_sql
+from providers.services import _seen_sql
 
 pytestmark = [
     pytest.mark.django_db,

@@ -12,9 +12,9 @@ import pytest
 import redis
 from celery.signals import before_task_publish
 
-from attendance.tasks import deliver_message_task
 from config.celery import app
 from core.redis_broker import publish, publisher
+from providers.tasks import deliver_message_task
 
 pytestmark = pytest.mark.redis
 

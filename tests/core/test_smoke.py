@@ -16,10 +16,10 @@ def test_admin_index_renders_in_portuguese_for_an_admin(web_as, admin_user):
         "/admin/users/user/add/",
         "/admin/users/profile/",
         "/admin/users/profile/add/",
-        "/admin/attendance/company/",
-        "/admin/attendance/company/add/",
-        "/admin/attendance/operation/",
-        "/admin/attendance/operation/add/",
+        "/admin/organisation/company/",
+        "/admin/organisation/company/add/",
+        "/admin/organisation/operation/",
+        "/admin/organisation/operation/add/",
         "/admin/attendance/bot/",
         "/admin/attendance/bot/add/",
         "/admin/attendance/servicegroup/",
@@ -51,7 +51,7 @@ def test_english_is_available(web_as, admin_user):
 def test_the_demo_configuration_pages_render(web_as, admin_user):
     from attendance.models import Bot, ServiceGroup
     from classifications.models import Classification
-    from core.demo import seed_demo
+    from demo.loader import seed_demo
     from surveys.models import Survey
 
     seed_demo()

@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Permission
 
-from attendance.providers.whatsapp_cloud import reply_text
 from core.dates import EARLIEST, LATEST, day_in_range
 from core.text import whole_number
+from providers.whatsapp_cloud import reply_text
 from tests.factories import ServiceGroupFactory, queued_attendance
 
 pytestmark = pytest.mark.django_db

@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
+from core.phones import normalize_phone
 from customers.documents import mask_document, normalize_document
 from customers.models import Customer, CustomerAttribute
-from customers.phones import normalize_phone
 from customers.selectors import customer_can_open_attendance, customer_search
 from customers.services import customer_create_for_message, customer_save
 

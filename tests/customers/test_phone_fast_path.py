@@ -1,4 +1,4 @@
-"""The phone fast path (customers/phones.py) must agree with ``phonenumbers`` exactly:
+"""The phone fast path (core/phones.py) must agree with ``phonenumbers`` exactly:
 same E.164 for every accepted number, same accept/reject decision and message for the
 rest. Compared on a few thousand numbers typed the ways people type them, valid and
 invalid (unknown DDDs, short and long numbers, trunk and carrier codes, "+55", "55",
@@ -11,7 +11,7 @@ import random
 import pytest
 from django.core.exceptions import ValidationError
 
-from customers import phones
+from core import phones
 
 
 def _outcome(value, country_code):

@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from attendance.models import Company
+from organisation.models import Company
 from reports.days import days_rebuild
 from reports.models import AgentDay, GroupDay
 from reports.recompute import verify_day

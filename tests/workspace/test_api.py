@@ -14,13 +14,13 @@ from django.utils import timezone, translation
 from attendance.agent_actions import attendance_close
 from attendance.distribution import distribute_group
 from attendance.errors import MEDIA_NOT_ALLOWED, RECEIVE_ONLY
-from attendance.models import Attendance, CloseReason, Kind, Message, Status
+from attendance.models import Attendance, CloseReason, Kind, Message, PauseReason, Status
 from customers.models import Customer
 from customers.services import customer_save
 from tests.factories import ServiceGroupFactory, UserFactory, online, queued_attendance
 from tests.media_samples import PDF, PNG
 from users.models import Role
-from workspace.models import CannedResponse, PauseReason, WhatsAppTemplate
+from workspace.models import CannedResponse, WhatsAppTemplate
 from workspace.selectors import attendances_visible_to
 
 pytestmark = pytest.mark.django_db

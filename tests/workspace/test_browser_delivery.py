@@ -17,8 +17,8 @@ from attendance.models import Channel, Message
 from attendance.services import channel_save
 from customers.models import Customer
 from customers.services import customer_save
-from tests.attendance.providers.fake_providers import FakeProvider
 from tests.factories import PASSWORD, ServiceGroupFactory, UserFactory
+from tests.providers.fake_providers import FakeProvider
 from users.models import Role
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis, pytest.mark.django_db(transaction=True)]

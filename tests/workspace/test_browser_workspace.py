@@ -11,13 +11,13 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from attendance.models import Attendance, Message, Status
+from attendance.models import Attendance, Message, PauseReason, Status
 from customers.models import Customer
 from customers.services import customer_save
 from tests.factories import PASSWORD, ServiceGroupFactory, UserFactory, make_channel, make_classification
 from tests.media_samples import PNG
 from users.models import Role
-from workspace.models import CannedResponse, PauseReason
+from workspace.models import CannedResponse
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

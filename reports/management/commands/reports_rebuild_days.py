@@ -7,7 +7,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from attendance.models import Company, ServiceGroup
+from attendance.models import ServiceGroup
+from organisation.models import Company
 from reports.days import days_rebuild
 
 

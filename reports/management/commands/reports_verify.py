@@ -8,7 +8,8 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from attendance.models import Company, ServiceGroup
+from attendance.models import ServiceGroup
+from organisation.models import Company
 from reports.recompute import verify_day
 
 

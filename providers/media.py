@@ -3,7 +3,8 @@ one way in for message media (type sniffed from the content, per-kind size limit
 
 from __future__ import annotations
 
-from ..media import media_store
+from attendance.media import media_store
+
 from .base import FetchedMedia
 
 

@@ -14,11 +14,12 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from .engine_cache import engine_channel_public
-from .models import Provider
-from .providers import provider_for
-from .providers.base import MalformedPayload
-from .providers.services import webhook_receive
+from attendance.engine_cache import engine_channel_public
+from attendance.models import Provider
+
+from .base import MalformedPayload
+from .registry import provider_for
+from .services import webhook_receive
 
 logger = logging.getLogger("atende.providers")
 

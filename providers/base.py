@@ -4,7 +4,7 @@ A provider is a small stateless class (one instance per key in ``registry.PROVID
 it checks a webhook's signature, parses the webhook into normalised inbound messages and
 delivery statuses, sends an outbound message through the provider's HTTP API, fetches
 an inbound message's media and tests its credentials. It knows nothing of attendances:
-``attendance/providers/services.py`` feeds what it parses to the engine.
+``providers/services.py`` feeds what it parses to the engine.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
-from ..models import Channel, Message
+from attendance.models import Channel, Message
 
 
 class ProviderError(Exception):

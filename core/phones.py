@@ -11,9 +11,12 @@ import re
 
 import phonenumbers
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from phonenumbers import PhoneNumberType
 
-from . import errors
+PHONE_REQUIRED = _("Inform the phone number.")
+PHONE_INVALID = _("Invalid phone number: inform a Brazilian mobile or landline with area code, e.g. (34) 99123-4567.")
+PHONE_FOREIGN = _("Foreign number: only Brazilian phones (+55) are accepted.")
 
 ACCEPTED_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 
@@ -118,10 +121,10 @@ def normalize_phone(value, country_code: str | int | None = None) -> str:
     if isinstance(value, float) and value.is_integer():
         text = str(int(value))  # a spreadsheet cell typed as a number
     if not text:
-        raise ValidationError(errors.PHONE_REQUIRED, code="required")
+        raise ValidationError(PHONE_REQUIRED, code="required")
     code = _NON_DIGITS_UNICODE.sub("", str(country_code or "")) if country_code else ""
     if code and code != "55":
-        raise ValidationError(errors.PHONE_FOREIGN, code="foreign")
+        raise ValidationError(PHONE_FOREIGN, code="foreign")
     if not text.startswith("+"):
         digits = _NON_DIGITS_UNICODE.sub("", text)
         if digits.startswith("55") and len(digits) >= 12:
@@ -129,19 +132,19 @@ def normalize_phone(value, country_code: str | int | None = None) -> str:
     if FAST_PATH:
         fast = _fast_e164(text)
         if fast is _INVALID:
-            raise ValidationError(errors.PHONE_INVALID, code="invalid")
+            raise ValidationError(PHONE_INVALID, code="invalid")
         if fast is not None:
             return fast
     try:
         number = phonenumbers.parse(text, "BR")
     except phonenumbers.NumberParseException:
-        raise ValidationError(errors.PHONE_INVALID, code="invalid") from None
+        raise ValidationError(PHONE_INVALID, code="invalid") from None
     if number.country_code != 55:
-        raise ValidationError(errors.PHONE_FOREIGN, code="foreign")
+        raise ValidationError(PHONE_FOREIGN, code="foreign")
     # For +55 (one region, BR) an accepted type implies a valid number: ``number_type``
     # returns UNKNOWN for an invalid one, so ``is_valid_number`` would repeat the work.
     if phonenumbers.number_type(number) not in ACCEPTED_TYPES:
-        raise ValidationError(errors.PHONE_INVALID, code="invalid")
+        raise ValidationError(PHONE_INVALID, code="invalid")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

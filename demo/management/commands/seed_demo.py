@@ -4,7 +4,7 @@ import os
 
 from django.core.management.base import BaseCommand
 
-from core.demo import seed_demo
+from demo.loader import seed_demo
 
 
 class Command(BaseCommand):

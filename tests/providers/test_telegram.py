@@ -126,10 +126,10 @@ def test_an_inline_button_press_is_answered_after_commit_once(client, fake, menu
 
 
 def test_the_answer_waits_for_the_commit(fake, menu, tg_channel):
-    from attendance.providers import provider_for
-    from attendance.providers.base import Parsed
-    from attendance.providers.services import webhook_receive
-    from attendance.providers.telegram import Telegram
+    from providers.base import Parsed
+    from providers.registry import provider_for
+    from providers.services import webhook_receive
+    from providers.telegram import Telegram
 
     fake.routes[("POST", "/botBOT:TOKEN/answerCallbackQuery")] = (200, {"ok": True, "result": True})
     message = Telegram()._callback(json.loads(_press())["callback_query"])

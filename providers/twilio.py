@@ -26,10 +26,10 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.translation import gettext as _
 
+from attendance.models import Channel
+from attendance.public_media import public_media_url
 from core.text import whole_number
 
-from ..models import Channel
-from ..public_media import public_media_url
 from .base import (
     FetchedMedia,
     InboundMessage,

@@ -20,9 +20,9 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
+from attendance.models import Channel
 from core.text import whole_number
 
-from ..models import Channel
 from .base import (
     FetchedMedia,
     InboundMessage,

@@ -1,4 +1,8 @@
-"""Organisation (SPEC §1): companies and operations."""
+"""Organisation (SPEC §1): companies and operations.
+
+The tables keep the names they had when these models lived in the engine
+(``attendance_company``, ``attendance_operation`` and their history), so moving them
+here changed no row (see ``organisation/migrations/0001_initial.py``)."""
 
 from __future__ import annotations
 
@@ -27,12 +31,13 @@ class Company(ActiveModel):
     )
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(table_name="attendance_historicalcompany")
 
     # Supervisors see the companies of the operations they supervise.
     scope_path = "operations"
 
     class Meta:
+        db_table = "attendance_company"
         verbose_name = _("company")
         verbose_name_plural = _("companies")
         ordering = ["name"]
@@ -48,19 +53,16 @@ class Operation(ActiveModel):
     company = models.ForeignKey(Company, verbose_name=_("Company"), on_delete=models.PROTECT, related_name="operations")
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(table_name="attendance_historicaloperation")
 
     scope_path = "pk"
 
     class Meta:
+        db_table = "attendance_operation"
         verbose_name = _("operation")
         verbose_name_plural = _("operations")
         ordering = ["company__name", "name"]
         constraints = [models.UniqueConstraint(fields=["company", "name"], name="operation_unique_name_per_company")]
-        permissions = [
-            ("view_dashboard", _("Can view the supervisor dashboard")),
-            ("view_service_level_report", _("Can view the service-level report")),
-        ]
 
     def __str__(self) -> str:
         return self.name

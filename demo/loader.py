@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Permission
 from django.db import transaction
 
-from attendance.models import Bot, BotKind, Company, Operation, ServiceGroup
+from attendance.models import Bot, BotKind, ServiceGroup
 from attendance.services import bot_save, group_save
 from classifications.models import Classification
 from classifications.services import classification_save
 from customers.models import Customer, CustomerAttribute
 from customers.services import customer_save
+from organisation.models import Company, Operation
 from surveys.models import Survey
 from surveys.services import survey_save
 from users.models import Profile, Role, User
@@ -30,8 +31,8 @@ DEMO_PASSWORD = {
 SUPERVISOR_PERMISSIONS = [
     ("attendance", "view_dashboard"),
     ("attendance", "view_service_level_report"),
-    ("attendance", "view_operation"),
-    ("attendance", "view_company"),
+    ("organisation", "view_operation"),
+    ("organisation", "view_company"),
     ("users", "view_user"),
     ("users", "add_user"),
     ("users", "change_user"),

@@ -10,10 +10,10 @@ import pytest
 from django.test import TestCase
 
 from attendance.models import Message
-from attendance.providers import provider_for
-from attendance.providers.base import Parsed, StatusUpdate
-from attendance.providers.services import webhook_receive
 from core.live import live_last_id, live_since
+from providers.base import Parsed, StatusUpdate
+from providers.registry import provider_for
+from providers.services import webhook_receive
 
 from .test_whatsapp_cloud import envelope, send
 

@@ -22,17 +22,18 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from attendance.inbound import inbound_receive
+from attendance.media import MediaRejected
+from attendance.messaging import delivery_live
+from attendance.models import Channel, Delivery, Direction, Message, Provider
 from core import followups
 from core.errors import DomainError
 
-from ..inbound import inbound_receive
-from ..media import MediaRejected
-from ..messaging import delivery_live
-from ..models import Channel, Delivery, Direction, Message, Provider
-from . import provider_for
 from .base import InboundMessage, Outbound, Parsed, ProviderError, StatusUpdate, outbound_for
 from .base import Provider as ProviderAdapter
+from .generic import adapter_for, message_payload
 from .media import provider_media_store
+from .registry import provider_for
 
 logger = logging.getLogger("atende.providers")
 
@@ -259,3 +260,17 @@ def channel_test_connection(*, channel: Channel) -> str:
         return adapter.test_connection(channel)
     except requests.RequestException as error:
         raise ProviderError(_("Could not reach the provider: %(error)s") % {"error": type(error).__name__}) from None
+
+
+def message_deliver(*, message_id: int) -> bool:
+    """Deliver once; raises on failure so the task retries. Already sent → no-op."""
+    message = Message.objects.select_related("attendance__customer", "attendance__channel").get(pk=message_id)
+    if message.delivery == Delivery.SENT:
+        return False
+    if (handled := provider_deliver(message)) is not None:
+        return handled
+    Message.objects.filter(pk=message.pk).update(delivery_attempts=message.delivery_attempts + 1)
+    adapter_for(message).send(message, message_payload(message))
+    Message.objects.filter(pk=message.pk).update(delivery=Delivery.SENT)
+    delivery_live(message=message, status=Delivery.SENT)
+    return True

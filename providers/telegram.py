@@ -19,7 +19,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from ..models import Channel
+from attendance.models import Channel
+
 from .base import (
     FetchedMedia,
     InboundMessage,

@@ -12,10 +12,10 @@ import json
 import pytest
 from django.core.files.storage import default_storage
 
-from attendance.messaging import message_deliver
 from attendance.models import Attendance, Message, Status
-from attendance.providers.whatsapp_cloud import whatsapp_template_send
 from customers.models import Customer
+from providers.services import message_deliver
+from providers.whatsapp_cloud import whatsapp_template_send
 
 from .conftest import PHONE_NUMBER_ID, WA_SECRET, post
 

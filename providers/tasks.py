@@ -1,0 +1,48 @@
+"""Delivery tasks: thin, safe to run twice.
+
+Their Celery names are those they had in ``attendance.tasks`` before delivery moved to
+the providers: messages queued by a running release (and the beat's schedule) still find
+them after an upgrade."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from attendance.timers import messages_due
+
+from .services import message_deliver, provider_acknowledge
+
+
+@shared_task(
+    name="attendance.tasks.deliver_message_task", ignore_result=True, acks_late=True, autoretry_for=(Exception,),
+    retry_backoff=2, retry_backoff_max=300,
+    retry_jitter=True, max_retries=8,
+)  # fmt: skip
+def deliver_message_task(message_id: int) -> None:
+    message_deliver(message_id=message_id)
+
+
+@shared_task(name="attendance.tasks.deliver_messages_task", ignore_result=True, acks_late=True)
+def deliver_messages_task(message_ids: list[int]) -> None:
+    """A batch of deliveries; one that fails is handed to the retrying single task."""
+    for message_id in message_ids:
+        try:
+            message_deliver(message_id=message_id)
+        except Exception:  # noqa: BLE001 - retried with backoff by deliver_message_task
+            deliver_message_task.delay(message_id)
+
+
+@shared_task(name="attendance.tasks.provider_acknowledge_task", ignore_result=True)
+def provider_acknowledge_task(channel_id: int, callback_id: str) -> None:
+    """Answer an interactive press (Telegram's button stops spinning). Not retried: the
+    provider takes the answer only for a few seconds; a failure is logged."""
+    provider_acknowledge(channel_id=channel_id, callback_id=callback_id)
+
+
+@shared_task(name="attendance.tasks.messages_due_task", ignore_result=True)
+def messages_due_task() -> int:
+    """Beat: deliver delayed active messages whose time came, and lost deliveries."""
+    ids = messages_due()
+    for message_id in ids:
+        deliver_message_task.delay(message_id)
+    return len(ids)
