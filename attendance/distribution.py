@@ -93,12 +93,11 @@ def _distribute_batch(group_id: int, batch: int) -> int | None:
     group = ServiceGroup.objects.select_related("operation__company").get(pk=group_id)
     if not group.is_active:
         return 0
-    order = ["-priority", "queued_at", "pk"] if group.priority_to_agent else ["queued_at", "pk"]
     queued = list(
         Attendance.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(group_id=group_id, status=Status.QUEUED)
         .select_related("customer")
-        .order_by(*order)[:batch]
+        .order_by(*group.queue_order())[:batch]
     )
     if not queued:
         return 0

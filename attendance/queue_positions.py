@@ -48,11 +48,10 @@ def queue_positions_notify(*, group_id: int, now=None) -> int:
     not told a stale position (the update below only touches rows still queued)."""
     now = now or timezone.now()
     group = ServiceGroup.objects.get(pk=group_id)
-    order = ["-priority", "queued_at", "pk"] if group.priority_to_agent else ["queued_at", "pk"]
     queued = list(
         Attendance.objects.filter(group_id=group_id, status=Status.QUEUED)
         .select_related("customer", "group__operation__company", "channel")
-        .order_by(*order)[: settings.QUEUE_POSITION_MAX_NOTIFIED]
+        .order_by(*group.queue_order())[: settings.QUEUE_POSITION_MAX_NOTIFIED]
     )
     if not queued:
         return 0

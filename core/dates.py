@@ -10,13 +10,28 @@ monitoring screen) rather than clamped in silence.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import zoneinfo
+from datetime import date, datetime, time, timedelta
 
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2100, 12, 31)
+# The one message for a date that cannot be read, on every screen and API filter.
+INVALID_DATE = gettext_lazy("Invalid date: use YYYY-MM-DD.")
+
+
+def local_day_start(day: date, tz: zoneinfo.ZoneInfo) -> datetime:
+    """Midnight of ``day`` in ``tz`` (the company's), as an aware moment."""
+    return datetime.combine(day, time.min, tzinfo=tz)
+
+
+def local_days(first: date, last: date, tz: zoneinfo.ZoneInfo) -> tuple[datetime, datetime]:
+    """The local days ``first``..``last`` (both included) as an aware ``[start, end)`` range:
+    every period a person types ("de 01/12 a 07/12") means whole days of the company."""
+    return local_day_start(first, tz), local_day_start(last + timedelta(days=1), tz)
 
 
 def day_in_range(day: date | datetime) -> bool:

@@ -13,13 +13,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from attendance.models import Attendance, CloseReason, DistributionStrategy, Event, EventType, ServiceGroup, Status
-from core.dates import day_in_range, out_of_range_message
+from core.dates import INVALID_DATE, day_in_range, local_day_start, out_of_range_message
 from core.scoping import scope_queryset
 from core.text import whole_number
 from surveys.models import Closer
 from users.models import User
 
-from .selectors import local_day_start, time_zone_for, visible_groups
+from .selectors import time_zone_for, visible_groups
 
 DATE_FIELDS = {"opened": "opened_at", "queued": "queued_at", "assigned": "assigned_at", "closed": "closed_at"}
 
@@ -49,7 +49,7 @@ def _date(value: str, errors: list[str]) -> date | None:
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        errors.append(_("Invalid date: %(value)s (use YYYY-MM-DD).") % {"value": value[:20]})
+        errors.append(str(INVALID_DATE))
         return None
     if not day_in_range(day):
         errors.append(out_of_range_message())

@@ -16,9 +16,10 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from attendance.models import Event, EventType, ServiceGroup
+from core.dates import local_days
 from surveys.models import Response
 
 from .events import is_queue_entry
@@ -40,10 +41,7 @@ FLOATS = {"wait_sum", "wait_max", "handling_sum"}
 
 def day_bounds(day: date, time_zone: str) -> tuple[datetime, datetime]:
     """The company's local day as an aware [start, end) range."""
-    tz = zoneinfo.ZoneInfo(time_zone)
-    start = datetime.combine(day, time.min, tzinfo=tz)
-    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
-    return start, end
+    return local_days(day, day, zoneinfo.ZoneInfo(time_zone))
 
 
 @dataclass

@@ -17,7 +17,7 @@ belongs to the day before, as ``TruncDate`` of its start says).
 from __future__ import annotations
 
 import zoneinfo
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
@@ -25,6 +25,7 @@ from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 
 from attendance.models import Attendance, PresenceState, ServiceGroup, Status
+from core.dates import local_day_start, local_days
 from core.scoping import operation_ids_for, scope_queryset
 from organisation.models import Operation
 from users.models import AGENT_ROLES, User
@@ -58,10 +59,6 @@ def visible_operations(user) -> QuerySet[Operation]:
 def time_zone_for(user) -> zoneinfo.ZoneInfo:
     name = getattr(user, "time_zone_name", None) or settings.TIME_ZONE
     return zoneinfo.ZoneInfo(name)
-
-
-def local_day_start(day: date, tz: zoneinfo.ZoneInfo) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=tz)
 
 
 def _sums(queryset, *keys: str):
@@ -284,7 +281,7 @@ def _day_rows(ids: list[int], start: date, end: date, by: str, agent_id: int | N
 
 
 def _hour_rows(ids: list[int], tz, start: date, end: date, by: str, agent_id: int | None):
-    begin, finish = local_day_start(start, tz), local_day_start(end + timedelta(days=1), tz)
+    begin, finish = local_days(start, end, tz)
     model = AgentHour if by == "agent" or agent_id is not None else GroupHour
     rows = model.objects.filter(group_id__in=ids, hour__gte=begin, hour__lt=finish)
     if agent_id is not None:

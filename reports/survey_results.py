@@ -6,14 +6,15 @@ attendance when it was answered)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
+from core.dates import local_days
 from surveys.models import Question, QuestionType, Response, Survey
 
-from .selectors import local_day_start, time_zone_for, visible_groups
+from .selectors import time_zone_for, visible_groups
 
 
 def visible_surveys(user) -> QuerySet[Survey]:
@@ -30,7 +31,7 @@ def answers(
     survey_id: int | None = None,
 ) -> QuerySet[Response]:  # fmt: skip
     tz = time_zone_for(user)
-    begin, finish = local_day_start(start, tz), local_day_start(end + timedelta(days=1), tz)
+    begin, finish = local_days(start, end, tz)
     rows = Response.objects.filter(
         group__in=visible_groups(user, group_id=group_id), answered_at__gte=begin, answered_at__lt=finish
     )

@@ -3,7 +3,8 @@ opened_after, opened_before — applied inside the caller's visibility."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+import zoneinfo
+from datetime import datetime, timedelta
 
 import django_filters
 from django.core.exceptions import ValidationError
@@ -12,15 +13,17 @@ from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework import serializers
 
 from attendance.models import Attendance, Status
-from core.dates import day_in_range, out_of_range_message
+from core.dates import INVALID_DATE, day_in_range, local_day_start, out_of_range_message
 from core.text import whole_number
 
 from . import errors
 from .selectors import attendance_search
 
 
-def _moment(value: str, *, end_of_day: bool) -> datetime:
-    """A date means the whole day (``opened_before=2026-11-29`` includes the 29th). A
+def _moment(value: str, *, end_of_day: bool, tz: zoneinfo.ZoneInfo) -> datetime:
+    """A date means the whole day of the company (``opened_before=2026-11-29`` includes
+    the 29th, up to its midnight in ``tz``); a date and time without an offset is read in
+    ``tz`` too. A
     well-formed but impossible date ("2026-13-45", "T25:00") is invalid like any other
     text; a date outside ``core.dates``' years is refused with that range."""
     value = (value or "").strip()
@@ -28,14 +31,14 @@ def _moment(value: str, *, end_of_day: bool) -> datetime:
         day = parse_date(value) if len(value) == 10 else None
         moment = None if day is not None else parse_datetime(value)
     except ValueError:
-        raise ValidationError(errors.INVALID_DATE) from None
+        raise ValidationError(INVALID_DATE) from None
     if day is None and moment is None:
-        raise ValidationError(errors.INVALID_DATE)
+        raise ValidationError(INVALID_DATE)
     if not day_in_range(day or moment):
         raise ValidationError(out_of_range_message())
     if day is not None:
-        moment = datetime.combine(day + timedelta(days=1) if end_of_day else day, time.min)
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+        return local_day_start(day + timedelta(days=1) if end_of_day else day, tz)
+    return timezone.make_aware(moment, tz) if timezone.is_naive(moment) else moment
 
 
 class StatusInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
@@ -74,6 +77,6 @@ class AttendanceFilter(django_filters.FilterSet):
 
     def _parse(self, name, value, *, end_of_day):
         try:
-            return _moment(value, end_of_day=end_of_day)
+            return _moment(value, end_of_day=end_of_day, tz=zoneinfo.ZoneInfo(self.request.user.time_zone_name))
         except ValidationError as error:
             raise serializers.ValidationError({name: error.messages}) from None

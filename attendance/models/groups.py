@@ -277,6 +277,12 @@ class ServiceGroup(ActiveModel):
     def __str__(self) -> str:
         return self.name
 
+    def queue_order(self) -> list[str]:
+        """The order of the group's queue (SPEC §8.3), the one rule for who is served
+        next and which place a customer is told: with "Prioridade para o agente", the
+        customer's priority first; then the time they entered the queue."""
+        return ["-priority", "queued_at", "pk"] if self.priority_to_agent else ["queued_at", "pk"]
+
     @property
     def is_main(self) -> bool:
         return self.parent_id is None

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from attendance import errors
-from attendance.models import AgentPresence, PauseReason
+from attendance.models import DEFAULT_PAUSE_REASONS, AgentPresence, PauseReason
 from attendance.presence import presence_expire, presence_set
 from tests.factories import UserFactory
 from users.models import Role
@@ -25,10 +25,17 @@ def agent(operation_a):
     return UserFactory(username="ana_pausa", role=Role.AGENT, operations=[operation_a], max_simultaneous=2)
 
 
+def test_a_fresh_install_has_the_usual_pause_reasons_so_agents_can_pause_from_day_one(db):
+    assert sorted(PauseReason.objects.filter(is_active=True).values_list("name", flat=True)) == sorted(
+        DEFAULT_PAUSE_REASONS
+    )
+
+
 @pytest.fixture
 def reasons(db):
+    PauseReason.objects.update(is_active=False)  # the install's defaults, set aside for these tests
     return {
-        "lunch": PauseReason.objects.create(name="Almoço"),
+        "lunch": PauseReason.objects.update_or_create(name="Almoço", defaults={"is_active": True})[0],
         "coffee": PauseReason.objects.create(name="Café"),
         "old": PauseReason.objects.create(name="Treinamento antigo", is_active=False),
     }

@@ -64,3 +64,23 @@ def test_the_estimate_follows_the_groups_recent_pace(operation_a):
         queued_attendance(group, f"349960000{i:02d}")
     distribute_group(group_id=group.pk)  # 30 assignments in the last 30 minutes: one a minute
     assert estimated_wait_minutes(group=group, position=4) == 4
+
+
+@pytest.mark.parametrize("priority_to_agent", [False, True])
+def test_the_place_told_is_the_order_distribution_serves(operation_a, settings, priority_to_agent):
+    """One queue order (ServiceGroup.queue_order): the customer told "1º da fila" is the one
+    the next free agent gets, with and without priority, whatever the entry times."""
+    settings.QUEUE_POSITION_MIN_SECONDS = 0
+    agent = UserFactory(role=Role.AGENT, operations=[operation_a], max_simultaneous=1)
+    group = ServiceGroupFactory(operation=operation_a, agents=[agent], priority_to_agent=priority_to_agent)
+    now = timezone.now()
+    old_plain = queued_attendance(group, "34995000011", priority=0, queued_at=now - timedelta(minutes=9))
+    new_vip = queued_attendance(group, "34995000012", priority=9, queued_at=now - timedelta(minutes=1))
+    with override("pt-br"):
+        queue_positions_notify(group_id=group.pk)
+    first = next(a for a in (old_plain, new_vip) if _positions(a)[0].startswith("Você é o 1º da fila"))
+    assert first == (new_vip if priority_to_agent else old_plain)
+    online(agent)
+    distribute_group(group_id=group.pk)
+    first.refresh_from_db()
+    assert first.agent_id == agent.pk

@@ -16,7 +16,7 @@ from tests.factories import ServiceGroupFactory, queued_attendance
 pytestmark = pytest.mark.django_db
 
 OUT_OF_RANGE = "Use uma data entre 01/01/2000 e 31/12/2100."
-INVALID_DATE = "Use uma data (AAAA-MM-DD) ou uma data e hora."
+INVALID_DATE = "Data inválida: use AAAA-MM-DD."
 
 
 @pytest.mark.parametrize(
@@ -149,3 +149,19 @@ def test_a_screen_s_query_string_loses_its_nul_and_control_characters_and_says_s
 
 def test_the_api_keeps_answering_a_nul_with_a_field_error(api_as, admin_user):
     assert api_as(admin_user).get("/api/v1/customers/?search=%00").status_code == 400
+
+
+def test_a_date_filter_means_the_company_s_day_not_the_server_s(api_as, admin_user, operation_a):
+    """``opened_after=2026-03-02`` starts at midnight of the company's time zone (core.dates):
+    in Tokyo that is 15:00 UTC of the 1st, so an attendance opened at 16:00 UTC is in it."""
+    from datetime import UTC, datetime
+
+    from tests.factories import ServiceGroupFactory, queued_attendance
+
+    admin_user.company.time_zone = "Asia/Tokyo"
+    admin_user.company.save()
+    group = ServiceGroupFactory(operation=operation_a)
+    opened = queued_attendance(group, "34991239999", queued_at=datetime(2026, 3, 1, 16, 0, tzinfo=UTC))
+    response = api_as(admin_user).get("/api/v1/attendances/?opened_after=2026-03-02&opened_before=2026-03-02")
+    assert response.status_code == 200, response.content
+    assert [row["id"] for row in response.json()["results"]] == [opened.pk]

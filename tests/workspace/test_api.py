@@ -183,7 +183,8 @@ def test_canned_responses_pause_reasons_and_templates_for_agents(floor, api_as, 
     CannedResponse.objects.create(group=floor["suporte"], shortcut="prazo", text="Prazo: 5 dias")
     CannedResponse.objects.create(group=floor["vendas"], shortcut="preco", text="Tabela")
     CannedResponse.objects.create(group=None, shortcut="velha", text="x", is_active=False)
-    PauseReason.objects.create(name="Almoço")
+    PauseReason.objects.update(is_active=False)  # the install's defaults, set aside
+    PauseReason.objects.update_or_create(name="Almoço", defaults={"is_active": True})
     PauseReason.objects.create(name="Antigo", is_active=False)
     WhatsAppTemplate.objects.create(name="retorno", body="Olá {{1}}, seu pedido {{2}}")
     eva = api_as(floor["eva"])
@@ -191,14 +192,14 @@ def test_canned_responses_pause_reasons_and_templates_for_agents(floor, api_as, 
     assert [r["name"] for r in eva.get("/api/v1/pause-reasons/").json()["results"]] == ["Almoço"]
     assert eva.get("/api/v1/whatsapp-templates/").json()["results"][0]["parameter_count"] == 2
     # Reading only: writing and the audit trail are the back office's.
-    assert eva.post("/api/v1/pause-reasons/", {"name": "Banheiro"}, format="json").status_code == 403
+    assert eva.post("/api/v1/pause-reasons/", {"name": "Banho de sol"}, format="json").status_code == 403
     reason = PauseReason.objects.get(name="Almoço")
     assert eva.get(f"/api/v1/pause-reasons/{reason.pk}/history/").status_code == 403
 
 
 def test_admins_manage_them_and_every_change_is_audited(api_as, admin_user):
     admin = api_as(admin_user)
-    created = admin.post("/api/v1/pause-reasons/", {"name": "Reunião"}, format="json")
+    created = admin.post("/api/v1/pause-reasons/", {"name": "Reunião de equipe"}, format="json")
     assert created.status_code == 201
     pk = created.json()["id"]
     assert admin.patch(f"/api/v1/pause-reasons/{pk}/", {"is_active": False}, format="json").status_code == 200

@@ -76,7 +76,7 @@ def desk(operation_a):
     # New attendances start in the customer's group.
     customer_save(customer=Customer(), display_name="Maria Cliente", phone="34991234567", group=suporte)
     customer_save(customer=Customer(), display_name="João Receptivo", phone="34991230000", group=receptivo)
-    PauseReason.objects.create(name="Almoço")
+    PauseReason.objects.get_or_create(name="Almoço")
     CannedResponse.objects.create(group=None, shortcut="ola", text="Olá {cliente}, aqui é {agente}.")
     return {"eva": eva, "davi": davi, "suporte": suporte, "vendas": vendas, "receptivo": receptivo, "token": token}
 
