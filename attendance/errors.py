@@ -81,18 +81,22 @@ CAPACITY_FULL_ACTIVE = _("You have reached your simultaneous attendances: finish
 
 class InactiveCustomerError(Forbidden):
     message = INACTIVE_CUSTOMER
+    code = "inactive_customer"
 
 
 class NotYourAttendanceError(Forbidden):
     message = NOT_YOUR_ATTENDANCE
+    code = "not_your_attendance"
 
 
 class AgentNotInGroupError(Forbidden):
     message = AGENT_NOT_IN_GROUP
+    code = "agent_not_in_group"
 
 
 class AgentFullError(DomainError):
     message = AGENT_FULL
+    code = "agent_full"
 
 
 # Provider channels

@@ -142,7 +142,7 @@ def exception_handler(exc, context):
         if hasattr(exc, "error_dict"):
             exc = ValidationError(exc.message_dict)
         else:
-            exc = ValidationError({"non_field_errors": exc.messages})
+            exc = ValidationError({"detail": exc.messages})
     elif isinstance(exc, DomainError):
         return Response(exc.as_dict(), status=exc.status_code)
     elif isinstance(exc, DeletionForbidden):
@@ -150,5 +150,5 @@ def exception_handler(exc, context):
     elif isinstance(exc, ValidationError) and isinstance(exc.detail, list):
         # A bare list (e.g. SearchFilter refusing a NUL in ?search=) becomes an object,
         # the one error shape the schema documents.
-        exc = ValidationError({"non_field_errors": exc.detail})
+        exc = ValidationError({"detail": exc.detail})
     return drf_exception_handler(exc, context)

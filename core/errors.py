@@ -24,6 +24,8 @@ class DomainError(Exception):
 
     status_code = 400
     message = ""
+    # A stable name for API clients (``{"detail": …, "code": …}``); the message may change.
+    code = "invalid"
 
     def __init__(self, message=None, *, field: str | None = None, params: dict | None = None) -> None:
         self.message = message if message is not None else self.message
@@ -35,14 +37,17 @@ class DomainError(Exception):
         text = str(self.message)
         return text % self.params if self.params else text
 
-    def as_dict(self) -> dict[str, list[str]]:
-        return {self.field or "detail": [str(self)]} if self.field else {"detail": str(self)}
+    def as_dict(self) -> dict:
+        if self.field:
+            return {self.field: [str(self)]}
+        return {"detail": str(self), "code": self.code}
 
 
 class Forbidden(DomainError):
     """The rule says this user may not do this (HTTP 403)."""
 
     status_code = 403
+    code = "forbidden"
 
 
 def admin_error_message(error: Exception) -> str:

@@ -21,7 +21,7 @@ _DETAIL = {
     "properties": {"detail": {"type": "string"}},
     "required": ["detail"],
 }
-# A field name (or ``non_field_errors`` / ``detail``) → its messages: a list of strings,
+# A field name (or ``detail``, for what is no field's) → its messages: a list of strings,
 # or nested per item/field for lists and objects (e.g. ``work_hours``).
 _VALIDATION = {
     "type": "object",

@@ -303,6 +303,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # One key for an error that is no field's, whoever raises it (a serializer's validate(),
+    # a service's ValidationError, a domain error): ``detail``.
+    "NON_FIELD_ERRORS_KEY": "detail",
     "DEFAULT_VERSIONING_CLASS": None,
 }
 SPECTACULAR_SETTINGS = {
