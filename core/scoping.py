@@ -13,6 +13,16 @@ from __future__ import annotations
 from django.db import models
 
 
+def member_operation_ids(user) -> list[int]:
+    """The active operations ``user`` belongs to, whatever the role: a deactivated
+    operation gives nobody access any more (supervision, history, active messages)."""
+    cached = getattr(user, "_member_operation_ids", None)
+    if cached is None:
+        cached = list(user.operations.filter(is_active=True).values_list("pk", flat=True)) if user.pk else []
+        user._member_operation_ids = cached
+    return cached
+
+
 def operation_ids_for(user) -> list[int] | None:
     """Operation ids the user may see; ``None`` means every operation (admins)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -21,11 +31,7 @@ def operation_ids_for(user) -> list[int] | None:
         return None
     if not user.is_supervisor:
         return []
-    cached = getattr(user, "_scope_operation_ids", None)
-    if cached is None:
-        cached = list(user.operations.filter(is_active=True).values_list("pk", flat=True))
-        user._scope_operation_ids = cached
-    return cached
+    return member_operation_ids(user)
 
 
 def scope_queryset(queryset: models.QuerySet, user) -> models.QuerySet:

@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from attendance.models import AgentPresence, Attendance, Direction, Message, PresenceState, ServiceGroup, Status
-from core.scoping import operation_ids_for
+from core.scoping import member_operation_ids, operation_ids_for
 from customers.models import Customer, CustomerAttribute
 from customers.selectors import customer_search
 from users.models import AGENT_ROLES, User
@@ -45,7 +45,7 @@ def attendances_visible_to(user) -> QuerySet[Attendance]:
         if user.view_history_groups:
             history |= Q(group__in=ServiceGroup.objects.filter(agents=user).values("pk"))
         if user.view_history_operations:
-            history |= Q(group__operation__in=user.operations.values("pk"))
+            history |= Q(group__operation__in=member_operation_ids(user))
         confidential = User.objects.filter(pk=OuterRef("agent_id"), confidential_history=True)
         condition |= Q(status=Status.CLOSED) & history & ~Q(Exists(confidential))
     return queryset.filter(condition)

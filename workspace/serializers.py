@@ -11,6 +11,7 @@ from rest_framework import serializers
 from attendance.engine_serializers import AttendanceSerializer, EventSerializer
 from attendance.models import Kind, Message, PauseReason, ServiceGroup
 from core.api import ActiveRelatedField
+from core.scoping import member_operation_ids
 from customers.models import Customer, Network
 
 from .models import CannedResponse, WhatsAppTemplate
@@ -117,7 +118,7 @@ class ActiveMessageSerializer(serializers.Serializer):
         user = getattr(self.context.get("request"), "user", None)
         if user is not None and user.is_authenticated:
             self.fields["group"].queryset = ServiceGroup.objects.filter(
-                is_active=True, operation__in=user.operations.values("pk")
+                is_active=True, operation__in=member_operation_ids(user)
             )
 
 
