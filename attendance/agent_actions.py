@@ -92,7 +92,7 @@ def attendance_transfer(*, attendance: Attendance, actor, group: ServiceGroup | 
 
 
 def _agent_group(attendance: Attendance, agent, allowed: set[int], group: ServiceGroup | None) -> ServiceGroup:
-    candidates = ServiceGroup.objects.filter(pk__in=allowed, agents=agent, is_active=True)
+    candidates = ServiceGroup.objects.filter(pk__in=allowed, agents__pk=agent.pk, is_active=True)
     if group is not None:
         candidates = candidates.filter(pk=group.pk)
     target = candidates.select_related("operation__company").order_by("pk").first()

@@ -107,8 +107,8 @@ class SendMessageSerializer(serializers.Serializer):
 
 
 class TransferSerializer(serializers.Serializer):
-    group = serializers.IntegerField(required=False)
-    agent = serializers.IntegerField(required=False)
+    group = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    agent = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
 
 
 class CloseSerializer(serializers.Serializer):
