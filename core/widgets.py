@@ -46,10 +46,10 @@ class _RefusedValuesNotQueried:
 
 def _readable(field, value) -> bool:
     try:
-        field.get_prep_value(field.to_python(value))
+        prepared = field.get_prep_value(field.to_python(value))
     except (TypeError, ValueError, ValidationError):
         return False
-    return True
+    return not isinstance(prepared, int) or -(2**63) <= prepared < 2**63  # a bigint at most
 
 
 class SafeAutocompleteSelect(_RefusedValuesNotQueried, AutocompleteSelect):
