@@ -20,9 +20,10 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .admin_paging import EstimatedCountPaginator
+from .api import INTEGER_MODEL_FIELDS
 from .audit import history_entries
 from .errors import DomainError, admin_error_message
-from .forms import SafeJSONFormField
+from .forms import AsciiIntegerField, SafeJSONFormField
 from .scoping import scope_queryset
 from .services import record_set_active
 from .widgets import SafeAutocompleteSelect, SafeAutocompleteSelectMultiple
@@ -115,7 +116,11 @@ class AtendeAdmin(ListParametersOnly, SimpleHistoryAdmin):
     list_per_page = 50
     show_full_result_count = False  # COUNT(*) of a million rows on every page is wasteful
     paginator = EstimatedCountPaginator  # and the paginator's count is estimated or capped
-    formfield_overrides = {models.JSONField: {"form_class": SafeJSONFormField}}
+    formfield_overrides = {
+        models.JSONField: {"form_class": SafeJSONFormField},
+        # Integers take ASCII digits only ("٣" is not read as 3: SPEC §0).
+        **{field: {"form_class": AsciiIntegerField} for field in INTEGER_MODEL_FIELDS},
+    }
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

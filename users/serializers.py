@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from attendance.models import Company, Operation
-from core.api import ActiveRelatedField
+from core.api import ActiveRelatedField, AsciiIntegerField
 
 from . import errors
 from .models import AGENT_DATA_FIELDS, AGENT_PERMISSION_FIELDS, PASSWORD_MAX_LENGTH, USERNAME_MAX_LENGTH, Profile, User
@@ -16,7 +16,7 @@ from .work_hours import normalize_work_hours
 
 
 class WorkHourSerializer(serializers.Serializer):
-    weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 = Monday … 6 = Sunday")
+    weekday = AsciiIntegerField(min_value=0, max_value=6, help_text="0 = Monday … 6 = Sunday")
     start = serializers.RegexField(r"^\d{1,2}:\d{2}$", help_text="HH:MM")
     end = serializers.RegexField(r"^\d{1,2}:\d{2}$", help_text="HH:MM")
 
