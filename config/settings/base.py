@@ -142,7 +142,11 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "users.backends.RoleBackend",
 ]
-AUTH_PASSWORD_VALIDATORS = [{"NAME": "users.validators.PasswordPolicyValidator"}]
+# SPEC §2: the policy, and not one of the common passwords (Django's list of 20,000).
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "users.validators.PasswordPolicyValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
