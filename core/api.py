@@ -92,6 +92,11 @@ class AtendeViewSet(
     def get_queryset(self):
         return scope_queryset(super().get_queryset(), self.request.user)
 
+    @property
+    def allowed_methods(self):
+        """``Allow`` never lists ``DELETE``: it answers 405 (``destroy``)."""
+        return [method for method in super().allowed_methods if method != "DELETE"]
+
     @extend_schema(exclude=True)
     def destroy(self, request, *args, **kwargs):
         """``DELETE`` answers 405: records are deactivated, never deleted."""

@@ -74,7 +74,8 @@ class WorkspaceAttendanceViewSet(AttendanceViewSet):
             403: OpenApiResponse(description="Not the attendance's agent"),
         },
     )
-    @action(detail=True, methods=["get", "post"], parser_classes=[JSONParser, MultiPartParser, FormParser])
+    @action(detail=True, methods=["get", "post"], parser_classes=[JSONParser, MultiPartParser, FormParser],
+            pagination_class=None, filter_backends=[])  # fmt: skip  # a plain list, paged with ``after``
     def messages(self, request, pk=None):
         attendance = self.get_object()
         if request.method == "GET":
