@@ -109,6 +109,10 @@ class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField()
 
 
+class TokenRevokeSerializer(serializers.Serializer):
+    all = serializers.BooleanField(default=False, help_text="Revoke every token of yours, not only this one.")
+
+
 class PasswordChangeSerializer(serializers.Serializer):
     old_password = serializers.CharField(trim_whitespace=False, max_length=PASSWORD_MAX_LENGTH)
     new_password = serializers.CharField(trim_whitespace=False, max_length=PASSWORD_MAX_LENGTH)

@@ -64,7 +64,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "rest_framework.authtoken",  # only for the migration that moved its tokens to knox (users/0004)
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -308,6 +309,11 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_VERSIONING_CLASS": None,
 }
+# API tokens (SPEC §10): django-rest-knox keeps a SHA-512 digest, never the token; it is
+# shown once, when created. They do not expire (integrations); their user or an admin
+# revokes them.
+REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Token", "AUTO_REFRESH": False}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Atende API",
     "DESCRIPTION": "Back office and routing engine of the Atende contact center.",

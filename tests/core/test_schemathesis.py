@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from users.models import User
 
@@ -66,8 +66,8 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(live_server,
     user = User.objects.get(username=username)
     user.must_change_password = False
     user.save(update_fields=["must_change_password"])
-    token, _ = Token.objects.get_or_create(user=user)
-    result = _run(live_server, token.key, tmp_path / "junit.xml")
+    token = AuthToken.objects.create(user=user)[1]
+    result = _run(live_server, token, tmp_path / "junit.xml")
     summary = result.stdout[-6000:]
     assert result.returncode == 0, f"schemathesis as {username} failed:\n{summary}\n{result.stderr[-2000:]}"
     assert "Tested:" in result.stdout, summary  # it really ran the operations
