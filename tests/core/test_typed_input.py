@@ -83,6 +83,7 @@ def attendance(operation_a):
 def test_messages_after_a_superscript_digit_is_a_400(api_as, admin_user, attendance):
     response = api_as(admin_user).get(f"/api/v1/attendances/{attendance.pk}/messages/?after=²")
     assert response.status_code == 400
+    assert response.json() == {"after": ["Informe um número inteiro."]}
 
 
 @pytest.fixture
