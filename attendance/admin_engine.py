@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ScopedRelatedFilter
+from core.admin import ListParametersOnly, ScopedRelatedFilter
 from core.admin_paging import EstimatedCountPaginator, first_ids, ids_condition, search_matches_first
 from core.scoping import scope_queryset
 from customers.models import Customer
@@ -63,7 +63,7 @@ class MessageInline(admin.TabularInline):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(admin.ModelAdmin):
+class AttendanceAdmin(ListParametersOnly, admin.ModelAdmin):
     list_display = ["protocol", "customer", "group", "agent", "status", "opened_at", "assigned_at", "closed_at"]
     # "Opened" as a date filter, not a date hierarchy: the hierarchy reads every row's date
     # (SELECT DISTINCT date_trunc(...)) on each page, a full scan at a million rows.

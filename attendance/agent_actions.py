@@ -95,7 +95,7 @@ def attendance_transfer(*, attendance: Attendance, actor, group: ServiceGroup | 
 
 
 def _agent_group(attendance: Attendance, agent, allowed: set[int], group: ServiceGroup | None) -> ServiceGroup:
-    candidates = ServiceGroup.objects.filter(pk__in=allowed, agents=agent, is_active=True)
+    candidates = ServiceGroup.objects.filter(pk__in=allowed, agents__pk=agent.pk, is_active=True)
     if group is not None:
         candidates = candidates.filter(pk=group.pk)
     target = candidates.select_related("operation__company").order_by("pk").first()
@@ -149,7 +149,8 @@ def active_message_send(*, agent, customer: Customer, group: ServiceGroup, text:
     """An agent's active (outbound-initiated) message. To a customer with an open
     attendance it is delivered after the group's ``active_message_delay_minutes``
     (0 = at once); otherwise it opens an attendance in progress with the agent, within
-    the agent's ``max_simultaneous`` like every other assignment (SPEC §8.3)."""
+    the agent's ``max_simultaneous`` like every other assignment (SPEC §8.3). A customer
+    whose open attendance belongs to another operation is refused, revealing nothing of it."""
     if not (text or "").strip():
         raise ValidationError({"text": [errors.EMPTY_MESSAGE]})
     if not group.agents.filter(pk=agent.pk).exists():
@@ -158,6 +159,10 @@ def active_message_send(*, agent, customer: Customer, group: ServiceGroup, text:
     attendance = open_attendance_for(customer_id=customer.pk)
     if attendance is not None:
         attendance = _locked(attendance)
+        if attendance.group.operation_id != group.operation_id:
+            # Busy in another operation: refused with a message that names nothing of it
+            # (no protocol, group or agent), and nothing is written (docs/decisions.md).
+            raise ValidationError({"customer": [errors.CUSTOMER_BUSY_ELSEWHERE]})
         delay = timedelta(minutes=group.active_message_delay_minutes)
         deliver_at = now + delay if delay else None
         with at_once(now) as changes:

@@ -221,12 +221,13 @@ class AttendanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         serializer.is_valid(raise_exception=True)
         attendance = self.get_object()
         self._check_can_act(attendance)
-        group = ServiceGroup.objects.filter(pk=serializer.validated_data.get("group")).first()
-        agent = User.objects.filter(pk=serializer.validated_data.get("agent")).first()
-        if serializer.validated_data.get("group") and group is None:
-            return Response({"group": [str(errors.TRANSFER_NOT_PERMITTED)]}, status=status.HTTP_400_BAD_REQUEST)
-        if serializer.validated_data.get("agent") and agent is None:
-            return Response({"agent": [str(errors.AGENT_NOT_IN_GROUP)]}, status=status.HTTP_400_BAD_REQUEST)
+        group_id, agent_id = serializer.validated_data.get("group"), serializer.validated_data.get("agent")
+        # An id that does not exist goes through the same checks as one of another
+        # operation (as an unsaved stand-in): both fail alike, at the same step (SPEC §10).
+        group = (
+            None if group_id is None else ServiceGroup.objects.filter(pk=group_id).first() or ServiceGroup(pk=group_id)
+        )
+        agent = None if agent_id is None else User.objects.filter(pk=agent_id).first() or User(pk=agent_id)
         result, failure = self._run(attendance_transfer, attendance=attendance, actor=request.user, group=group,
                                     agent=agent)  # fmt: skip
         return failure or Response(AttendanceSerializer(result).data)

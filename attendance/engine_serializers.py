@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.api import AsciiIntegerField
 from core.serializers import FieldsOnceSerializer
 from customers.models import Network
 
@@ -107,12 +108,12 @@ class SendMessageSerializer(serializers.Serializer):
 
 
 class TransferSerializer(serializers.Serializer):
-    group = serializers.IntegerField(required=False)
-    agent = serializers.IntegerField(required=False)
+    group = AsciiIntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    agent = AsciiIntegerField(required=False, min_value=1, max_value=2**63 - 1)
 
 
 class CloseSerializer(serializers.Serializer):
-    classification_node = serializers.IntegerField(required=False, allow_null=True)
+    classification_node = AsciiIntegerField(required=False, allow_null=True, min_value=1, max_value=2**63 - 1)
     send_survey = serializers.BooleanField(default=False)
 
 

@@ -74,6 +74,7 @@ PAUSE_REASON_UNKNOWN = _("Choose one of the active pause reasons (“Motivos de 
 NOT_AN_AGENT = _("Only agents and supervisor agents have a presence.")
 BAD_PRESENCE_STATE = _("Choose online, paused or offline.")
 CAPACITY_FULL_ACTIVE = _("You have reached your simultaneous attendances: finish one before starting another.")
+CUSTOMER_BUSY_ELSEWHERE = _("This customer cannot receive an active message right now: try again later.")
 
 
 # Domain errors (core.errors.DomainError: mapped to API responses and admin messages in one place)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from core.api import SafeJSONField
+from core.api import AsciiIntegerField, SafeJSONField
 
 from .models import Classification
 from .selectors import classification_tree
@@ -10,7 +10,7 @@ from .services import classification_save
 
 
 class NodeSerializer(serializers.Serializer):
-    id = serializers.IntegerField(required=False)
+    id = AsciiIntegerField(required=False)
     name = serializers.CharField(max_length=120)
     is_active = serializers.BooleanField(default=True)
     children = serializers.ListField(child=serializers.DictField(), required=False, default=list)

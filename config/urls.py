@@ -11,7 +11,7 @@ from providers.webhooks import provider_webhook
 from reports.urls import api_urlpatterns as reports_api
 from reports.urls import urlpatterns as reports_pages
 from users import views as user_views
-from users.api import PasswordChangeView, TokenView
+from users.api import PasswordChangeView, TokenRevokeView, TokenView
 from workspace import views as workspace_views
 from workspace.api import ActiveMessageView
 
@@ -31,6 +31,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),
+    path("api/v1/auth/token/revoke/", TokenRevokeView.as_view(), name="api-token-revoke"),
     path("api/v1/auth/password/", PasswordChangeView.as_view(), name="api-password"),
     path("api/v1/inbound/", InboundView.as_view(), name="api-inbound"),
     path("webhooks/<str:provider>/<str:public_id>/", provider_webhook, name="provider-webhook"),

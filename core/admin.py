@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin.filters import FieldListFilter
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import get_fields_from_path, unquote
+from django.contrib.admin.views.main import ERROR_FLAG, IGNORED_PARAMS, PAGE_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.shortcuts import redirect
@@ -17,9 +20,10 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .admin_paging import EstimatedCountPaginator
+from .api import INTEGER_MODEL_FIELDS
 from .audit import history_entries
 from .errors import DomainError, admin_error_message
-from .forms import SafeJSONFormField
+from .forms import AsciiIntegerField, SafeJSONFormField
 from .scoping import scope_queryset
 from .services import record_set_active
 from .widgets import SafeAutocompleteSelect, SafeAutocompleteSelectMultiple
@@ -60,7 +64,46 @@ def status_column(obj) -> bool:
     return obj.is_active
 
 
-class AtendeAdmin(SimpleHistoryAdmin):
+class ListParametersOnly:
+    """A list (and what reads it, such as an export) takes exactly its own parameters:
+    its search, order, page and its filters'. Any other lookup a URL carries
+    (``phone__regex=(``, ``foo=bar``) is refused as Django refuses a filter's bad value
+    (``IncorrectLookupParameters``: the list without them), never run against the
+    database (an invalid pattern was a server error)."""
+
+    def list_parameters(self, request) -> frozenset[str]:
+        names = self.__dict__.get("_list_parameter_names")
+        if names is None:
+            found = set(IGNORED_PARAMS) | {PAGE_VAR, ERROR_FLAG}
+            for list_filter in self.get_list_filter(request):
+                found.update(_filter_spec(self, request, list_filter).expected_parameters())
+            if self.date_hierarchy:
+                found.update(f"{self.date_hierarchy}__{part}" for part in ("year", "month", "day"))
+            names = self._list_parameter_names = frozenset(name for name in found if name)
+        return names
+
+    def get_changelist_instance(self, request):
+        if set(request.GET) - self.list_parameters(request):
+            raise IncorrectLookupParameters("not one of the list's parameters")
+        return super().get_changelist_instance(request)
+
+
+def _filter_spec(model_admin, request, list_filter):
+    """``list_filter`` instantiated as ``ChangeList.get_filters`` does, without a value."""
+    if callable(list_filter) and not isinstance(list_filter, (tuple, list)):
+        return list_filter(request, {}, model_admin.model, model_admin)
+    field_path = None
+    if isinstance(list_filter, (tuple, list)):
+        field, spec_class = list_filter
+    else:
+        field, spec_class = list_filter, FieldListFilter.create
+    if not isinstance(field, models.Field):
+        field_path = field
+        field = get_fields_from_path(model_admin.model, field_path)[-1]
+    return spec_class(field, request, {}, model_admin.model, model_admin, field_path=field_path)
+
+
+class AtendeAdmin(ListParametersOnly, SimpleHistoryAdmin):
     """Base admin for every configuration entity (SPEC §0).
 
     - no delete permission, action or button;
@@ -73,7 +116,11 @@ class AtendeAdmin(SimpleHistoryAdmin):
     list_per_page = 50
     show_full_result_count = False  # COUNT(*) of a million rows on every page is wasteful
     paginator = EstimatedCountPaginator  # and the paginator's count is estimated or capped
-    formfield_overrides = {models.JSONField: {"form_class": SafeJSONFormField}}
+    formfield_overrides = {
+        models.JSONField: {"form_class": SafeJSONFormField},
+        # Integers take ASCII digits only ("٣" is not read as 3: SPEC §0).
+        **{field: {"form_class": AsciiIntegerField} for field in INTEGER_MODEL_FIELDS},
+    }
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -40,6 +40,7 @@ TECHNICAL_SECTION = ("technical", _("Technical"))
 TECHNICAL_MODELS = [
     "axes.*",
     "authtoken.*",
+    "knox.*",  # API tokens: admins revoke them (users/admin.py); never a profile's grant
     "django_celery_beat.*",
     "django_celery_results.*",
     "simple_history.*",

@@ -13,6 +13,7 @@ ms of SQL at a million rows, the page's largest part (``bench/admin.py``).
 
 from __future__ import annotations
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import BooleanField, F, Func, Q
@@ -142,7 +143,10 @@ def first_ids(found, cap: int, *, rank_apart: bool = False) -> list:
     ordering = found.query.order_by or (found.model._meta.ordering if found.query.default_ordering else [])
     order = [expression for item in ordering for expression in _order_expressions(found.model, item)]
     columns = {f"search_order_{n}": item.expression for n, item in enumerate(order)}
-    sql, params = found.order_by().annotate(**columns).values("pk", *columns).query.sql_with_params()
+    try:
+        sql, params = found.order_by().annotate(**columns).values("pk", *columns).query.sql_with_params()
+    except EmptyResultSet:  # ``none()``: a viewer who may see no row (scoping)
+        return []
     outer = ", ".join(_outer_order(name, item) for name, item in zip(columns, order, strict=True))
     query = f"WITH found AS MATERIALIZED ({sql}) SELECT pk FROM found {'ORDER BY ' + outer if outer else ''} LIMIT %s"  # noqa: S608 - the ORM's SQL
     with connections[found.db].cursor() as cursor:

@@ -23,6 +23,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from .audit import history_entries
 from .errors import DELETION_FORBIDDEN, INACTIVE_CHOICE, DeletionForbidden, DomainError
+from .forms import ascii_number_text
 from .parsers import json_depth_exceeds
 from .scoping import scope_queryset
 from .text import whole_number
@@ -43,6 +44,23 @@ class JSONOnly(BaseContentNegotiation):
 
     def select_renderer(self, request, renderers, format_suffix=None):
         return self.renderer, self.renderer.media_type
+
+
+class AsciiIntegerField(serializers.IntegerField):
+    """DRF's ``IntegerField`` reading ASCII digits only: ``int`` reads "٣" as 3 (SPEC §0).
+    Every integer the API reads is one: declared ones by name, a model's through
+    ``ModelSerializer.serializer_field_mapping`` (``core.apps``)."""
+
+    def to_internal_value(self, data):
+        if not ascii_number_text(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+INTEGER_MODEL_FIELDS = (
+    models.IntegerField, models.BigIntegerField, models.SmallIntegerField, models.PositiveIntegerField,
+    models.PositiveSmallIntegerField, models.PositiveBigIntegerField,
+)  # fmt: skip
 
 
 class HistoryEntrySerializer(serializers.Serializer):
@@ -73,6 +91,11 @@ class AtendeViewSet(
 
     def get_queryset(self):
         return scope_queryset(super().get_queryset(), self.request.user)
+
+    @property
+    def allowed_methods(self):
+        """``Allow`` never lists ``DELETE``: it answers 405 (``destroy``)."""
+        return [method for method in super().allowed_methods if method != "DELETE"]
 
     @extend_schema(exclude=True)
     def destroy(self, request, *args, **kwargs):

@@ -10,17 +10,18 @@ list, SPEC §10), and ``FilterBackend`` applies the same rule to ``filterset_fie
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.db import models
 from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.rest_framework import FilterSet as RestFilterSet
 
+from .forms import AsciiIntegerField
+
 
 class IdFilter(django_filters.NumberFilter):
     """A related row by its id: digits only, never checked against the table."""
 
-    field_class = forms.IntegerField
+    field_class = AsciiIntegerField
 
 
 _ID = {"filter_class": IdFilter}

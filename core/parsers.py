@@ -58,23 +58,39 @@ def has_lone_surrogate(value) -> bool:
     return False
 
 
+class UnreadableBody(ValueError):
+    """A body ``read_json`` refuses; its text says why (for a 400)."""
+
+
+def read_json(raw: bytes, encoding: str = "utf-8", *, strict: bool = True):
+    """The one hardened reader of a JSON body (SPEC §0): the API's parser and the provider
+    webhooks read through it. Refuses (``UnreadableBody``) a body nested deeper than
+    ``MAX_DEPTH``, one that is not JSON in ``encoding``, ``NaN``/``Infinity`` when
+    ``strict``, and a string holding a lone surrogate. Its size is bounded before, by
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (``request.body``). A NUL is valid JSON text: each
+    field refuses it with its own message, and provider texts drop it (``InboundMessage``)."""
+    if json_depth_exceeds(raw):
+        raise UnreadableBody(_("JSON parse error - nested deeper than %(limit)d levels.") % {"limit": MAX_DEPTH})
+    try:
+        data = json.loads(raw.decode(encoding), parse_constant=_refuse_constant if strict else None)
+    except (ValueError, RecursionError) as exc:
+        raise UnreadableBody(_("JSON parse error - %(error)s") % {"error": exc}) from None
+    if _SURROGATE_ESCAPE.search(raw) and has_lone_surrogate(data):
+        raise UnreadableBody(_("JSON parse error - a string holds an invalid Unicode character (lone surrogate)."))
+    return data
+
+
 class SafeJSONParser(JSONParser):
-    """DRF's JSON parser with a nesting limit and Unicode check (see the module docstring)."""
+    """DRF's JSON parser through ``read_json`` (see the module docstring)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         parser_context = parser_context or {}
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
         raw = stream.read() if stream is not None else b""
-        if json_depth_exceeds(raw):
-            raise ParseError(_("JSON parse error - nested deeper than %(limit)d levels.") % {"limit": MAX_DEPTH})
         try:
-            text = raw.decode(encoding)
-            data = json.loads(text, parse_constant=_refuse_constant if api_settings.STRICT_JSON else None)
-        except (ValueError, RecursionError) as exc:
-            raise ParseError(_("JSON parse error - %(error)s") % {"error": exc}) from None
-        if _SURROGATE_ESCAPE.search(raw) and has_lone_surrogate(data):
-            raise ParseError(_("JSON parse error - a string holds an invalid Unicode character (lone surrogate)."))
-        return data
+            return read_json(raw, encoding, strict=api_settings.STRICT_JSON)
+        except UnreadableBody as error:
+            raise ParseError(str(error)) from None
 
 
 def _refuse_constant(name: str):

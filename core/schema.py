@@ -3,8 +3,9 @@ media types of file downloads.
 
 ``add_error_responses`` is a drf-spectacular post-processing hook: it documents on every
 operation the JSON error bodies the API gives — 400 (per-field messages, or ``detail``),
-401 and 403 (``detail``), 404 on paths with an id (``detail``) — unless the operation
-documents its own. ``SPREADSHEET_RESPONSES`` is the ``responses`` of a CSV/XLSX download.
+401 and 403 (``detail``), 404 on paths with an id or a ``page`` (``detail``), 429 where
+django-axes locks out (``detail``) — unless the operation documents its own.
+``SPREADSHEET_RESPONSES`` is the ``responses`` of a CSV/XLSX download.
 """
 
 from __future__ import annotations
@@ -33,7 +34,11 @@ _ERRORS = {
     "401": ("ErrorDetail", _DETAIL, "Not authenticated, or a bad or expired token."),
     "403": ("ErrorDetail", _DETAIL, "Not allowed for this role or profile."),
     "404": ("ErrorDetail", _DETAIL, "No such record, or one the caller may not see (the same answer)."),
+    "404-page": ("ErrorDetail", _DETAIL, "No such page (``page`` past the last one, or not a page number)."),
+    "429": ("ErrorDetail", _DETAIL, "Too many failed attempts: locked out for some minutes (django-axes)."),
 }
+# Operations that answer 429 (the token endpoint: django-axes locks a username out).
+LOCKOUT_PATHS = {("/api/v1/auth/token/", "post")}
 
 SPREADSHEET_RESPONSES = {
     (200, CSV): OpenApiResponse(OpenApiTypes.BINARY, description="CSV file (attachment)."),
@@ -51,10 +56,14 @@ def add_error_responses(result, generator, request, public):
                 continue
             responses = operation.setdefault("responses", {})
             codes = ["400", "401", "403"] + (["404"] if "{" in path else [])
+            if any(parameter.get("name") == "page" for parameter in operation.get("parameters", [])):
+                codes.append("404-page")
+            if (path, method) in LOCKOUT_PATHS:
+                codes.append("429")
             for code in codes:
                 name, _schema, description = _ERRORS[code]
                 responses.setdefault(
-                    code,
+                    code.split("-")[0],
                     {
                         "description": description,
                         "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},

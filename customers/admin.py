@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.http import HttpResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -11,6 +13,7 @@ from core.admin_paging import search_matches_first
 from imports.admin_views import ImportAdminMixin
 from imports.exporting import spreadsheet_response
 
+from . import errors
 from .exports import customer_export_rows
 from .forms import CustomerForm
 from .models import Customer, CustomerAttribute
@@ -78,10 +81,17 @@ class CustomerAdmin(ImportAdminMixin, AtendeAdmin):
         dialect = params.pop("dialect", ["csv"])[-1]
         request.GET = params
         request.export_every_match = True
-        queryset = self.get_changelist_instance(request).get_queryset(request)
+        try:
+            queryset = self.get_changelist_instance(request).get_queryset(request)
+        except IncorrectLookupParameters:  # not the list's parameter, or a value that is not one (``abc``)
+            return _bad_filters()
         header, rows = customer_export_rows(queryset)
         return spreadsheet_response(file_format, header, rows, "clientes", dialect)
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in FIELDS if name in form.cleaned_data}
         customer_save(customer=obj, **data)
+
+
+def _bad_filters() -> HttpResponse:
+    return HttpResponse(str(errors.EXPORT_BAD_FILTERS), status=400, content_type="text/plain; charset=utf-8")

@@ -20,3 +20,4 @@ WALLET_AGENT_NOT_AGENT = _("The wallet agent must be an agent or supervisor agen
 INACTIVE_CUSTOMER = _("This customer is inactive: their messages open no attendance.")
 NAME_TOO_LONG = _("The name can have at most 150 characters.")
 PHONE_TAKEN_ON_NETWORK = _("A customer with this network and phone already exists.")
+EXPORT_BAD_FILTERS = _("These are not the customers list's filters: go back to the list and export again.")

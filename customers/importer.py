@@ -80,13 +80,17 @@ class CustomerImport(ImportSpec):
         return [(name, value, data.get(name, ""), data.get(value, "")) for name, value in columns]
 
     def prepare(self) -> None:
-        self.groups = {g.name.casefold(): g.pk for g in wallet_group_model().objects.filter(is_active=True)}
-        agents = User.objects.filter(is_active=True, role__in=AGENT_ROLES)
+        self.groups = {
+            g.name.casefold(): g.pk for g in self.visible(wallet_group_model().objects.filter(is_active=True))
+        }
+        agents = self.visible(User.objects.filter(is_active=True, role__in=AGENT_ROLES))
         self.agents = {}
         for agent in agents:
             self.agents.setdefault(agent.display_name.casefold(), agent.pk)
             self.agents[agent.username.casefold()] = agent.pk
-        self.attributes = {a.description.casefold(): a.pk for a in CustomerAttribute.objects.filter(is_active=True)}
+        self.attributes = {
+            a.description.casefold(): a.pk for a in self.visible(CustomerAttribute.objects.filter(is_active=True))
+        }
         self.user = self.job.created_by if self.job else None
 
     def validate_row(self, data: dict[str, str]) -> tuple[dict, dict[str, str]]:

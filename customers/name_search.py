@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
 
@@ -139,7 +140,10 @@ def _any(queryset: QuerySet, connection) -> bool:
     PostgreSQL reads the words' index: under ``LIMIT 1`` it expects a match early in a
     sequential scan, and when no name matches it computes every name's words (25 s at a
     million customers, ``bench/README.md`` P5)."""
-    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    try:
+        sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # ``none()``: a viewer who may see no customer (scoping)
+        return False
     with connection.cursor() as cursor:
         found = f"WITH found AS MATERIALIZED ({sql}) SELECT 1 FROM found LIMIT 1"  # noqa: S608 - the ORM's SQL
         cursor.execute(found, params)

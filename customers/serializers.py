@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from core.api import ActiveRelatedField
+from core.api import ActiveRelatedField, AsciiIntegerField
 from users.models import User
 
 from .models import Customer, CustomerAttribute, DocumentType, wallet_group_model
@@ -10,7 +10,7 @@ from .services import customer_save
 
 
 class AttributePairSerializer(serializers.Serializer):
-    attribute = serializers.IntegerField()
+    attribute = AsciiIntegerField()
     value = serializers.CharField(allow_blank=True, max_length=500)
 
 

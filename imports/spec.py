@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import models
+
+from core.scoping import scope_queryset
 
 from . import errors
 from .readers import fold
@@ -62,6 +65,16 @@ class ImportSpec:
         return self.process(validated)
 
     # Shared helpers --------------------------------------------------------------------
+
+    def visible(self, queryset: models.QuerySet) -> models.QuerySet:
+        """``queryset`` as the API's choice fields see it for the job's creator
+        (``core.api.ActiveRelatedField``): scoped to their operations when the model has a
+        scope. A name out of scope is then simply not found, and gets the message of a name
+        that does not exist (SPEC §10: existence is not disclosed)."""
+        user = self.job.created_by if self.job is not None else None
+        if user is not None and hasattr(queryset.model, "scope_path"):
+            return scope_queryset(queryset, user)
+        return queryset
 
     def template_header(self) -> list[str]:
         return list(self.columns)

@@ -13,13 +13,13 @@ are private, so there is no URL Telegram could fetch) to ``sendPhoto``, ``sendAu
 from __future__ import annotations
 
 import hmac
-import json
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from attendance.models import Channel
+from core.parsers import UnreadableBody, read_json
 
 from .base import (
     FetchedMedia,
@@ -86,8 +86,8 @@ class Telegram(Provider):
 
     def parse(self, channel: Channel, request: HttpRequest) -> Parsed:
         try:
-            update = json.loads(request.body)
-        except (ValueError, UnicodeDecodeError):
+            update = read_json(request.body)  # the API's hardened reader: depth, surrogates
+        except UnreadableBody:
             raise MalformedPayload("json") from None
         if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
             raise MalformedPayload("update_id")

@@ -67,10 +67,14 @@ def twilio_signature(auth_token: str, url: str, params: QueryDict | dict) -> str
 def _url_variants(url: str) -> list[str]:
     """The URL as Twilio may have signed it: with and without the default port."""
     parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:  # a ``Host`` whose port is out of range: no signed URL has it
+        return [url]
     default = {"https": 443, "http": 80}.get(parts.scheme)
     host = parts.hostname or ""
     bare = urlunsplit((parts.scheme, host, parts.path, parts.query, ""))
-    with_port = urlunsplit((parts.scheme, f"{host}:{parts.port or default}", parts.path, parts.query, ""))
+    with_port = urlunsplit((parts.scheme, f"{host}:{port or default}", parts.path, parts.query, ""))
     return list(dict.fromkeys([url, bare, with_port]))
 
 

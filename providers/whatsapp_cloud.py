@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from attendance.models import Channel
+from core.parsers import UnreadableBody, read_json
 from core.text import whole_number
 
 from .base import (
@@ -121,8 +121,8 @@ class WhatsAppCloud(Provider):
 
     def parse(self, channel: Channel, request: HttpRequest) -> Parsed:
         try:
-            payload = json.loads(request.body)
-        except (ValueError, UnicodeDecodeError):
+            payload = read_json(request.body)  # the API's hardened reader: depth, surrogates
+        except UnreadableBody:
             raise MalformedPayload("json") from None
         parsed = Parsed()
         entries = _dict(payload, "payload").get("entry")

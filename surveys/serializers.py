@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.api import AsciiIntegerField
+
 from .models import OPTION_MAX_LENGTH, QUESTION_MAX_LENGTH, SURVEY_CLOSER_CHOICES, QuestionType, Survey
 from .services import survey_save
 
@@ -12,7 +14,7 @@ class OptionSerializer(serializers.Serializer):
 
 
 class QuestionSerializer(serializers.Serializer):
-    id = serializers.IntegerField(required=False, help_text="Send it back to update a question in place.")
+    id = AsciiIntegerField(required=False, help_text="Send it back to update a question in place.")
     type = serializers.ChoiceField(choices=QuestionType.choices)
     text = serializers.CharField(max_length=QUESTION_MAX_LENGTH)
     options = OptionSerializer(many=True, required=False)

@@ -5,7 +5,11 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from knox.models import AuthToken
+from rest_framework.authtoken.admin import TokenProxy
 
 from core.admin import AtendeAdmin, ScopedRelatedFilter, StatusFilter, status_column
 from imports.admin_views import ImportAdminMixin
@@ -121,3 +125,50 @@ class ProfileAdmin(AtendeAdmin):
     list_filter = [StatusFilter]
     search_fields = ["name"]
     fields = ["name", "description", "permissions", "is_active"]
+
+
+# API tokens (SPEC §10) ------------------------------------------------------------------
+# django-rest-knox keeps a digest of each token; the DRF tokens' screen (which showed every
+# token in clear) is gone. Admins see whose token it is, its first characters and when it
+# was made, and revoke it; nobody ever sees a token again after it was created.
+for _model in (TokenProxy, AuthToken):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+
+@admin.register(AuthToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["user", "token_start", "created"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "user__display_name"]
+    fields = ["user", "token_start", "created"]
+    readonly_fields = fields
+    actions = ["revoke_selected"]
+
+    @admin.display(description=_("Token"))
+    def token_start(self, obj) -> str:
+        return f"{obj.token_key[:8]}…"
+
+    def has_module_permission(self, request) -> bool:
+        return bool(request.user.is_active and request.user.is_admin)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request) -> bool:
+        return False  # a token is made by its user (POST /api/v1/auth/token/) and shown to them once
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # revoked with the action, which says so
+
+    @admin.action(description=_("Revoke selected API tokens"))
+    def revoke_selected(self, request, queryset):
+        if not self.has_module_permission(request):
+            raise PermissionDenied
+        count = queryset.count()
+        queryset.delete()
+        self.message_user(request, ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", count)
+                          % {"count": count})  # fmt: skip

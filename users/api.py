@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
+from knox.models import AuthToken
 from rest_framework import status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,6 +22,7 @@ from .serializers import (
     ProfileSerializer,
     TokenRequestSerializer,
     TokenResponseSerializer,
+    TokenRevokeSerializer,
     UserSerializer,
 )
 from .services import user_set_password
@@ -60,8 +61,27 @@ class TokenView(APIView):
         if not user_is_within_work_hours(user=user):
             detail = errors.OUTSIDE_WORK_HOURS % {"schedule": user_work_hours_summary(user=user)}
             return Response({"detail": detail}, status=status.HTTP_403_FORBIDDEN)
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        _instance, token = AuthToken.objects.create(user=user)  # stored as a digest: shown this once
+        return Response({"token": token})
+
+
+class TokenRevokeView(APIView):
+    """Revoke one's API token: the one the request is made with, or all of one's tokens
+    with ``{"all": true}`` (the only way from a session). Admins revoke anyone's in the
+    back office ("Tokens de API")."""
+
+    allow_agents = True
+    skip_model_permissions = True
+
+    @extend_schema(request=TokenRevokeSerializer, responses={204: None})
+    def post(self, request):
+        serializer = TokenRevokeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if serializer.validated_data["all"] or not isinstance(request.auth, AuthToken):
+            request.user.auth_token_set.all().delete()
+        else:
+            request.auth.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class PasswordChangeView(APIView):

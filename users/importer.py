@@ -175,9 +175,9 @@ class UserImport(ImportSpec):
 
     def prepare(self) -> None:
         self.actor = self.job.created_by if self.job else None
-        self.companies = {c.name.casefold(): c for c in Company.objects.filter(is_active=True)}
-        self.operations = {o.name.casefold(): o for o in Operation.objects.filter(is_active=True)}
-        self.profiles = {p.name.casefold(): p for p in Profile.objects.filter(is_active=True)}
+        self.companies = {c.name.casefold(): c for c in self.visible(Company.objects.filter(is_active=True))}
+        self.operations = {o.name.casefold(): o for o in self.visible(Operation.objects.filter(is_active=True))}
+        self.profiles = {p.name.casefold(): p for p in self.visible(Profile.objects.filter(is_active=True))}
         self.voice_channels = {}
         for language in ("pt-br", "en"):  # the worker's language is not the user's: accept both
             with translation.override(language):

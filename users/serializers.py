@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from core.api import ActiveRelatedField
+from core.api import ActiveRelatedField, AsciiIntegerField
 from organisation.models import Company, Operation
 
 from . import errors
@@ -16,7 +16,7 @@ from .work_hours import normalize_work_hours
 
 
 class WorkHourSerializer(serializers.Serializer):
-    weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 = Monday … 6 = Sunday")
+    weekday = AsciiIntegerField(min_value=0, max_value=6, help_text="0 = Monday … 6 = Sunday")
     start = serializers.RegexField(r"^\d{1,2}:\d{2}$", help_text="HH:MM")
     end = serializers.RegexField(r"^\d{1,2}:\d{2}$", help_text="HH:MM")
 
@@ -107,6 +107,10 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField()
+
+
+class TokenRevokeSerializer(serializers.Serializer):
+    all = serializers.BooleanField(default=False, help_text="Revoke every token of yours, not only this one.")
 
 
 class PasswordChangeSerializer(serializers.Serializer):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, status
@@ -75,13 +76,14 @@ class WorkspaceAttendanceViewSet(AttendanceViewSet):
             403: OpenApiResponse(description="Not the attendance's agent"),
         },
     )
-    @action(detail=True, methods=["get", "post"], parser_classes=[JSONParser, MultiPartParser, FormParser])
+    @action(detail=True, methods=["get", "post"], parser_classes=[JSONParser, MultiPartParser, FormParser],
+            pagination_class=None, filter_backends=[])  # fmt: skip  # a plain list, paged with ``after``
     def messages(self, request, pk=None):
         attendance = self.get_object()
         if request.method == "GET":
             after = whole_number(request.query_params.get("after", "0"))
             if after is None:
-                return Response({"after": ["?"]}, status=status.HTTP_400_BAD_REQUEST)
+                return Response({"after": [_("Inform a whole number.")]}, status=status.HTTP_400_BAD_REQUEST)
             rows = attendance.messages.filter(pk__gt=after).order_by("pk")[:MESSAGES_PAGE]
             return Response(MessageSerializer(rows, many=True).data)
         serializer = SendMessageSerializer(data=request.data)

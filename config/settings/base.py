@@ -64,7 +64,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "rest_framework.authtoken",  # only for the migration that moved its tokens to knox (users/0004)
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -85,6 +86,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: /api/ answers JSON even with DEBUG's error pages (core/api_errors.py).
+    "core.api_errors.ApiErrorsAsJsonMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.language.DefaultLanguageLocaleMiddleware",
@@ -145,7 +148,11 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "users.backends.RoleBackend",
 ]
-AUTH_PASSWORD_VALIDATORS = [{"NAME": "users.validators.PasswordPolicyValidator"}]
+# SPEC §2: the policy, and not one of the common passwords (Django's list of 20,000).
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "users.validators.PasswordPolicyValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -206,7 +213,7 @@ if os.environ.get("MEDIA_S3_BUCKET"):
 
 # The engine
 ATENDE_OUTBOUND_LOG_ONLY = env_bool("ATENDE_OUTBOUND_LOG_ONLY")  # never call channel webhooks (demos, benches)
-# Provider channels (attendance/providers/, SPEC §8.2.1).
+# Provider channels (providers/, SPEC §8.2.1).
 # The site's public address (https://atende.example.com): absolute webhook URLs in the
 # admin and API, Twilio's status callback URL. Empty: taken from the request.
 ATENDE_PUBLIC_URL = os.environ.get("ATENDE_PUBLIC_URL", "")
@@ -308,6 +315,11 @@ REST_FRAMEWORK = {
     "NON_FIELD_ERRORS_KEY": "detail",
     "DEFAULT_VERSIONING_CLASS": None,
 }
+# API tokens (SPEC §10): django-rest-knox keeps a SHA-512 digest, never the token; it is
+# shown once, when created. They do not expire (integrations); their user or an admin
+# revokes them.
+REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Token", "AUTO_REFRESH": False}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Atende API",
     "DESCRIPTION": "Back office and routing engine of the Atende contact center.",

@@ -403,6 +403,7 @@ SITE_EXPECTATIONS = {
     ),
     "api-token": (_api_method_only, Expect((405,))),  # POST only (tests/users/test_api.py)
     "api-password": (_api_method_only, Expect((401,))),  # POST only
+    "api-token-revoke": (_api_method_only, Expect((401,))),  # POST only (tests/users/test_api.py)
     # The OpenAPI schema and its docs are public (drf-spectacular's AllowAny): no data in them.
     "api-schema": (lambda role, world, target: OK, OK),
     "api-docs": (lambda role, world, target: OK, OK),

@@ -313,6 +313,7 @@ def site_urls(world: World) -> list[SiteURL]:
         SiteURL(reverse("api-dashboard"), "api-dashboard"),
         SiteURL(reverse("api-token"), "api-token"),
         SiteURL(reverse("api-password"), "api-password"),
+        SiteURL(reverse("api-token-revoke"), "api-token-revoke"),
         SiteURL(reverse("api-schema"), "api-schema"),
         SiteURL(reverse("api-docs"), "api-docs"),
         SiteURL(reverse("workspace"), "workspace", html=True),

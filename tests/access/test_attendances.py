@@ -67,6 +67,41 @@ def test_transfer_never_reaches_or_names_another_operation(world, supervisor_pro
     assert not failures, "\n".join(failures)
 
 
+def test_a_transfer_to_another_operation_answers_exactly_like_a_missing_id(world, supervisor_profile):
+    """Issue 32 item 4: B's group or agent as a target gets the answer of an id that does
+    not exist (status and body), whatever else the payload or the attendance holds."""
+    from attendance.models import Attendance, Status
+
+    grant(world, supervisor_profile, VIEW_ATTENDANCE, CHANGE_ATTENDANCE)
+    group_b, agent_b = world.samples["attendance.ServiceGroup"]["B"], world.cast["agent_b"]
+    group_a = world.samples["attendance.ServiceGroup"]["A"]
+    missing = 2_000_000_000
+    attendance = world.attendances["A"]
+    pairs = [
+        ({"group": group_b.pk}, {"group": missing}),
+        ({"agent": agent_b.pk}, {"agent": missing}),
+        ({"group": group_b.pk, "agent": agent_b.pk}, {"group": missing, "agent": missing}),
+        ({"group": group_a.pk, "agent": agent_b.pk}, {"group": group_a.pk, "agent": missing}),
+    ]
+    failures = []
+    for closed in (False, True):
+        if closed:
+            Attendance.objects.filter(pk=attendance.pk).update(status=Status.CLOSED)
+        for role in ("agent_a", "supervisor_a"):
+            client = api_client(world.cast[role])
+            url = f"/api/v1/attendances/{attendance.pk}/transfer/"
+            for foreign, unknown in pairs:
+                got, expected = (client.post(url, body, format="json") for body in (foreign, unknown))
+                shown = got.content.decode().replace(str(group_b.pk), "N").replace(str(agent_b.pk), "N")
+                if (got.status_code, shown) != (
+                    expected.status_code,
+                    expected.content.decode().replace(str(missing), "N"),
+                ):
+                    failures.append(f"[{role}] closed={closed} {foreign}: {got.status_code} {got.content!r} "
+                                    f"but a missing id gets {expected.status_code} {expected.content!r}")  # fmt: skip
+    assert not failures, "\n".join(failures)
+
+
 def test_attendance_actions_really_act(world, supervisor_profile):
     """The allowed actions do act: eva closes her own; bia (view + change) closes davi's
     (operation A); nobody closes B's from operation A."""

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def test_inbound_needs_a_channel_token(world):
     """SPEC §8.2: only a channel's Bearer token; a user's token or session is no channel."""
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from attendance.models import Attendance, Channel, Message
     from customers.models import Customer
@@ -23,7 +23,7 @@ def test_inbound_needs_a_channel_token(world):
 
     url = reverse("api-inbound")
     payload = {"network": "whatsapp", "phone": "34991239999", "display_name": "Cliente Intruso", "text": "oi"}
-    user_token = Token.objects.get_or_create(user=world.cast["admin"])[0].key
+    user_token = AuthToken.objects.create(user=world.cast["admin"])[1]
     inactive, inactive_token = make_channel(name="Canal Inativo")
     Channel.objects.filter(pk=inactive.pk).update(is_active=False)
     token_a = world.channel_tokens["A"]

@@ -90,11 +90,10 @@ def _agent(world: World, side: str):
 
 
 def _token(world: World, side: str):
-    from rest_framework.authtoken.models import Token, TokenProxy
+    from knox.models import AuthToken
 
     agent = world.cast["agent_a" if side == "A" else "agent_b"]
-    token, _ = Token.objects.get_or_create(user=agent)
-    return TokenProxy.objects.get(pk=token.pk)
+    return AuthToken.objects.create(user=agent)[0]
 
 
 def _bot(world: World, side: str):
@@ -226,7 +225,8 @@ SAMPLES: dict[str, Sample] = {
     "attendance.Attendance": Sample(
         lambda w, side: _attendances(w)[side], scoped=True, admin_can_add=False, admin_can_delete=False, late=True
     ),
-    "authtoken.TokenProxy": Sample(_token, scoped=False, admin_id=lambda obj: obj.user_id),
+    # API tokens: admins see and revoke them; nobody adds one there (the API makes it).
+    "knox.AuthToken": Sample(_token, scoped=False, admin_can_add=False, admin_can_delete=False),
     "axes.AccessAttempt": Sample(
         _axes("AccessAttempt", get_data="", post_data="", failures_since_start=1),
         scoped=False,

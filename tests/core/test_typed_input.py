@@ -83,6 +83,7 @@ def attendance(operation_a):
 def test_messages_after_a_superscript_digit_is_a_400(api_as, admin_user, attendance):
     response = api_as(admin_user).get(f"/api/v1/attendances/{attendance.pk}/messages/?after=²")
     assert response.status_code == 400
+    assert response.json() == {"after": ["Informe um número inteiro."]}
 
 
 @pytest.fixture
@@ -165,3 +166,43 @@ def test_a_date_filter_means_the_company_s_day_not_the_server_s(api_as, admin_us
     response = api_as(admin_user).get("/api/v1/attendances/?opened_after=2026-03-02&opened_before=2026-03-02")
     assert response.status_code == 200, response.content
     assert [row["id"] for row in response.json()["results"]] == [opened.pk]
+
+
+# Issue 32 item 5: Arabic-Indic (and other scripts') digits are not read as numbers ----------
+
+
+@pytest.mark.parametrize("typed", ["٣", "３", "۳"])
+def test_the_api_refuses_other_scripts_digits_in_a_model_integer_with_the_field_message(api_as, admin_user, typed):
+    from customers.models import Customer
+
+    body = {"display_name": "Ana", "phone": "34991234567", "priority": typed}
+    response = api_as(admin_user).post("/api/v1/customers/", body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"priority": ["Um número inteiro válido é exigido."]}
+    assert not Customer.objects.exists()
+    body["priority"] = "3"
+    assert api_as(admin_user).post("/api/v1/customers/", body, format="json").json()["priority"] == 3
+
+
+def test_the_api_refuses_other_scripts_digits_in_a_declared_integer(api_as, admin_user):
+    body = {"name": "Plantão", "work_hours": [{"weekday": "٣", "start": "08:00", "end": "12:00"}]}
+    response = api_as(admin_user).post("/api/v1/users/", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["work_hours"] == {"0": {"weekday": ["Um número inteiro válido é exigido."]}}
+
+
+def test_an_api_filter_refuses_other_scripts_digits(api_as, admin_user, operation_a):
+    group = ServiceGroupFactory(operation=operation_a)
+    response = api_as(admin_user).get(f"/api/v1/customers/?group={chr(0x0660 + group.pk)}")
+    assert response.status_code == 400
+
+
+def test_the_admin_form_refuses_other_scripts_digits_in_an_integer(web_as, admin_user):
+    from customers.models import Customer
+
+    data = {"display_name": "Ana", "network": "whatsapp", "phone": "34991234567", "priority": "٣",
+            "document_type": "", "is_active": "on"}  # fmt: skip
+    response = web_as(admin_user).post("/admin/customers/customer/add/", data)
+    assert response.status_code == 200
+    assert "Informe um número inteiro." in response.content.decode()
+    assert not Customer.objects.exists()

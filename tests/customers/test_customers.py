@@ -226,3 +226,44 @@ def test_a_customer_created_by_a_first_message_is_written_as_customer_save_write
     assert message_history[3]["id"] == by_message.pk and message_history[3]["created_at"] == fresh.created_at
     with pytest.raises(ValidationError):
         customer_create_for_message(network="whatsapp", phone="123", display_name="Maria")
+
+
+@pytest.mark.parametrize("query", ["foo=bar", "phone__regex=(", "display_name__in=x", "phone__startswith=34"])
+def test_the_export_refuses_filters_the_list_does_not_have_with_a_message(admin_user, web_as, query):
+    """Issue 32 item 3: the admin export takes exactly the customers list's filters; any
+    other parameter, or a filter's value that is not one, gets a 400 with a message."""
+    customer_save(customer=Customer(), display_name="Ana", phone="34991234567")
+    response = web_as(admin_user).get(f"/admin/customers/customer/export/?file_format=csv&{query}")
+    assert response.status_code == 400
+    assert response.content.decode() == (
+        "Estes não são filtros da lista de clientes: volte à lista e exporte novamente."
+    )
+
+
+def test_the_export_still_takes_the_lists_own_filters_search_and_order(admin_user, web_as, operation_a):
+    from tests.factories import ServiceGroupFactory
+
+    group = ServiceGroupFactory(name="Vendas", operation=operation_a)
+    customer_save(customer=Customer(), display_name="Ana Lima", phone="34991234567", group=group)
+    customer_save(customer=Customer(), display_name="Bruno", phone="34991234568")
+    web = web_as(admin_user)
+    query = f"group__id__exact={group.pk}&status=active&network__exact=whatsapp&o=1&q=Ana"
+    response = web.get(f"/admin/customers/customer/export/?file_format=csv&{query}")
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content).decode("utf-8-sig", errors="replace")
+    assert "Ana Lima" in body and "Bruno" not in body
+
+
+@pytest.mark.parametrize("query", ["phone__regex=(", "foo=bar"])
+def test_the_list_with_a_parameter_it_does_not_have_shows_itself_without_it(admin_user, web_as, query):
+    customer_save(customer=Customer(), display_name="Ana", phone="34991234567")
+    response = web_as(admin_user).get(f"/admin/customers/customer/?{query}")
+    assert (response.status_code, response["Location"]) == (302, "/admin/customers/customer/?e=1")
+
+
+def test_a_list_filter_given_a_value_that_is_not_an_id_exports_like_the_list_shows(admin_user, web_as):
+    customer_save(customer=Customer(), display_name="Ana", phone="34991234567")
+    web = web_as(admin_user)
+    listed = web.get("/admin/customers/customer/?group__id__exact=abc")
+    exported = web.get("/admin/customers/customer/export/?file_format=csv&group__id__exact=abc")
+    assert (listed.status_code, exported.status_code) == (200, 200)

@@ -240,3 +240,24 @@ def test_a_words_search_sorted_by_group_lists_the_groups_in_name_order(
         customer_save(customer=Customer(), display_name=f"Fernanda Rocha {n}", phone=f"349912300{n:02d}", group=group)
     response = web_as(admin_user).get("/admin/customers/customer/", {"q": "fernanda rocha", "o": order})
     assert [c.group.name for c in response.context["cl"].result_list] == expected
+
+
+def test_a_supervisor_who_sees_no_customer_searches_by_name_without_a_server_error(
+    people, supervisor_a, supervisor_profile, api_as, web_as
+):
+    """Issue 32 item 3: customers are admin-only data, so a supervisor granted
+    ``view_customer`` has an empty list; searching it by name (API, admin, export) finds
+    nothing instead of failing on the empty query (``EmptyResultSet``)."""
+    from django.contrib.auth.models import Permission
+
+    supervisor_profile.permissions.add(Permission.objects.get(codename="view_customer"))
+    api = api_as(supervisor_a)
+    response = api.get("/api/v1/customers/?search=Fernanda")
+    assert response.status_code == 200 and response.json()["results"] == []
+    export = api.get("/api/v1/customers/export/?file_format=csv&search=Fernanda")
+    assert export.status_code == 200 and "Fernanda" not in b"".join(export.streaming_content).decode()
+    web = web_as(supervisor_a)
+    page = web.get("/admin/customers/customer/?q=Fernanda")
+    assert page.status_code == 200 and "Fernanda Rocha" not in page.content.decode()
+    export = web.get("/admin/customers/customer/export/?file_format=csv&q=Fernanda")
+    assert export.status_code == 200 and "Fernanda" not in b"".join(export.streaming_content).decode()

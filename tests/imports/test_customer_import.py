@@ -158,3 +158,28 @@ def test_a_missing_required_column_rejects_the_file_whole(admin_user):
         import_start(kind="customers", upload=upload("c.csv", csv_bytes(["NETWORK", "EMAIL"], [["whatsapp", "a@b.c"]])),
                      user=admin_user)  # fmt: skip
     assert "PHONE NUMBER" in str(error.value) and "DISPLAY NAME" in str(error.value)
+
+
+def test_a_supervisor_importing_customers_cannot_name_another_operations_group_or_agent(
+    supervisor_b, operation_a, operation_b, agent_a, agent_b
+):
+    """Issue 32 items 2 and 4: a supervisor of B naming A's group and A's agent gets the
+    messages of names that do not exist, and no customer gets them; B's names resolve."""
+    ServiceGroupFactory(name="Vendas A", operation=operation_a)
+    own = ServiceGroupFactory(name="Vendas B", operation=operation_b)
+    rows = [
+        customer_row("34991110001", "Cruzado", group="Vendas A", agent=agent_a.username),
+        customer_row("34991110002", "Inventado", group="Vendas Z", agent="ninguem"),
+        customer_row("34991110003", "Da casa", group="Vendas B", agent=agent_b.username),
+    ]
+    job = run_import(supervisor_b, "c.csv", csv_bytes(CUSTOMER_HEADER, rows))
+    assert (job.imported, job.errors) == (1, 2)
+    errors = {row.data["DISPLAY NAME"]: row.errors for row in ImportRow.objects.filter(job=job, status="error")}
+    assert errors["Cruzado"] == {
+        "GROUP": "Nenhum grupo ativo chamado “Vendas A”.",
+        "AGENT": f"Nenhum agente ativo com o nome de usuário ou nome “{agent_a.username}”.",
+    }
+    assert set(errors["Inventado"]) == {"GROUP", "AGENT"}
+    assert not Customer.objects.filter(display_name="Cruzado").exists()
+    imported = Customer.objects.get(display_name="Da casa")
+    assert (imported.group, imported.wallet_agent) == (own, agent_b)

@@ -71,3 +71,17 @@ def test_a_number_that_only_looks_like_one_is_a_row_error_not_a_failed_import(ad
     job = run_import(admin_user, "usuarios.csv", csv_bytes(HEADER, rows), kind="users")
     assert (job.imported, job.errors) == (0, 1)
     assert "MAX SIMULTANEOUS" in ImportRow.objects.get(job=job).errors
+
+
+def test_a_supervisor_naming_another_operation_gets_the_unknown_operation_message(supervisor_a, operation_b):
+    """Issue 32 items 2 and 4: an operation out of the importer's scope is looked up like the
+    API looks it up, so it answers exactly like a name that does not exist."""
+    rows = [
+        ["fora", "Fora", "agent", "Fora@2026x", "", "Operação B", "", ""],
+        ["nada", "Nada", "agent", "Nada@2026x", "", "Operação Z", "", ""],
+    ]
+    job = run_import(supervisor_a, "u.csv", csv_bytes(HEADER, rows), kind="users")
+    assert (job.imported, job.errors) == (0, 2)
+    errors = {row.data["USERNAME"]: row.errors["OPERATIONS"] for row in ImportRow.objects.filter(job=job)}
+    assert errors["fora"] == "Nenhuma operação ativa chamada “Operação B”."
+    assert errors["nada"] == "Nenhuma operação ativa chamada “Operação Z”."

@@ -196,3 +196,62 @@ def test_the_same_webhook_delivered_at_once_by_eight_connections_is_stored_once(
     assert statuses == [200] * 8
     assert Message.objects.filter(direction="in").count() == 1
     assert Message.objects.filter(sender="bot").count() == 1  # the bot greeted once
+
+
+def _deep(levels: int) -> bytes:
+    return b'{"entry": ' + b"[" * levels + b"]" * levels + b"}"
+
+
+def _hostile_json_bodies() -> dict[str, tuple[bytes, bytes]]:
+    """Per JSON provider: (deep, lone surrogate in a text). ``json.dumps`` writes the lone
+    surrogate as the ``\\ud800`` escape a client may send."""
+    return {
+        "whatsapp_cloud": (_deep(50_000), wa.envelope([wa.text("oi \ud800", "wamid.SURROGATE")])),
+        "telegram": (
+            b'{"update_id": 1, "message": ' + b"[" * 50_000 + b"]" * 50_000 + b"}",
+            tg.update(update_id=61000, message_id=6100, text="oi \ud800"),
+        ),
+    }
+
+
+def test_deep_surrogate_nul_and_oversized_bodies_with_valid_signatures_get_400_or_are_cleaned(
+    menu, wa_channel, tg_channel, tw_channel, settings
+):
+    """Issue 32 item 3: signed bodies go through the API's hardened reader (depth, lone
+    surrogates: 400, nothing written); oversized ones get 400; a NUL in a text is dropped
+    from what is stored. The test client raises a server error, so a 500 fails here."""
+    settings.ATENDE_OUTBOUND_LOG_ONLY = True
+    client = Client()
+    oversized = b'{"entry": [], "pad": "' + b"x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1) + b'"}'
+    for provider, (deep, surrogate) in _hostile_json_bodies().items():
+        for body in (deep, surrogate, oversized):
+            if provider == "whatsapp_cloud":
+                response = wa.send(client, wa_channel, body)
+            else:
+                response = tg.send(client, tg_channel, body)
+            assert response.status_code == 400, (provider, body[:40], response.status_code)
+    url = f"http://testserver/webhooks/twilio/{tw_channel.public_id}/"
+    big = tw.inbound(MessageSid="SMbig", Body="x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1))
+    response = client.post(url, urlencode(big), content_type="application/x-www-form-urlencoded",
+                           HTTP_X_TWILIO_SIGNATURE=tw.signature(url, big))  # fmt: skip
+    assert response.status_code == 400
+    assert not Message.objects.filter(direction="in").exists()
+    nul = tw.inbound(MessageSid="SMnul", Body="o\u0000i", From="whatsapp:+5534991230009")
+    response = client.post(url, urlencode(nul), content_type="application/x-www-form-urlencoded",
+                           HTTP_X_TWILIO_SIGNATURE=tw.signature(url, nul))  # fmt: skip
+    assert response.status_code == 200
+    assert wa.send(client, wa_channel, wa.envelope([wa.text("o\u0000i")])).status_code == 200
+    assert sorted(Message.objects.filter(direction="in").values_list("body", flat=True)) == ["oi", "oi"]
+
+
+@pytest.mark.parametrize("host", ["testserver:99999", "testserver:-1", "testserver:abc"])
+def test_a_host_whose_port_is_out_of_range_gets_403_not_a_server_error(menu, tw_channel, host, settings):
+    """Issue 32 item 3: the Twilio signature's URL variants with a ``Host`` port out of
+    range (under production settings' ALLOWED_HOSTS too): no signed URL matches it."""
+    settings.ALLOWED_HOSTS = ["testserver"]
+    params = tw.inbound(MessageSid="SMport")
+    url = f"http://testserver/webhooks/twilio/{tw_channel.public_id}/"
+    response = Client().post(url, urlencode(params), content_type="application/x-www-form-urlencoded",
+                             HTTP_HOST=host, HTTP_X_TWILIO_SIGNATURE=tw.signature(url, params))  # fmt: skip
+    assert response.status_code in (400, 403)
+    assert not Message.objects.filter(direction="in").exists()

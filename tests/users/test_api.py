@@ -104,3 +104,70 @@ def test_the_openapi_schema_and_docs_are_served(api_as, admin_user):
     assert "/api/v1/users/{id}/history/" in paths
     assert "delete" not in paths["/api/v1/users/{id}/"]
     assert client.get("/api/v1/docs/").status_code == 200
+
+
+# Issue 32 item 7: tokens stored as digests, shown once, revocable -----------------------
+
+
+def test_a_token_is_stored_as_a_digest_and_shown_only_when_created(api, admin_user, web_as):
+    from knox.models import AuthToken
+
+    token = api.post("/api/v1/auth/token/", {"username": "ana", "password": PASSWORD}, format="json").json()["token"]
+    stored = AuthToken.objects.get(user=admin_user)
+    assert token not in (stored.digest, stored.token_key) and len(stored.token_key) < len(token)
+    page = web_as(admin_user).get("/admin/knox/authtoken/")
+    assert page.status_code == 200 and "ana" in page.content.decode()
+    assert token not in page.content.decode()  # (its digest addresses the row: it cannot give the token back)
+    # A second request makes a second token; the first keeps working.
+    second = api.post("/api/v1/auth/token/", {"username": "ana", "password": PASSWORD}, format="json").json()["token"]
+    assert second != token
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api.get("/api/v1/users/").status_code == 200
+
+
+def test_a_user_revokes_their_token_and_then_all_of_them(api, admin_user):
+    def new_token():
+        api.credentials()
+        return api.post("/api/v1/auth/token/", {"username": "ana", "password": PASSWORD}, format="json").json()["token"]
+
+    first, second = new_token(), new_token()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {first}")
+    assert api.post("/api/v1/auth/token/revoke/", {}, format="json").status_code == 204
+    assert api.get("/api/v1/users/").status_code == 401
+    api.credentials(HTTP_AUTHORIZATION=f"Token {second}")
+    assert api.get("/api/v1/users/").status_code == 200
+    third = new_token()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {third}")
+    assert api.post("/api/v1/auth/token/revoke/", {"all": True}, format="json").status_code == 204
+    for token in (second, third):
+        api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        assert api.get("/api/v1/users/").status_code == 401
+
+
+def test_an_admin_revokes_anyones_token_in_the_back_office(api, admin_user, agent_a, web_as, supervisor_a):
+    from knox.models import AuthToken
+
+    _instance, token = AuthToken.objects.create(user=agent_a)
+    web = web_as(admin_user)
+    response = web.post("/admin/knox/authtoken/", {"action": "revoke_selected", "_selected_action": [_instance.pk]})
+    assert response.status_code == 302
+    assert not AuthToken.objects.filter(user=agent_a).exists()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api.get("/api/v1/agents/me/presence/").status_code == 401
+    assert web_as(supervisor_a).get("/admin/knox/authtoken/").status_code in (302, 403)
+
+
+def test_the_migration_keeps_a_clear_drf_token_working_as_a_digest(api, admin_user):
+    """users/0004 moves every DRF token to knox with the same value, then drops the clear one."""
+    import importlib
+
+    from django.apps import apps
+    from knox.models import AuthToken
+    from rest_framework.authtoken.models import Token
+
+    old = Token.objects.create(user=admin_user)
+    importlib.import_module("users.migrations.0005_api_tokens_hashed").move_tokens(apps, None)
+    assert not Token.objects.exists()
+    assert old.key not in {t.digest for t in AuthToken.objects.all()}
+    api.credentials(HTTP_AUTHORIZATION=f"Token {old.key}")
+    assert api.get("/api/v1/users/").status_code == 200

@@ -105,3 +105,37 @@ def test_createsuperuser_interactive_asks_until_the_password_is_valid(monkeypatc
         "createsuperuser", interactive=True, username="root", email="root@example.com", stdin=None, verbosity=0
     )
     assert User.objects.get(username="root").check_password("Root@Senha1")
+
+
+COMMON = "Esta senha é muito comum."
+
+
+def test_a_common_password_that_follows_every_rule_is_refused_by_the_api(api_as, admin_user):
+    """Issue 32 item 8: "P@ssw0rd" has every kind of character, and is on every list of
+    the passwords tried first: Django's common-password list is part of the policy."""
+    body = {"username": "comum", "display_name": "Comum", "role": "agent", "password": "P@ssw0rd"}
+    response = api_as(admin_user).post("/api/v1/users/", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["password"] == [COMMON]
+    assert not User.objects.filter(username="comum").exists()
+
+
+def test_a_common_password_is_refused_by_the_admin_form_and_the_import(web_as, admin_user):
+    from imports.models import ImportRow
+    from tests.imports.helpers import csv_bytes, run_import
+
+    data = {"display_name": "Comum", "username": "comum", "role": "agent", "password1": "P@ssw0rd",
+            "password2": "P@ssw0rd", "max_simultaneous": 1, "priority": 0}  # fmt: skip
+    response = web_as(admin_user).post("/admin/users/user/add/", data)
+    assert response.status_code == 200 and COMMON in response.content.decode()
+    header = ["USERNAME", "DISPLAY NAME", "ROLE", "PASSWORD"]
+    job = run_import(admin_user, "u.csv", csv_bytes(header, [["comum", "Comum", "agent", "P@ssw0rd"]]), kind="users")
+    assert (job.imported, job.errors) == (0, 1)
+    assert ImportRow.objects.get(job=job).errors["PASSWORD"] == COMMON
+    assert not User.objects.filter(username="comum").exists()
+
+
+def test_createsuperuser_refuses_a_common_password(monkeypatch, company):
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "P@ssw0rd")
+    with pytest.raises(CommandError, match="muito comum"), translation.override("pt-br"):
+        call_command("createsuperuser", "--noinput", username="root", email="root@example.com")

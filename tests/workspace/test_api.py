@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from attendance.agent_actions import attendance_close
 from attendance.distribution import distribute_group
 from attendance.errors import MEDIA_NOT_ALLOWED, RECEIVE_ONLY
-from attendance.models import Attendance, CloseReason, Kind, Message, PauseReason, Status
+from attendance.models import Attendance, CloseReason, Kind, Message, PauseReason, ServiceGroup, Status
 from customers.models import Customer
 from customers.services import customer_save
 from tests.factories import ServiceGroupFactory, UserFactory, online, queued_attendance
@@ -251,6 +251,31 @@ def test_inside_the_window_text_goes_and_an_open_attendance_delays_it(floor, out
     assert sent.status_code == 201, sent.content
     assert sent.json()["attendance"] == open_one.pk
     assert sent.json()["deliver_at"] is not None  # active_message_delay_minutes = 10
+
+
+def test_it_refuses_an_active_message_to_a_customer_busy_in_another_operation(floor, outbound, api_as):
+    """Issue 32 item 1: zoe (operation B) writing to a customer whose attendance is open in
+    A's Suporte, by customer id and by network + phone, is refused with a message that
+    names nothing of A; A's attendance gets no message and no event."""
+    outra = ServiceGroup.objects.get(name="Outra")
+    outra.active_whatsapp = True
+    outra.save()
+    open_one = floor["open"]
+    Attendance.objects.filter(pk=open_one.pk).update(last_customer_message_at=timezone.now())
+    before = (open_one.messages.count(), open_one.events.count(), Attendance.objects.count())
+    zoe = api_as(floor["zoe"])
+    by_id = _active(zoe, customer=open_one.customer_id, group=outra.pk, text="Oi, aqui é da B")
+    by_phone = _active(zoe, network="whatsapp", phone=open_one.customer.phone, group=outra.pk, text="Oi")
+    for response in (by_id, by_phone):
+        assert response.status_code == 400, response.content
+        assert response.json() == {
+            "customer": ["Este cliente não pode receber mensagem ativa agora: tente mais tarde."]
+        }
+        assert open_one.protocol not in response.content.decode()
+    assert (open_one.messages.count(), open_one.events.count(), Attendance.objects.count()) == before
+    # Within its own operation the active message still joins the open attendance.
+    sent = _active(api_as(floor["eva"]), customer=open_one.customer_id, group=outbound["group"].pk, text="Oi")
+    assert sent.status_code == 201 and sent.json()["attendance"] == open_one.pk
 
 
 def test_a_typed_phone_through_a_network_the_group_does_not_enable_is_refused(floor, outbound, api_as):
