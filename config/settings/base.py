@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "customers",
     "surveys",
     "classifications",
+    "calendars",
     "imports",
     "workspace",
     "reports",
