@@ -66,7 +66,13 @@ class Calendar(ActiveModel):
         verbose_name = _("service calendar")
         verbose_name_plural = _("service calendars")
         ordering = ["company__name", "name"]
-        constraints = [models.UniqueConstraint(fields=["company", "name"], name="calendar_unique_name_per_company")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "name"],
+                name="calendar_unique_name_per_company",
+                violation_error_message=_("This company already has a calendar with this name."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
