@@ -22,6 +22,7 @@ from .groups import (
     DisplayNameMode,
     DistributionStrategy,
     InactivityCloseBy,
+    OutOfHoursAction,
     ServiceGroup,
     TimeUnit,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "DisplayNameMode",
     "DistributionStrategy",
     "InactivityCloseBy",
+    "OutOfHoursAction",
     "Operation",
     "ServiceGroup",
     "TimeUnit",

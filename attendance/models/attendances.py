@@ -37,6 +37,7 @@ class CloseReason(models.TextChoices):
     INACTIVITY = "inactivity", _("Inactivity")
     AGENT_DISCONNECTED = "agent_disconnected", _("Agent disconnected")
     ABANDONED = "abandoned", _("Abandoned")
+    OUT_OF_HOURS = "out_of_hours", _("Out of hours")
 
 
 class Attendance(models.Model):

@@ -20,7 +20,9 @@ def form(company, **overrides):
 
 
 def test_an_admin_creates_a_calendar_from_the_week_grid(web_as, admin_user, company):
-    data = form(company, day_5="22:00-06:00", closed_dates_text="31/12/2026\n", special_hours_text="24/12/2026 08:00-12:00")
+    data = form(
+        company, day_5="22:00-06:00", closed_dates_text="31/12/2026\n", special_hours_text="24/12/2026 08:00-12:00"
+    )
     response = web_as(admin_user).post("/admin/calendars/calendar/add/", data, follow=True)
     assert response.status_code == 200
     calendar = Calendar.objects.get()
