@@ -20,7 +20,7 @@ from .services import bot_save, group_save, group_validate_relations
 class CompanySerializer(serializers.ModelSerializer):
     class Meta:
         model = Company
-        fields = ["id", "name", "time_zone", "is_active", "created_at"]
+        fields = ["id", "name", "time_zone", "answer_deadline_days", "is_active", "created_at"]
         read_only_fields = ["created_at"]
 
 

@@ -89,6 +89,16 @@ def protocol_text(attendance: Attendance) -> str:
     return PROTOCOL_TEXT.format(protocol=attendance.protocol)
 
 
+def asks_protocol(text: str | None) -> bool:
+    """Whether the customer asks for the protocol: a short message (at most four words)
+    with the word "protocolo", whatever the case, accents or punctuation ("Protocolo",
+    "qual o protocolo?", "meu nº de protocolo")."""
+    if not text or len(text) > 60:
+        return False
+    words = "".join(char if char.isalnum() else " " for char in text.casefold()).split()
+    return PROTOCOL_WORD in words and len(words) <= 4
+
+
 def out_of_hours(group, calendar, status) -> str:
     """The group's ``out_of_hours_message``, or "Nosso horário de atendimento é …" with the
     calendar's weekly hours, the holiday of the day and the next opening (company time)."""

@@ -18,7 +18,7 @@ from core.scoping import scope_queryset
 from core.text import whole_number
 from users.models import User
 
-from .selectors import local_day_start, time_zone_for, visible_groups
+from .selectors import local_day_start, sac_overdue_q, time_zone_for, visible_groups
 
 DATE_FIELDS = {"opened": "opened_at", "queued": "queued_at", "assigned": "assigned_at", "closed": "closed_at"}
 
@@ -34,6 +34,7 @@ class Filters:
     date_to: date | None = None
     abandoned: bool = False
     sla_missed: bool = False
+    sac_overdue: bool = False
     protocol: str = ""
     errors: list[str] = field(default_factory=list)
 
@@ -69,6 +70,7 @@ def parse_filters(params) -> Filters:
         date_to=_date(params.get("date_to", ""), errors),
         abandoned=params.get("abandoned") == "1",
         sla_missed=params.get("sla_missed") == "1",
+        sac_overdue=params.get("sac_overdue") == "1",
         protocol=params.get("protocol", "").strip()[:20],
         errors=errors,
     )
@@ -99,6 +101,8 @@ def monitored_attendances(user, filters: Filters, now: datetime | None = None) -
         rows = rows.filter(status=Status.CLOSED).filter(Exists(closed_queued))
     if filters.sla_missed:
         rows = rows.filter(_sla_missed(user, now))
+    if filters.sac_overdue:
+        rows = rows.filter(sac_overdue_q(visible_groups(user), now))
     return rows.order_by("-opened_at", "-pk")
 
 

@@ -33,6 +33,7 @@ from .models import AgentDay, AgentHour, GroupDay, GroupHour
 from .rollups import COLUMNS
 
 OPEN_STATES = (Status.BOT, Status.QUEUED, Status.IN_PROGRESS, Status.PENDING)
+SAC_WAITING = (Status.QUEUED, Status.PENDING)  # waiting for an answer (SPEC §14)
 
 
 def visible_groups(user, *, operation_id: int | None = None, group_id: int | None = None) -> QuerySet[ServiceGroup]:
@@ -74,6 +75,18 @@ def _sums(queryset, *keys: str):
 # Dashboard ---------------------------------------------------------------------------------
 
 
+def sac_overdue_q(groups, now) -> Q:
+    """ "Fora do prazo SAC" (SPEC §14, Decreto 11.034/2022): queued or pending for longer than
+    the company's ``answer_deadline_days`` since the attendance opened, in ``groups``."""
+    overdue = Q(pk__in=[])
+    by_days: dict[int, list[int]] = {}
+    for group_id, days in groups.values_list("pk", "operation__company__answer_deadline_days"):
+        by_days.setdefault(days, []).append(group_id)
+    for days, group_ids in by_days.items():
+        overdue |= Q(group_id__in=group_ids, opened_at__lt=now - timedelta(days=days))
+    return Q(status__in=SAC_WAITING) & overdue
+
+
 def dashboard(user, *, operation_id: int | None = None, group_id: int | None = None, now=None) -> dict:
     """The ``GET /api/v1/dashboard/`` body.
 
@@ -85,7 +98,7 @@ def dashboard(user, *, operation_id: int | None = None, group_id: int | None = N
     groups = list(visible_groups(user, operation_id=operation_id, group_id=group_id).filter(is_active=True))
     ids = [g.pk for g in groups]
     today_start = local_day_start(timezone.localtime(now, tz).date(), tz)
-    current = _now_by_group(ids, now)
+    current = _now_by_group(ids, now, sac_overdue_q(ServiceGroup.objects.filter(pk__in=ids), now))
     presence, agents = _agents(ids, user)
     rows = _sums(GroupHour.objects.filter(group_id__in=ids, hour__gte=today_start, hour__lte=now), "group_id", "hour")
     by_id = {g.pk: g for g in groups}
@@ -138,6 +151,7 @@ def _combined(ids: list[int], current: dict, hours: dict[int, dict], presence: d
         "bot": sum(current[pk]["bot"] for pk in ids),
         "in_progress": sum(current[pk]["in_progress"] for pk in ids),
         "pending": sum(current[pk]["pending"] for pk in ids),
+        "sac_overdue": sum(current[pk]["sac_overdue"] for pk in ids),
         "agents": states,
         "today": figures(total),
         "by_hour": [{"hour": h, **hour_figures(hours.get(h, _ZERO))} for h in range(24)],
@@ -151,18 +165,25 @@ def _presence_zero() -> dict:
     return {"online": 0, "paused": 0, "offline": 0}
 
 
-def _now_by_group(ids: list[int], now) -> dict[int, dict]:
-    """Open attendances per group and status, and the earliest entry into each queue."""
-    current = {pk: {"queued": 0, "longest_wait_seconds": None, "bot": 0, "in_progress": 0, "pending": 0} for pk in ids}
+def _now_by_group(ids: list[int], now, sac_overdue: Q) -> dict[int, dict]:
+    """Open attendances per group and status, the earliest entry into each queue, and
+    those past the SAC answer deadline (``sac_overdue``)."""
+    current = {pk: {"queued": 0, "longest_wait_seconds": None, "bot": 0, "in_progress": 0, "pending": 0,
+                    "sac_overdue": 0} for pk in ids}  # fmt: skip
     rows = (
         Attendance.objects.filter(group_id__in=ids, status__in=OPEN_STATES)
         .values("group_id", "status")
-        .annotate(n=Count("pk"), oldest=Min("queued_at", filter=Q(status=Status.QUEUED)))
+        .annotate(
+            n=Count("pk"),
+            oldest=Min("queued_at", filter=Q(status=Status.QUEUED)),
+            overdue=Count("pk", filter=sac_overdue),
+        )  # fmt: skip
         .order_by()
     )
     for row in rows:
         figures_ = current[row["group_id"]]
         figures_[row["status"]] = row["n"]
+        figures_["sac_overdue"] += row["overdue"]
         if row["status"] == Status.QUEUED and row["oldest"] is not None:
             figures_["longest_wait_seconds"] = max(0, round((now - row["oldest"]).total_seconds()))
     return current

@@ -125,6 +125,9 @@ class TotalsSerializer(serializers.Serializer):
     bot = serializers.IntegerField()
     in_progress = serializers.IntegerField()
     pending = serializers.IntegerField()
+    sac_overdue = serializers.IntegerField(
+        help_text="Queued or pending past the company's SAC answer deadline (answer_deadline_days since opening)."
+    )
     agents = PresenceCountsSerializer()
     today = TodaySerializer()
     by_hour = HourSerializer(many=True)
