@@ -93,6 +93,7 @@ class CalendarAdmin(AtendeAdmin):
                 calendar_holidays=holidays_applied(schedule, year),
                 calendar_openings=schedule.openings(now, NEXT_OPENINGS),
                 calendar_status=schedule.status(now),
+                calendar_zone=schedule.zone,
             )
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 

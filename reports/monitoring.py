@@ -215,9 +215,29 @@ def describe(type_: str, data: dict, groups: dict, users: dict) -> str:
         return _("WhatsApp session ending warning sent.")
     if type_ == "bot_inactivity":
         return _("Inactivity with the bot: %(action)s.") % {"action": data.get("action", "")}
+    if type_ == "out_of_hours":
+        return _out_of_hours_line(data, group, users)
     if type_ == "active_message":
         return _("Active message from %(agent)s.") % {"agent": person("agent")}
     return f"{type_}: " + ", ".join(f"{key}={value}" for key, value in data.items())
+
+
+OUT_OF_HOURS_ACTIONS = {
+    "queue": gettext_lazy("waits in the queue for the opening"),
+    "close": gettext_lazy("the attendance was closed"),
+    "group": gettext_lazy("sent to %(group)s"),
+}
+
+
+def _out_of_hours_line(data: dict, group, users) -> str:
+    """ "Fora do horário de Vendas (feriado: Natal): aguarda a abertura na fila; abre 28/12 08:00." (SPEC §14)"""
+    action = str(OUT_OF_HOURS_ACTIONS.get(data.get("action"), data.get("action")))
+    if data.get("action") == "group":
+        action = action % {"group": group("to_group")}
+    text = _("Out of the hours of %(group)s: %(action)s.") % {"group": group("group"), "action": action}
+    if data.get("holiday"):
+        text += " " + _("Holiday: %(name)s.") % {"name": data["holiday"]}
+    return text
 
 
 def _why(data: dict, users: dict) -> dict:

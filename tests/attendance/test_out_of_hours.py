@@ -182,3 +182,13 @@ def test_the_queue_position_counts_from_the_opening(clock, operation_a, calendar
     assert queue_positions_notify(group_id=group.pk) == 2
     text = Message.objects.filter(attendance=first).last().body
     assert text.startswith("Você é o 1º da fila. Abrimos em 09/12 às 08:00; previsão de atendimento por volta das 08:")
+
+
+def test_the_monitor_tells_the_out_of_hours_story_in_portuguese(api, web_as, admin_user, clock, operation_a, calendar,
+                                                                agent):  # fmt: skip
+    _group(operation_a, calendar, agent, out_of_hours_action="close")
+    _channel, token = make_channel()
+    attendance = _inbound(api, token)
+    page = web_as(admin_user).get(f"/monitor/{attendance.pk}/").content.decode()
+    assert "Fora do horário de Suporte: o atendimento foi encerrado. Feriado: Natal." in page
+    assert "(Fora do horário)" in page  # the close reason's label
