@@ -27,6 +27,13 @@ def group_status(group: ServiceGroup, at: datetime) -> Status | None:
     return None if calendar is None else schedule_of(calendar).status(at)
 
 
+def group_open_seconds(group: ServiceGroup):
+    """The group's business clock: ``open_seconds(start, end)`` of its calendar, or ``None``
+    (clock time) without one — what queue waits and the initial SLA count (SPEC §14)."""
+    calendar = group_calendar(group)
+    return None if calendar is None else schedule_of(calendar).open_seconds
+
+
 def group_closed(group: ServiceGroup, at: datetime) -> Status | None:
     """The status when the group's calendar is closed at ``at``; ``None`` when it answers."""
     status = group_status(group, at)

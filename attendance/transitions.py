@@ -51,7 +51,7 @@ from .models import (
     ServiceGroup,
     Status,
 )  # fmt: skip
-from .opening import group_calendar
+from .opening import group_calendar, group_open_seconds
 from .selectors import groups_of_agents
 from .surveyflow import first_question_text
 from .timer_rules import next_due_at
@@ -280,7 +280,8 @@ def assign(changes: Changes, attendance: Attendance, *, agent_id: int, agent_nam
     group = attendance.group
     sla = group.initial_sla_minutes
     changes.facts.append(fact_assigned(at=changes.at, group_id=group.pk, agent_id=agent_id,
-                                       queued_at=attendance.queued_at, sla_minutes=sla))  # fmt: skip
+                                       queued_at=attendance.queued_at, sla_minutes=sla,
+                                       open_seconds=group_open_seconds(group)))  # fmt: skip
     changes.event(attendance, "assigned", **why)
     changes.say(attendance, texts.now_assisting(attendance, agent_name))
     changes.notify([agent_id], "assigned", attendance)
@@ -296,6 +297,7 @@ def transfer_to_agent(changes: Changes, attendance: Attendance, *, agent, group:
     changes.facts += facts_direct_transfer(
         at=changes.at, group_id=group.pk, agent_id=agent.pk, was_queued=previous == Status.QUEUED,
         queued_at=attendance.queued_at, sla_minutes=group.initial_sla_minutes,
+        open_seconds=group_open_seconds(group),
     )  # fmt: skip
     if previous_agent and previous_agent != agent.pk:
         changes.freed_agents.add(previous_agent)

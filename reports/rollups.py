@@ -15,7 +15,10 @@ Definitions (the same ones ``reports.recompute`` applies to the raw event log):
   group (entry and assignment at once).
 - ``assigned``: an assignment from the group's queue (distribution or a direct transfer
   to an agent); ``wait_seconds`` = assignment − entry into the queue it left (0 for a
-  direct transfer of an attendance that was not waiting in a queue).
+  direct transfer of an attendance that was not waiting in a queue). For a group with a
+  service calendar (SPEC §14) only the calendar's open time counts (business time: a
+  customer queued at 21:00 and assigned at the 08:00 opening waited 0 s); the caller
+  passes the calendar's ``open_seconds``.
 - ``sla_met``: an assignment whose wait is ≤ the group's ``initial_sla_minutes``.
 - ``abandoned``: closed while queued; ``closed``: closed while in the group (any status).
 - ``handled``: closed with an agent; ``handling_seconds`` = close − that agent's assignment.
@@ -27,12 +30,14 @@ The same sums go to the daily rows of the group's company's local day (``reports
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.apps import apps
 from django.db import connection, transaction
+
+OpenSeconds = Callable[[datetime, datetime], float]  # a calendar's open time between two moments
 
 SUMMED = (
     "queued", "assigned", "wait_sum", "sla_met", "abandoned", "closed", "handled", "handling_sum",
@@ -79,24 +84,29 @@ def fact_queued(*, at: datetime, group_id: int) -> Fact:
 
 
 def fact_assigned(
-    *, at: datetime, group_id: int, agent_id: int, queued_at: datetime | None, sla_minutes: int | None
-) -> Fact:
-    """An assignment from the group's queue; ``queued_at`` None means it was not waiting."""
+    *, at: datetime, group_id: int, agent_id: int, queued_at: datetime | None, sla_minutes: int | None,
+    open_seconds: OpenSeconds | None = None,
+) -> Fact:  # fmt: skip
+    """An assignment from the group's queue; ``queued_at`` None means it was not waiting.
+    ``open_seconds(start, end)``: the group's calendar's open time between two moments
+    (business time), or None for clock time."""
     wait = _seconds(at, queued_at)
+    if open_seconds is not None and wait > 0:
+        wait = max(0.0, open_seconds(queued_at, at))
     met = 1 if sla_minutes is not None and wait <= sla_minutes * 60 else 0
     return Fact(at=at, group_id=group_id, agent_id=agent_id, assigned=1, wait_seconds=wait, sla_met=met)
 
 
 def facts_direct_transfer(
     *, at: datetime, group_id: int, agent_id: int, was_queued: bool, queued_at: datetime | None,
-    sla_minutes: int | None,
+    sla_minutes: int | None, open_seconds: OpenSeconds | None = None,
 ) -> list[Fact]:  # fmt: skip
     """A transfer straight to an agent of ``group_id``: an entry into its queue and an
     assignment at once; the wait counts only if the customer was waiting in a queue."""
     return [
         fact_queued(at=at, group_id=group_id),
         fact_assigned(at=at, group_id=group_id, agent_id=agent_id, queued_at=queued_at if was_queued else at,
-                      sla_minutes=sla_minutes),
+                      sla_minutes=sla_minutes, open_seconds=open_seconds),
     ]  # fmt: skip
 
 
