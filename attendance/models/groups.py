@@ -385,7 +385,7 @@ class ServiceGroup(ActiveModel):
             and (self.calendar.company_id != self.operation.company_id)
         ):
             add("calendar", errors.CALENDAR_OTHER_COMPANY)
-        if self.out_of_hours_action == OutOfHoursAction.GROUP:
+        if self.calendar_id is not None and self.out_of_hours_action == OutOfHoursAction.GROUP:
             if self.out_of_hours_group_id is None:
                 add("out_of_hours_group", errors.OUT_OF_HOURS_GROUP_REQUIRED)
             elif self.pk is not None and self.out_of_hours_group_id == self.pk:
@@ -413,5 +413,5 @@ class ServiceGroup(ActiveModel):
             self.bot_inactivity_action = ""
         if self.bot_inactivity_action != BotInactivityAction.SEND_TO_GROUP:
             self.bot_inactivity_target_group = None
-        if self.out_of_hours_action != OutOfHoursAction.GROUP:
-            self.out_of_hours_group = None
+        if self.calendar_id is None or self.out_of_hours_action != OutOfHoursAction.GROUP:
+            self.out_of_hours_group = None  # shown and used only with a calendar and this action

@@ -192,3 +192,24 @@ def test_the_monitor_tells_the_out_of_hours_story_in_portuguese(api, web_as, adm
     page = web_as(admin_user).get(f"/monitor/{attendance.pk}/").content.decode()
     assert "Fora do horário de Suporte: o atendimento foi encerrado. Feriado: Natal." in page
     assert "(Fora do horário)" in page  # the close reason's label
+
+
+def test_the_group_rules_for_out_of_hours_are_checked_with_portuguese_messages(api_as, admin_user, operation_a,
+                                                                               calendar):  # fmt: skip
+    from tests.factories import CompanyFactory
+
+    client = api_as(admin_user)
+    base = {"name": "Noite", "operation": operation_a.pk, "calendar": calendar.pk, "out_of_hours_action": "group"}
+    missing = client.post("/api/v1/groups/", base, format="json", HTTP_ACCEPT_LANGUAGE="pt-br")
+    assert missing.status_code == 400
+    assert missing.json()["out_of_hours_group"] == ["Escolha o grupo que recebe os atendimentos fora do horário."]
+    other = calendar_save(calendar=Calendar(name="Outra", company=CompanyFactory(name="Outra Empresa")))
+    foreign = client.post("/api/v1/groups/", {**base, "calendar": other.pk, "out_of_hours_action": "queue"},
+                          format="json", HTTP_ACCEPT_LANGUAGE="pt-br")  # fmt: skip
+    assert foreign.json()["calendar"] == ["O calendário deve ser da empresa da operação do grupo."]
+    created = client.post("/api/v1/groups/", {**base, "out_of_hours_action": "close"}, format="json").json()
+    assert (created["calendar"], created["out_of_hours_action"], created["send_protocol"]) == (
+        calendar.pk,
+        "close",
+        True,
+    )
