@@ -36,5 +36,8 @@ def group_open_seconds(group: ServiceGroup):
 
 def group_closed(group: ServiceGroup, at: datetime) -> Status | None:
     """The status when the group's calendar is closed at ``at``; ``None`` when it answers."""
-    status = group_status(group, at)
-    return status if status is not None and not status.open else None
+    calendar = group_calendar(group)
+    if calendar is None:
+        return None
+    schedule = schedule_of(calendar)
+    return None if schedule.is_open(at) else schedule.status(at)

@@ -244,11 +244,9 @@ def out_of_hours(changes: Changes, attendance: Attendance, group: ServiceGroup, 
     person who transferred chose that group. Returns whether the entry was handled here
     (``False``: the group is open, or has no calendar)."""
     calendar = group_calendar(group)
-    if calendar is None:
+    if calendar is None or schedule_of(calendar).is_open(changes.at):
         return False
     status = schedule_of(calendar).status(changes.at)
-    if status.open:
-        return False
     action = group.out_of_hours_action if attendance.status == Status.BOT else OutOfHoursAction.QUEUE
     target = group.out_of_hours_group if action == OutOfHoursAction.GROUP else None
     if action == OutOfHoursAction.GROUP and (target is None or not target.is_active):

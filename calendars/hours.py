@@ -92,6 +92,7 @@ class Schedule:
         for spans in [*self.weekly.values(), *self.special.values()]:
             spans.sort()
         self.always_closed = not any(self.weekly.values()) and not self.special
+        self._days: dict[date, list[tuple[datetime, datetime, str]]] = {}  # day_windows, memoised
 
     # One day ------------------------------------------------------------------------------------
 
@@ -110,7 +111,16 @@ class Schedule:
         return REASON_HOURS, None, self.weekly[day.weekday()]
 
     def day_windows(self, day: date) -> list[tuple[datetime, datetime, str]]:
-        """The shifts starting on ``day`` as UTC (start, end, reason) — wall-clock times of the zone."""
+        """The shifts starting on ``day`` as UTC (start, end, reason) — wall-clock times of the
+        zone; memoised per day (a few hundred days at most are kept)."""
+        found = self._days.get(day)
+        if found is None:
+            if len(self._days) > 1000:
+                self._days.clear()
+            found = self._days[day] = self._day_windows(day)
+        return found
+
+    def _day_windows(self, day: date) -> list[tuple[datetime, datetime, str]]:
         reason, _name, spans = self.day_rule(day)
         midnight = datetime(day.year, day.month, day.day, tzinfo=self.zone)
         windows = []
@@ -135,6 +145,12 @@ class Schedule:
                 return end
             end = max(end, closes)
         return None
+
+    def is_open(self, at: datetime) -> bool:
+        """Only whether it is open (the engine's question on every entry into a queue)."""
+        at = at.astimezone(UTC)
+        today = at.astimezone(self.zone).date()
+        return any(start <= at < end for start, end, _ in self.windows_from(today - DAY, 2))
 
     def status(self, at: datetime) -> Status:
         at = at.astimezone(UTC)
