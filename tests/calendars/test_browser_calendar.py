@@ -68,3 +68,38 @@ def test_an_admin_builds_a_calendar_and_sees_its_week_holidays_and_openings(live
     expect(page.locator("#calendar-openings tbody tr")).to_have_count(5)
     page.locator("#calendar-summary").scroll_into_view_if_needed()
     shot(page, "calendar_change")
+
+
+def test_the_group_form_offers_the_out_of_hours_rule_once_a_calendar_is_chosen(live_server, page):
+    from attendance.models import ServiceGroup
+    from calendars.services import calendar_save
+    from tests.factories import OperationFactory, ServiceGroupFactory
+
+    UserFactory(username="ana", display_name="Ana Admin", role=Role.ADMIN)
+    operation = OperationFactory(name="Central")
+    calendar_save(calendar=Calendar(name="Comercial", company=operation.company,
+                                    intervals=[{"weekday": 0, "start": "08:00", "end": "18:00"}]))  # fmt: skip
+    ServiceGroupFactory(name="Plantão 24h", operation=operation)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    log_in(page, live_server.url, "ana")
+    page.goto(live_server.url + "/admin/attendance/servicegroup/add/")
+    page.fill("#id_name", "Suporte")
+    page.select_option("#id_operation", label="Central")
+    expect(page.locator(".field-out_of_hours_action")).to_be_hidden()
+    page.select_option("#id_calendar", label="Comercial")
+    expect(page.locator(".field-out_of_hours_action")).to_be_visible()
+    expect(page.locator(".field-out_of_hours_group")).to_be_hidden()
+    page.select_option("#id_out_of_hours_action", "group")
+    expect(page.locator(".field-out_of_hours_group")).to_be_visible()
+    expect(page.locator(".field-calendar")).to_contain_text("Calendário de atendimento")
+    expect(page.locator(".field-out_of_hours_action")).to_contain_text("Ação fora do horário")
+    page.locator(".field-calendar").scroll_into_view_if_needed()
+    shot(page, "group_service_hours")
+    page.click("input[name=_save]")
+    expect(page.locator(".errorlist")).to_contain_text("Escolha o grupo que recebe os atendimentos fora do horário.")
+    page.select_option("#id_out_of_hours_group", label="Plantão 24h")
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist")).to_be_visible()
+    group = ServiceGroup.objects.get(name="Suporte")
+    assert (group.calendar.name, group.out_of_hours_action, group.out_of_hours_group.name) == (
+        "Comercial", "group", "Plantão 24h")  # fmt: skip
