@@ -15,7 +15,7 @@ from .models import Calendar
 from .services import calendar_clean
 
 DAY_FIELDS = [f"day_{weekday}" for weekday in range(7)]
-SPAN = re.compile(r"^\s*([0-9]{1,2}:[0-9]{2})\s*(?:-|–|—|até|a)\s*([0-9]{1,2}:[0-9]{2})\s*$")
+SPAN = re.compile(r"^\s*([0-9]{1,2}:[0-9]{2})\s*(?:-|–|—|até|às|as|a)\s*([0-9]{1,2}:[0-9]{2})\s*$")
 DAY_LIMIT = 500
 
 BAD_SPANS = _("Write the hours as 08:00-12:00, separated by commas (e.g. 08:00-12:00, 13:00-18:00).")

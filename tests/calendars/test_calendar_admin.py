@@ -21,7 +21,11 @@ def form(company, **overrides):
 
 def test_an_admin_creates_a_calendar_from_the_week_grid(web_as, admin_user, company):
     data = form(
-        company, day_5="22:00-06:00", closed_dates_text="31/12/2026\n", special_hours_text="24/12/2026 08:00-12:00"
+        company,
+        day_4="8:00 às 12:00, 13:00 até 18:00",
+        day_5="22:00-06:00",
+        closed_dates_text="31/12/2026\n",
+        special_hours_text="24/12/2026 08:00-12:00",
     )
     response = web_as(admin_user).post("/admin/calendars/calendar/add/", data, follow=True)
     assert response.status_code == 200
@@ -29,13 +33,15 @@ def test_an_admin_creates_a_calendar_from_the_week_grid(web_as, admin_user, comp
     assert calendar.intervals[:2] == [{"weekday": 0, "start": "08:00", "end": "12:00"},
                                       {"weekday": 0, "start": "13:00", "end": "18:00"}]  # fmt: skip
     assert {"weekday": 5, "start": "22:00", "end": "06:00"} in calendar.intervals
+    assert [item for item in calendar.intervals if item["weekday"] == 4] == [
+        {"weekday": 4, "start": "08:00", "end": "12:00"}, {"weekday": 4, "start": "13:00", "end": "18:00"}]  # fmt: skip
     assert (calendar.closed_dates, calendar.holidays_subdivision) == (["2026-12-31"], "SP")
     assert calendar.special_hours == [{"date": "2026-12-24", "start": "08:00", "end": "12:00"}]
 
 
 def test_bad_hours_get_a_message_on_their_day_and_nothing_is_saved(web_as, admin_user, company):
     browser = web_as(admin_user)
-    response = browser.post("/admin/calendars/calendar/add/", form(company, day_2="8 às 12"))
+    response = browser.post("/admin/calendars/calendar/add/", form(company, day_2="8h-12h"))
     page = response.content.decode()
     assert response.status_code == 200
     assert "Escreva os horários como 08:00-12:00" in page
