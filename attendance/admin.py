@@ -20,7 +20,7 @@ class CompanyAdmin(AtendeAdmin):
     list_display = ["name", "time_zone", status_column]
     list_filter = [StatusFilter]
     search_fields = ["name"]
-    fields = ["name", "time_zone", "is_active"]
+    fields = ["name", "time_zone", "answer_deadline_days", "is_active"]
 
 
 @admin.register(Operation)

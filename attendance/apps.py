@@ -9,6 +9,7 @@ class AttendanceConfig(AppConfig):
 
     def ready(self):
         # Models, services and the cache can only be imported once the app registry is ready.
+        from calendars.models import Calendar
         from organisation.models import Company, Operation
         from surveys.hooks import survey_changed, survey_name_check
 
@@ -17,7 +18,7 @@ class AttendanceConfig(AppConfig):
         from .services import survey_bot_sync
         from .services import survey_name_check as bot_name_check
 
-        for model in (Channel, ServiceGroup, Bot, Operation, Company):
+        for model in (Channel, ServiceGroup, Bot, Operation, Company, Calendar):
             post_save.connect(engine_cache_clear, sender=model, dispatch_uid=f"engine-cache-{model.__name__}")
         # A survey is offered to groups through its bot (SPEC §5.1): the engine keeps it.
         survey_name_check.register(bot_name_check)

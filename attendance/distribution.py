@@ -11,6 +11,10 @@ How the guarantees hold with any number of workers:
   attendances in progress *after* taking the locks: every assignment to an agent, in any
   group, holds that agent's row, so the count is exact and ``max_simultaneous`` is never
   exceeded.
+- A group whose calendar is closed is not distributed (SPEC §14): its queue waits, and the
+  beat's ``distribution_sweep`` (every few seconds, for every group with a queue) finds it
+  open at the opening time and distributes it. Nothing is scheduled in memory, so an
+  opening that passes while the workers are down is distributed when they return.
 - The batch's assignments are ``transitions.assign`` into one ``Changes`` written as sets;
   the whole batch commits or nothing does, so a worker killed mid-batch leaves the
   attendances queued.
@@ -29,6 +33,7 @@ from django.utils import timezone
 
 from . import transitions
 from .models import Attendance, GroupDistributionState, ServiceGroup, Status
+from .opening import group_closed
 from .selectors import eligible_agents
 from .strategies import STRATEGIES, Candidate, Strategy, choose
 from .transitions import Changes
@@ -91,8 +96,8 @@ def _distribute_batch(group_id: int, batch: int) -> int | None:
     if state is None:
         return None
     group = ServiceGroup.objects.select_related("operation__company").get(pk=group_id)
-    if not group.is_active:
-        return 0
+    if not group.is_active or group_closed(group, timezone.now()) is not None:
+        return 0  # a closed group's queue waits: the sweep distributes it once it opens (SPEC §14)
     queued = list(
         Attendance.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(group_id=group_id, status=Status.QUEUED)

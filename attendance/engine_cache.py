@@ -1,7 +1,7 @@
 """Process-local cache of the configuration the inbound hot path reads on every message
 (SPEC §12 P7): the channel of a token, a group with its operation, company and
-initialization bot, the default main group, and the groups' time zones (the daily report
-rollups).
+initialization bot, the default main group, the groups' calendars (SPEC §14) and the
+groups' time zones (the daily report rollups).
 
 An entry lives ``ENGINE_CONFIG_CACHE_SECONDS`` (default 2 s; 0 turns the cache off). A
 save in this process of a channel, group, bot, operation or company empties the cache;
@@ -16,6 +16,7 @@ import time
 
 from django.conf import settings
 
+from calendars.models import Calendar
 from core.queries import one_or_none
 
 from .models import Channel, ServiceGroup
@@ -43,6 +44,11 @@ def engine_group(group_id: int) -> ServiceGroup:
         group_id,
         lambda: ServiceGroup.objects.select_related("operation__company", "initialization_bot").get(pk=group_id),
     )
+
+
+def engine_calendar(calendar_id: int) -> Calendar:
+    """A group's calendar with its company (the time zone), for ``attendance.opening``."""
+    return _cached(("calendar", calendar_id), lambda: Calendar.objects.select_related("company").get(pk=calendar_id))
 
 
 def engine_channel(token_hash: str) -> Channel | None:

@@ -6,6 +6,8 @@ from core.errors import DomainError, Forbidden
 
 REQUIRED_WHEN_FLAG_ON = _("Required while this option is on.")
 TARGET_GROUP_REQUIRED = _("Choose the group that receives attendances when the bot times out.")
+CALENDAR_OTHER_COMPANY = _("The calendar must belong to the company of the group's operation.")
+OUT_OF_HOURS_GROUP_REQUIRED = _("Choose the group that receives attendances out of hours.")
 TARGET_IS_SELF = _("The target group must be another group.")
 DURATION_TOO_LONG = _("At most 30 days (43200 minutes).")
 BOT_INACTIVITY_TOO_LONG = _("At most 30 days (43200 minutes, 720 hours or 2592000 seconds).")

@@ -9,6 +9,7 @@ definitions of each count are in ``reports/rollups.py``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +17,8 @@ from core.hooks import Hook
 
 # Receivers take a sequence of ``Fact``; called inside the transaction of the change.
 facts_recorded = Hook("attendance.facts_recorded")
+
+OpenSeconds = Callable[[datetime, datetime], float]  # a calendar's open time between two moments
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,24 +55,29 @@ def fact_queued(*, at: datetime, group_id: int) -> Fact:
 
 
 def fact_assigned(
-    *, at: datetime, group_id: int, agent_id: int, queued_at: datetime | None, sla_minutes: int | None
-) -> Fact:
-    """An assignment from the group's queue; ``queued_at`` None means it was not waiting."""
+    *, at: datetime, group_id: int, agent_id: int, queued_at: datetime | None, sla_minutes: int | None,
+    open_seconds: OpenSeconds | None = None,
+) -> Fact:  # fmt: skip
+    """An assignment from the group's queue; ``queued_at`` None means it was not waiting.
+    ``open_seconds(start, end)``: the group's calendar's open time between two moments
+    (business time, SPEC §14), or None for clock time."""
     wait = _seconds(at, queued_at)
+    if open_seconds is not None and wait > 0:
+        wait = max(0.0, open_seconds(queued_at, at))
     met = 1 if sla_minutes is not None and wait <= sla_minutes * 60 else 0
     return Fact(at=at, group_id=group_id, agent_id=agent_id, assigned=1, wait_seconds=wait, sla_met=met)
 
 
 def facts_direct_transfer(
     *, at: datetime, group_id: int, agent_id: int, was_queued: bool, queued_at: datetime | None,
-    sla_minutes: int | None,
+    sla_minutes: int | None, open_seconds: OpenSeconds | None = None,
 ) -> list[Fact]:  # fmt: skip
     """A transfer straight to an agent of ``group_id``: an entry into its queue and an
     assignment at once; the wait counts only if the customer was waiting in a queue."""
     return [
         fact_queued(at=at, group_id=group_id),
         fact_assigned(at=at, group_id=group_id, agent_id=agent_id, queued_at=queued_at if was_queued else at,
-                      sla_minutes=sla_minutes),
+                      sla_minutes=sla_minutes, open_seconds=open_seconds),
     ]  # fmt: skip
 
 

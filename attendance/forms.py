@@ -128,6 +128,10 @@ GROUP_FIELDSETS = [
             ]
         },
     ),
+    (
+        _("Service hours"),
+        {"fields": ["calendar", "out_of_hours_action", "out_of_hours_group", "out_of_hours_message", "send_protocol"]},
+    ),
     (_("Agent association"), {"fields": ["agents"]}),
     (_("Transfer permission between groups"), {"fields": ["transfer_targets"]}),
 ]

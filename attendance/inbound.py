@@ -26,7 +26,7 @@ from core.queries import row_with_locked_child
 from customers.models import Customer
 from customers.services import customer_create_for_message
 
-from . import errors, transitions
+from . import errors, texts, transitions
 from .botflow import bot_handle, bot_start
 from .engine_cache import engine_group
 from .messaging import inbound_message
@@ -103,10 +103,13 @@ def _receive(*, channel, network, phone, display_name, kind, text, extra, bot_an
         elif created:
             attendance = transitions.open_attendance(changes, customer=customer, channel=channel)
         _append(changes, attendance, kind=kind, text=text, extra=extra)
+        asked = texts.asks_protocol(text)
+        if asked or (created and attendance.group.send_protocol):
+            changes.say(attendance, texts.protocol_text(attendance))  # SAC: first, and on request
         if created:
             bot_start(changes, attendance)
-        elif attendance.status == Status.BOT and bot_answers:
-            bot_handle(changes, attendance, text)
+        elif attendance.status == Status.BOT and bot_answers and not asked:
+            bot_handle(changes, attendance, text)  # "protocolo" is no menu choice
         elif attendance.status == Status.PENDING:
             transitions.reopen(changes, attendance, by="customer")
     return InboundResult(attendance, created)

@@ -10,7 +10,8 @@ moving fast does not flood customers, a change is told at most once per
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+import zoneinfo
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from .messaging import message_out
 from .models import Attendance, Event, EventType, ServiceGroup, Status
+from .opening import group_closed
 
 PACE_WINDOW = timedelta(minutes=30)
 
@@ -32,7 +34,31 @@ def estimated_wait_minutes(*, group: ServiceGroup, position: int, now=None) -> i
     return max(1, math.ceil(position / per_minute))
 
 
-def position_text(position: int, minutes: int) -> str:
+def estimated_wait_from_opening(*, group: ServiceGroup, position: int, now) -> tuple[int, datetime | None]:
+    """(minutes, opening): with the group's calendar closed, the wait counts from the next
+    opening (SPEC §14): the time until it opens plus the estimate for the position."""
+    minutes = estimated_wait_minutes(group=group, position=position, now=now)
+    closed = group_closed(group, now)
+    if closed is None or closed.next_open_at is None:
+        return minutes, None
+    until_open = math.ceil((closed.next_open_at - now).total_seconds() / 60)
+    return until_open + minutes, closed.next_open_at
+
+
+def position_text(position: int, minutes: int, opens_at: datetime | None = None, time_zone: str = "UTC",
+                  now: datetime | None = None) -> str:  # fmt: skip
+    """The position and the wait; while closed, the opening and the expected time of
+    service, which counts from the opening (company time)."""
+    if opens_at is not None:
+        zone = zoneinfo.ZoneInfo(time_zone)
+        opens, expected = (
+            opens_at.astimezone(zone),
+            ((now or timezone.now()) + timedelta(minutes=minutes)).astimezone(zone),
+        )
+        return _(
+            "You are number %(position)d in the queue. We open on %(date)s at %(time)s; "
+            "expected to be answered at about %(expected)s."
+        ) % {"position": position, "date": f"{opens:%d/%m}", "time": f"{opens:%H:%M}", "expected": f"{expected:%H:%M}"}
     return _("You are number %(position)d in the queue. Estimated wait: %(minutes)d min.") % {
         "position": position,
         "minutes": minutes,
@@ -73,7 +99,9 @@ def queue_positions_notify(*, group_id: int, now=None) -> int:
         if not claimed:
             continue  # assigned meanwhile
         if position not in pace_cache:
-            pace_cache[position] = estimated_wait_minutes(group=group, position=position, now=now)
-        message_out(attendance=attendance, body=position_text(position, pace_cache[position]))
+            pace_cache[position] = estimated_wait_from_opening(group=group, position=position, now=now)
+        minutes, opens_at = pace_cache[position]
+        zone = attendance.group.operation.company.time_zone
+        message_out(attendance=attendance, body=position_text(position, minutes, opens_at, zone, now))
         sent += 1
     return sent

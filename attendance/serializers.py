@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from calendars.models import Calendar
 from classifications.models import Classification
 from core.api import ActiveRelatedField, SafeJSONField
 from core.scoping import operation_ids_for
@@ -20,7 +21,7 @@ from .services import bot_save, group_save, group_validate_relations
 class CompanySerializer(serializers.ModelSerializer):
     class Meta:
         model = Company
-        fields = ["id", "name", "time_zone", "is_active", "created_at"]
+        fields = ["id", "name", "time_zone", "answer_deadline_days", "is_active", "created_at"]
         read_only_fields = ["created_at"]
 
 
@@ -79,6 +80,8 @@ class ServiceGroupSerializer(serializers.ModelSerializer):
     )
     survey = ActiveRelatedField(queryset=Survey.objects.all(), required=False, allow_null=True)
     classification = ActiveRelatedField(queryset=Classification.objects.all(), required=False, allow_null=True)
+    calendar = ActiveRelatedField(queryset=Calendar.objects.all(), required=False, allow_null=True)
+    out_of_hours_group = ActiveRelatedField(queryset=ServiceGroup.objects.all(), required=False, allow_null=True)
     agents = ActiveRelatedField(queryset=User.objects.all(), many=True, required=False)
     transfer_targets = ActiveRelatedField(queryset=ServiceGroup.objects.all(), many=True, required=False)
 

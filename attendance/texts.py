@@ -5,7 +5,11 @@ are the defaults and the notices around them."""
 
 from __future__ import annotations
 
+import zoneinfo
+
 from django.utils.translation import gettext as _
+
+from calendars.hours import describe_intervals
 
 from .models import Attendance, DisplayNameMode
 
@@ -74,3 +78,37 @@ def now_assisting(attendance: Attendance, agent_name: str) -> str:
 
 def partner_session_note(ends_local_hhmm: str) -> str:
     return _("The WhatsApp session with this customer ends at %(time)s.") % {"time": ends_local_hhmm}
+
+
+# SAC and service hours (SPEC §14): sent as typed, in Portuguese like the SPEC quotes them.
+PROTOCOL_TEXT = "Seu protocolo de atendimento é {protocol}."
+PROTOCOL_WORD = "protocolo"
+
+
+def protocol_text(attendance: Attendance) -> str:
+    return PROTOCOL_TEXT.format(protocol=attendance.protocol)
+
+
+def asks_protocol(text: str | None) -> bool:
+    """Whether the customer asks for the protocol: a short message (at most four words)
+    with the word "protocolo", whatever the case, accents or punctuation ("Protocolo",
+    "qual o protocolo?", "meu nº de protocolo")."""
+    if not text or len(text) > 60:
+        return False
+    words = "".join(char if char.isalnum() else " " for char in text.casefold()).split()
+    return PROTOCOL_WORD in words and len(words) <= 4
+
+
+def out_of_hours(group, calendar, status) -> str:
+    """The group's ``out_of_hours_message``, or "Nosso horário de atendimento é …" with the
+    calendar's weekly hours, the holiday of the day and the next opening (company time)."""
+    if group.out_of_hours_message.strip():
+        return group.out_of_hours_message.strip()
+    hours = describe_intervals(calendar.intervals)
+    parts = [f"Nosso horário de atendimento é {hours}." if hours else "No momento estamos sem horário de atendimento."]
+    if status.holiday_name and status.reason == "holiday":
+        parts.append(f"Hoje é feriado ({status.holiday_name}).")
+    if status.next_open_at is not None:
+        opens = status.next_open_at.astimezone(zoneinfo.ZoneInfo(calendar.company.time_zone))
+        parts.append(f"Voltamos a atender em {opens:%d/%m/%Y} às {opens:%H:%M}.")
+    return " ".join(parts)

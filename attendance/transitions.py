@@ -29,6 +29,7 @@ from operator import attrgetter
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from calendars.hours import schedule_of
 from core import followups
 from core.bulk import insert_rows, new_row, write_rows
 from customers.models import Customer
@@ -38,7 +39,21 @@ from . import errors, texts
 from .engine_cache import engine_group, engine_main_group
 from .facts import Fact, fact_assigned, fact_closed, fact_queued, facts_direct_transfer, facts_recorded
 from .messaging import messages_deliver_due, outbound_message
-from .models import Attendance, BotKind, Channel, Event, EventType, Kind, Message, Sender, ServiceGroup, Status
+from .models import (
+    Attendance,
+    BotKind,
+    Channel,
+    CloseReason,
+    Event,
+    EventType,
+    Kind,
+    Message,
+    OutOfHoursAction,
+    Sender,
+    ServiceGroup,
+    Status,
+)  # fmt: skip
+from .opening import group_calendar, group_open_seconds
 from .selectors import groups_of_agents
 from .surveyflow import first_question_text
 from .timer_rules import next_due_at
@@ -187,9 +202,14 @@ def attendance_opened(changes: Changes, attendance: Attendance) -> Attendance:
 
 
 def queue(changes: Changes, attendance: Attendance, group: ServiceGroup, *, event: str = EventType.QUEUED,
-          entering: bool | None = None, **data) -> None:  # fmt: skip
+          entering: bool | None = None, hours_checked: bool = False, **data) -> None:  # fmt: skip
     """Into ``group``'s queue, without an agent. A transfer bot greets the customer
-    whenever the attendance enters its group (SPEC §3)."""
+    whenever the attendance enters its group (SPEC §3). Entering a group whose calendar
+    is closed first goes through ``out_of_hours`` (SPEC §14)."""
+    entry_point = attendance.status == Status.BOT or group.pk != attendance.group_id
+    if not hours_checked and entry_point and out_of_hours(changes, attendance, group, event=event, entering=entering,
+                                                          **data):  # fmt: skip
+        return
     changes.track(attendance)
     entering = group.pk != attendance.group_id if entering is None else entering
     previous_agent = attendance.agent_id
@@ -209,6 +229,48 @@ def queue(changes: Changes, attendance: Attendance, group: ServiceGroup, *, even
         changes.say(attendance, bot.message)
 
 
+def out_of_hours(changes: Changes, attendance: Attendance, group: ServiceGroup, **entry) -> bool:
+    """The group's rule for the time outside its calendar (SPEC §14), when an attendance
+    would enter its queue while the calendar is closed: the customer gets the group's
+    out-of-hours message, an ``out_of_hours`` event is logged, and then
+
+    - ``queue``: it waits in the queue; the distribution leaves a closed group's queue alone
+      and the sweep distributes it once the calendar opens;
+    - ``close``: closed with reason ``out_of_hours``;
+    - ``group``: it enters ``out_of_hours_group``'s queue as it is (that group is meant to
+      answer then: a 24 h group or one with a transfer bot; its own calendar is not asked
+      again, so two groups never send a customer back and forth).
+
+    Only customers coming from the bot get ``close`` or ``group``: an agent's or a
+    supervisor's transfer into a closed group waits for the opening (``queue``), the
+    person who transferred chose that group. Returns whether the entry was handled here
+    (``False``: the group is open, or has no calendar)."""
+    calendar = group_calendar(group)
+    if calendar is None or schedule_of(calendar).is_open(changes.at):
+        return False
+    status = schedule_of(calendar).status(changes.at)
+    action = group.out_of_hours_action if attendance.status == Status.BOT else OutOfHoursAction.QUEUE
+    target = group.out_of_hours_group if action == OutOfHoursAction.GROUP else None
+    if action == OutOfHoursAction.GROUP and (target is None or not target.is_active):
+        action = OutOfHoursAction.QUEUE  # the target was deactivated since: wait rather than strand
+    changes.track(attendance)
+    changes.event(attendance, EventType.OUT_OF_HOURS, group=group.pk, action=action, reason=status.reason,
+                  holiday=status.holiday_name, to_group=target.pk if target else None,
+                  next_open_at=status.next_open_at.isoformat() if status.next_open_at else None)  # fmt: skip
+    message = texts.out_of_hours(group, calendar, status)
+    if action == OutOfHoursAction.CLOSE:
+        attendance.group = group  # closed where it was heading: the reports count it there
+        close(changes, attendance, reason=CloseReason.OUT_OF_HOURS, farewell=message)
+        return True
+    changes.say(attendance, message)
+    if action == OutOfHoursAction.GROUP:
+        entry.pop("entering", None)
+        queue(changes, attendance, target, hours_checked=True, out_of_hours_from=group.pk, **entry)
+    else:
+        queue(changes, attendance, group, hours_checked=True, **entry)
+    return True
+
+
 def assign(changes: Changes, attendance: Attendance, *, agent_id: int, agent_name: str, why: dict) -> None:
     """From the queue to an agent (the distribution); ``why`` is the "por que este agente?"
     record. The customer hears who answers (SPEC §8.2 ``display_name_mode``)."""
@@ -218,7 +280,8 @@ def assign(changes: Changes, attendance: Attendance, *, agent_id: int, agent_nam
     group = attendance.group
     sla = group.initial_sla_minutes
     changes.facts.append(fact_assigned(at=changes.at, group_id=group.pk, agent_id=agent_id,
-                                       queued_at=attendance.queued_at, sla_minutes=sla))  # fmt: skip
+                                       queued_at=attendance.queued_at, sla_minutes=sla,
+                                       open_seconds=group_open_seconds(group)))  # fmt: skip
     changes.event(attendance, EventType.ASSIGNED, **why)
     changes.say(attendance, texts.now_assisting(attendance, agent_name))
     changes.notify([agent_id], "assigned", attendance)
@@ -234,6 +297,7 @@ def transfer_to_agent(changes: Changes, attendance: Attendance, *, agent, group:
     changes.facts += facts_direct_transfer(
         at=changes.at, group_id=group.pk, agent_id=agent.pk, was_queued=previous == Status.QUEUED,
         queued_at=attendance.queued_at, sla_minutes=group.initial_sla_minutes,
+        open_seconds=group_open_seconds(group),
     )  # fmt: skip
     if previous_agent and previous_agent != agent.pk:
         changes.freed_agents.add(previous_agent)
@@ -285,6 +349,7 @@ def close(changes: Changes, attendance: Attendance, *, reason: str, closer: str 
         changes.say(attendance, bot.message)
     survey = group.survey
     sends = survey is not None and survey.is_active and closer in survey.send_on_close_by
+    sends = sends and reason != CloseReason.OUT_OF_HOURS  # nobody served them: nothing to rate
     if sends and (group.survey_required or send_survey):
         question = changes.first_question(survey)
         if question is not None:

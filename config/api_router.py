@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from attendance.api import BotViewSet, CompanyViewSet, OperationViewSet, ServiceGroupViewSet
 from attendance.engine_api import ChannelViewSet
+from calendars.api import CalendarViewSet
 from classifications.api import ClassificationViewSet
 from customers.api import CustomerAttributeViewSet, CustomerViewSet
 from imports.api import CustomerImportViewSet, UserImportViewSet
@@ -34,3 +35,4 @@ router.register("attendances", WorkspaceAttendanceViewSet, basename="attendance"
 router.register("canned-responses", CannedResponseViewSet)
 router.register("pause-reasons", PauseReasonViewSet)
 router.register("whatsapp-templates", WhatsAppTemplateViewSet)
+router.register("calendars", CalendarViewSet)

@@ -20,6 +20,7 @@ MENU_SECTIONS = [
         _("Attendance"),
         [
             "attendance.servicegroup",
+            "calendars.calendar",
             "surveys.survey",
             "classifications.classification",
             "attendance.bot",

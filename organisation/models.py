@@ -9,6 +9,7 @@ from __future__ import annotations
 import zoneinfo
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +30,13 @@ class Company(ActiveModel):
     time_zone = models.CharField(
         _("Time zone"), max_length=64, default="America/Sao_Paulo", validators=[validate_time_zone]
     )
+    answer_deadline_days = models.PositiveSmallIntegerField(
+        _("SAC answer deadline (days)"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("Decreto 11.034/2022: an attendance queued or pending longer than this since it opened shows "
+                    "as “Fora do prazo SAC” in the dashboard and the monitor."),
+    )  # fmt: skip
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
 
     history = HistoricalRecords(table_name="attendance_historicalcompany")

@@ -10,13 +10,15 @@ The data the figures rely on, written by the engine:
 - ``active_message`` with ``opened``: an attendance opened in progress with ``agent``.
 - ``closed``: its ``at`` is ``closed_at``; ``abandoned`` (it was queued), ``agent``,
   ``group`` and ``previous`` (the status it left).
+- ``out_of_hours`` (SPEC §14): the group's calendar was closed; not a queue entry itself
+  (the ``queued`` or ``closed`` event that follows it is).
 """
 
 from __future__ import annotations
 
 from attendance.models import EventType
 
-NOT_QUEUE_ENTRIES = {EventType.OPENED, EventType.CLOSED}  # they carry ``group`` too
+NOT_QUEUE_ENTRIES = {EventType.OPENED, EventType.CLOSED, EventType.OUT_OF_HOURS}  # they carry ``group`` too
 
 
 def is_queue_entry(type_: str, data: dict) -> bool:

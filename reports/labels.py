@@ -12,6 +12,7 @@ def page_labels() -> dict:
         "bot": _("With the bot"),
         "in_progress": _("In progress"),
         "pending": _("Pending"),
+        "sac_overdue": _("Past the SAC deadline"),
         "online": _("Online"),
         "paused": _("Paused"),
         "offline": _("Offline"),

@@ -19,7 +19,7 @@ from core.text import whole_number
 from surveys.models import Closer
 from users.models import User
 
-from .selectors import time_zone_for, visible_groups
+from .selectors import sac_overdue_q, time_zone_for, visible_groups
 
 DATE_FIELDS = {"opened": "opened_at", "queued": "queued_at", "assigned": "assigned_at", "closed": "closed_at"}
 
@@ -35,6 +35,7 @@ class Filters:
     date_to: date | None = None
     abandoned: bool = False
     sla_missed: bool = False
+    sac_overdue: bool = False
     protocol: str = ""
     errors: list[str] = field(default_factory=list)
 
@@ -70,6 +71,7 @@ def parse_filters(params) -> Filters:
         date_to=_date(params.get("date_to", ""), errors),
         abandoned=params.get("abandoned") == "1",
         sla_missed=params.get("sla_missed") == "1",
+        sac_overdue=params.get("sac_overdue") == "1",
         protocol=params.get("protocol", "").strip()[:20],
         errors=errors,
     )
@@ -100,6 +102,8 @@ def monitored_attendances(user, filters: Filters, now: datetime | None = None) -
         rows = rows.filter(status=Status.CLOSED).filter(Exists(closed_queued))
     if filters.sla_missed:
         rows = rows.filter(_sla_missed(user, now))
+    if filters.sac_overdue:
+        rows = rows.filter(sac_overdue_q(visible_groups(user), now))
     return rows.order_by("-opened_at", "-pk")
 
 
@@ -214,9 +218,29 @@ def describe(type_: str, data: dict, groups: dict, users: dict) -> str:
         return _("WhatsApp session ending warning sent.")
     if type_ == EventType.BOT_INACTIVITY:
         return _("Inactivity with the bot: %(action)s.") % {"action": data.get("action", "")}
+    if type_ == EventType.OUT_OF_HOURS:
+        return _out_of_hours_line(data, group, users)
     if type_ == EventType.ACTIVE_MESSAGE:
         return _("Active message from %(agent)s.") % {"agent": person("agent")}
     return f"{type_}: " + ", ".join(f"{key}={value}" for key, value in data.items())
+
+
+OUT_OF_HOURS_ACTIONS = {
+    "queue": gettext_lazy("waits in the queue for the opening"),
+    "close": gettext_lazy("the attendance was closed"),
+    "group": gettext_lazy("sent to %(group)s"),
+}
+
+
+def _out_of_hours_line(data: dict, group, users) -> str:
+    """ "Fora do horário de Vendas (feriado: Natal): aguarda a abertura na fila; abre 28/12 08:00." (SPEC §14)"""
+    action = str(OUT_OF_HOURS_ACTIONS.get(data.get("action"), data.get("action")))
+    if data.get("action") == "group":
+        action = action % {"group": group("to_group")}
+    text = _("Out of the hours of %(group)s: %(action)s.") % {"group": group("group"), "action": action}
+    if data.get("holiday"):
+        text += " " + _("Holiday: %(name)s.") % {"name": data["holiday"]}
+    return text
 
 
 def _why(data: dict, users: dict) -> dict:

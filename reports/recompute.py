@@ -5,7 +5,9 @@ Each attendance that has an event in the day is replayed from its first event (s
 status, group, agent, entry into the queue, assignment), and the day's changes become
 the same ``Fact`` values the engine records (``reports.events`` lists the event data
 relied on). The SLA is the group's ``initial_sla_minutes`` now: a day during which it
-was changed shows a difference in ``sla_met``.
+was changed shows a difference in ``sla_met``. Waits count the open time of the group's
+service calendar as it is now (business time, SPEC §14), as the engine did; a calendar
+edited since shows a difference in the waits of its groups.
 
 The daily rows (``GroupDay``, ``AgentDay``) of the day are compared with the recomputed
 hours added up by local date — the hours that start within the local day (``reports.days``).
@@ -19,6 +21,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from attendance.models import Event, EventType, ServiceGroup
+from calendars.hours import schedule_of
+from calendars.models import Calendar
 from core.dates import local_days
 from surveys.models import Response
 
@@ -53,9 +57,20 @@ class _State:
     assigned_at: datetime | None = None
 
 
-def _replay(events: list[Event], sla: dict[int, int | None]) -> Iterator[Fact]:
+def business_clocks() -> dict:
+    """``{group id: open_seconds}`` of the groups with an active service calendar."""
+    calendars = {c.pk: c for c in Calendar.objects.filter(is_active=True).select_related("company")}
+    return {
+        group_id: schedule_of(calendars[calendar_id]).open_seconds
+        for group_id, calendar_id in ServiceGroup.objects.filter(calendar__isnull=False).values_list("pk", "calendar")
+        if calendar_id in calendars
+    }
+
+
+def _replay(events: list[Event], sla: dict[int, int | None], clocks: dict | None = None) -> Iterator[Fact]:
     """The facts of one attendance's events, in order."""
     state = _State()
+    clocks = clocks or {}
     for event in events:
         data, at = event.data or {}, event.at
         if event.type == EventType.OPENED:
@@ -66,12 +81,14 @@ def _replay(events: list[Event], sla: dict[int, int | None]) -> Iterator[Fact]:
         elif event.type == EventType.ASSIGNED:
             agent = int(data["chosen"])
             yield fact_assigned(at=at, group_id=state.group_id, agent_id=agent, queued_at=state.queued_at,
-                                sla_minutes=sla.get(state.group_id))  # fmt: skip
+                                sla_minutes=sla.get(state.group_id),
+                                open_seconds=clocks.get(state.group_id))  # fmt: skip
             state.status, state.agent_id, state.assigned_at = "in_progress", agent, at
         elif event.type == EventType.TRANSFERRED and "to_agent" in data:
             group, agent = int(data["to_group"]), int(data["to_agent"])
             yield from facts_direct_transfer(at=at, group_id=group, agent_id=agent, was_queued=state.status == "queued",
-                                             queued_at=state.queued_at, sla_minutes=sla.get(group))  # fmt: skip
+                                             queued_at=state.queued_at, sla_minutes=sla.get(group),
+                                             open_seconds=clocks.get(group))  # fmt: skip
             state.status, state.group_id, state.agent_id, state.assigned_at = "in_progress", group, agent, at
             state.queued_at = state.queued_at or at
         elif event.type == EventType.ACTIVE_MESSAGE and data.get("opened"):
@@ -89,6 +106,7 @@ def _replay(events: list[Event], sla: dict[int, int | None]) -> Iterator[Fact]:
 def recompute(start: datetime, end: datetime) -> tuple[dict, dict]:
     """Sums per (hour, group) and (hour, group, agent) of the changes in [start, end)."""
     sla = dict(ServiceGroup.objects.values_list("pk", "initial_sla_minutes"))
+    clocks = business_clocks()
     ids = list(
         Event.objects.filter(at__gte=start, at__lt=end).values_list("attendance_id", flat=True).distinct().order_by()
     )
@@ -100,12 +118,12 @@ def recompute(start: datetime, end: datetime) -> tuple[dict, dict]:
         current, log = None, []
         for event in events.iterator(chunk_size=5000):
             if event.attendance_id != current and log:
-                facts += [f for f in _replay(log, sla) if f.at >= start]
+                facts += [f for f in _replay(log, sla, clocks) if f.at >= start]
                 log = []
             current = event.attendance_id
             log.append(event)
         if log:
-            facts += [f for f in _replay(log, sla) if f.at >= start]
+            facts += [f for f in _replay(log, sla, clocks) if f.at >= start]
     answers = Response.objects.filter(answered_at__gte=start, answered_at__lt=end, group__isnull=False)
     for row in answers.values("answered_at", "group_id", "agent_id", "question__type", "satisfied", "score"):
         fact = fact_answer(at=row["answered_at"], group_id=row["group_id"], agent_id=row["agent_id"],

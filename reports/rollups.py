@@ -15,7 +15,10 @@ Definitions (the same ones ``reports.recompute`` applies to the raw event log):
   group (entry and assignment at once).
 - ``assigned``: an assignment from the group's queue (distribution or a direct transfer
   to an agent); ``wait_seconds`` = assignment − entry into the queue it left (0 for a
-  direct transfer of an attendance that was not waiting in a queue).
+  direct transfer of an attendance that was not waiting in a queue). For a group with a
+  service calendar (SPEC §14) only the calendar's open time counts (business time: a
+  customer queued at 21:00 and assigned at the 08:00 opening waited 0 s); the caller
+  passes the calendar's ``open_seconds``.
 - ``sla_met``: an assignment whose wait is ≤ the group's ``initial_sla_minutes``.
 - ``abandoned``: closed while queued; ``closed``: closed while in the group (any status).
 - ``handled``: closed with an agent; ``handling_seconds`` = close − that agent's assignment.

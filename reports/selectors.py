@@ -25,6 +25,8 @@ from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 
 from attendance.models import Attendance, PresenceState, ServiceGroup, Status
+from calendars.hours import schedule_of
+from calendars.models import Calendar
 from core.dates import local_day_start, local_days
 from core.scoping import operation_ids_for, scope_queryset
 from organisation.models import Operation
@@ -35,6 +37,7 @@ from .models import AgentDay, AgentHour, GroupDay, GroupHour
 from .rollups import COLUMNS
 
 OPEN_STATES = (Status.BOT, Status.QUEUED, Status.IN_PROGRESS, Status.PENDING)
+SAC_WAITING = (Status.QUEUED, Status.PENDING)  # waiting for an answer (SPEC §14)
 
 
 def visible_groups(user, *, operation_id: int | None = None, group_id: int | None = None) -> QuerySet[ServiceGroup]:
@@ -72,6 +75,18 @@ def _sums(queryset, *keys: str):
 # Dashboard ---------------------------------------------------------------------------------
 
 
+def sac_overdue_q(groups, now) -> Q:
+    """ "Fora do prazo SAC" (SPEC §14, Decreto 11.034/2022): queued or pending for longer than
+    the company's ``answer_deadline_days`` since the attendance opened, in ``groups``."""
+    overdue = Q(pk__in=[])
+    by_days: dict[int, list[int]] = {}
+    for group_id, days in groups.values_list("pk", "operation__company__answer_deadline_days"):
+        by_days.setdefault(days, []).append(group_id)
+    for days, group_ids in by_days.items():
+        overdue |= Q(group_id__in=group_ids, opened_at__lt=now - timedelta(days=days))
+    return Q(status__in=SAC_WAITING) & overdue
+
+
 def dashboard(user, *, operation_id: int | None = None, group_id: int | None = None, now=None) -> dict:
     """The ``GET /api/v1/dashboard/`` body.
 
@@ -83,7 +98,7 @@ def dashboard(user, *, operation_id: int | None = None, group_id: int | None = N
     groups = list(visible_groups(user, operation_id=operation_id, group_id=group_id).filter(is_active=True))
     ids = [g.pk for g in groups]
     today_start = local_day_start(timezone.localtime(now, tz).date(), tz)
-    current = _now_by_group(ids, now)
+    current = _now_by_group(ids, now, sac_overdue_q(ServiceGroup.objects.filter(pk__in=ids), now), business_clocks(ids))
     presence, agents = _agents(ids, user)
     rows = _sums(GroupHour.objects.filter(group_id__in=ids, hour__gte=today_start, hour__lte=now), "group_id", "hour")
     by_id = {g.pk: g for g in groups}
@@ -136,6 +151,7 @@ def _combined(ids: list[int], current: dict, hours: dict[int, dict], presence: d
         "bot": sum(current[pk]["bot"] for pk in ids),
         "in_progress": sum(current[pk]["in_progress"] for pk in ids),
         "pending": sum(current[pk]["pending"] for pk in ids),
+        "sac_overdue": sum(current[pk]["sac_overdue"] for pk in ids),
         "agents": states,
         "today": figures(total),
         "by_hour": [{"hour": h, **hour_figures(hours.get(h, _ZERO))} for h in range(24)],
@@ -149,20 +165,37 @@ def _presence_zero() -> dict:
     return {"online": 0, "paused": 0, "offline": 0}
 
 
-def _now_by_group(ids: list[int], now) -> dict[int, dict]:
-    """Open attendances per group and status, and the earliest entry into each queue."""
-    current = {pk: {"queued": 0, "longest_wait_seconds": None, "bot": 0, "in_progress": 0, "pending": 0} for pk in ids}
+def business_clocks(ids: list[int]) -> dict:
+    """``{group id: open_seconds}`` of these groups that have an active service calendar:
+    their waits count open time only (SPEC §14)."""
+    groups = ServiceGroup.objects.filter(pk__in=ids, calendar__is_active=True).select_related("calendar__company")
+    return {group.pk: schedule_of(group.calendar).open_seconds for group in groups}
+
+
+def _now_by_group(ids: list[int], now, sac_overdue: Q, clocks: dict) -> dict[int, dict]:
+    """Open attendances per group and status, the earliest entry into each queue (its wait
+    in business time for a group with a calendar, ``clocks``), and those past the SAC
+    answer deadline (``sac_overdue``)."""
+    current = {pk: {"queued": 0, "longest_wait_seconds": None, "bot": 0, "in_progress": 0, "pending": 0,
+                    "sac_overdue": 0} for pk in ids}  # fmt: skip
     rows = (
         Attendance.objects.filter(group_id__in=ids, status__in=OPEN_STATES)
         .values("group_id", "status")
-        .annotate(n=Count("pk"), oldest=Min("queued_at", filter=Q(status=Status.QUEUED)))
+        .annotate(
+            n=Count("pk"),
+            oldest=Min("queued_at", filter=Q(status=Status.QUEUED)),
+            overdue=Count("pk", filter=sac_overdue),
+        )  # fmt: skip
         .order_by()
     )
     for row in rows:
         figures_ = current[row["group_id"]]
         figures_[row["status"]] = row["n"]
+        figures_["sac_overdue"] += row["overdue"]
         if row["status"] == Status.QUEUED and row["oldest"] is not None:
-            figures_["longest_wait_seconds"] = max(0, round((now - row["oldest"]).total_seconds()))
+            clock = clocks.get(row["group_id"])
+            waited = clock(row["oldest"], now) if clock else (now - row["oldest"]).total_seconds()
+            figures_["longest_wait_seconds"] = max(0, round(waited))
     return current
 
 
@@ -255,7 +288,27 @@ def service_level(
         {"key": _key(by, bucket), "label": labels[bucket], **figures(buckets[bucket])}
         for bucket in sorted(buckets, key=lambda b: labels[b].casefold() if by in ("group", "agent") else b)
     ]
-    return {"rows": body_rows, "totals": figures(total)}
+    return {"rows": body_rows, "totals": figures(total), "wait_rules": wait_rules(groups.values())}
+
+
+def wait_rules(groups) -> list[dict]:
+    """Which rule each group's waits and service level use (SPEC §14): ``business_hours``
+    (open time of its service calendar, named) or ``clock`` (every second counts)."""
+    calendars = {
+        group.pk: name
+        for group in groups
+        for name in [_calendar_names().get(group.calendar_id)]
+        if group.calendar_id is not None and name is not None
+    }
+    return [
+        {"group": group.pk, "name": group.name, "rule": "business_hours" if group.pk in calendars else "clock",
+         "calendar": calendars.get(group.pk)}
+        for group in groups
+    ]  # fmt: skip
+
+
+def _calendar_names() -> dict[int, str]:
+    return dict(Calendar.objects.filter(is_active=True).values_list("pk", "name"))
 
 
 def _days_in_zone(ids: list[int], tz, start: date, end: date) -> set[int]:

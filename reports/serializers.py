@@ -125,6 +125,9 @@ class TotalsSerializer(serializers.Serializer):
     bot = serializers.IntegerField()
     in_progress = serializers.IntegerField()
     pending = serializers.IntegerField()
+    sac_overdue = serializers.IntegerField(
+        help_text="Queued or pending past the company's SAC answer deadline (answer_deadline_days since opening)."
+    )
     agents = PresenceCountsSerializer()
     today = TodaySerializer()
     by_hour = HourSerializer(many=True)
@@ -165,9 +168,20 @@ class ReportRowSerializer(TodaySerializer):
     label = serializers.CharField()
 
 
+class WaitRuleSerializer(serializers.Serializer):
+    group = serializers.IntegerField()
+    name = serializers.CharField()
+    rule = serializers.ChoiceField(
+        choices=["business_hours", "clock"],
+        help_text="business_hours: waits and the service level count the open time of the group's calendar only.",
+    )
+    calendar = serializers.CharField(allow_null=True)
+
+
 class ServiceLevelSerializer(serializers.Serializer):
     rows = ReportRowSerializer(many=True)
     totals = TodaySerializer()
+    wait_rules = WaitRuleSerializer(many=True)
 
 
 class OptionCountSerializer(serializers.Serializer):

@@ -32,7 +32,7 @@ from users.models import AGENT_ROLES, User
 from .api import PERM_DASHBOARD, PERM_MONITOR, PERM_SERVICE_LEVEL, PERM_SURVEYS
 from .labels import page_labels
 from .monitoring import event_log, monitored_attendances, parse_filters
-from .selectors import dashboard, time_zone_for, visible_agents, visible_groups, visible_operations
+from .selectors import dashboard, time_zone_for, visible_agents, visible_groups, visible_operations, wait_rules
 
 NOT_GRANTED = gettext_lazy("Your profile does not grant access to this page. Ask an administrator.")
 PAGE_SIZE = 50
@@ -96,7 +96,7 @@ def service_level_page(request):
     return render(request, "reports/service_level.html", _context(
         request, _("Service-level report"), groups=visible_groups(request.user), agents=visible_agents(request.user),
         start=start, end=end, selected_group=request.GET.get("group", ""), selected_agent=request.GET.get("agent", ""),
-        by=request.GET.get("by", "day"),
+        by=request.GET.get("by", "day"), wait_rules=wait_rules(visible_groups(request.user)),
     ))  # fmt: skip
 
 

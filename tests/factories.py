@@ -79,13 +79,18 @@ class BotFactory(factory.django.DjangoModelFactory):
 
 
 class ServiceGroupFactory(factory.django.DjangoModelFactory):
-    """A valid group through ``group_save``; pass ``agents=[...]`` / ``transfer_targets=[...]``."""
+    """A valid group through ``group_save``; pass ``agents=[...]`` / ``transfer_targets=[...]``.
+
+    ``send_protocol`` is off here (the product's default is on, SPEC §14): the SAC protocol
+    message would precede every greeting and notice the engine tests read. The tests of
+    the protocol (tests/attendance/test_sac.py) turn it on or use the model's default."""
 
     class Meta:
         model = ServiceGroup
 
     name = factory.Sequence(lambda n: f"Grupo {n}")
     operation = factory.SubFactory(OperationFactory)
+    send_protocol = False
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):

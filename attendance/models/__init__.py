@@ -23,6 +23,7 @@ from .groups import (
     DisplayNameMode,
     DistributionStrategy,
     InactivityCloseBy,
+    OutOfHoursAction,
     ServiceGroup,
     TimeUnit,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "DisplayNameMode",
     "DistributionStrategy",
     "InactivityCloseBy",
+    "OutOfHoursAction",
     "ServiceGroup",
     "TimeUnit",
 ]

@@ -37,6 +37,7 @@ class CloseReason(models.TextChoices):
     INACTIVITY = "inactivity", _("Inactivity")
     AGENT_DISCONNECTED = "agent_disconnected", _("Agent disconnected")
     ABANDONED = "abandoned", _("Abandoned")
+    OUT_OF_HOURS = "out_of_hours", _("Out of hours")
 
 
 class Attendance(models.Model):
@@ -264,6 +265,7 @@ class EventType(models.TextChoices):
     BOT_INACTIVITY = "bot_inactivity", _("Bot inactivity")
     WARNED = "warned", _("Inactivity warning")
     PARTNER_WARNING = "partner_warning", _("WhatsApp session warning")
+    OUT_OF_HOURS = "out_of_hours", _("Out of hours")
 
 
 class Event(models.Model):

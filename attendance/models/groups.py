@@ -43,6 +43,12 @@ class DistributionStrategy(models.TextChoices):
     LEAST_ATTENDANCES = "least_attendances", _("Fewest attendances")
 
 
+class OutOfHoursAction(models.TextChoices):
+    QUEUE = "queue", _("Wait in the queue (distributed when it opens)")
+    CLOSE = "close", _("Close the attendance")
+    GROUP = "group", _("Send to another group")
+
+
 class InactivityCloseBy(models.TextChoices):
     CLIENT = "client", _("Customer only")
     CLIENT_AND_AGENT = "client_and_agent", _("Customer and agent")
@@ -246,6 +252,47 @@ class ServiceGroup(ActiveModel):
         validators=[at_most_30_days],
     )
 
+    # SPEC §14 Service hours and the SAC decree
+    calendar = models.ForeignKey(
+        "calendars.Calendar",
+        verbose_name=_("Service calendar"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="groups",
+        help_text=_("Empty = always open. Outside its hours, the action below applies when an attendance would "
+                    "enter this group's queue; the bot still runs."),
+    )  # fmt: skip
+    out_of_hours_action = models.CharField(
+        _("Out of hours action"),
+        max_length=10,
+        choices=OutOfHoursAction.choices,
+        default=OutOfHoursAction.QUEUE,
+        help_text=_("What happens to an attendance that would enter the queue while the calendar is closed."),
+    )
+    out_of_hours_group = models.ForeignKey(
+        "self",
+        verbose_name=_("Out of hours group"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("E.g. a 24 h group or one with a bot; required when the action sends to another group."),
+    )
+    out_of_hours_message = models.TextField(
+        _("Out of hours message"),
+        blank=True,
+        max_length=1000,
+        help_text=_("Sent when an attendance would enter the queue outside the calendar's hours. Empty = "
+                    "“Nosso horário de atendimento é …” with the calendar's hours and the next opening."),
+    )  # fmt: skip
+    send_protocol = models.BooleanField(
+        _("Send the protocol at the start"),
+        default=True,
+        help_text=_("SAC (Decreto 11.034/2022): the customer receives the protocol in the first message after the "
+                    "attendance opens, and again whenever they type “protocolo”."),
+    )  # fmt: skip
+
     # 4.8 Agents and transfer permissions
     agents = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
@@ -333,6 +380,19 @@ class ServiceGroup(ActiveModel):
                     add("bot_inactivity_target_group", errors.TARGET_IS_SELF)
                 elif self.operation_id and self.bot_inactivity_target_group.operation_id != self.operation_id:
                     add("bot_inactivity_target_group", errors.TARGET_OTHER_OPERATION)
+        if (
+            self.calendar_id is not None
+            and self.operation_id
+            and (self.calendar.company_id != self.operation.company_id)
+        ):
+            add("calendar", errors.CALENDAR_OTHER_COMPANY)
+        if self.calendar_id is not None and self.out_of_hours_action == OutOfHoursAction.GROUP:
+            if self.out_of_hours_group_id is None:
+                add("out_of_hours_group", errors.OUT_OF_HOURS_GROUP_REQUIRED)
+            elif self.pk is not None and self.out_of_hours_group_id == self.pk:
+                add("out_of_hours_group", errors.TARGET_IS_SELF)
+            elif self.operation_id and self.out_of_hours_group.operation_id != self.operation_id:
+                add("out_of_hours_group", errors.TARGET_OTHER_OPERATION)
         if self.survey_required and self.survey_id is None:
             add("survey_required", errors.SURVEY_REQUIRED_NEEDS_SURVEY)
         if self.classification_required and self.classification_id is None:
@@ -354,6 +414,8 @@ class ServiceGroup(ActiveModel):
             self.bot_inactivity_action = ""
         if self.bot_inactivity_action != BotInactivityAction.SEND_TO_GROUP:
             self.bot_inactivity_target_group = None
+        if self.calendar_id is None or self.out_of_hours_action != OutOfHoursAction.GROUP:
+            self.out_of_hours_group = None  # shown and used only with a calendar and this action
 
 
 # Routing never crosses operations (SPEC §4.2); ``attendance.bot_scope`` builds on these.

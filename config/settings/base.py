@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "customers",
     "surveys",
     "classifications",
+    "calendars",
     "imports",
     "workspace",
     "reports",

@@ -25,6 +25,10 @@
       return checked("bot_inactivity_enabled") && value("bot_inactivity_action") === "send_to_group";
     },
     whatsapp_template: function () { return input("parent") ? value("parent") === "" : true; },
+    // Service hours (SPEC §14): the out-of-hours rule only matters with a calendar.
+    out_of_hours_action: function () { return value("calendar") !== ""; },
+    out_of_hours_message: function () { return value("calendar") !== ""; },
+    out_of_hours_group: function () { return value("calendar") !== "" && value("out_of_hours_action") === "group"; },
     // Bots
     menu: function () { return input("kind") ? value("kind") === "service" : true; },
     message: function () { return input("kind") ? value("kind") !== "service" : true; }

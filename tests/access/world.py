@@ -124,6 +124,15 @@ def _survey(world: World, side: str):
     return survey_save(survey=Survey(name=name), questions=[{"type": "open", "text": "Algum comentário?"}]).survey
 
 
+def _calendar(world: World, side: str):
+    from calendars.models import Calendar
+    from calendars.services import calendar_save
+
+    name = {"A": "Calendário Alfa", "B": "Calendário Beta"}[side]
+    hours = [{"weekday": 0, "start": "08:00", "end": "18:00"}]
+    return calendar_save(calendar=Calendar(name=name, company=world.operations[side].company, intervals=hours))
+
+
 def _classification(world: World, side: str):
     from classifications.models import Classification
     from classifications.services import classification_save
@@ -199,6 +208,8 @@ SAMPLES: dict[str, Sample] = {
     # company belongs to the operations it holds: supervisors see their operations' companies.
     "organisation.Company": Sample(lambda w, side: w.operations[side].company, scoped=True),
     "organisation.Operation": Sample(lambda w, side: w.operations[side], scoped=True),
+    # Calendars belong to a company (scope_path = "company__operations"), like companies.
+    "calendars.Calendar": Sample(_calendar, scoped=True),
     "users.User": Sample(_agent, scoped=True),
     # Profiles have no scope_path: admin-only data, even with users.view_profile granted.
     "users.Profile": Sample(lambda w, side: ProfileFactory(name=f"Perfil {side}"), scoped=False),

@@ -18,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = [
     "config", "demo", "workspace", "reports", "providers", "attendance", "customers", "surveys",
-    "classifications", "users", "imports", "organisation", "core",
+    "classifications", "calendars", "users", "imports", "organisation", "core",
 ]  # fmt: skip
 # Where a function-level import of the project is allowed: Django's app loading.
 LATE_IMPORT_ALLOWED = ("apps.py", "config/celery.py")

@@ -50,6 +50,7 @@ function renderCards(totals) {
     card(L.bot, num(totals.bot), link({ ...scope, status: "bot" }), "", "bot"),
     card(L.in_progress, num(totals.in_progress), link({ ...scope, status: "in_progress" }), "", "in_progress"),
     card(L.pending, num(totals.pending), link({ ...scope, status: "pending" }), "", "pending"),
+    card(L.sac_overdue, num(totals.sac_overdue), link({ ...scope, sac_overdue: 1 }), totals.sac_overdue ? "alert" : "", "sac_overdue"),
     card(L.online, num(totals.agents.online), "#agents-table", "good", "online"),
     card(L.paused, num(totals.agents.paused), "#agents-table", "", "paused"),
     card(L.offline, num(totals.agents.offline), "#agents-table", "", "offline"),

@@ -1,0 +1,15 @@
+from django.utils.translation import gettext_lazy as _
+
+INTERVALS_NOT_LIST = _("Give a list of intervals, each with weekday, start and end.")
+INTERVAL_BAD_WEEKDAY = _("Interval %(index)d: the weekday must be a number from 0 (Monday) to 6 (Sunday).")
+INTERVAL_BAD_TIME = _("Interval %(index)d: start and end must be times as HH:MM (00:00 to 23:59).")
+INTERVAL_OVERLAP = _("Intervals %(first)d and %(second)d overlap.")
+TOO_MANY_ITEMS = _("At most %(limit)d items.")
+DATES_NOT_LIST = _("Give a list of dates as YYYY-MM-DD.")
+BAD_DATE = _("“%(value)s” is not a date as YYYY-MM-DD.")
+SPECIAL_NOT_LIST = _("Give a list of days, each with date, start and end.")
+SPECIAL_BAD_ITEM = _("Special day %(index)d: give date (YYYY-MM-DD), start and end (HH:MM).")
+SPECIAL_OVERLAP = _("Special day %(index)d overlaps another interval of %(date)s.")
+SPECIAL_AND_CLOSED = _("%(date)s is both a closed date and a special day: choose one.")
+BAD_SUBDIVISION = _("Choose a Brazilian state (e.g. MG) or none.")
+BAD_AT = _("Give “at” as an ISO date and time, e.g. 2026-12-25T10:00:00-03:00.")
