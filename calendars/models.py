@@ -1,6 +1,7 @@
 """Service calendars ("Calendários de atendimento", SPEC §14): when a company answers.
 
-A calendar belongs to a company (``organisation``, the layer below). Times are wall-clock times of the company's time zone.
+A calendar belongs to a company (``organisation``, the layer below). Times are
+wall-clock times of the company's time zone.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.history import HistoricalRecords
 from core.models import ActiveModel
+
+from .hours import describe_intervals, describe_special
 
 COMPANY_MODEL = "organisation.Company"
 
@@ -79,8 +82,6 @@ class Calendar(ActiveModel):
     @classmethod
     def history_value_text(cls, field: str, value) -> str | None:
         """Hours in words on the history page (``core.audit``)."""
-        from .hours import describe_intervals, describe_special
-
         if field == "intervals" and isinstance(value, list):
             return describe_intervals(value)
         if field == "special_hours" and isinstance(value, list):
