@@ -268,7 +268,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the bench databases")
     parser.add_argument("--reuse", action="store_true", help="reuse kept databases that hold the rows asked for")
     args = parser.parse_args()
-    bench_environment(None, None, "postgres://postgres@127.0.0.1:5432/atende_bench_admin")
+    bench_environment(None, None, "postgres://postgres@127.0.0.1:5432/atende_bench_admin", redis=False)
     exit_on_sigterm()
     load_at_start = load_avg()
     large_url = os.environ["DATABASE_URL"]

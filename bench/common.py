@@ -107,12 +107,14 @@ def record(result: dict, *, bench: str, path: Path | None = None) -> int | None:
 # The environment and the database --------------------------------------------------------------
 
 
-def bench_environment(work: Path | None, redis_port: int | None, database_url: str, **extra: str) -> dict[str, str]:
+def bench_environment(
+    work: Path | None, redis_port: int | None, database_url: str, *, redis: bool = True, **extra: str
+) -> dict[str, str]:
     """Set this process's environment (before Django starts) for a bench with its own
     database (``DATABASE_URL`` if set, else ``database_url``), a private Redis on
-    ``redis_port`` (``None``: no Redis, the embedded broker) and a work folder for the var
-    and media directories (``None``: the defaults); ``extra`` last. Returns it, for the
-    processes the bench starts."""
+    ``redis_port`` (``None``: the caller's ``REDIS_URL``, if any; ``redis=False``: none, the
+    embedded broker and a local cache) and a work folder for the var and media directories
+    (``None``: the defaults); ``extra`` last. Returns it, for the processes the bench starts."""
     os.environ.setdefault("DATABASE_URL", database_url)
     os.environ["SECRET_KEY"] = SECRET_KEY
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
@@ -123,9 +125,9 @@ def bench_environment(work: Path | None, redis_port: int | None, database_url: s
     if work is not None:
         os.environ["ATENDE_VAR_DIR"] = str(work / "var")
         os.environ["MEDIA_ROOT"] = str(work / "media")
-    if redis_port is None:
+    if not redis:
         os.environ.pop("REDIS_URL", None)
-    else:
+    elif redis_port is not None:
         os.environ["REDIS_URL"] = f"redis://{HOST}:{redis_port}/0"
     os.environ.update(extra)
     os.environ.setdefault("LOG_LEVEL", "WARNING")

@@ -86,7 +86,7 @@ def current_rss_mb() -> float:
 def setup_environment(work: Path) -> None:
     """Environment shared by the parent and (inherited) by the children: no Redis (the
     imports run in-process); each child is given its settings module by ``spawn``."""
-    bench_environment(work, None, DEFAULT_DATABASE_URL)
+    bench_environment(work, None, DEFAULT_DATABASE_URL, redis=False)
 
 
 # Generating the rows ---------------------------------------------------------------------
