@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -363,6 +364,27 @@ def wait_for_workers(count: int, timeout: float = 60) -> None:
 
 def load_avg() -> float:
     return round(os.getloadavg()[0], 2)
+
+
+def _proc_status_mb(field: str) -> float | None:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith(f"{field}:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return None
+
+
+def peak_rss_mb() -> float:
+    """Peak RSS of this process image. ``getrusage(RUSAGE_SELF).ru_maxrss`` is NOT used:
+    Linux carries it across ``execve``, so a child started by a parent holding more memory
+    would report the parent's peak. ``VmHWM`` is the high-water mark of this image's own
+    memory, reset at ``exec``."""
+    peak = _proc_status_mb("VmHWM")
+    return peak if peak is not None else round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def current_rss_mb() -> float:
+    return _proc_status_mb("VmRSS") or 0.0
 
 
 def machine_busy_seconds() -> tuple[float, float]:

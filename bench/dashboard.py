@@ -22,7 +22,8 @@ attendances (``--today``, the "100,000 attendances" point) and again after the h
 added (``--reuse``: only this second point — the kept database already holds the
 history); the service-level report over the last 30 days (``by`` day, hour, group, agent in
 turn); and the survey answers' CSV and XLSX export (1,000,000 rows) in a child process
-whose peak RSS (``ru_maxrss``) is reported. One JSON line on stdout, appended to
+whose peak RSS (``VmHWM``: ``ru_maxrss`` would carry the parent's across ``exec``) is
+reported. One JSON line on stdout, appended to
 bench/results.jsonl.
 
 ``--reuse`` leaves the database in place (never drops it): it migrates, checks that the
@@ -37,7 +38,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -48,10 +48,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (  # noqa: E402
     bench_environment,
     close_django_connections,
+    current_rss_mb,
     django_setup_and_migrate,
     drop_database,
     load_avg,
     make_logger,
+    peak_rss_mb,
     percentile,
     record,
     recreate_database,
@@ -269,15 +271,14 @@ def export_child(kind: str) -> None:
 
     client = Client()
     client.force_login(User.objects.get(username="supervisora"))
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    baseline = current_rss_mb()
     started = time.perf_counter()
     response = client.get(_export_url(kind))
     size = 0
     for chunk in response.streaming_content:
         size += len(chunk)
     print(json.dumps({"bytes": size, "seconds": round(time.perf_counter() - started, 1),
-                      "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-                      "rss_before_mb": round(baseline / 1024, 1)}))  # fmt: skip
+                      "peak_rss_mb": peak_rss_mb(), "rss_before_mb": baseline}))  # fmt: skip
 
 
 def _export_url(kind: str) -> str:

@@ -37,8 +37,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (  # noqa: E402
     ROOT,
     bench_environment,
+    current_rss_mb,
     load_avg,
     make_logger,
+    peak_rss_mb,
     record,
     recreate_database,
     tear_down,
@@ -61,26 +63,6 @@ IIE_MISSING = (
 
 
 log = make_logger("import")
-
-
-def peak_rss_mb() -> float:
-    """Peak RSS of this process image. ``getrusage(RUSAGE_SELF).ru_maxrss`` is NOT used:
-    Linux carries it across ``execve``, so a child started by a parent holding the
-    generated rows would report the parent's peak. ``VmHWM`` is the high-water mark of
-    this image's own memory, reset at ``exec``."""
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KiB on Linux
-
-
-def current_rss_mb() -> float:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    return 0.0
 
 
 def setup_environment(work: Path) -> None:
