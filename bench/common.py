@@ -75,8 +75,12 @@ def git_commit() -> str | None:
 def record(result: dict, *, bench: str, path: Path | None = None) -> int | None:
     """Print the run's JSON line on stdout (as every bench always did) and append it to
     ``bench/results.jsonl`` with when (UTC), which commit, the machine's 1-minute load
-    average now and its cores, and the command's options; returns its line number there
-    (the README links a figure of record as ``results.jsonl#L<n>``).
+    average and cores, and the command's options; returns its line number there (the
+    README links a figure of record as ``results.jsonl#L<n>``).
+
+    The load average is the one the run measured at its start, before its own processes
+    (``load_avg_1m_at_start`` in its figures: how quiet the machine was), or the load now
+    when the figures give none.
 
     ``BENCH_RESULTS`` names another file (a smoke run with tiny options, not worth keeping).
     The file is append-only: a run is never rewritten or removed, a worse one included. An
@@ -91,7 +95,7 @@ def record(result: dict, *, bench: str, path: Path | None = None) -> int | None:
         "bench": bench,
         "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "commit": git_commit(),
-        "load_avg_1m": load_avg(),
+        "load_avg_1m": result.get("load_avg_1m_at_start", load_avg()),
         "cores": os.cpu_count(),
         "argv": sys.argv[1:],
         "result": result,

@@ -52,11 +52,19 @@ def test_record_appends_one_well_formed_line_with_date_commit_load_and_cores(tmp
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
                           check=True).stdout.strip()  # fmt: skip
     assert line["commit"] in (head, f"{head}+dirty")
-    assert isinstance(line["load_avg_1m"], float) and line["load_avg_1m"] >= 0
+    assert isinstance(line["load_avg_1m"], float) and line["load_avg_1m"] >= 0  # none in the figures: now's
     assert line["cores"] == os.cpu_count()
     assert isinstance(line["argv"], list)
     # The run's own JSON line is still printed on stdout, as the scripts always did.
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1]) == figures
+
+
+def test_record_gives_the_load_average_the_run_measured_at_its_start(tmp_path):
+    results = tmp_path / "results.jsonl"
+
+    record({"load_avg_1m_at_start": 0.42, "load_avg_1m_at_end": 3.8, "fired_per_s": 5142}, bench="timers", path=results)
+
+    assert json.loads(results.read_text(encoding="utf-8"))["load_avg_1m"] == 0.42
 
 
 def test_record_creates_the_file_when_there_is_none_yet(tmp_path):
