@@ -16,13 +16,13 @@ while the machine is busy and the measurement later on a quiet one. Rows are wri
 ANALYZE``. Pages are requested in-process through Django's test
 client logged in as an administrator (no network, no server: the figure is the view's
 own cost: queries, template), ``--repeat`` times each after two warm-up requests.
-Prints one JSON line: per page, p50/p95 in ms at each size and the ratio large/small.
+Prints one JSON line, appended to bench/results.jsonl: per page, p50/p95 in ms at each size
+and the ratio large/small.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -31,6 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
+    bench_environment,
     django_setup_and_migrate,
     drop_database,
     exit_on_sigterm,
@@ -38,6 +39,7 @@ from bench.common import (  # noqa: E402
     make_logger,
     percentile,
     raw_connection,
+    record,
     recreate_database,
 )
 
@@ -266,13 +268,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the bench databases")
     parser.add_argument("--reuse", action="store_true", help="reuse kept databases that hold the rows asked for")
     args = parser.parse_args()
-    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/atende_bench_admin")
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
-    os.environ["DEBUG"] = "0"
-    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.pop("REDIS_URL", None)
+    bench_environment(None, None, "postgres://postgres@127.0.0.1:5432/atende_bench_admin", redis=False)
     exit_on_sigterm()
     load_at_start = load_avg()
     large_url = os.environ["DATABASE_URL"]
@@ -304,13 +300,13 @@ def main() -> None:
                 "kind": kind, "small": small, "large": large, "ratio_p95": ratio, "ratio_sql_p95": sql_ratio,
                 "meets": large["p95_ms"] <= target and ratio <= 2.0,
             }  # fmt: skip
-        print(json.dumps({
+        record({
             "bench": "admin", "small_rows": args.small, "large_rows": args.large, "repeat": args.repeat,
             "load_avg_1m_at_start": load_at_start, "load_avg_1m_at_end": load_avg(),
             "seed_large_seconds": round(seed_seconds, 1) if seed_seconds else None, "reused": args.reuse,
             "load_avg_1m_at_large": load_at_large, "pages": report,
             "all_meet": all(item["meets"] for item in report.values()),
-        }))  # fmt: skip
+        }, bench="admin")  # fmt: skip
     finally:
         if not args.keep:
             for url in (small_url, large_url):

@@ -22,7 +22,9 @@ attendances (``--today``, the "100,000 attendances" point) and again after the h
 added (``--reuse``: only this second point — the kept database already holds the
 history); the service-level report over the last 30 days (``by`` day, hour, group, agent in
 turn); and the survey answers' CSV and XLSX export (1,000,000 rows) in a child process
-whose peak RSS (``ru_maxrss``) is reported. One JSON line on stdout.
+whose peak RSS (``VmHWM``: ``ru_maxrss`` would carry the parent's across ``exec``) is
+reported. One JSON line on stdout, appended to
+bench/results.jsonl.
 
 ``--reuse`` leaves the database in place (never drops it): it migrates, checks that the
 seeded rows are there (``--today`` + ``--history`` attendances, the supervisor, the
@@ -36,7 +38,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -44,25 +45,28 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import load_avg, make_logger, percentile  # noqa: E402
+from bench.common import (  # noqa: E402
+    bench_environment,
+    close_django_connections,
+    current_rss_mb,
+    django_setup_and_migrate,
+    drop_database,
+    load_avg,
+    make_logger,
+    peak_rss_mb,
+    percentile,
+    record,
+    recreate_database,
+    sql,
+)
 
 log = make_logger("dashboard")
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/atende_bench_dashboard"
 GROUPS, OPERATIONS, AGENTS = 50, 5, 500
 
 
-def _environment() -> None:
-    os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production")
-    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
-
-
 def _sql(statement: str, params=None) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
+    sql(statement, params, fetch=False)
 
 
 def seed_configuration() -> dict:
@@ -267,15 +271,14 @@ def export_child(kind: str) -> None:
 
     client = Client()
     client.force_login(User.objects.get(username="supervisora"))
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    baseline = current_rss_mb()
     started = time.perf_counter()
     response = client.get(_export_url(kind))
     size = 0
     for chunk in response.streaming_content:
         size += len(chunk)
     print(json.dumps({"bytes": size, "seconds": round(time.perf_counter() - started, 1),
-                      "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-                      "rss_before_mb": round(baseline / 1024, 1)}))  # fmt: skip
+                      "peak_rss_mb": peak_rss_mb(), "rss_before_mb": baseline}))  # fmt: skip
 
 
 def _export_url(kind: str) -> str:
@@ -356,12 +359,10 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true", help="measure a kept, seeded database without seeding")
     parser.add_argument("--export-child", choices=["csv", "xlsx"])
     args = parser.parse_args()
-    _environment()
+    bench_environment(None, None, DEFAULT_URL)
     if args.export_child:
         export_child(args.export_child)
         return 0
-    from bench.common import django_setup_and_migrate, drop_database, recreate_database
-
     figures = {"bench": "P6 dashboard", "load_avg_1m_at_start": load_avg(), "today": args.today,
                "history": args.history}  # fmt: skip
     if args.seed_only and not args.keep:
@@ -418,12 +419,10 @@ def main() -> int:
             "load_avg_1m_at_end": load_avg(),
         })  # fmt: skip
     finally:
-        from django.db import connections
-
-        connections.close_all()
+        close_django_connections()
         if not (args.keep or args.reuse):
             drop_database()
-    print(json.dumps(figures))
+    record(figures, bench="dashboard")
     return 0
 
 

@@ -30,7 +30,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -41,15 +40,16 @@ from bench.common import (  # noqa: E402
     ROOT,
     Processes,
     bench_environment,
-    django_setup_and_migrate,
-    drop_database,
     exit_on_sigterm,
-    free_port,
+    fresh_database,
     load_avg,
     make_logger,
     percentile,
     raw_connection,
-    recreate_database,
+    record,
+    sql,
+    start_run,
+    tear_down,
     wait_for_workers,
 )
 
@@ -114,14 +114,6 @@ def seed(args) -> list[int]:
         batch_size=2000,
     )  # fmt: skip
     return [g.pk for g in groups]
-
-
-def sql(query: str, params=None, fetch: bool = True):
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        return cursor.fetchall() if fetch else None
 
 
 def refresh_heartbeats() -> None:
@@ -403,22 +395,17 @@ def main() -> int:
 
     exit_on_sigterm()
     load = load_avg()
-    work = Path(tempfile.mkdtemp(prefix="atende-bench-dist-"))
-    (work / "logs").mkdir()
-    env = setup_environment(work, free_port())
-    processes = Processes(env, work / "logs")
+    work, redis_port, processes = start_run("dist", setup_environment)
     figures: dict = {}
     heartbeats = None
     try:
-        log(f"database {os.environ['DATABASE_URL'].rsplit('@', 1)[-1]} (recreated), work dir {work}")
-        recreate_database()
-        django_setup_and_migrate()
+        fresh_database(work)
         log(f"seeding {args.groups} groups, {args.agents} agents, {args.queued} queued attendances…")
         group_ids = seed(args)
         vacuum()
         heartbeats = Heartbeats()
         heartbeats.start()
-        processes.redis(int(os.environ["REDIS_URL"].rsplit(":", 1)[1].split("/")[0]))
+        processes.redis(redis_port)
         for index in range(args.workers):
             processes.celery_worker(index)
         beat = None if args.no_beat else processes.celery_beat(work / "beat-schedule")  # the sweep: safety net
@@ -464,18 +451,8 @@ def main() -> int:
         if heartbeats is not None:
             heartbeats.stopped.set()
             heartbeats.join(timeout=15)
-        processes.stop_all()
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # noqa: BLE001, S110 - Django may not be set up yet
-            pass
-        drop_database()
-        import shutil
-
-        shutil.rmtree(work, ignore_errors=True)
-    print(json.dumps(figures), flush=True)
+        tear_down(processes, work)
+    record(figures, bench="distribution")
     return 0
 
 

@@ -25,7 +25,6 @@ import json
 import os
 import random
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -33,9 +32,19 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (  # noqa: E402
+    ROOT,
+    bench_environment,
+    current_rss_mb,
+    load_avg,
+    make_logger,
+    peak_rss_mb,
+    record,
+    recreate_database,
+    tear_down,
+)
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/atende_bench"
 ADMIN_USERNAME = "bench_admin"
@@ -53,39 +62,13 @@ IIE_MISSING = (
 )
 
 
-def log(message: str) -> None:
-    print(f"[bench/import] {message}", file=sys.stderr, flush=True)
-
-
-def peak_rss_mb() -> float:
-    """Peak RSS of this process image. ``getrusage(RUSAGE_SELF).ru_maxrss`` is NOT used:
-    Linux carries it across ``execve``, so a child started by a parent holding the
-    generated rows would report the parent's peak. ``VmHWM`` is the high-water mark of
-    this image's own memory, reset at ``exec``."""
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KiB on Linux
-
-
-def current_rss_mb() -> float:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    return 0.0
+log = make_logger("import")
 
 
 def setup_environment(work: Path) -> None:
-    """Environment shared by the parent and (inherited) by the children."""
-    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production")
-    os.environ["DEBUG"] = "0"  # DEBUG would keep every SQL query in memory
-    os.environ["ATENDE_VAR_DIR"] = str(work / "var")
-    os.environ["MEDIA_ROOT"] = str(work / "media")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.pop("REDIS_URL", None)
+    """Environment shared by the parent and (inherited) by the children: no Redis (the
+    imports run in-process); each child is given its settings module by ``spawn``."""
+    bench_environment(work, None, DEFAULT_DATABASE_URL, redis=False)
 
 
 # Generating the rows ---------------------------------------------------------------------
@@ -252,39 +235,6 @@ def write_xlsx(path: Path, rows: list[list]) -> None:
 
 
 # The database -------------------------------------------------------------------------
-
-
-def _admin_connection():
-    import dj_database_url
-    import psycopg
-
-    config = dj_database_url.parse(os.environ["DATABASE_URL"])
-    connection = psycopg.connect(
-        dbname="postgres",
-        user=config["USER"] or None,
-        password=config["PASSWORD"] or None,
-        host=config["HOST"] or None,
-        port=config["PORT"] or None,
-        autocommit=True,
-    )
-    return connection, config["NAME"]
-
-
-def recreate_database() -> None:
-    from psycopg import sql
-
-    connection, name = _admin_connection()
-    with connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def drop_database() -> None:
-    from psycopg import sql
-
-    connection, name = _admin_connection()
-    with connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def prepare_database() -> None:
@@ -488,7 +438,7 @@ def main() -> int:
     if not args.skip_iie and importlib.util.find_spec("import_export") is None:
         log(IIE_MISSING)
         return 2
-    args.load = round(os.getloadavg()[0], 2)  # other work on the machine skews wall times
+    args.load = load_avg()  # other work on the machine skews wall times
     work = Path(tempfile.mkdtemp(prefix="atende-bench-import-"))
     setup_environment(work)
     try:
@@ -508,14 +458,8 @@ def main() -> int:
             Path(args.profile).mkdir(parents=True, exist_ok=True)
         figures = measure(args, files, expected)
     finally:
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        finally:
-            drop_database()
-        shutil.rmtree(work, ignore_errors=True)
-    print(json.dumps(figures), flush=True)
+        tear_down(None, work)
+    record(figures, bench="import")
     return 0
 
 

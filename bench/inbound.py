@@ -16,14 +16,15 @@ Usage: ``.venv/bin/python bench/inbound.py [--provider whatsapp_cloud] [--rates 
    (after ``--warmup`` seconds not counted): an open loop, request *i* due at ``start + i
    / rate``; latency is measured from the due time (a late start counts). Mix:
    ``--new-share`` new customers (distinct phones), the rest follow-up messages from
-   customers with an open attendance. Each run starts on a quiet machine (``wait_for_quiet``).
+   customers with an open attendance. Each run starts on a quiet machine (``wait_for_idle_cores``).
 4. Capacity, for the ratio: the same generator in a closed loop (``--capacity-threads``
    connections sending back to back for ``--capacity-seconds``) against the bare view
    (bench/bare_inbound.py, bench-only URLconf) and against the product endpoint, both in
    the same gunicorn, in ``--capacity-rounds`` interleaved rounds (bare then product,
    product then bare, …); ``ratio`` = product messages/s ÷ bare messages/s over all
    rounds (each round's own ratio is reported too).
-5. Prints ONE JSON line with the figures on stdout; progress goes to stderr. Every process
+5. Prints ONE JSON line with the figures on stdout and appends it to bench/results.jsonl
+   (``record``); progress goes to stderr. Every process
    it started is stopped (process groups), also on error.
 """
 
@@ -38,7 +39,6 @@ import os
 import random
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -46,39 +46,35 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
+    HOST,
     ROOT,
     Processes,
-    django_setup_and_migrate,
-    drop_database,
+    bench_environment,
     exit_on_sigterm,
     free_port,
+    fresh_database,
     load_avg,
+    machine_busy_seconds,
     make_logger,
     percentile,
-    recreate_database,
+    phone_of,
+    record,
+    start_run,
+    tear_down,
+    wait_for_http,
+    wait_for_idle_cores,
 )
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/atende_bench_inbound"
 TARGETS = {"messages_per_s": 300, "p99_seconds": 0.3, "ratio_to_bare": 0.4}
 APP_SECRET = "bench-app-secret"  # the WhatsApp channel's (the generator signs with it)
-HOST = "127.0.0.1"  # the load only ever goes to loopback
 log = make_logger("inbound")
 
 
 def setup_environment(work: Path, redis_port: int) -> dict[str, str]:
-    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
-    os.environ["SECRET_KEY"] = "bench-only-secret-key-not-for-production-0123456789abcdef"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
-    os.environ["DEBUG"] = "0"
-    os.environ["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
-    os.environ["SECURE_SSL_REDIRECT"] = "0"
-    os.environ["ATENDE_VAR_DIR"] = str(work / "var")
-    os.environ["MEDIA_ROOT"] = str(work / "media")
-    os.environ["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
-    os.environ["ATENDE_OUTBOUND_LOG_ONLY"] = "1"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    env = bench_environment(work, redis_port, DEFAULT_DATABASE_URL)
     # Production settings plus the bench-only URLconf with the bare view.
-    return dict(os.environ, DJANGO_SETTINGS_MODULE="bench.settings_inbound")
+    return dict(env, DJANGO_SETTINGS_MODULE="bench.settings_inbound")
 
 
 def seed(provider: str) -> dict:
@@ -115,31 +111,12 @@ def seed(provider: str) -> dict:
     return {"provider": provider, "token": token, "public_id": channel.public_id}
 
 
-def wait_for_http(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection(HOST, port, timeout=2)
-            connection.request("GET", "/api/v1/inbound/")
-            connection.getresponse().read()
-            connection.close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not answer")
-
-
 # The load generator (a separate process) ----------------------------------------------------
-
-
-def phone_of(index: int) -> str:
-    number = f"99{index:07d}"
-    return f"(34) {number[:5]}-{number[5:]}"
 
 
 def whatsapp_body(phone: int, message_id: str) -> bytes:
     """A WhatsApp Cloud webhook with one text message, as Meta sends it."""
-    wa_id = "55" + phone_of(phone).replace("(", "").replace(")", "").replace(" ", "").replace("-", "")
+    wa_id = phone_of(phone).removeprefix("+")
     value = {
         "messaging_product": "whatsapp",
         "metadata": {"display_phone_number": "553432100000", "phone_number_id": "106540352242922"},
@@ -162,7 +139,7 @@ def request_for(spec: dict, index: int, phone: int) -> tuple[str, bytes, dict]:
         signature = "sha256=" + hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
         headers = {"Content-Type": "application/json", "X-Hub-Signature-256": signature}
         return f"/webhooks/whatsapp_cloud/{channel['public_id']}/", body, headers
-    body = json.dumps({"network": "whatsapp", "country_code": "55", "phone": phone_of(phone),
+    body = json.dumps({"network": "whatsapp", "country_code": "55", "phone": phone_of(phone, typed=True),
                        "display_name": f"Cliente {phone}", "kind": "text", "text": "oi"}).encode()  # fmt: skip
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {channel['token']}"}
     return ("/bench/bare/" if spec["target"] == "bare" else "/api/v1/inbound/"), body, headers
@@ -352,26 +329,6 @@ def _capacity_total(runs: list[dict]) -> dict:
             "rounds_per_s": [r["messages_per_s"] for r in runs]}  # fmt: skip
 
 
-def wait_for_quiet(busy_below: float = 0.3, timeout: float = 120) -> None:
-    """Until the machine's cores are less than ``busy_below`` busy over a second (the
-    previous run's requests served, the database's writes flushed), or ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        before = machine_busy_seconds()
-        time.sleep(1)
-        after = machine_busy_seconds()
-        if (after[0] - before[0]) / ((after[1] - before[1]) * (os.cpu_count() or 1)) < busy_below:
-            return
-    log(f"the machine stayed busy for {timeout} s; measuring anyway")
-
-
-def machine_busy_seconds() -> tuple[float, float]:
-    """CPU seconds all cores spent not idle (``/proc/stat``), and when it was read."""
-    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = fields[3] + fields[4]  # idle + iowait
-    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK"), time.monotonic()
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rates", default="300", help="offered rates (messages/s), comma-separated (default 300)")
@@ -404,29 +361,23 @@ def main() -> int:
     exit_on_sigterm()
     rates = [int(r) for r in args.rates.split(",") if r.strip()]
     load = load_avg()
-    work = Path(tempfile.mkdtemp(prefix="atende-bench-inbound-"))
-    (work / "logs").mkdir()
-    env = setup_environment(work, free_port())
-    processes = Processes(env, work / "logs")
+    work, redis_port, processes = start_run("inbound", setup_environment)
     figures: dict = {}
     try:
-        log(f"database {os.environ['DATABASE_URL'].rsplit('@', 1)[-1]} (recreated), work dir {work}")
-        recreate_database()
-        django_setup_and_migrate()
+        fresh_database(work)
         channel = seed(args.provider)
         from django.db import connections
 
         connections.close_all()
-        processes.redis(int(os.environ["REDIS_URL"].rsplit(":", 1)[1].split("/")[0]))
+        processes.redis(redis_port)
         port = free_port()
-        command = [sys.executable, "-m", "gunicorn", "config.wsgi", "-w", str(args.gunicorn_workers),
-                   "-b", f"{HOST}:{port}", "--log-level", "warning", "--backlog", "2048"]  # fmt: skip
+        extra = []
         if args.profile:
             Path(args.profile).mkdir(parents=True, exist_ok=True)
-            processes.env = dict(env, BENCH_PROFILE_DIR=str(Path(args.profile).resolve()))
-            command += ["-c", str(Path(__file__).resolve().parent / "gunicorn_profile.py")]
-        processes.spawn(command, "gunicorn")
-        wait_for_http(port)
+            processes.env = dict(processes.env, BENCH_PROFILE_DIR=str(Path(args.profile).resolve()))
+            extra = ["-c", str(Path(__file__).resolve().parent / "gunicorn_profile.py")]
+        processes.gunicorn(port, args.gunicorn_workers, *extra)
+        wait_for_http(port, "/api/v1/inbound/")
         log(f"gunicorn ({args.gunicorn_workers} workers) on {HOST}:{port}; load average {load_avg()}")
         first_phone = 0
         for target in ("bare", "product"):  # warm-up, not counted: every worker's first requests
@@ -442,7 +393,7 @@ def main() -> int:
             order = ("bare", "product") if number % 2 == 0 else ("product", "bare")
             measured = {}
             for target in order:
-                wait_for_quiet()
+                wait_for_idle_cores()
                 log(f"round {number + 1}/{args.capacity_rounds}: capacity of the {target} endpoint, closed loop, "
                     f"{args.capacity_threads} connections, {args.capacity_seconds} s…")  # fmt: skip
                 measured[target] = run_capacity(args, port, channel, target, first_phone)
@@ -451,7 +402,7 @@ def main() -> int:
             rounds.append(measured)
         runs = []
         for rate in rates:
-            wait_for_quiet()
+            wait_for_idle_cores()
             log(f"offering {rate} messages/s ({args.provider}) for {args.warmup} + {args.seconds} s…")
             result = run_load(args, port, channel, rate, first_phone)
             first_phone += result["new_customers"] + 10_000
@@ -483,18 +434,8 @@ def main() -> int:
         passed["all"] = all(passed.values())
         figures["pass"] = passed
     finally:
-        processes.stop_all()
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # noqa: BLE001, S110 - Django may not be set up yet
-            pass
-        drop_database()
-        import shutil
-
-        shutil.rmtree(work, ignore_errors=True)
-    print(json.dumps(figures), flush=True)
+        tear_down(processes, work)
+    record(figures, bench="inbound_whatsapp_cloud" if args.provider == "whatsapp_cloud" else "inbound")
     return 0
 
 

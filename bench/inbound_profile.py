@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import json
 import os
 import pstats
 import random
@@ -28,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import drop_database, recreate_database  # noqa: E402
+from bench.common import drop_database, record, recreate_database  # noqa: E402
 from bench.inbound import request_for, seed, setup_environment  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/atende_bench_inbound_profile"
@@ -53,7 +52,7 @@ def main() -> None:
         os.environ["REDIS_URL"] = redis_url
         recreate_database()
         try:
-            print(json.dumps(run(args)))
+            record(run(args), bench="inbound_profile")
         finally:
             from django.db import connections
 

@@ -26,44 +26,36 @@ import asyncio
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
-    Processes,
-    django_setup_and_migrate,
-    drop_database,
+    HOST,
+    bench_environment,
     exit_on_sigterm,
     free_port,
+    fresh_database,
     load_avg,
     make_logger,
     percentile,
-    recreate_database,
+    phone_of,
+    record,
+    start_run,
+    tear_down,
+    wait_for_http,
 )
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/atende_bench_live"
 TARGET_P95 = 0.5
-HOST = "127.0.0.1"
 log = make_logger("live")
 
 
 def setup_environment(work: Path, redis_port: int) -> dict[str, str]:
-    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
-    os.environ["SECRET_KEY"] = "bench-only-secret-key-not-for-production-0123456789abcdef"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
-    os.environ["DEBUG"] = "0"
-    os.environ["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
-    os.environ["SECURE_SSL_REDIRECT"] = "0"
-    os.environ["ATENDE_VAR_DIR"] = str(work / "var")
-    os.environ["MEDIA_ROOT"] = str(work / "media")
-    os.environ["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
-    os.environ["ATENDE_OUTBOUND_LOG_ONLY"] = "1"
-    os.environ["LIVE_STREAM_SECONDS"] = "3600"  # no reconnection inside the measured window
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    return dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.production")
+    # LIVE_STREAM_SECONDS: no reconnection inside the measured window.
+    env = bench_environment(work, redis_port, DEFAULT_DATABASE_URL, LIVE_STREAM_SECONDS="3600")
+    return dict(env, DJANGO_SETTINGS_MODULE="config.settings.production")
 
 
 def seed(clients: int) -> tuple[str, list[dict]]:
@@ -110,26 +102,7 @@ def seed(clients: int) -> tuple[str, list[dict]]:
     return token, sessions
 
 
-def phone_of(index: int) -> str:
-    return f"+55349{index:08d}"
-
-
 # The load: SSE clients and the inbound sender, in one event loop ------------------------------------
-
-
-async def http_ready(port: int, path: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            reader, writer = await asyncio.open_connection(HOST, port)
-            writer.write(f"GET {path} HTTP/1.0\r\nHost: {HOST}\r\n\r\n".encode())
-            await writer.drain()
-            await reader.read()
-            writer.close()
-            return
-        except OSError:
-            await asyncio.sleep(0.2)
-    raise RuntimeError(f"nothing answers on port {port}")
 
 
 async def sse_client(port: int, session: dict, received: dict, ready: asyncio.Event, counter: list) -> None:
@@ -254,28 +227,20 @@ def main() -> int:
 
     exit_on_sigterm()
     load = load_avg()
-    work = Path(tempfile.mkdtemp(prefix="atende-bench-live-"))
-    (work / "logs").mkdir()
-    env = setup_environment(work, free_port())
-    processes = Processes(env, work / "logs")
+    work, redis_port, processes = start_run("live", setup_environment)
     figures: dict = {}
     try:
-        log(f"database {os.environ['DATABASE_URL'].rsplit('@', 1)[-1]} (recreated), work dir {work}")
-        recreate_database()
-        django_setup_and_migrate()
+        fresh_database(work)
         token, sessions = seed(args.clients)
         from django.db import connections
 
         connections.close_all()
-        processes.redis(int(os.environ["REDIS_URL"].rsplit(":", 1)[1].split("/")[0]))
+        processes.redis(redis_port)
         wsgi_port, asgi_port = free_port(), free_port()
-        processes.spawn([sys.executable, "-m", "gunicorn", "config.wsgi", "-w", str(args.gunicorn_workers), "-b",
-                         f"{HOST}:{wsgi_port}", "--log-level", "warning", "--backlog", "2048"], "gunicorn")  # fmt: skip
-        processes.spawn([sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", HOST, "--port",
-                         str(asgi_port), "--workers", str(args.uvicorn_workers), "--log-level", "warning",
-                         "--no-access-log"], "uvicorn")  # fmt: skip
-        asyncio.run(http_ready(wsgi_port, "/health/"))
-        asyncio.run(http_ready(asgi_port, "/health/"))
+        processes.gunicorn(wsgi_port, args.gunicorn_workers)
+        processes.uvicorn(asgi_port, args.uvicorn_workers)
+        wait_for_http(wsgi_port)
+        wait_for_http(asgi_port)
         log(f"gunicorn on {wsgi_port}, uvicorn on {asgi_port}; {args.rate}/s for {args.warmup}+{args.seconds} s")
         result = asyncio.run(run_load(args, wsgi_port, asgi_port, token, sessions))
         log(f"{result}")
@@ -289,21 +254,8 @@ def main() -> int:
                          and (result["accepted_per_s"] or 0) >= 0.95 * args.rate),
         }  # fmt: skip
     finally:
-        processes.stop_all()
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # noqa: BLE001, S110 - Django may not be set up yet
-            pass
-        drop_database()
-        if figures:
-            import shutil
-
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            log(f"the run failed: the servers' logs are kept in {work / 'logs'}")
-    print(json.dumps(figures), flush=True)
+        tear_down(processes, work, keep_work=not figures)  # a failed run's servers' logs are kept
+    record(figures, bench="live")
     return 0
 
 

@@ -14,7 +14,7 @@ for ``--minutes``:
 
 Then it stops the stack the way Ctrl-C does (SIGINT to make's process group), checks no
 process is left, compares what ``simulate`` recorded with the database and prints one
-JSON line. Every failure figure must be 0 (``pass``). Progress goes to stderr.
+JSON line (appended to bench/results.jsonl). Every failure figure must be 0 (``pass``). Progress goes to stderr.
 
     .venv/bin/python bench/soak.py --minutes 30
 """
@@ -34,7 +34,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import ROOT, free_port, make_logger  # noqa: E402
+from bench.common import ROOT, free_port, load_avg, make_logger, record  # noqa: E402
 
 log = make_logger("soak")
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
@@ -63,10 +63,6 @@ print(json.dumps({{
     "imports": Counter(ImportJob.objects.values_list("status", flat=True)),
 }}))
 """
-
-
-def load_avg() -> float:
-    return float(Path("/proc/loadavg").read_text().split()[0])
 
 
 class Soak:
@@ -311,7 +307,7 @@ def main() -> int:
         report = soak.run()
     finally:
         soak.stop()
-    print(json.dumps(report), flush=True)
+    record(report, bench="soak")
     return 0 if report["pass"] else 1
 
 

@@ -49,9 +49,7 @@ import io
 import json
 import os
 import pstats
-import shutil
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -59,17 +57,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
-    Processes,
     bench_environment,
-    django_setup_and_migrate,
-    drop_database,
     exit_on_sigterm,
-    free_port,
+    fresh_database,
     load_avg,
     make_logger,
     percentile,
     raw_connection,
-    recreate_database,
+    record,
+    sql,
+    start_run,
+    tear_down,
+    wait_for_low_load,
     wait_for_workers,
 )
 
@@ -91,14 +90,6 @@ def setup_environment(work: Path, redis_port: int) -> dict[str, str]:
     """Environment of this process (set before Django starts) and of the workers; one
     database backend per worker for the whole run (CPU accounting)."""
     return bench_environment(work, redis_port, DEFAULT_DATABASE_URL, DATABASE_CONN_MAX_AGE="600")
-
-
-def sql(query: str, params=None, fetch: bool = True):
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        return cursor.fetchall() if fetch else None
 
 
 def maintenance(statement: str) -> None:
@@ -618,17 +609,6 @@ def profile_run(args) -> dict:
             "check": check(["backlog"]), "profile": str(Path(args.profile).resolve())}  # fmt: skip
 
 
-def wait_for_quiet(limit: float, max_wait: float) -> None:
-    if max_wait <= 0:
-        return
-    deadline = time.monotonic() + max_wait
-    while os.getloadavg()[0] >= limit and time.monotonic() < deadline:
-        log(f"load average {load_avg()} ≥ {limit}: waiting…")
-        time.sleep(20)
-    if os.getloadavg()[0] >= limit:
-        log(f"load average still {load_avg()} after {max_wait:.0f} s: measuring anyway")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--open", type=int, default=1_000_000, help="open attendances (default 1000000)")
@@ -651,30 +631,18 @@ def main() -> int:
         parser.error("--due must be --open / 10 (every 10th attendance is due)")
 
     exit_on_sigterm()
-    wait_for_quiet(args.quiet_load, args.quiet_wait)
+    wait_for_low_load(args.quiet_load, args.quiet_wait)
     load = load_avg()
-    work = Path(tempfile.mkdtemp(prefix="atende-bench-timers-"))
-    (work / "logs").mkdir()
-    env = setup_environment(work, free_port())
-    processes = Processes(env, work / "logs")
+    work, redis_port, processes = start_run("timers", setup_environment)
     figures: dict = {}
     try:
-        log(f"database {os.environ['DATABASE_URL'].rsplit('@', 1)[-1]} (recreated), work dir {work}")
-        recreate_database()
-        django_setup_and_migrate()
+        fresh_database(work)
         seed_organisation()
-        processes.redis(int(os.environ["REDIS_URL"].rsplit(":", 1)[1].split("/")[0]))
+        processes.redis(redis_port)
         if args.profile:
             figures = profile_run(args)
         else:
-            workers = []
-            for index in range(args.workers):
-                workers.append(processes.spawn(
-                    [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=WARNING",
-                     "-Q", QUEUE, f"--hostname=timers{index}@%h", "--without-gossip", "--without-mingle",
-                     "--without-heartbeat"],
-                    f"worker-{index}",
-                ))  # fmt: skip
+            workers = [processes.celery_worker(index, queue=QUEUE, prefix="timers") for index in range(args.workers)]
             wait_for_workers(args.workers)
             from attendance.tasks import timers_sweep_task
 
@@ -709,15 +677,8 @@ def main() -> int:
             }  # fmt: skip
             figures["pass"]["all"] = all(figures["pass"].values())
     finally:
-        processes.stop_all()
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        finally:
-            drop_database()
-            shutil.rmtree(work, ignore_errors=True)
-    print(json.dumps(figures), flush=True)
+        tear_down(processes, work)
+    record(figures, bench="timers")
     return 0
 
 
