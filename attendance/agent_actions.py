@@ -87,7 +87,7 @@ def attendance_transfer(*, attendance: Attendance, actor, group: ServiceGroup | 
     if group.requires_online_agent and not group_has_online_agent(group=group):
         raise ValidationError({"group": [errors.TRANSFER_NO_AGENT_ONLINE % {"group": group.name}]})
     with at_once() as changes:
-        transitions.queue(changes, attendance, group, event="transferred", from_group=attendance.group_id, by=by)
+        transitions.transfer_to_group(changes, attendance, group=group, by=by)
     return attendance
 
 

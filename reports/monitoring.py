@@ -187,6 +187,9 @@ def describe(type_: str, data: dict, groups: dict, users: dict) -> str:
     if type_ == "queued":
         via = _(" (bot inactivity)") if data.get("via") == "bot_inactivity" else ""
         return _("Entered the queue of %(group)s%(via)s.") % {"group": group("group"), "via": via}
+    if type_ == "requeued" and data.get("reason") == "agent_offline":
+        return _("Back to the queue of %(group)s: %(agent)s went offline.") % {
+            "group": group("group"), "agent": person("agent")}  # fmt: skip
     if type_ == "requeued":
         return _("Back to the queue of %(group)s: %(agent)s disconnected.") % {
             "group": group("group"), "agent": person("agent")}  # fmt: skip
