@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from attendance.agent_actions import attendance_close, attendance_transfer
+from attendance.media import media_response
 from attendance.models import Attendance, CloseReason, ServiceGroup, Status
 from classifications.selectors import classification_active_leaves
 from core.dates import EARLIEST, LATEST
@@ -158,6 +159,18 @@ def monitor_detail(request, pk: int):
         messages_list=attendance.messages.order_by("created_at", "pk")[:200],
         is_open=attendance.status != Status.CLOSED,
     ))  # fmt: skip
+
+
+@report_page(PERM_MONITOR)
+@require_http_methods(["GET"])
+def monitor_media(request, pk: int, message: int):
+    """An attachment of an attendance the supervisor monitors, shown as in the workspace
+    (SPEC §7.2: images, players, PDFs in the viewer); another's is a 404."""
+    attendance = _visible_attendance(request, pk)
+    found = attendance.messages.exclude(media="").filter(pk=message).first()
+    if found is None:
+        raise Http404
+    return media_response(found)
 
 
 def _act(request, attendance: Attendance):

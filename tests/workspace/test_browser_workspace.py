@@ -126,9 +126,9 @@ def test_two_agents_answer_transfer_and_close_live(live_server, pages, desk):
     eva.locator("#text").dispatch_event("input")
     expect(eva.locator("#canned li")).to_have_count(1)
     eva.locator("#canned li").click()
-    expect(eva.locator("#text")).to_have_value("Olá Maria Cliente, aqui é Eva Agente.")
+    expect(eva.locator("#text")).to_have_value("Olá Maria, aqui é Eva Agente.")  # {cliente}: the first name
     eva.locator("#text").press("Control+Enter")
-    expect(eva.locator("#messages .msg.agent")).to_contain_text("Olá Maria Cliente, aqui é Eva Agente.")
+    expect(eva.locator("#messages .msg.agent")).to_contain_text("Olá Maria, aqui é Eva Agente.")
 
     # An image: stored, shown inline from the authenticated media view.
     eva.set_input_files("#attach", files=[{"name": "comprovante.png", "mimeType": "image/png", "buffer": PNG}])

@@ -1,11 +1,15 @@
 // The open conversation: messages (media inline, delivery status), the composer
-// (Ctrl+Enter, attachments per the group's allow_*, receive_only, "/" canned responses)
-// and the customer card.
+// (Enter sends, Shift+Enter breaks the line — or Ctrl+Enter, the agent's choice —;
+// attachments per the group's allow_*, receive_only, "/" canned responses) and the
+// customer card.
 
 import { S, api, clock, fmt, h, show } from "./util.js";
+import { renderMedia } from "./media.js";
 
 const $ = (id) => document.getElementById(id);
 const TICKS = ["pending", "sent", "delivered", "read"];
+// "Enviar com Enter" (SPEC §7.2): this agent's choice, kept by the browser per user.
+const ENTER_KEY = `atende.enterSends.${document.getElementById("ws").dataset.user}`;
 const ACCEPT = { image: "image/*", audio: "audio/*", video: "video/*", document: ".pdf,.doc,.docx,.xls,.xlsx,.ppt,.pptx,.odt,.ods,.txt,.zip" };
 
 export class Conversation {
@@ -32,6 +36,8 @@ export class Conversation {
     $("messages").replaceChildren();
     this.clearAttachment();
     $("text").value = "";
+    show($("composer-error"), false); // an error belongs to the conversation it happened in
+    show($("canned"), false);
     await this.reload();
   }
 
@@ -124,10 +130,7 @@ export class Conversation {
   }
 
   renderMedia(m) {
-    if (m.kind === "image") return h("a", { href: m.media_url, target: "_blank", rel: "noopener" }, h("img", { src: m.media_url, alt: m.media_name, loading: "lazy" }));
-    if (m.kind === "audio") return h("audio", { src: m.media_url, controls: true, preload: "none" });
-    if (m.kind === "video") return h("video", { src: m.media_url, controls: true, preload: "metadata" });
-    return h("a", { class: "file", href: m.media_url, download: m.media_name || true }, `📄 ${m.media_name || S.download}`);
+    return renderMedia(m, S);
   }
 
   renderHead() {
@@ -179,12 +182,25 @@ export class Conversation {
       event.preventDefault();
       this.send();
     });
+    const pref = $("enter-sends");
+    pref.checked = localStorage.getItem(ENTER_KEY) !== "0";
+    const placeholder = () => (text.placeholder = pref.checked ? text.dataset.enter : text.dataset.ctrl);
+    placeholder();
+    pref.addEventListener("change", () => {
+      localStorage.setItem(ENTER_KEY, pref.checked ? "1" : "0");
+      placeholder();
+      text.focus();
+    });
     text.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      if (event.key !== "Enter" || event.isComposing) {
+        if (event.key === "Escape") show($("canned"), false);
+        return;
+      }
+      // Ctrl+Enter always sends; Enter alone too when "Enviar com Enter" is on (Shift+Enter: a new line).
+      const sends = event.ctrlKey || event.metaKey || (pref.checked && !event.shiftKey && !event.altKey);
+      if (sends) {
         event.preventDefault();
         this.send();
-      } else if (event.key === "Escape") {
-        show($("canned"), false);
       }
     });
     text.addEventListener("input", () => this.suggest());
@@ -216,7 +232,8 @@ export class Conversation {
   fill(text) {
     const p = this.panel;
     return text
-      .replaceAll("{cliente}", p?.customer.name ?? "")
+      .replaceAll("{cliente_nome}", p?.customer.name ?? "")
+      .replaceAll("{cliente}", firstName(p?.customer.name))
       .replaceAll("{agente}", document.getElementById("ws").dataset.agentName)
       .replaceAll("{protocolo}", p?.protocol ?? "");
   }
@@ -277,4 +294,9 @@ export class Conversation {
       $("send").disabled = false;
     }
   }
+}
+
+// ``{cliente}`` in a canned response is the customer's first name; ``{cliente_nome}`` the full one.
+export function firstName(name) {
+  return (name || "").trim().split(/\s+/)[0] || "";
 }

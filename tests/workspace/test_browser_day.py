@@ -1,0 +1,195 @@
+"""The agent's whole day in a real browser (SPEC §7.1, §7.2): Enter sends and
+Shift+Enter breaks the line, an error belongs to one conversation, canned responses use
+the first name, going offline with customers asks first and returns them to the queue,
+images open full size, PDFs open in the browser's viewer, the header fits one line at
+1366 px and stays usable at 1024 px, and a supervisor-agent lands on the workspace with
+a link to the back office. Screenshots go to /tmp/shots-workspace/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from attendance.models import Attendance, Message, Status
+from customers.models import Customer
+from customers.services import customer_save
+from tests.factories import PASSWORD, UserFactory
+from tests.media_samples import PDF, PNG
+from tests.workspace.test_browser_workspace import _go_online, _inbound, desk, pages  # noqa: F401 (fixtures)
+from users.models import Role
+from workspace.models import CannedResponse
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SHOTS = Path("/tmp/shots-workspace")
+
+
+def _shot(page, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / name))
+
+
+def _with_a_customer(live_server, pages, desk, text="Olá, preciso de ajuda"):
+    eva = pages("eva")
+    _go_online(eva)
+    result = _inbound(live_server, desk["token"], text)
+    expect(eva.locator("#messages")).to_contain_text(text)
+    return eva, Attendance.objects.get(pk=result["attendance"])
+
+
+def test_enter_sends_and_shift_enter_breaks_the_line(live_server, pages, desk):
+    eva, attendance = _with_a_customer(live_server, pages, desk)
+    eva.locator("#text").click()
+    eva.keyboard.type("Primeira linha")
+    eva.keyboard.press("Shift+Enter")
+    eva.keyboard.type("segunda linha")
+    expect(eva.locator("#text")).to_have_value("Primeira linha\nsegunda linha")  # not sent yet
+    eva.keyboard.press("Enter")
+    expect(eva.locator("#messages .msg.agent .body")).to_have_text(["Primeira linha\nsegunda linha"])
+    expect(eva.locator("#text")).to_have_value("")
+    # "Enviar com Enter" off: Enter breaks the line, Ctrl+Enter sends; the choice survives a reload.
+    eva.uncheck("#enter-sends")
+    eva.reload()
+    expect(eva.locator("#ws[data-ready='1']")).to_have_count(1)
+    eva.locator("#inbox .item").click()
+    expect(eva.locator("#enter-sends")).not_to_be_checked()
+    eva.locator("#text").click()
+    eva.keyboard.type("Linha A")
+    eva.keyboard.press("Enter")
+    eva.keyboard.type("Linha B")
+    expect(eva.locator("#text")).to_have_value("Linha A\nLinha B")
+    eva.keyboard.press("Control+Enter")
+    expect(eva.locator("#messages .msg.agent .body")).to_have_count(2)
+    assert Message.objects.filter(attendance=attendance, sender="agent", body="Linha A\nLinha B").exists()
+    assert not pages.errors, pages.errors
+
+
+def test_canned_responses_use_the_first_name_and_the_full_name(live_server, pages, desk):
+    CannedResponse.objects.create(group=None, shortcut="tchau", text="Até logo, {cliente_nome}!")
+    eva, _ = _with_a_customer(live_server, pages, desk)
+    eva.fill("#text", "/ola")
+    eva.keyboard.press("Enter")  # an exact shortcut fills the text instead of sending it
+    expect(eva.locator("#text")).to_have_value("Olá Maria, aqui é Eva Agente.")
+    eva.fill("#text", "/tchau")
+    eva.keyboard.press("Enter")
+    expect(eva.locator("#text")).to_have_value("Até logo, Maria Cliente!")
+    assert not pages.errors, pages.errors
+
+
+def test_an_error_under_the_composer_belongs_to_its_conversation(live_server, pages, desk):
+    customer_save(customer=Customer(), display_name="Rita Souza", phone="34991239999", group=desk["suporte"])
+    eva, _ = _with_a_customer(live_server, pages, desk)
+    _inbound(live_server, desk["token"], "Outro cliente aqui", phone="(34) 99123-9999", name="Rita Souza")
+    expect(eva.locator("#inbox .item")).to_have_count(2)
+    eva.locator("#inbox .item", has_text="Maria Cliente").click()
+    eva.set_input_files("#attach", files=[{"name": "nota.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+    eva.click("#send")  # Suporte does not allow documents
+    expect(eva.locator("#composer-error")).to_be_visible()
+    eva.locator("#inbox .item", has_text="Rita Souza").click()
+    expect(eva.locator("#chat-customer")).to_have_text("Rita Souza")
+    expect(eva.locator("#composer-error")).to_be_hidden()
+    # The refused upload is Chromium's log of that 400; no script error.
+    assert [e for e in pages.errors if "status of 400" not in e] == []
+
+
+def test_going_offline_with_customers_asks_and_returns_them_to_the_queue(live_server, pages, desk):
+    eva, attendance = _with_a_customer(live_server, pages, desk)
+    eva.select_option("#presence-state", "offline")
+    dialog = eva.locator("#presence-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("Você tem 1 atendimento(s) em andamento.")
+    expect(eva.locator("#presence-confirm")).to_have_text("Devolver à fila")
+    _shot(eva, "offline-confirmation-1366.png")
+    eva.click("#presence-cancel")  # "Cancelar": nothing changes
+    expect(eva.locator("#presence-dot.online")).to_have_count(1)
+    attendance.refresh_from_db()
+    assert attendance.status == Status.IN_PROGRESS
+
+    eva.select_option("#presence-state", "offline")
+    eva.click("#presence-confirm")
+    expect(eva.locator("#presence-dot.offline")).to_have_count(1)
+    expect(eva.locator("#inbox .item")).to_have_count(0)
+    attendance.refresh_from_db()
+    assert (attendance.status, attendance.agent) == (Status.QUEUED, None)
+    assert attendance.messages.filter(body="Você será atendido por outro agente em instantes.").exists()
+    assert not pages.errors, pages.errors
+
+
+def test_pausing_with_customers_asks_and_keeps_them(live_server, pages, desk):
+    eva, attendance = _with_a_customer(live_server, pages, desk)
+    eva.select_option("#presence-state", "paused")
+    expect(eva.locator("#presence-dialog")).to_contain_text("continuam com você")
+    eva.click("#presence-confirm")
+    expect(eva.locator("#presence-dot.paused")).to_have_count(1)
+    expect(eva.locator("#inbox .item")).to_have_count(1)
+    attendance.refresh_from_db()
+    assert (attendance.status, attendance.agent) == (Status.IN_PROGRESS, desk["eva"])
+    assert not pages.errors, pages.errors
+
+
+def test_an_image_opens_full_size_and_a_pdf_in_the_browsers_viewer(live_server, pages, desk):
+    suporte = desk["suporte"]
+    suporte.allow_document = True
+    suporte.save()
+    eva, attendance = _with_a_customer(live_server, pages, desk)
+    eva.set_input_files("#attach", files=[{"name": "foto.png", "mimeType": "image/png", "buffer": PNG}])
+    eva.click("#send")
+    thumb = eva.locator("#messages .msg.agent a.thumb img")
+    expect(thumb).to_have_count(1)
+    eva.wait_for_function("() => document.querySelector('#messages a.thumb img').naturalWidth > 0")
+    with eva.context.expect_page() as opened:
+        thumb.click()
+    full = opened.value
+    full.wait_for_load_state()
+    assert full.url.endswith(f"/workspace/media/{Message.objects.get(attendance=attendance, kind='image').pk}/")
+    full.close()
+
+    eva.set_input_files("#attach", files=[{"name": "boleto.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+    eva.click("#send")
+    link = eva.locator("#messages .msg.agent a.file.pdf")
+    expect(link).to_contain_text("boleto.pdf")
+    expect(link.locator("svg")).to_have_count(1)  # an icon that renders without an emoji font
+    assert link.get_attribute("target") == "_blank" and link.get_attribute("download") is None
+    pdf = Message.objects.get(attendance=attendance, kind="document")
+    response = eva.request.get(f"{live_server.url}/workspace/media/{pdf.pk}/")
+    assert response.headers["content-type"] == "application/pdf"
+    assert not response.headers.get("content-disposition", "").startswith("attachment")  # shown, not saved
+    with eva.context.expect_page() as opened:
+        link.click()
+    viewer = opened.value
+    viewer.wait_for_load_state()
+    assert viewer.url.endswith(f"/workspace/media/{pdf.pk}/")
+    viewer.close()
+    _shot(eva, "media-1366.png")
+    assert not pages.errors, pages.errors
+
+
+@pytest.mark.parametrize("width", [1366, 1024])
+def test_the_header_fits_one_line(live_server, pages, desk, width):
+    eva, _ = _with_a_customer(live_server, pages, desk)
+    eva.set_viewport_size({"width": width, "height": 768})
+    header = eva.locator(".ws-top").bounding_box()
+    logout = eva.locator(".ws-top form button").bounding_box()
+    presence = eva.locator("#presence").bounding_box()
+    assert header["height"] < 60, header  # one line
+    assert abs(logout["y"] - presence["y"]) < 20 and logout["x"] + logout["width"] <= width
+    for control in ("#open-active", "#open-history", "#send", "#open-transfer", "#open-close"):
+        expect(eva.locator(control)).to_be_visible()
+    _shot(eva, f"workspace-{width}.png")
+    assert not pages.errors, pages.errors
+
+
+def test_a_supervisor_agent_lands_on_the_workspace_and_reaches_the_back_office(live_server, page, operation_a):
+    UserFactory(username="sofia", display_name="Sofia Supervisora", role=Role.SUPERVISOR_AGENT,
+                operations=[operation_a])  # fmt: skip
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", "sofia")
+    page.fill("#id_password", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url("**/workspace/")
+    page.click("#to-backoffice")
+    page.wait_for_url("**/admin/")
+    page.click("#to-workspace")
+    page.wait_for_url("**/workspace/")
