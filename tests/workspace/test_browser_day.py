@@ -17,11 +17,14 @@ from customers.models import Customer
 from customers.services import customer_save
 from tests.factories import PASSWORD, UserFactory
 from tests.media_samples import PDF, PNG
-from tests.workspace.test_browser_workspace import _go_online, _inbound, desk, pages  # noqa: F401 (fixtures)
+from tests.workspace import test_browser_workspace as base
 from users.models import Role
 from workspace.models import CannedResponse
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# The workspace's browser fixtures (eva in Suporte with a channel, a canned /ola; logged-in pages).
+desk, pages, _go_online, _inbound = base.desk, base.pages, base._go_online, base._inbound
 
 SHOTS = Path("/tmp/shots-workspace")
 
