@@ -9,6 +9,7 @@ from customers.models import Network
 
 from .models import (
     CREDENTIAL_FIELDS,
+    MESSAGE_KINDS,
     AgentPresence,
     Attendance,
     Channel,
@@ -50,7 +51,7 @@ class InboundSerializer(FieldsOnceSerializer):
     country_code = serializers.CharField(required=False, allow_blank=True, default="55", max_length=5)
     phone = serializers.CharField(max_length=30)
     display_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=150)
-    kind = serializers.ChoiceField(choices=Kind.choices, default=Kind.TEXT)
+    kind = serializers.ChoiceField(choices=MESSAGE_KINDS, default=Kind.TEXT)
     text = serializers.CharField(required=False, allow_blank=True, default="", max_length=4096)
 
 
@@ -102,7 +103,7 @@ class AttendanceDetailSerializer(AttendanceSerializer):
 
 
 class SendMessageSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=Kind.choices, default=Kind.TEXT)
+    kind = serializers.ChoiceField(choices=MESSAGE_KINDS, default=Kind.TEXT)
     text = serializers.CharField(required=False, allow_blank=True, default="", max_length=4096)
 
 

@@ -6,6 +6,8 @@ from core.errors import DomainError, Forbidden
 
 REQUIRED_WHEN_FLAG_ON = _("Required while this option is on.")
 TARGET_GROUP_REQUIRED = _("Choose the group that receives attendances when the bot times out.")
+NOTE_NOT_A_MESSAGE = _("An internal note is not sent to the customer: post it as a note.")
+NOTE_TOO_LONG = _("A note can have at most %(max)s characters.")
 TARGET_IS_SELF = _("The target group must be another group.")
 DURATION_TOO_LONG = _("At most 30 days (43200 minutes).")
 BOT_INACTIVITY_TOO_LONG = _("At most 30 days (43200 minutes, 720 hours or 2592000 seconds).")

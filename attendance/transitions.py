@@ -94,6 +94,14 @@ class Changes:
             outbound_message(attendance=attendance, body=body, at=self.at, sender=Sender.SYSTEM, to_customer=False)
         )
 
+    def internal(self, attendance: Attendance, body: str, *, sender: str, author) -> Message:
+        """An internal note (kind ``note``) signed by ``author``: never delivered."""
+        message = outbound_message(attendance=attendance, body=body, at=self.at, sender=sender, agent=author,
+                                   kind=Kind.NOTE, to_customer=False)  # fmt: skip
+        message.sender_name = author.display_name
+        self.messages.append(message)
+        return message
+
     def notify(self, user_ids, event: str, attendance: Attendance, **data) -> None:
         users = tuple(u for u in user_ids if u)
         if users:

@@ -11,6 +11,7 @@ from surveys.api import SurveyViewSet
 from users.api import ProfileViewSet, UserViewSet
 from workspace.api import (
     CannedResponseViewSet,
+    MentionViewSet,
     PauseReasonViewSet,
     WhatsAppTemplateViewSet,
     WorkspaceAttendanceViewSet,
@@ -34,3 +35,4 @@ router.register("attendances", WorkspaceAttendanceViewSet, basename="attendance"
 router.register("canned-responses", CannedResponseViewSet)
 router.register("pause-reasons", PauseReasonViewSet)
 router.register("whatsapp-templates", WhatsAppTemplateViewSet)
+router.register("mentions", MentionViewSet, basename="mention")

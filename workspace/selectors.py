@@ -16,7 +16,9 @@ from customers.models import Customer
 from customers.selectors import customer_search
 from users.models import AGENT_ROLES, User
 
-from .models import CannedResponse, ReadMarker
+from .models import CannedResponse, Mention, ReadMarker
+
+MONITOR = "reports.monitor_attendances"  # the supervision profile's grant (a permission name, no import)
 
 WHATSAPP_WINDOW = timedelta(hours=24)
 
@@ -25,8 +27,8 @@ def attendances_visible_to(user) -> QuerySet[Attendance]:
     """Attendances ``user`` may see.
 
     - admins: all;
-    - supervisors (and supervisor-agents) whose profile grants ``view_attendance``: those
-      of their operations, confidential ones included;
+    - supervisors (and supervisor-agents) whose profile grants ``view_attendance`` or the
+      monitor (the engine API's rule): those of their operations, confidential ones included;
     - agents: their own (open or closed); closed ones of their groups with
       ``view_history_groups``, of their operations with ``view_history_operations`` —
       except those handled by another agent with ``confidential_history``.
@@ -37,7 +39,7 @@ def attendances_visible_to(user) -> QuerySet[Attendance]:
     if user.is_admin:
         return queryset
     condition = Q(pk__in=[])
-    if user.is_supervisor and user.has_perm("attendance.view_attendance"):
+    if user.is_supervisor and (user.has_perm("attendance.view_attendance") or user.has_perm(MONITOR)):
         condition |= Q(group__operation__in=operation_ids_for(user) or [])
     if user.role in AGENT_ROLES:
         condition |= Q(agent=user)
@@ -235,3 +237,13 @@ def customer_card(*, attendance: Attendance, user) -> dict:
             for a in previous
         ],  # fmt: skip
     }
+
+
+def mentions_of(*, user) -> QuerySet[Mention]:
+    """The user's mentions, newest first (``mention_by_user``), only of attendances they
+    still may see."""
+    return (
+        Mention.objects.filter(user=user, attendance__in=attendances_visible_to(user).values("pk"))
+        .select_related("by", "attendance__customer", "message")
+        .order_by("-at", "-pk")
+    )
