@@ -24,6 +24,7 @@ from attendance.media import media_response
 from attendance.models import Attendance, CloseReason, ServiceGroup, Status
 from classifications.selectors import classification_active_leaves
 from core.dates import EARLIEST, LATEST
+from core.live import live_last_id
 from core.scoping import scope_queryset
 from core.sites import AGENTS_FORBIDDEN_SCREENS
 from core.text import whole_number
@@ -86,8 +87,8 @@ def dashboard_page(request):
     return render(request, "reports/dashboard.html", _context(
         request, _("Dashboard"), operations=visible_operations(request.user), groups=groups,
         selected_operation=operation, selected_group=group, can_monitor=request.user.has_perm(PERM_MONITOR),
-        initial=initial, today=timezone.localdate(timezone.now(),
-                                                                                     time_zone_for(request.user)),
+        initial=initial, today=timezone.localdate(timezone.now(), time_zone_for(request.user)),
+        live_last_id=live_last_id(request.user.pk),  # "Menções" live from here on
     ))  # fmt: skip
 
 

@@ -107,6 +107,7 @@ def page_strings() -> dict[str, str]:
         "pause_explain": _("During the pause they stay with you and you keep answering; no new attendance arrives."),
         "return_to_queue": _("Return to the queue"), "pause_now": _("Pause now"),
         "open_pdf": _("Open the PDF"), "open_full": _("Open full size"),
+        "note": _("Internal note"), "add_note": _("Add note"), "send": _("Send"),
     }  # fmt: skip
 
 

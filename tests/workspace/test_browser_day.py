@@ -196,3 +196,51 @@ def test_a_supervisor_agent_lands_on_the_workspace_and_reaches_the_back_office(l
     page.wait_for_url("**/admin/")
     page.click("#to-workspace")
     page.wait_for_url("**/workspace/")
+
+
+def test_a_note_is_set_apart_and_its_mention_arrives_live_on_the_workspace_and_the_dashboard(
+    live_server, pages, desk, operation_a
+):
+    """eva writes an internal note mentioning sofia (a supervisor-agent) and sara (a
+    supervisor on her dashboard): each sees the counter go up without reloading; sofia
+    opens the mention and reads the note in the conversation."""
+    from tests.factories import ProfileFactory
+
+    profile = ProfileFactory(perms=["reports.monitor_attendances", "attendance.view_dashboard"])
+    UserFactory(username="sofia", display_name="Sofia Supervisora", role=Role.SUPERVISOR_AGENT,
+                operations=[operation_a], profile=profile)  # fmt: skip
+    UserFactory(username="sara", display_name="Sara Supervisora", role=Role.SUPERVISOR, operations=[operation_a],
+                profile=profile)  # fmt: skip
+    eva, attendance = _with_a_customer(live_server, pages, desk)
+    sofia = pages("sofia")
+    expect(sofia.locator("#mentions[data-ready='1']")).to_have_count(1)
+    dashboard = sofia.context.browser.new_context(locale="pt-BR", viewport={"width": 1366, "height": 768}).new_page()
+    dashboard.goto(live_server.url + "/accounts/login/")
+    dashboard.fill("#id_username", "sara")
+    dashboard.fill("#id_password", PASSWORD)
+    dashboard.click("form button[type=submit]")
+    dashboard.wait_for_url("**/dashboard/")
+    expect(dashboard.locator("#mentions[data-ready='1']")).to_have_count(1)
+    expect(sofia.locator("#mentions-count")).to_be_hidden()
+
+    eva.check("#note-mode")
+    expect(eva.locator("#send")).to_have_text("Adicionar nota")
+    eva.fill("#text", "@sofia @sara cliente pediu estorno, podem autorizar?")
+    eva.keyboard.press("Enter")
+    note = eva.locator("#messages .msg.note")
+    expect(note).to_contain_text("Nota interna · Eva Agente")
+    expect(note).to_contain_text("cliente pediu estorno")
+    assert Message.objects.get(attendance=attendance, kind="note").delivery == ""  # never sent
+
+    expect(sofia.locator("#mentions-count")).to_have_text("1")  # live, no reload
+    expect(sofia.locator("#notice")).to_contain_text("Eva Agente mencionou você em")
+    expect(dashboard.locator("#mentions-count")).to_have_text("1")
+    _shot(sofia, "mention-1366.png")
+    sofia.click("#mentions-button")
+    sofia.locator("#mentions-list li.unread").click()
+    expect(sofia.locator("#chat-customer")).to_have_text("Maria Cliente")
+    expect(sofia.locator("#messages .msg.note")).to_contain_text("cliente pediu estorno")
+    expect(sofia.locator("#mentions-count")).to_be_hidden()  # read
+    _shot(sofia, "mention-opened-1366.png")
+    dashboard.context.close()
+    assert not pages.errors, pages.errors

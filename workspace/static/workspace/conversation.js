@@ -37,6 +37,7 @@ export class Conversation {
     this.clearAttachment();
     $("text").value = "";
     show($("composer-error"), false); // an error belongs to the conversation it happened in
+    $("note-mode").checked = false; // each conversation starts answering the customer
     show($("canned"), false);
     await this.reload();
   }
@@ -117,6 +118,12 @@ export class Conversation {
   }
 
   renderMessage(m) {
+    if (m.kind === "note") {
+      // "Nota interna": set apart, another colour; never sent to the customer.
+      return h("li", { class: "msg note", dataset: { id: m.id } },
+        h("div", { class: "msg-head" }, h("span", { class: "who" }, `${S.note} · ${m.sender_name}`), h("time", { datetime: m.created_at }, clock(m.created_at))),
+        h("div", { class: "body" }, m.body));
+    }
     const who = { customer: S.customer, bot: S.bot_sender, agent: m.sender_name || S.agent, system: S.system }[m.sender];
     const media = m.media_url ? this.renderMedia(m) : null;
     const status = m.direction === "out" && m.delivery ? this.renderDelivery(m.delivery, m.delivery_error) : null;
@@ -149,11 +156,26 @@ export class Conversation {
     const blocked = !p.mine ? S.not_mine : p.group.receive_only ? S.receive_only : "";
     $("composer-blocked").textContent = blocked;
     show($("composer-blocked"), Boolean(blocked));
-    for (const id of ["text", "send", "attach"]) $(id).disabled = Boolean(blocked);
-    show($("composer").querySelector(".composer-row"), !blocked);
+    // Whoever sees the attendance may leave an internal note; answering is what may be blocked.
+    const note = $("note-mode");
+    if (blocked) note.checked = true;
+    note.disabled = Boolean(blocked);
+    this.applyNoteMode();
+    this.blocked = Boolean(blocked);
+    for (const id of ["text", "send"]) $(id).disabled = Boolean(blocked) && !note.checked;
     const kinds = Object.entries(p.group.allow).filter(([, allowed]) => allowed).map(([kind]) => kind);
-    show($("attach-label"), !blocked && kinds.length > 0);
+    this.kinds = kinds;
+    show($("attach-label"), !blocked && !note.checked && kinds.length > 0);
+    $("attach").disabled = Boolean(blocked);
     $("attach").accept = kinds.map((kind) => ACCEPT[kind]).join(",");
+  }
+
+  applyNoteMode() {
+    const on = $("note-mode").checked;
+    $("composer").classList.toggle("noting", on);
+    $("send").textContent = on ? S.add_note : S.send;
+    show($("attach-label"), !on && !this.blocked && (this.kinds || []).length > 0);
+    if (on) this.clearAttachment();
   }
 
   renderCard() {
@@ -204,6 +226,10 @@ export class Conversation {
       }
     });
     text.addEventListener("input", () => this.suggest());
+    $("note-mode").addEventListener("change", () => {
+      this.applyNoteMode();
+      text.focus();
+    });
     $("attach").addEventListener("change", () => {
       const file = $("attach").files[0];
       if (!file) return;
@@ -274,7 +300,9 @@ export class Conversation {
     show(error, false);
     $("send").disabled = true;
     try {
-      if (this.file) {
+      if ($("note-mode").checked) {
+        await api(`/api/v1/attendances/${this.id}/notes/`, { method: "POST", json: { text } });
+      } else if (this.file) {
         const form = new FormData();
         form.append("kind", "text");
         form.append("text", text);

@@ -5,6 +5,7 @@
 import { Conversation } from "./conversation.js";
 import { setupDialogs } from "./dialogs.js";
 import { connectLive } from "./live.js";
+import { mentionArrived, setupMentions } from "./mentions.js";
 import { S, api, duration, fmt, h, show } from "./util.js";
 
 const root = document.getElementById("ws");
@@ -217,6 +218,10 @@ async function onLive(type, data) {
     if (conversation.id) await conversation.reload();
     return;
   }
+  if (type === "mention") {
+    await mentionArrived(data, notice);
+    return;
+  }
   if (type === "delivery") {
     // A status callback (sent, delivered, read, failed): the tick changes in place.
     if (conversation.id === data.attendance && !conversation.setDelivery(data)) await conversation.fetchNew();
@@ -267,6 +272,10 @@ async function sessionDenied() {
 async function start() {
   await Promise.all([loadPauseReasons(), refreshInbox()]);
   setupDialogs({ conversation, refreshInbox, notice, openAttendance });
+  setupMentions({ openMention: (mention) => openAttendance(mention.attendance) });
+  // From a mention elsewhere (the dashboard): /workspace/#attendance=<id>.
+  const linked = /^#attendance=(\d+)$/.exec(window.location.hash);
+  if (linked) await openAttendance(Number(linked[1]));
   connectLive({
     url: root.dataset.liveUrl,
     last: root.dataset.liveLast,
