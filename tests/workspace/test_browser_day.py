@@ -244,3 +244,30 @@ def test_a_note_is_set_apart_and_its_mention_arrives_live_on_the_workspace_and_t
     _shot(sofia, "mention-opened-1366.png")
     dashboard.context.close()
     assert not pages.errors, pages.errors
+
+
+def test_the_emoji_picker_inserts_an_emoji_drawn_with_the_bundled_font(live_server, pages, desk):
+    """emoji-mart and its data are served from static/vendor (no CDN); the emoji render
+    with the bundled Twemoji font on a system without an emoji font."""
+    eva, attendance = _with_a_customer(live_server, pages, desk)
+    cdn = []
+    eva.on("request", lambda request: not request.url.startswith(live_server.url) and cdn.append(request.url))
+    eva.fill("#text", "Obrigado ")
+    eva.click("#emoji-button")
+    picker = eva.locator("#emoji-picker em-emoji-picker")
+    expect(picker).to_be_visible()
+    picker.locator("input[type=search]").fill("thumbs up")
+    picker.locator("button[aria-label='👍']").first.click()
+    expect(eva.locator("#text")).to_have_value("Obrigado 👍")
+    eva.wait_for_function(
+        "() => [...document.fonts].some(f => f.family.replaceAll('\"', '') === 'Atende Emoji' && f.status === 'loaded')"
+    )
+    picker.locator("input[type=search]").fill("")
+    eva.wait_for_timeout(1500)  # only for the screenshot: the picker's other subsets arrive
+    _shot(eva, "emoji-picker-1366.png")
+    eva.click("#emoji-button")  # closes
+    expect(eva.locator("#emoji-picker")).to_be_hidden()
+    eva.locator("#text").press("Enter")
+    expect(eva.locator("#messages .msg.agent .body")).to_have_text(["Obrigado 👍"])
+    assert cdn == [], cdn
+    assert not pages.errors, pages.errors

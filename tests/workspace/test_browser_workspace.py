@@ -172,7 +172,9 @@ def test_two_agents_answer_transfer_and_close_live(live_server, pages, desk):
     expect(eva.locator("#inbox .item", has_text="João Receptivo")).to_have_count(1, timeout=LIVE_SECONDS * 1000)
     eva.locator("#inbox .item", has_text="João Receptivo").click()
     expect(eva.locator("#composer-blocked")).to_contain_text("Somente Receptivo")
-    expect(eva.locator("#text")).to_be_disabled()
+    # Answering is blocked; an internal note is what the composer offers (SPEC §7.2).
+    expect(eva.locator("#note-mode")).to_be_checked()
+    expect(eva.locator("#send")).to_have_text("Adicionar nota")
     expect(eva.locator("#messages")).to_contain_text("Só avisando")
     eva.screenshot(path="test-results/workspace-eva-receive-only.png")
 

@@ -226,6 +226,7 @@ export class Conversation {
       }
     });
     text.addEventListener("input", () => this.suggest());
+    $("emoji-button").addEventListener("click", () => this.toggleEmoji().catch((e) => this.notice(e.message)));
     $("note-mode").addEventListener("change", () => {
       this.applyNoteMode();
       text.focus();
@@ -238,6 +239,45 @@ export class Conversation {
       line.replaceChildren(fmt(S.attachment, { name: file.name }), " ", h("button", { type: "button", class: "link", onclick: () => this.clearAttachment() }, S.remove));
       show(line, true);
     });
+  }
+
+  // The emoji picker (emoji-mart, vendored with its data: no CDN), built on first use.
+  async toggleEmoji() {
+    const box = $("emoji-picker");
+    const button = $("emoji-button");
+    if (!box.hidden) {
+      show(box, false);
+      button.setAttribute("aria-expanded", "false");
+      $("text").focus(); // back to typing
+      return;
+    }
+    if (!this.picker) {
+      const root = document.getElementById("ws");
+      const [data, i18n] = await Promise.all([
+        fetch(root.dataset.emojiData).then((r) => r.json()),
+        fetch(root.dataset.emojiI18n).then((r) => r.json()),
+      ]);
+      this.picker = new window.EmojiMart.Picker({
+        data, i18n, locale: "pt", set: "native", theme: "light", previewPosition: "none", skinTonePosition: "search",
+        maxFrequentRows: 2, perLine: 8,
+        onEmojiSelect: (emoji) => this.insertEmoji(emoji.native),
+        onClickOutside: (event) => {
+          if (!button.contains(event.target) && !box.hidden) {
+            show(box, false);
+            button.setAttribute("aria-expanded", "false");
+          }
+        },
+      });
+      box.append(this.picker);
+    }
+    show(box, true);
+    button.setAttribute("aria-expanded", "true");
+  }
+
+  insertEmoji(character) {
+    const text = $("text");
+    text.setRangeText(character, text.selectionStart, text.selectionEnd, "end");
+    text.focus();
   }
 
   clearAttachment() {
