@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from attendance.models import AgentPresence, Attendance, Direction, Message, PresenceState, ServiceGroup, Status
+from attendance.text_search import attendances_with_text
 from core.scoping import operation_ids_for
 from customers.models import Customer
 from customers.selectors import customer_search
@@ -54,12 +55,15 @@ def attendances_visible_to(user) -> QuerySet[Attendance]:
 
 
 def attendance_search(*, queryset: QuerySet[Attendance], term: str) -> QuerySet[Attendance]:
-    """Protocol (exact), or the customer's name, phone or document."""
+    """Protocol (exact), the customer's name, phone or document, or words of any of its
+    messages (SPEC §7.2: accents and case ignored, ``attendance.text_search``)."""
     term = (term or "").strip()
     if not term:
         return queryset
     customers = customer_search(queryset=Customer.objects.all(), term=term).values("pk")
-    return queryset.filter(Q(protocol=term) | Q(customer__in=customers))
+    return queryset.filter(
+        Q(protocol=term) | Q(customer__in=customers) | attendances_with_text(term, using=queryset.db)
+    )
 
 
 def unread_counts(*, user, attendance_ids: list[int]) -> dict[int, int]:
