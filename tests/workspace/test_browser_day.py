@@ -271,3 +271,20 @@ def test_the_emoji_picker_inserts_an_emoji_drawn_with_the_bundled_font(live_serv
     expect(eva.locator("#messages .msg.agent .body")).to_have_text(["Obrigado 👍"])
     assert cdn == [], cdn
     assert not pages.errors, pages.errors
+
+
+@pytest.mark.parametrize("width", [1366, 1024])
+def test_a_supervisor_agents_fuller_header_fits_one_line(live_server, pages, operation_a, width):
+    """Mentions, the back office link and a long name: still one line."""
+    UserFactory(username="sofia", display_name="Sofia Supervisora Agente", role=Role.SUPERVISOR_AGENT,
+                operations=[operation_a])  # fmt: skip
+    sofia = pages("sofia")
+    sofia.set_viewport_size({"width": width, "height": 768})
+    header = sofia.locator(".ws-top").bounding_box()
+    logout = sofia.locator(".ws-top form button").bounding_box()
+    assert header["height"] < 60, header
+    assert logout["x"] + logout["width"] <= width
+    for control in ("#mentions-button", "#to-backoffice", "#open-history", "#presence-state"):
+        expect(sofia.locator(control)).to_be_visible()
+    _shot(sofia, f"supervisor-agent-{width}.png")
+    assert not pages.errors, pages.errors
