@@ -26,7 +26,7 @@ from users.models import AGENT_ROLES
 
 from . import errors
 from .filters import AttendanceFilter
-from .models import CannedResponse, PauseReason, WhatsAppTemplate
+from .models import CannedResponse, Mention, PauseReason, WhatsAppTemplate
 from .selectors import attendances_visible_to, canned_responses_for, mentions_of
 from .serializers import (
     ActiveMessageResultSerializer,
@@ -129,11 +129,14 @@ class MentionViewSet(ListModelMixin, GenericViewSet):
     """ "Menções": the caller's mentions, newest first; ``read`` marks one as read."""
 
     serializer_class = MentionSerializer
+    queryset = Mention.objects.none()  # the model, for the schema; get_queryset has the caller's
     allow_agents = True
     skip_model_permissions = True
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Mention.objects.none()
         return mentions_of(user=self.request.user)
 
     @extend_schema(request=None, responses={200: MentionSerializer, 404: OpenApiResponse(description="Not yours")})
