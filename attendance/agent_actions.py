@@ -56,12 +56,37 @@ def agent_message_send(*, attendance: Attendance, agent, kind: str, text: str) -
         raise ValidationError({"kind": [errors.MEDIA_NOT_ALLOWED % {"kind": Kind(kind).label}]})
     if kind == Kind.TEXT and not (text or "").strip():
         raise ValidationError({"text": [errors.EMPTY_MESSAGE]})
+    if kind == Kind.NOTE:
+        raise ValidationError({"kind": [errors.NOTE_NOT_A_MESSAGE]})  # notes go through ``note_add``
     with at_once() as changes:
         changes.track(attendance)
         attendance.last_agent_message_at = changes.at  # the agent answered: silence and response timers move
         if attendance.status == Status.PENDING:
             transitions.reopen(changes, attendance, by="agent")
         message = changes.say(attendance, text, sender=Sender.AGENT, agent=agent, kind=kind)
+    return message
+
+
+NOTE_MAX_LENGTH = 4096
+
+
+@transaction.atomic
+def note_add(*, attendance: Attendance, author, text: str) -> Message:
+    """An internal note ("Nota interna", SPEC §7.2) by someone who may see the attendance
+    (the caller checked): a message of kind ``note``, signed by its author, that never
+    leaves the product — no delivery (no adapter, provider or webhook) and nothing the
+    customer reads. Open or closed attendances alike (a supervisor may annotate the
+    history). Its attendance's agent is told live, like any message."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": [errors.EMPTY_MESSAGE]})
+    if len(text) > NOTE_MAX_LENGTH:
+        raise ValidationError({"text": [errors.NOTE_TOO_LONG % {"max": NOTE_MAX_LENGTH}]})
+    attendance = _locked(attendance)
+    sender = Sender.AGENT if author.pk == attendance.agent_id or author.role == Role.AGENT else Sender.SUPERVISOR
+    with at_once() as changes:
+        message = changes.internal(attendance, text, sender=sender, author=author)
+        changes.notify([attendance.agent_id] if attendance.agent_id != author.pk else [], "message", attendance)
     return message
 
 
@@ -88,9 +113,7 @@ def attendance_transfer(*, attendance: Attendance, actor, group: ServiceGroup | 
     if group.requires_online_agent and not group_has_online_agent(group=group):
         raise ValidationError({"group": [errors.TRANSFER_NO_AGENT_ONLINE % {"group": group.name}]})
     with at_once() as changes:
-        transitions.queue(
-            changes, attendance, group, event=EventType.TRANSFERRED, from_group=attendance.group_id, by=by
-        )
+        transitions.transfer_to_group(changes, attendance, group=group, by=by)
     return attendance
 
 

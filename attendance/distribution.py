@@ -112,10 +112,13 @@ def _distribute_batch(group_id: int, batch: int) -> int | None:
     if not candidates:
         return 0
     last_agent = state.last_agent_id
+    skip = transitions.transfer_senders([a.pk for a in queued])
     done = 0
     for attendance in queued:
-        choice = choose(strategy, candidates, last_agent, attendance.customer.wallet_agent_id)
+        choice = choose(strategy, candidates, last_agent, attendance.customer.wallet_agent_id, skip.get(attendance.pk))
         if choice is None:
+            if attendance.pk in skip and any(c.capacity > 0 for c in candidates):
+                continue  # only its sender could take it: it waits, the queue behind it goes on
             break
         choice.agent.capacity -= 1
         choice.agent.assigned_today += 1

@@ -8,7 +8,7 @@ import io
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.decorators import action
@@ -20,26 +20,24 @@ from rest_framework.views import APIView
 from core.api import AtendeViewSet, JSONOnly
 from core.errors import DomainError
 from core.parsers import SafeJSONParser
-from core.scoping import scope_queryset
 from users.models import User
 
 from . import errors
-from .agent_actions import agent_message_send, attendance_close, attendance_transfer
+from .agent_actions import attendance_close, attendance_transfer
 from .engine_cache import engine_channel
 from .engine_serializers import (
-    AttendanceDetailSerializer,
     AttendanceSerializer,
     ChannelSerializer,
     CloseSerializer,
     InboundResponseSerializer,
     InboundSerializer,
     PresenceSerializer,
-    SendMessageSerializer,
     TransferSerializer,
 )
 from .inbound import inbound_receive
 from .models import CREDENTIAL_FIELDS, AgentPresence, Attendance, Channel, ServiceGroup, hash_token
 from .presence import presence_set
+from .selectors import MONITOR, attendances_visible_to
 from .services import channel_save
 
 
@@ -150,9 +148,6 @@ def _inbound_short_way(request) -> HttpResponse | None:
     return HttpResponse(_JSON.render(body), status=code, content_type=_JSON.media_type)
 
 
-MONITOR = "reports.monitor_attendances"  # the supervision profile's grant (reports app)
-
-
 class AttendancePermission(permissions.BasePermission):
     """Admins; supervisors with the profile's view permission (their operations); agents
     for their own attendances."""
@@ -165,7 +160,8 @@ class AttendancePermission(permissions.BasePermission):
 
 
 class AttendanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Attendances (read) and the agent's actions: ``messages``, ``transfer``, ``close``."""
+    """Attendances (read, through the one visibility rule) and the actions ``transfer`` and
+    ``close``; the workspace's viewset (the one routed) adds messages, notes and the detail."""
 
     permission_classes = [AttendancePermission]
     queryset = Attendance.objects.none()  # the model, for the schema; get_queryset scopes
@@ -174,27 +170,10 @@ class AttendanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     ordering_fields = ["opened_at", "queued_at", "assigned_at"]
 
     def get_queryset(self):
-        user = self.request.user
-        queryset = Attendance.objects.select_related("customer")
-        if user.is_admin:
-            return queryset
-        if user.is_supervisor and (user.has_perm("attendance.view_attendance") or user.has_perm(MONITOR)):
-            scoped = scope_queryset(queryset, user)
-            return scoped | queryset.filter(agent=user) if user.is_agent else scoped
-        return queryset.filter(agent=user)
+        return attendances_visible_to(self.request.user).select_related("customer")
 
     def get_serializer_class(self):
-        return AttendanceDetailSerializer if self.action == "retrieve" else AttendanceSerializer
-
-    def get_object(self):
-        attendance = super().get_object()
-        if self.action == "retrieve":
-            attendance = (
-                Attendance.objects.prefetch_related("events", "messages")
-                .select_related("customer")
-                .get(pk=attendance.pk)
-            )
-        return attendance
+        return AttendanceSerializer
 
     def _run(self, function, **kwargs):
         """Run the service; invalid input answers 400 per field (domain errors are mapped
@@ -204,15 +183,6 @@ class AttendanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         except DjangoValidationError as error:
             detail = error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}
             return None, Response(detail, status=status.HTTP_400_BAD_REQUEST)
-
-    @extend_schema(request=SendMessageSerializer, responses={201: OpenApiResponse(description="message id")})
-    @action(detail=True, methods=["post"])
-    def messages(self, request, pk=None):
-        serializer = SendMessageSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        message, failure = self._run(agent_message_send, attendance=self.get_object(), agent=request.user,
-                                     **serializer.validated_data)  # fmt: skip
-        return failure or Response({"id": message.pk}, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=TransferSerializer, responses={200: AttendanceSerializer})
     @action(detail=True, methods=["post"])

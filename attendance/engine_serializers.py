@@ -10,13 +10,13 @@ from customers.models import Network
 
 from .models import (
     CREDENTIAL_FIELDS,
+    MESSAGE_KINDS,
     AgentPresence,
     Attendance,
     Channel,
     CloseReason,
     Event,
     Kind,
-    Message,
     PresenceState,
 )  # fmt: skip
 
@@ -51,7 +51,7 @@ class InboundSerializer(FieldsOnceSerializer):
     country_code = serializers.CharField(required=False, allow_blank=True, default="55", max_length=5)
     phone = serializers.CharField(max_length=30)
     display_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=150)
-    kind = serializers.ChoiceField(choices=Kind.choices, default=Kind.TEXT)
+    kind = serializers.ChoiceField(choices=MESSAGE_KINDS, default=Kind.TEXT)
     text = serializers.CharField(required=False, allow_blank=True, default="", max_length=4096)
 
 
@@ -67,17 +67,6 @@ class EventSerializer(serializers.ModelSerializer):
         fields = ["type", "at", "data"]
 
 
-class MessageSerializer(serializers.ModelSerializer):
-    delivery_status = serializers.CharField(
-        source="delivery", read_only=True, help_text="Outbound: pending, sent, delivered, read or failed."
-    )
-
-    class Meta:
-        model = Message
-        fields = ["id", "direction", "sender", "sender_name", "kind", "body", "created_at", "delivery",
-                  "delivery_status"]  # fmt: skip
-
-
 class AttendanceSerializer(serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.display_name", read_only=True)
     # "" while open: documented as such (a read-only model field would lose the blank).
@@ -91,20 +80,6 @@ class AttendanceSerializer(serializers.ModelSerializer):
             "close_reason", "classification_node",
         ]  # fmt: skip
         read_only_fields = fields
-
-
-class AttendanceDetailSerializer(AttendanceSerializer):
-    events = EventSerializer(many=True, read_only=True)
-    messages = MessageSerializer(many=True, read_only=True)
-
-    class Meta(AttendanceSerializer.Meta):
-        fields = [*AttendanceSerializer.Meta.fields, "events", "messages"]
-        read_only_fields = fields
-
-
-class SendMessageSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=Kind.choices, default=Kind.TEXT)
-    text = serializers.CharField(required=False, allow_blank=True, default="", max_length=4096)
 
 
 class TransferSerializer(serializers.Serializer):

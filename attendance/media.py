@@ -26,7 +26,8 @@ from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
@@ -171,3 +172,30 @@ def message_attach_media(*, message: Message, media: StoredMedia) -> Message:
 
 
 __all__ = ["MediaRejected", "StoredMedia", "media_store", "message_attach_media", "sniff"]
+
+
+# What a browser shows in place (SPEC §7.2): images, audio, video and PDFs (in its viewer).
+INLINE_KINDS = {"image", "audio", "video"}
+PDF = "application/pdf"
+
+
+def media_response(message):
+    """A message's file as a response, for a caller who checked that the user may see the
+    attendance: inline for images, audio, video and PDFs, a download otherwise; never run
+    as a page of this site (sandboxed, type not sniffed). Raises ``Http404`` when the
+    file is gone. Remote storage: a signed, short-lived redirect."""
+    if not isinstance(default_storage, FileSystemStorage):
+        return HttpResponseRedirect(default_storage.url(message.media.name))
+    try:
+        handle = default_storage.open(message.media.name, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    mime = message.media_mime or "application/octet-stream"
+    pdf = message.kind == "document" and mime == PDF
+    inline = pdf or (message.kind in INLINE_KINDS and mime.split("/")[0] in INLINE_KINDS)
+    response = FileResponse(handle, as_attachment=not inline, filename=message.media_name or None, content_type=mime)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    # Chromium's PDF viewer does not open in a sandboxed document; a PDF runs no script of ours either way.
+    response["Content-Security-Policy"] = "default-src 'none'" if pdf else "default-src 'none'; sandbox"
+    return response

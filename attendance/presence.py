@@ -1,7 +1,9 @@
 """Agent presence (SPEC §7, §8.3): online, paused (with a reason), offline; a heartbeat
 keeps it alive, and an agent who vanishes becomes offline after
-``PRESENCE_TIMEOUT_SECONDS``. Going offline redistributes or closes their attendances
-(``redirect_on_agent_disconnect``)."""
+``PRESENCE_TIMEOUT_SECONDS``. Nobody is lost at the edges (SPEC §7.1): an agent who
+goes offline hands their attendances back to the queue, their customers keeping their
+place; one who vanishes follows the group's ``redirect_on_agent_disconnect``; a pause
+keeps them (no new ones arrive)."""
 
 from __future__ import annotations
 
@@ -13,15 +15,20 @@ from core import followups
 from users.models import AGENT_ROLES
 
 from . import errors, transitions
-from .models import AgentPresence, Attendance, CloseReason, EventType, PauseReason, PresenceState, Status
+from .models import AgentPresence, Attendance, CloseReason, PauseReason, PresenceState, Status
 from .selectors import groups_of_agents, presence_fresh_since
 from .transitions import at_once
 
+REQUEUE_OFFLINE = "agent_offline"  # the ``requeued`` event's reason when the agent chose offline
+
 
 @transaction.atomic
-def presence_set(*, agent, state: str, reason: str = "", forced: bool = False) -> AgentPresence:
+def presence_set(*, agent, state: str, reason: str = "", forced: bool = False,
+                 disconnected: bool = False) -> AgentPresence:  # fmt: skip
     """Set the agent's presence; posting the same state again is the heartbeat. ``forced``:
-    the system changed it (timeout), and the agent's open page is told. A pause needs an
+    the system changed it, and the agent's open page is told. ``disconnected``: the
+    heartbeat expired (``presence_expire``) — the only way to offline that may close an
+    attendance; every other (the agent, a supervisor, the API) requeues. A pause needs an
     active pause reason (``_check_pause_reason``), whoever sets it."""
     if agent.role not in AGENT_ROLES:
         raise ValidationError({"state": [errors.NOT_AN_AGENT]})
@@ -45,7 +52,7 @@ def presence_set(*, agent, state: str, reason: str = "", forced: bool = False) -
     if state == PresenceState.ONLINE:
         followups.distribute(groups_of_agents([agent.pk]))
     elif state == PresenceState.OFFLINE and previous != PresenceState.OFFLINE:
-        agent_disconnect(agent=agent)
+        agent_release(agent=agent, disconnected=disconnected)
     if forced and previous != state:
         followups.live(user_ids=[agent.pk], event="presence", data={"state": state, "forced": True})
     return presence
@@ -61,9 +68,12 @@ def _check_pause_reason(presence: AgentPresence, reason: str) -> None:
         raise ValidationError({"reason": [errors.PAUSE_REASON_UNKNOWN]})
 
 
-def agent_disconnect(*, agent) -> int:
-    """Their in-progress attendances go back to the queue when the group redirects on
-    disconnect, otherwise they are closed with reason ``agent_disconnected``."""
+def agent_release(*, agent, disconnected: bool = False) -> int:
+    """The agent's in-progress attendances leave them (SPEC §7.1): back to their group's
+    queue at their original place (``requeued``, reason ``agent_offline``) when the agent
+    went offline, whatever the group's setting; when they vanished (``disconnected``),
+    requeued (reason ``agent_disconnected``) where the group redirects on disconnect, else
+    closed with ``agent_disconnected``. Either way the customer is told. Pending ones stay."""
     attendances = list(
         Attendance.objects.select_for_update(of=("self",))
         .select_related("group__operation__company", "group__survey", "group__finalization_bot",
@@ -73,11 +83,12 @@ def agent_disconnect(*, agent) -> int:
     )  # fmt: skip
     with at_once() as changes:
         for attendance in attendances:
-            if attendance.group.redirect_on_agent_disconnect:
-                transitions.queue(changes, attendance, attendance.group, event=EventType.REQUEUED, entering=False,
-                                  reason=CloseReason.AGENT_DISCONNECTED, agent=agent.pk)  # fmt: skip
+            if not disconnected:
+                transitions.requeue(changes, attendance, reason=REQUEUE_OFFLINE)
+            elif attendance.group.redirect_on_agent_disconnect:
+                transitions.requeue(changes, attendance, reason=CloseReason.AGENT_DISCONNECTED)
             else:
-                transitions.close(changes, attendance, reason=CloseReason.AGENT_DISCONNECTED)
+                transitions.close_disconnected(changes, attendance)
     return len(attendances)
 
 
@@ -92,6 +103,6 @@ def presence_expire() -> int:
             locked = AgentPresence.objects.select_for_update().get(pk=presence.pk)
             if locked.heartbeat_at >= presence_fresh_since() or locked.state == PresenceState.OFFLINE:
                 continue
-            presence_set(agent=presence.agent, state=PresenceState.OFFLINE, forced=True)
+            presence_set(agent=presence.agent, state=PresenceState.OFFLINE, forced=True, disconnected=True)
             count += 1
     return count

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from core.scoping import member_operation_ids, operation_ids_for
 from users.models import AGENT_ROLES, User
 from users.work_hours import is_within
 
@@ -131,3 +132,38 @@ def groups_with_queue() -> list[int]:
     return list(
         Attendance.objects.filter(status=Status.QUEUED).values_list("group_id", flat=True).distinct().order_by()
     )
+
+
+# The supervision profile's grant (the reports app's permission; a name, not an import).
+MONITOR = "reports.monitor_attendances"
+
+
+def attendances_visible_to(user) -> QuerySet[Attendance]:
+    """Attendances ``user`` may see: THE visibility rule (SPEC §7 "History", §9.1), used by the
+    workspace's page and API, the supervisor's monitor and the engine's API alike.
+
+    - admins: all;
+    - supervisors (and supervisor-agents) whose profile grants ``view_attendance`` or the
+      monitor (the engine API's rule): those of their operations, confidential ones included;
+    - agents: their own (open or closed); closed ones of their groups with
+      ``view_history_groups``, of their operations with ``view_history_operations`` —
+      except those handled by another agent with ``confidential_history``.
+    """
+    queryset = Attendance.objects.all()
+    if not (user and user.is_authenticated and user.is_active):
+        return queryset.none()
+    if user.is_admin:
+        return queryset
+    condition = Q(pk__in=[])
+    if user.is_supervisor and (user.has_perm("attendance.view_attendance") or user.has_perm(MONITOR)):
+        condition |= Q(group__operation__in=operation_ids_for(user) or [])
+    if user.role in AGENT_ROLES:
+        condition |= Q(agent=user)
+        history = Q(pk__in=[])
+        if user.view_history_groups:
+            history |= Q(group__in=ServiceGroup.objects.filter(agents=user).values("pk"))
+        if user.view_history_operations:
+            history |= Q(group__operation__in=member_operation_ids(user))
+        confidential = User.objects.filter(pk=OuterRef("agent_id"), confidential_history=True)
+        condition |= Q(status=Status.CLOSED) & history & ~Q(Exists(confidential))
+    return queryset.filter(condition)

@@ -134,11 +134,13 @@ class Choice:
 
 
 def choose(
-    strategy: Strategy, candidates: list[Candidate], last_agent_id: int | None, wallet_agent_id=None
-) -> Choice | None:
+    strategy: Strategy, candidates: list[Candidate], last_agent_id: int | None, wallet_agent_id=None,
+    skip_agent_id: int | None = None,
+) -> Choice | None:  # fmt: skip
     """The agent for one attendance, and why (the "por que este agente?" record). The
-    customer's wallet agent comes first when eligible with a free slot."""
-    free = [c for c in candidates if c.capacity > 0]
+    customer's wallet agent comes first when eligible with a free slot. ``skip_agent_id``:
+    the agent who transferred it away, never handed it back (SPEC §7.1)."""
+    free = [c for c in candidates if c.capacity > 0 and c.id != skip_agent_id]
     if not free:
         return None
     ranked = strategy.rank(free, last_agent_id)

@@ -16,6 +16,13 @@ from .models import Attendance, DisplayNameMode
 # Sent as typed (SPEC §8.4 quotes it in Portuguese).
 INACTIVITY_WARNING = "O protocolo está próximo de atingir o tempo de inatividade!"
 INACTIVITY_CLOSED = "Atendimento encerrado por inatividade. Se precisar, é só mandar uma nova mensagem."
+# SPEC §7.1: the agent went offline or vanished. No name in either, so every
+# ``display_name_mode`` (agent, company, none) reads them alike.
+REQUEUED = "Você será atendido por outro agente em instantes."
+DISCONNECTED_CLOSED = (
+    "Seu atendimento foi encerrado porque o agente ficou indisponível. "
+    "Envie uma nova mensagem para ser atendido novamente."
+)
 
 
 def menu_text(node: dict) -> str:

@@ -110,6 +110,14 @@ class Changes:
             outbound_message(attendance=attendance, body=body, at=self.at, sender=Sender.SYSTEM, to_customer=False)
         )
 
+    def internal(self, attendance: Attendance, body: str, *, sender: str, author) -> Message:
+        """An internal note (kind ``note``) signed by ``author``: never delivered."""
+        message = outbound_message(attendance=attendance, body=body, at=self.at, sender=sender, agent=author,
+                                   kind=Kind.NOTE, to_customer=False)  # fmt: skip
+        message.sender_name = author.display_name
+        self.messages.append(message)
+        return message
+
     def notify(self, user_ids, event: str, attendance: Attendance, **data) -> None:
         users = tuple(u for u in user_ids if u)
         if users:
@@ -202,13 +210,16 @@ def attendance_opened(changes: Changes, attendance: Attendance) -> Attendance:
 
 
 def queue(changes: Changes, attendance: Attendance, group: ServiceGroup, *, event: str = EventType.QUEUED,
-          entering: bool | None = None, hours_checked: bool = False, **data) -> None:  # fmt: skip
+          entering: bool | None = None, hours_checked: bool = False, keep_place: bool = False,
+          **data) -> None:  # fmt: skip
     """Into ``group``'s queue, without an agent. A transfer bot greets the customer
     whenever the attendance enters its group (SPEC §3). Entering a group whose calendar
-    is closed first goes through ``out_of_hours`` (SPEC §14)."""
+    is closed first goes through ``out_of_hours`` (SPEC §14). ``keep_place``: back into
+    the queue it was served from, at its original ``queued_at`` (SPEC §7.1: the customer
+    keeps their place); the event records that ``queued_at`` for the reports' replay."""
     entry_point = attendance.status == Status.BOT or group.pk != attendance.group_id
     if not hours_checked and entry_point and out_of_hours(changes, attendance, group, event=event, entering=entering,
-                                                          **data):  # fmt: skip
+                                                          keep_place=keep_place, **data):  # fmt: skip
         return
     changes.track(attendance)
     entering = group.pk != attendance.group_id if entering is None else entering
@@ -219,7 +230,10 @@ def queue(changes: Changes, attendance: Attendance, group: ServiceGroup, *, even
         changes.notify([previous_agent], "transferred_away", attendance)
     attendance.group = group
     attendance.agent = None
-    attendance.queued_at = changes.at
+    if keep_place and attendance.queued_at is not None:
+        data["queued_at"] = attendance.queued_at.isoformat()
+    else:
+        attendance.queued_at = changes.at
     attendance.priority = attendance.customer.priority
     changes.event(attendance, event, group=group.pk, **data)
     changes.facts.append(fact_queued(at=changes.at, group_id=group.pk))
@@ -269,6 +283,50 @@ def out_of_hours(changes: Changes, attendance: Attendance, group: ServiceGroup, 
     else:
         queue(changes, attendance, group, hours_checked=True, **entry)
     return True
+
+
+def requeue(changes: Changes, attendance: Attendance, *, reason: str) -> None:
+    """An agent's in-progress attendance back to its group's queue, its place kept (SPEC
+    §7.1): the agent went offline (``agent_offline``) or vanished where the group redirects
+    on disconnect (``agent_disconnected``). The customer is told another agent is coming."""
+    agent_id = attendance.agent_id
+    queue(changes, attendance, attendance.group, event=EventType.REQUEUED, entering=False, keep_place=True,
+          reason=reason, agent=agent_id)  # fmt: skip
+    changes.say(attendance, texts.REQUEUED)
+
+
+def close_disconnected(changes: Changes, attendance: Attendance) -> None:
+    """The agent vanished and the group does not redirect (SPEC §7.1): closed with
+    ``agent_disconnected``, and the customer is told why and how to come back."""
+    close(changes, attendance, reason=CloseReason.AGENT_DISCONNECTED, farewell=texts.DISCONNECTED_CLOSED)
+
+
+def transfer_to_group(changes: Changes, attendance: Attendance, *, group: ServiceGroup, by: int | None) -> None:
+    """To ``group``'s queue (an agent's or a supervisor's transfer). The agent who held it
+    (``from_agent``) is left out of its next assignment (``transfer_senders``), so it never
+    bounces back to them; with nobody else eligible it waits in the queue (SPEC §7.1)."""
+    queue(changes, attendance, group, event=EventType.TRANSFERRED, from_group=attendance.group_id,
+          from_agent=attendance.agent_id, by=by)  # fmt: skip
+
+
+def transfer_senders(attendance_ids: list[int]) -> dict[int, int]:
+    """The agent each queued attendance must skip: the ``from_agent`` of a transfer to a
+    group that no assignment has followed yet (the event log is the record)."""
+    if not attendance_ids:
+        return {}
+    latest: dict[int, tuple[str, dict]] = {}
+    rows = (
+        Event.objects.filter(attendance_id__in=attendance_ids, type__in=[EventType.TRANSFERRED, EventType.ASSIGNED])
+        .order_by("attendance_id", "at", "pk")
+        .values_list("attendance_id", "type", "data")
+    )
+    for attendance_id, type_, data in rows:
+        latest[attendance_id] = (type_, data or {})
+    return {
+        attendance_id: data["from_agent"]
+        for attendance_id, (type_, data) in latest.items()
+        if type_ == EventType.TRANSFERRED and "to_agent" not in data and data.get("from_agent")
+    }
 
 
 def assign(changes: Changes, attendance: Attendance, *, agent_id: int, agent_name: str, why: dict) -> None:

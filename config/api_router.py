@@ -12,6 +12,7 @@ from surveys.api import SurveyViewSet
 from users.api import ProfileViewSet, UserViewSet
 from workspace.api import (
     CannedResponseViewSet,
+    MentionViewSet,
     PauseReasonViewSet,
     WhatsAppTemplateViewSet,
     WorkspaceAttendanceViewSet,
@@ -36,3 +37,4 @@ router.register("canned-responses", CannedResponseViewSet)
 router.register("pause-reasons", PauseReasonViewSet)
 router.register("whatsapp-templates", WhatsAppTemplateViewSet)
 router.register("calendars", CalendarViewSet)
+router.register("mentions", MentionViewSet, basename="mention")

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Permission
 from django.db import transaction
 
-from attendance.models import Bot, BotKind, ServiceGroup
-from attendance.services import bot_save, group_save
+from attendance.models import Bot, BotKind, Channel, Provider, ServiceGroup
+from attendance.services import bot_save, channel_save, group_save
 from classifications.models import Classification
 from classifications.services import classification_save
 from customers.models import Customer, CustomerAttribute
@@ -21,6 +21,7 @@ from surveys.models import Survey
 from surveys.services import survey_save
 from users.models import Profile, Role, User
 from users.services import user_create
+from workspace.models import CannedResponse, WhatsAppTemplate
 
 DEMO_PASSWORD = {
     Role.ADMIN: "Admin@2026",
@@ -86,7 +87,48 @@ def seed_demo() -> list[DemoLogin]:
         ]
     _seed_configuration(operations["a"])
     _seed_customers()
+    _seed_workspace(operations["a"])
     return logins
+
+
+DEMO_CHANNEL = "WhatsApp Demo (genérico)"
+DEMO_GROUPS = ["Atendimento", "Comercial", "Financeiro", "Suporte"]
+DEMO_CANNED = [
+    ("bomdia", "Bom dia, {cliente}! Sou {agente}. Como posso ajudar?"),
+    ("protocolo", "O protocolo do seu atendimento é {protocolo}."),
+    ("aguarde", "Um instante, {cliente}, estou verificando para você."),
+    ("obrigado", "Obrigado pelo contato, {cliente_nome}! Conte sempre conosco."),
+]
+
+
+def _seed_workspace(operation: Operation) -> None:
+    """What the agent's day needs (SPEC §7.1, §7.2): the demo groups redirect on
+    disconnection, as the manual says they must "para que não ocorra o encerramento do
+    atendimento" (also for demo data loaded before); canned responses; a WhatsApp
+    template; a generic channel, whose token ``demo_channel_token`` prints."""
+    for group in ServiceGroup.objects.filter(operation=operation, name__in=DEMO_GROUPS,
+                                             redirect_on_agent_disconnect=False):  # fmt: skip
+        group.redirect_on_agent_disconnect = True
+        group_save(group=group)
+    for shortcut, text in DEMO_CANNED:
+        if not CannedResponse.objects.filter(group=None, shortcut=shortcut).exists():
+            CannedResponse.objects.create(shortcut=shortcut, text=text)
+    WhatsAppTemplate.objects.get_or_create(
+        name="retomar_contato", language="pt_BR",
+        defaults={"body": "Olá, {{1}}! Aqui é da {{2}}. Podemos continuar seu atendimento?"},
+    )  # fmt: skip
+    if not Channel.objects.filter(name=DEMO_CHANNEL).exists():
+        channel_save(channel=Channel(name=DEMO_CHANNEL, network="whatsapp", provider=Provider.GENERIC))
+
+
+@transaction.atomic
+def demo_channel_token() -> str:
+    """A new token for the demo's generic channel, to print with the demo logins (the
+    token is stored hashed, so each load issues a new one; the previous stops working)."""
+    channel = Channel.objects.select_for_update().get(name=DEMO_CHANNEL)
+    token = channel.issue_token()
+    channel.save(update_fields=["token_hash", "token_hint"])
+    return token
 
 
 def _seed_customers() -> None:
@@ -156,6 +198,7 @@ def _seed_configuration(operation: Operation) -> None:
             bot_inactivity_timeout=10,
             bot_inactivity_unit="minutes",
             bot_inactivity_action="close",
+            redirect_on_agent_disconnect=True,
         )
     )
     children = {}
@@ -178,6 +221,7 @@ def _seed_configuration(operation: Operation) -> None:
                 allow_image=True,
                 allow_document=True,
                 inactivity_warning_percent=80,
+                redirect_on_agent_disconnect=True,
             ),
             agents=agents,
         )

@@ -4,7 +4,8 @@ The data the figures rely on, written by the engine:
 
 - ``opened``: ``group``.
 - a queue entry: any other event whose data has ``group`` (``queued``, ``transferred`` to a
-  group, ``requeued``, ``agent_timeout``); its ``at`` is the new ``queued_at``.
+  group, ``requeued``, ``agent_timeout``); its ``at`` is the new ``queued_at``, unless its data has ``queued_at``
+  (a requeue that kept the customer's place, SPEC §7.1).
 - ``assigned``: ``chosen`` (the agent); its ``at`` is ``assigned_at``.
 - ``transferred`` straight to an agent: ``to_agent``, ``to_group``; ``at`` = ``assigned_at``.
 - ``active_message`` with ``opened``: an attendance opened in progress with ``agent``.

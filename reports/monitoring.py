@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from attendance.models import Attendance, CloseReason, DistributionStrategy, Event, EventType, ServiceGroup, Status
+from attendance.selectors import attendances_visible_to
 from core.dates import INVALID_DATE, day_in_range, local_day_start, out_of_range_message
-from core.scoping import scope_queryset
 from core.text import whole_number
 from surveys.models import Closer
 from users.models import User
@@ -80,7 +80,7 @@ def parse_filters(params) -> Filters:
 def monitored_attendances(user, filters: Filters, now: datetime | None = None) -> QuerySet[Attendance]:
     """The viewer's operations' attendances matching ``filters``, newest first."""
     now = now or timezone.now()
-    rows = scope_queryset(Attendance.objects.all(), user).select_related("customer", "group", "agent")
+    rows = attendances_visible_to(user).select_related("customer", "group", "agent")
     if filters.status:
         rows = rows.filter(status=filters.status)
     if filters.operation is not None:
@@ -194,6 +194,9 @@ def describe(type_: str, data: dict, groups: dict, users: dict) -> str:
     if type_ == EventType.QUEUED:
         via = _(" (bot inactivity)") if data.get("via") == "bot_inactivity" else ""
         return _("Entered the queue of %(group)s%(via)s.") % {"group": group("group"), "via": via}
+    if type_ == EventType.REQUEUED and data.get("reason") == "agent_offline":
+        return _("Back to the queue of %(group)s: %(agent)s went offline.") % {
+            "group": group("group"), "agent": person("agent")}  # fmt: skip
     if type_ == EventType.REQUEUED:
         return _("Back to the queue of %(group)s: %(agent)s disconnected.") % {
             "group": group("group"), "agent": person("agent")}  # fmt: skip

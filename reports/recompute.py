@@ -76,7 +76,14 @@ def _replay(events: list[Event], sla: dict[int, int | None], clocks: dict | None
         if event.type == EventType.OPENED:
             state.group_id = int(data["group"])
         elif is_queue_entry(event.type, data):
-            state.status, state.group_id, state.agent_id, state.queued_at = "queued", int(data["group"]), None, at
+            # A requeue that keeps the customer's place records the original ``queued_at``.
+            queued_at = datetime.fromisoformat(data["queued_at"]) if data.get("queued_at") else at
+            state.status, state.group_id, state.agent_id, state.queued_at = (
+                "queued",
+                int(data["group"]),
+                None,
+                queued_at,
+            )
             yield fact_queued(at=at, group_id=state.group_id)
         elif event.type == EventType.ASSIGNED:
             agent = int(data["chosen"])

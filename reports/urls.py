@@ -16,4 +16,5 @@ urlpatterns = [
     path("reports/surveys/", views.surveys_page, name="survey-results"),
     path("monitor/", views.monitor_list, name="monitor"),
     path("monitor/<int:pk>/", views.monitor_detail, name="monitor-detail"),
+    path("monitor/<int:pk>/media/<int:message>/", views.monitor_media, name="monitor-media"),
 ]

@@ -20,9 +20,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from attendance.agent_actions import attendance_close, attendance_transfer
+from attendance.media import media_response
 from attendance.models import Attendance, CloseReason, ServiceGroup, Status
 from classifications.selectors import classification_active_leaves
 from core.dates import EARLIEST, LATEST
+from core.live import live_last_id
 from core.scoping import scope_queryset
 from core.sites import AGENTS_FORBIDDEN_SCREENS
 from core.text import whole_number
@@ -85,8 +87,8 @@ def dashboard_page(request):
     return render(request, "reports/dashboard.html", _context(
         request, _("Dashboard"), operations=visible_operations(request.user), groups=groups,
         selected_operation=operation, selected_group=group, can_monitor=request.user.has_perm(PERM_MONITOR),
-        initial=initial, today=timezone.localdate(timezone.now(),
-                                                                                     time_zone_for(request.user)),
+        initial=initial, today=timezone.localdate(timezone.now(), time_zone_for(request.user)),
+        live_last_id=live_last_id(request.user.pk),  # "Menções" live from here on
     ))  # fmt: skip
 
 
@@ -158,6 +160,18 @@ def monitor_detail(request, pk: int):
         messages_list=attendance.messages.order_by("created_at", "pk")[:200],
         is_open=attendance.status != Status.CLOSED,
     ))  # fmt: skip
+
+
+@report_page(PERM_MONITOR)
+@require_http_methods(["GET"])
+def monitor_media(request, pk: int, message: int):
+    """An attachment of an attendance the supervisor monitors, shown as in the workspace
+    (SPEC §7.2: images, players, PDFs in the viewer); another's is a 404."""
+    attendance = _visible_attendance(request, pk)
+    found = attendance.messages.exclude(media="").filter(pk=message).first()
+    if found is None:
+        raise Http404
+    return media_response(found)
 
 
 def _act(request, attendance: Attendance):

@@ -34,8 +34,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 @login_required
 def home(request):
-    """Supervisors who may see the dashboard land on it; other staff go to the back
-    office; agents to their workspace."""
+    """Supervisors who may see the dashboard land on it; supervisor-agents and agents on
+    their workspace (SPEC §7.2: the page they work in all day, which links to the back
+    office); other staff go to the back office."""
+    if request.user.role == Role.SUPERVISOR_AGENT:
+        return redirect("workspace")
     if request.user.role == Role.SUPERVISOR and request.user.has_perm("attendance.view_dashboard"):
         return redirect("dashboard")
     if request.user.is_staff:

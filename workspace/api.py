@@ -12,9 +12,11 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import permissions, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.mixins import ListModelMixin
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework.viewsets import GenericViewSet
 
 from attendance.engine_api import AttendanceViewSet
 from attendance.models import PauseReason
@@ -26,21 +28,23 @@ from users.models import AGENT_ROLES
 
 from . import errors
 from .filters import AttendanceFilter
-from .models import CannedResponse, WhatsAppTemplate
-from .selectors import attendances_visible_to, canned_responses_for
+from .models import CannedResponse, Mention, WhatsAppTemplate
+from .selectors import attendances_visible_to, canned_responses_for, mentions_of
 from .serializers import (
     ActiveMessageResultSerializer,
     ActiveMessageSerializer,
     AttendanceDetailSerializer,
     AttendanceListSerializer,
     CannedResponseSerializer,
+    MentionSerializer,
     MessageCreatedSerializer,
     MessageSerializer,
+    NoteSerializer,
     PauseReasonSerializer,
     SendMessageSerializer,
     WhatsAppTemplateSerializer,
 )
-from .services import active_message_start, workspace_message_send
+from .services import active_message_start, mention_mark_read, note_post, workspace_message_send
 
 MESSAGES_PAGE = 500
 
@@ -100,6 +104,49 @@ class WorkspaceAttendanceViewSet(AttendanceViewSet):
             detail = error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}
             return Response(detail, status=status.HTTP_400_BAD_REQUEST)
         return Response({"id": message.pk}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=NoteSerializer,
+        responses={
+            201: MessageSerializer,
+            400: OpenApiResponse(description="Field errors (empty, too long, a mention of someone who may not see it)"),
+            404: OpenApiResponse(description="No attendance the caller may see"),
+        },
+    )
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser, FormParser, MultiPartParser])
+    def notes(self, request, pk=None):
+        """ "Nota interna" (SPEC §7.2): seen by everyone who may see the attendance, never
+        delivered to the customer; ``@username`` mentions a user who may see it."""
+        attendance = self.get_object()
+        serializer = NoteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            message = note_post(attendance=attendance, author=request.user, text=serializer.validated_data["text"])
+        except DjangoValidationError as error:
+            detail = error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}
+            return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+        return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class MentionViewSet(ListModelMixin, GenericViewSet):
+    """ "Menções": the caller's mentions, newest first; ``read`` marks one as read."""
+
+    serializer_class = MentionSerializer
+    queryset = Mention.objects.none()  # the model, for the schema; get_queryset has the caller's
+    allow_agents = True
+    skip_model_permissions = True
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Mention.objects.none()
+        return mentions_of(user=self.request.user)
+
+    @extend_schema(request=None, responses={200: MentionSerializer, 404: OpenApiResponse(description="Not yours")})
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        mention = mention_mark_read(mention=self.get_object())
+        return Response(MentionSerializer(mention).data)
 
 
 class AgentReadablePermission(RolePermission):

@@ -50,7 +50,10 @@ class AttendanceFilter(django_filters.FilterSet):
     agent = django_filters.CharFilter(method="filter_agent", help_text="“me” or an agent's id.")
     group = django_filters.NumberFilter()
     customer = django_filters.NumberFilter()
-    q = django_filters.CharFilter(method="filter_q", help_text="Protocol, customer name, phone or document.")
+    q = django_filters.CharFilter(
+        method="filter_q",
+        help_text="Protocol, customer name, phone or document, or words of any message (accents and case ignored).",
+    )
     opened_after = django_filters.CharFilter(method="filter_after", help_text="Date or date-time (inclusive).")
     opened_before = django_filters.CharFilter(method="filter_before", help_text="Date (inclusive) or date-time.")
 

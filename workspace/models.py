@@ -95,3 +95,33 @@ class ReadMarker(models.Model):
 
     def delete(self, *args, **kwargs):
         raise DeletionForbidden()
+
+
+class Mention(models.Model):
+    """ "Menções" (SPEC §7.2): ``@username`` in an internal note names a user who may see
+    the attendance; their open workspace or dashboard is told live, and they read it once.
+    A record of who called whom: never deleted, only marked read."""
+
+    # Indexed by ``mention_by_user`` (user, -at): the caller's list, newest first.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
+    attendance = models.ForeignKey("attendance.Attendance", on_delete=models.PROTECT, related_name="+")
+    message = models.ForeignKey("attendance.Message", on_delete=models.PROTECT, related_name="mentions")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mention")
+        verbose_name_plural = _("mentions")
+        indexes = [models.Index(fields=["user", "-at"], name="mention_by_user")]
+        constraints = [models.UniqueConstraint(fields=["message", "user"], name="mention_once_per_note")]
+
+    def __str__(self) -> str:
+        return f"@{self.user_id} in {self.message_id}"
+
+    @property
+    def read(self) -> bool:
+        return self.read_at is not None
+
+    def delete(self, *args, **kwargs):
+        raise DeletionForbidden()

@@ -1,4 +1,4 @@
-"""Workspace reads. ``attendances_visible_to`` is THE visibility rule (SPEC §7 "History"):
+"""Workspace reads, on the engine's one visibility rule (``attendance.selectors.attendances_visible_to``):
 the page, the API list and detail, the customer card and the media view all use it."""
 
 from __future__ import annotations
@@ -6,58 +6,32 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from attendance.models import AgentPresence, Attendance, Direction, Message, PresenceState, ServiceGroup, Status
-from core.scoping import member_operation_ids, operation_ids_for
+from attendance.selectors import attendances_visible_to
+from attendance.text_search import attendances_with_text
 from customers.models import Customer, CustomerAttribute
 from customers.selectors import customer_search
-from users.models import AGENT_ROLES, User
+from users.models import AGENT_ROLES
 
-from .models import CannedResponse, ReadMarker
+from .models import CannedResponse, Mention, ReadMarker
 
 WHATSAPP_WINDOW = timedelta(hours=24)
 
 
-def attendances_visible_to(user) -> QuerySet[Attendance]:
-    """Attendances ``user`` may see.
-
-    - admins: all;
-    - supervisors (and supervisor-agents) whose profile grants ``view_attendance``: those
-      of their operations, confidential ones included;
-    - agents: their own (open or closed); closed ones of their groups with
-      ``view_history_groups``, of their operations with ``view_history_operations`` —
-      except those handled by another agent with ``confidential_history``.
-    """
-    queryset = Attendance.objects.all()
-    if not (user and user.is_authenticated and user.is_active):
-        return queryset.none()
-    if user.is_admin:
-        return queryset
-    condition = Q(pk__in=[])
-    if user.is_supervisor and user.has_perm("attendance.view_attendance"):
-        condition |= Q(group__operation__in=operation_ids_for(user) or [])
-    if user.role in AGENT_ROLES:
-        condition |= Q(agent=user)
-        history = Q(pk__in=[])
-        if user.view_history_groups:
-            history |= Q(group__in=ServiceGroup.objects.filter(agents=user).values("pk"))
-        if user.view_history_operations:
-            history |= Q(group__operation__in=member_operation_ids(user))
-        confidential = User.objects.filter(pk=OuterRef("agent_id"), confidential_history=True)
-        condition |= Q(status=Status.CLOSED) & history & ~Q(Exists(confidential))
-    return queryset.filter(condition)
-
-
 def attendance_search(*, queryset: QuerySet[Attendance], term: str) -> QuerySet[Attendance]:
-    """Protocol (exact), or the customer's name, phone or document."""
+    """Protocol (exact), the customer's name, phone or document, or words of any of its
+    messages (SPEC §7.2: accents and case ignored, ``attendance.text_search``)."""
     term = (term or "").strip()
     if not term:
         return queryset
     customers = customer_search(queryset=Customer.objects.all(), term=term).values("pk")
-    return queryset.filter(Q(protocol=term) | Q(customer__in=customers))
+    return queryset.filter(
+        Q(protocol=term) | Q(customer__in=customers) | attendances_with_text(term, using=queryset.db)
+    )
 
 
 def unread_counts(*, user, attendance_ids: list[int]) -> dict[int, int]:
@@ -233,3 +207,13 @@ def customer_card(*, attendance: Attendance, user) -> dict:
             for a in previous
         ],  # fmt: skip
     }
+
+
+def mentions_of(*, user) -> QuerySet[Mention]:
+    """The user's mentions, newest first (``mention_by_user``), only of attendances they
+    still may see."""
+    return (
+        Mention.objects.filter(user=user, attendance__in=attendances_visible_to(user).values("pk"))
+        .select_related("by", "attendance__customer", "message")
+        .order_by("-at", "-pk")
+    )

@@ -9,12 +9,12 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from attendance.engine_serializers import AttendanceSerializer, EventSerializer
-from attendance.models import Kind, Message, PauseReason, ServiceGroup
+from attendance.models import MESSAGE_KINDS, Kind, Message, PauseReason, ServiceGroup
 from core.api import ActiveRelatedField
 from core.scoping import member_operation_ids
 from customers.models import Customer, Network
 
-from .models import CannedResponse, WhatsAppTemplate
+from .models import CannedResponse, Mention, WhatsAppTemplate
 
 
 class MessageSerializer(serializers.ModelSerializer):
@@ -55,7 +55,7 @@ class AttendanceDetailSerializer(AttendanceListSerializer):
 
 
 class SendMessageSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=Kind.choices, default=Kind.TEXT)
+    kind = serializers.ChoiceField(choices=MESSAGE_KINDS, default=Kind.TEXT)
     text = serializers.CharField(required=False, allow_blank=True, default="", max_length=4096)
     file = serializers.FileField(required=False, help_text="multipart/form-data only; the kind is sniffed.")
 
@@ -127,3 +127,23 @@ class ActiveMessageResultSerializer(serializers.Serializer):
     protocol = serializers.CharField()
     message = serializers.IntegerField()
     deliver_at = serializers.DateTimeField(allow_null=True)
+
+
+class NoteSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=4096, help_text="The note; ``@username`` mentions a user.")
+
+
+class MentionSerializer(serializers.ModelSerializer):
+    """A mention of the caller (SPEC §7.2), with what the list shows."""
+
+    by = serializers.IntegerField(source="by_id", read_only=True)
+    by_name = serializers.CharField(source="by.display_name", read_only=True)
+    read = serializers.BooleanField(read_only=True)
+    protocol = serializers.CharField(source="attendance.protocol", read_only=True)
+    customer = serializers.CharField(source="attendance.customer.display_name", read_only=True)
+    text = serializers.CharField(source="message.body", read_only=True)
+
+    class Meta:
+        model = Mention
+        fields = ["id", "attendance", "message", "by", "at", "read", "by_name", "protocol", "customer", "text"]
+        read_only_fields = fields

@@ -5,21 +5,26 @@ workspace needs around them (media storage, WhatsApp's 24 h rule, templates)."""
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.utils import timezone
 
-from attendance.agent_actions import active_message_send, agent_message_send
+from attendance.agent_actions import active_message_send, agent_message_send, note_add
 from attendance.errors import MEDIA_NOT_ALLOWED, RECEIVE_ONLY, NotYourAttendanceError
 from attendance.media import SNIFF_BYTES, kind_of, media_store, message_attach_media, sniff
 from attendance.models import Attendance, Kind, Message, ServiceGroup
+from core import followups
 from core.phones import normalize_phone
 from customers.models import Customer, Network
 from customers.services import customer_save
+from users.models import User
 
 from . import errors
-from .models import PLACEHOLDER, ReadMarker, WhatsAppTemplate
-from .selectors import whatsapp_window_open
+from .models import PLACEHOLDER, Mention, ReadMarker, WhatsAppTemplate
+from .selectors import attendances_visible_to, whatsapp_window_open
 
 MEDIA_FLAGS = {Kind.AUDIO: "allow_audio", Kind.IMAGE: "allow_image", Kind.VIDEO: "allow_video",
                Kind.DOCUMENT: "allow_document"}  # fmt: skip
@@ -124,3 +129,50 @@ def active_message_start(
             Message.objects.filter(pk=message.pk).update(template=fields)
             message.template = fields
     return message
+
+
+# ``@username`` not preceded by a word character or another @ (an e-mail address is not a
+# mention); a trailing dot or comma ends the sentence, not the name.
+MENTION = re.compile(r"(?<![\w@])@([\w.@+-]+)")
+
+
+def mentioned_usernames(text: str) -> list[str]:
+    """The usernames ``@``-mentioned in ``text``, in order, once each."""
+    names = (match.rstrip(".,;:!?") for match in MENTION.findall(text or ""))
+    return list(dict.fromkeys(name for name in names if name))
+
+
+@transaction.atomic
+def note_post(*, attendance: Attendance, author, text: str) -> Message:
+    """An internal note (SPEC §7.2) with its mentions. Only users who may see the
+    attendance can be mentioned: the others (or unknown names) are a ``text`` field error
+    naming them, and nothing is written. Each mentioned user (the author aside) gets a
+    ``Mention`` and, after commit, a live ``mention`` event on their open pages."""
+    names = mentioned_usernames(text)
+    users = {u.username.casefold(): u for u in User.objects.filter(username__in=names, is_active=True)} if names else {}
+    refused = []
+    for name in names:
+        user = users.get(name.casefold())
+        if user is None or not attendances_visible_to(user).filter(pk=attendance.pk).exists():
+            refused.append(f"@{name}")
+    if refused:
+        raise ValidationError({"text": [errors.MENTION_NOT_ALLOWED % {"names": ", ".join(refused)}]})
+    message = note_add(attendance=attendance, author=author, text=text)
+    mentioned = [u for u in dict.fromkeys(users[n.casefold()] for n in names) if u.pk != author.pk]
+    Mention.objects.bulk_create(
+        Mention(user=user, attendance=attendance, message=message, by=author, at=message.created_at)
+        for user in mentioned
+    )
+    followups.live_many(
+        ([mention.user_id], "mention", {"mention": mention.pk, "attendance": attendance.pk})
+        for mention in Mention.objects.filter(message=message)
+    )
+    return message
+
+
+def mention_mark_read(*, mention: Mention) -> Mention:
+    """Read once: the first reading's time stays."""
+    if mention.read_at is None:
+        Mention.objects.filter(pk=mention.pk, read_at=None).update(read_at=timezone.now())
+        mention.refresh_from_db(fields=["read_at"])
+    return mention

@@ -7,12 +7,12 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import FileSystemStorage, default_storage
-from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from attendance.media import media_response
 from attendance.models import Message, Status
 from classifications.selectors import classification_active_leaves
 from core.live import live_last_id
@@ -30,8 +30,6 @@ from .selectors import (
     transfer_options,
 )
 from .services import attendance_mark_read
-
-INLINE_KINDS = {"image", "audio", "video"}
 
 
 def agent_only(view):
@@ -104,6 +102,12 @@ def page_strings() -> dict[str, str]:
         "delayed": _("The customer has an open attendance: the message goes out at %(time)s."),
         "error": _("Something went wrong. Try again."),
         "new_customer": _("Typed phone (new or existing customer)"),
+        "holding": _("You have %(count)s attendance(s) in progress."),
+        "offline_explain": _("Going offline returns them to the queue, each customer keeping their place."),
+        "pause_explain": _("During the pause they stay with you and you keep answering; no new attendance arrives."),
+        "return_to_queue": _("Return to the queue"), "pause_now": _("Pause now"),
+        "open_pdf": _("Open the PDF"), "open_full": _("Open full size"),
+        "note": _("Internal note"), "add_note": _("Add note"), "send": _("Send"),
     }  # fmt: skip
 
 
@@ -190,17 +194,4 @@ def media(request, pk: int):
     message = get_object_or_404(Message.objects.exclude(media=""), pk=pk)
     if not attendances_visible_to(request.user).filter(pk=message.attendance_id).exists():
         raise Http404
-    if not isinstance(default_storage, FileSystemStorage):
-        return HttpResponseRedirect(default_storage.url(message.media.name))  # signed, short-lived
-    try:
-        handle = default_storage.open(message.media.name, "rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    inline = message.kind in INLINE_KINDS and message.media_mime.split("/")[0] in INLINE_KINDS
-    response = FileResponse(
-        handle, as_attachment=not inline, filename=message.media_name or None, content_type=message.media_mime
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return media_response(message)

@@ -1,6 +1,7 @@
 """The engine's models, one module per subdomain."""
 
 from .attendances import (
+    MESSAGE_KINDS,
     OPEN_STATUSES,
     AgentPresence,
     Attendance,
@@ -47,6 +48,7 @@ __all__ = [
     "EventType",
     "GroupDistributionState",
     "Kind",
+    "MESSAGE_KINDS",
     "Message",
     "PresenceState",
     "Sender",

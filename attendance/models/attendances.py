@@ -167,6 +167,7 @@ class Sender(models.TextChoices):
     BOT = "bot", _("Bot")
     AGENT = "agent", _("Agent")
     SYSTEM = "system", _("System")
+    SUPERVISOR = "supervisor", _("Supervisor")  # internal notes only (SPEC §7.2)
 
 
 class Kind(models.TextChoices):
@@ -175,6 +176,11 @@ class Kind(models.TextChoices):
     IMAGE = "image", _("Image")
     VIDEO = "video", _("Video")
     DOCUMENT = "document", _("Document")
+    NOTE = "note", _("Internal note")  # never delivered to the customer (SPEC §7.2)
+
+
+# What a message to or from the customer may be: everything but an internal note.
+MESSAGE_KINDS = [(value, label) for value, label in Kind.choices if value != Kind.NOTE]
 
 
 class Delivery(models.TextChoices):

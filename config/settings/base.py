@@ -336,6 +336,11 @@ SPECTACULAR_SETTINGS = {
     # Served from our own static files: production networks often have no CDN access.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # A message's kind (with ``note``) and what may be sent or received (without it).
+    "ENUM_NAME_OVERRIDES": {
+        "MessageKindEnum": "attendance.models.Kind",
+        "SendableKindEnum": "attendance.models.MESSAGE_KINDS",
+    },
 }
 
 LOGGING = {

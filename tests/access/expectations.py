@@ -257,7 +257,12 @@ def att_permitted(role: str, world: World) -> bool:
     """Passes AttendancePermission: admins, agents, supervisor-agents; supervisors with view."""
     if role == "anonymous":
         return False
-    return role in ("admin", "supervisor_agent_a", *AGENT_CAST) or VIEW_ATTENDANCE in world.profile_perms
+    return role in ("admin", "supervisor_agent_a", *AGENT_CAST) or _sees_operations(world)
+
+
+def _sees_operations(world: World) -> bool:
+    """A supervisor's grant to their operations' attendances: view, or the monitor."""
+    return VIEW_ATTENDANCE in world.profile_perms or PERM_MONITOR in world.profile_perms
 
 
 def att_visible(role: str, world: World, key: str) -> bool:
@@ -266,7 +271,7 @@ def att_visible(role: str, world: World, key: str) -> bool:
     spec = ATTENDANCES[key]
     if role == "admin" or spec.owner == role:
         return True
-    return role in SUPERVISOR_SIDE and VIEW_ATTENDANCE in world.profile_perms and spec.side == SUPERVISOR_SIDE[role]
+    return role in SUPERVISOR_SIDE and _sees_operations(world) and spec.side == SUPERVISOR_SIDE[role]
 
 
 def att_can_act(role: str, world: World, key: str) -> bool:
@@ -297,6 +302,8 @@ def expected_attendance_api(role: str, world: World, target: AttendanceURL) -> E
         return OK
     if target.kind == "messages":
         return Expect((201,)) if ATTENDANCES[target.key].owner == role else FORBIDDEN
+    if target.kind == "notes":
+        return Expect((201,))  # an internal note: whoever may see the attendance (SPEC §7.2)
     return Expect((400,)) if att_can_act(role, world, target.key) else FORBIDDEN
 
 
@@ -311,12 +318,13 @@ REPORT_PERMISSIONS = {
     "survey-results": PERM_SURVEYS,
     "monitor": PERM_MONITOR,
     "monitor-detail": PERM_MONITOR,
+    "monitor-media": PERM_MONITOR,
     "api-dashboard": PERM_DASHBOARD,
     "api-service-level": PERM_SERVICE_LEVEL,
     "api-survey-results": PERM_SURVEYS,
 }
 WORKSPACE_ROLES = ("supervisor_agent_a", *AGENT_CAST)  # the workspace's users (SPEC §7)
-HOME_FOR = {"admin": ADMIN_INDEX, "supervisor_agent_a": ADMIN_INDEX}  # supervisors: the dashboard
+HOME_FOR = {"admin": ADMIN_INDEX}  # supervisors: the dashboard; supervisor-agents: the workspace (SPEC §7.2)
 
 
 def _report_granted(role: str, world: World, name: str) -> bool:
@@ -355,7 +363,7 @@ def _media(role: str, world: World, target: SiteURL) -> Expect:
 
 
 def _home(role: str, world: World, target: SiteURL) -> Expect:
-    if role in AGENT_CAST:
+    if role in AGENT_CAST or role == "supervisor_agent_a":
         return Expect((302,), location=WORKSPACE)
     if role in HOME_FOR or PERM_DASHBOARD not in world.profile_perms:
         return Expect((302,), location=ADMIN_INDEX)
@@ -381,6 +389,7 @@ SITE_EXPECTATIONS = {
     "survey-results": (_report_page, TO_LOGIN),
     "monitor": (_report_page, TO_LOGIN),
     "monitor-detail": (_report_page, TO_LOGIN),
+    "monitor-media": (_report_page, TO_LOGIN),
     "api-dashboard": (_report_api, Expect((401,))),
     "api-service-level": (_report_api, Expect((401,))),
     "api-survey-results": (_report_api, Expect((401,))),

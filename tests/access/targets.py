@@ -208,17 +208,22 @@ def admin_extra_urls(world: World) -> list[AdminExtraURL]:
 
 
 # Every extra action of AttendanceViewSet and its HTTP methods, with expectations below.
-ATTENDANCE_API_ACTIONS = {"messages": {"post", "get"}, "transfer": {"post"}, "close": {"post"}}
+ATTENDANCE_API_ACTIONS = {"messages": {"post", "get"}, "transfer": {"post"}, "close": {"post"}, "notes": {"post"}}
 ATTENDANCE_PAYLOADS = {
     "messages": {"kind": "text", "text": "Resposta do agente"},
+    "notes": {"text": "Nota da equipe"},  # everyone who may see the attendance: 201
     "transfer": {},  # no target: 400 once allowed
     "close": {"classification_node": 999_999_999},  # unknown node: 400 once allowed
 }
+MENTION_API_ACTIONS = {"read": {"post"}}
 # API prefixes with explicit expectations: (extra action -> methods, where they are listed).
 _ANY_METHOD = {"get", "post", "put", "patch", "delete"}
 EXPLICIT_ACTIONS = {
     **{prefix: (dict.fromkeys(IMPORT_API_ACTIONS, _ANY_METHOD), "IMPORT_API_ACTIONS") for prefix in EXPLICIT_API},
     "attendances": (ATTENDANCE_API_ACTIONS, "ATTENDANCE_API_ACTIONS"),
+    # One's own mentions only (no model permission): tests/workspace/test_notes.py and
+    # test_plain_api.py::test_mentions_are_each_users_own.
+    "mentions": (MENTION_API_ACTIONS, "MENTION_API_ACTIONS"),
 }
 VIEW_ATTENDANCE, CHANGE_ATTENDANCE = "attendance.view_attendance", "attendance.change_attendance"
 
@@ -331,6 +336,7 @@ def site_urls(world: World) -> list[SiteURL]:
     for key, attendance in world.attendances.items():
         urls += [
             SiteURL(reverse("monitor-detail", args=[attendance.pk]), "monitor-detail", key=key, html=True),
+            SiteURL(reverse("monitor-media", args=[attendance.pk, world.media[key].pk]), "monitor-media", key=key),
             SiteURL(reverse("workspace:panel", args=[attendance.pk]), "workspace:panel", key=key),
             SiteURL(reverse("workspace:read", args=[attendance.pk]), "workspace:read", method="post", key=key),
             SiteURL(reverse("workspace:media", args=[world.media[key].pk]), "workspace:media", key=key),

@@ -89,3 +89,22 @@ def test_presence_matrix(world):
     if attendance_state()[0] != rows_before:
         failures.append("posting 'online' changed attendances")
     assert not failures, "\n".join(failures)
+
+
+def test_mentions_are_each_users_own(world):
+    """``mentions``: any logged-in user lists their own (none in this world) and can mark
+    only their own read (another's or an unknown id: 404); anonymous 401."""
+    failures = []
+    for role in ROLES:
+        client = api_client(user_for(role, world))
+        expected_list = 401 if role == "anonymous" else 200
+        expected_read = 401 if role == "anonymous" else 404
+        listed = client.get("/api/v1/mentions/")
+        read = client.post("/api/v1/mentions/999999/read/")
+        if listed.status_code != expected_list:
+            failures.append(f"[{role}] GET mentions: expected {expected_list}, got {listed.status_code}")
+        elif listed.status_code == 200 and listed.json()["results"] != []:
+            failures.append(f"[{role}] GET mentions: someone else's mentions {listed.json()}")
+        if read.status_code != expected_read:
+            failures.append(f"[{role}] POST mentions/999999/read: expected {expected_read}, got {read.status_code}")
+    assert not failures, "\n".join(failures)

@@ -113,7 +113,7 @@ def _play_the_day(clock, centre, supervisor):
     clock.set_local(2026, 3, 10, 22, 0)
     _online(lia, rui, teo)
     timers_sweep()  # the customer left with the bot is closed for inactivity
-    presence_set(agent=_fresh(c5).agent, state="offline")  # c5 closed: the agent disconnected
+    presence_set(agent=_fresh(c5).agent, state="offline", disconnected=True)  # c5 closed: the agent vanished
     clock.set_local(2026, 3, 10, 23, 50)
     _online(lia, rui, teo)
     c6 = _open(centre, "34991110006", "1")

@@ -126,9 +126,9 @@ def test_two_agents_answer_transfer_and_close_live(live_server, pages, desk):
     eva.locator("#text").dispatch_event("input")
     expect(eva.locator("#canned li")).to_have_count(1)
     eva.locator("#canned li").click()
-    expect(eva.locator("#text")).to_have_value("Olá Maria Cliente, aqui é Eva Agente.")
+    expect(eva.locator("#text")).to_have_value("Olá Maria, aqui é Eva Agente.")  # {cliente}: the first name
     eva.locator("#text").press("Control+Enter")
-    expect(eva.locator("#messages .msg.agent")).to_contain_text("Olá Maria Cliente, aqui é Eva Agente.")
+    expect(eva.locator("#messages .msg.agent")).to_contain_text("Olá Maria, aqui é Eva Agente.")
 
     # An image: stored, shown inline from the authenticated media view.
     eva.set_input_files("#attach", files=[{"name": "comprovante.png", "mimeType": "image/png", "buffer": PNG}])
@@ -172,7 +172,9 @@ def test_two_agents_answer_transfer_and_close_live(live_server, pages, desk):
     expect(eva.locator("#inbox .item", has_text="João Receptivo")).to_have_count(1, timeout=LIVE_SECONDS * 1000)
     eva.locator("#inbox .item", has_text="João Receptivo").click()
     expect(eva.locator("#composer-blocked")).to_contain_text("Somente Receptivo")
-    expect(eva.locator("#text")).to_be_disabled()
+    # Answering is blocked; an internal note is what the composer offers (SPEC §7.2).
+    expect(eva.locator("#note-mode")).to_be_checked()
+    expect(eva.locator("#send")).to_have_text("Adicionar nota")
     expect(eva.locator("#messages")).to_contain_text("Só avisando")
     eva.screenshot(path="test-results/workspace-eva-receive-only.png")
 

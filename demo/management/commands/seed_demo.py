@@ -4,7 +4,7 @@ import os
 
 from django.core.management.base import BaseCommand
 
-from demo.loader import seed_demo
+from demo.loader import DEMO_CHANNEL, demo_channel_token, seed_demo
 
 
 class Command(BaseCommand):
@@ -16,3 +16,10 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins ({url}):"))
         for login in logins:
             self.stdout.write(f"  {login.username:<20} {login.password:<16} {login.role:<17} {login.operation}")
+        token = demo_channel_token()
+        self.stdout.write(f"Channel “{DEMO_CHANNEL}” (new token on each load): {token}")
+        self.stdout.write(
+            f"  curl -X POST {url}api/v1/inbound/ -H 'Authorization: Bearer {token}' "
+            "-H 'Content-Type: application/json' "
+            """-d '{"network": "whatsapp", "phone": "34991234567", "display_name": "Ana Luíza", "text": "Oi"}'"""
+        )

@@ -1,11 +1,15 @@
 // The open conversation: messages (media inline, delivery status), the composer
-// (Ctrl+Enter, attachments per the group's allow_*, receive_only, "/" canned responses)
-// and the customer card.
+// (Enter sends, Shift+Enter breaks the line — or Ctrl+Enter, the agent's choice —;
+// attachments per the group's allow_*, receive_only, "/" canned responses) and the
+// customer card.
 
 import { S, api, clock, fmt, h, show } from "./util.js";
+import { renderMedia } from "./media.js";
 
 const $ = (id) => document.getElementById(id);
 const TICKS = ["pending", "sent", "delivered", "read"];
+// "Enviar com Enter" (SPEC §7.2): this agent's choice, kept by the browser per user.
+const ENTER_KEY = `atende.enterSends.${document.getElementById("ws").dataset.user}`;
 const ACCEPT = { image: "image/*", audio: "audio/*", video: "video/*", document: ".pdf,.doc,.docx,.xls,.xlsx,.ppt,.pptx,.odt,.ods,.txt,.zip" };
 
 export class Conversation {
@@ -32,6 +36,9 @@ export class Conversation {
     $("messages").replaceChildren();
     this.clearAttachment();
     $("text").value = "";
+    show($("composer-error"), false); // an error belongs to the conversation it happened in
+    $("note-mode").checked = false; // each conversation starts answering the customer
+    show($("canned"), false);
     await this.reload();
   }
 
@@ -111,6 +118,12 @@ export class Conversation {
   }
 
   renderMessage(m) {
+    if (m.kind === "note") {
+      // "Nota interna": set apart, another colour; never sent to the customer.
+      return h("li", { class: "msg note", dataset: { id: m.id } },
+        h("div", { class: "msg-head" }, h("span", { class: "who" }, `${S.note} · ${m.sender_name}`), h("time", { datetime: m.created_at }, clock(m.created_at))),
+        h("div", { class: "body" }, m.body));
+    }
     const who = { customer: S.customer, bot: S.bot_sender, agent: m.sender_name || S.agent, system: S.system }[m.sender];
     const media = m.media_url ? this.renderMedia(m) : null;
     const status = m.direction === "out" && m.delivery ? this.renderDelivery(m.delivery, m.delivery_error) : null;
@@ -124,10 +137,7 @@ export class Conversation {
   }
 
   renderMedia(m) {
-    if (m.kind === "image") return h("a", { href: m.media_url, target: "_blank", rel: "noopener" }, h("img", { src: m.media_url, alt: m.media_name, loading: "lazy" }));
-    if (m.kind === "audio") return h("audio", { src: m.media_url, controls: true, preload: "none" });
-    if (m.kind === "video") return h("video", { src: m.media_url, controls: true, preload: "metadata" });
-    return h("a", { class: "file", href: m.media_url, download: m.media_name || true }, `📄 ${m.media_name || S.download}`);
+    return renderMedia(m, S);
   }
 
   renderHead() {
@@ -146,11 +156,26 @@ export class Conversation {
     const blocked = !p.mine ? S.not_mine : p.group.receive_only ? S.receive_only : "";
     $("composer-blocked").textContent = blocked;
     show($("composer-blocked"), Boolean(blocked));
-    for (const id of ["text", "send", "attach"]) $(id).disabled = Boolean(blocked);
-    show($("composer").querySelector(".composer-row"), !blocked);
+    // Whoever sees the attendance may leave an internal note; answering is what may be blocked.
+    const note = $("note-mode");
+    if (blocked) note.checked = true;
+    note.disabled = Boolean(blocked);
+    this.applyNoteMode();
+    this.blocked = Boolean(blocked);
+    for (const id of ["text", "send"]) $(id).disabled = Boolean(blocked) && !note.checked;
     const kinds = Object.entries(p.group.allow).filter(([, allowed]) => allowed).map(([kind]) => kind);
-    show($("attach-label"), !blocked && kinds.length > 0);
+    this.kinds = kinds;
+    show($("attach-label"), !blocked && !note.checked && kinds.length > 0);
+    $("attach").disabled = Boolean(blocked);
     $("attach").accept = kinds.map((kind) => ACCEPT[kind]).join(",");
+  }
+
+  applyNoteMode() {
+    const on = $("note-mode").checked;
+    $("composer").classList.toggle("noting", on);
+    $("send").textContent = on ? S.add_note : S.send;
+    show($("attach-label"), !on && !this.blocked && (this.kinds || []).length > 0);
+    if (on) this.clearAttachment();
   }
 
   renderCard() {
@@ -179,15 +204,33 @@ export class Conversation {
       event.preventDefault();
       this.send();
     });
+    const pref = $("enter-sends");
+    pref.checked = localStorage.getItem(ENTER_KEY) !== "0";
+    const placeholder = () => (text.placeholder = pref.checked ? text.dataset.enter : text.dataset.ctrl);
+    placeholder();
+    pref.addEventListener("change", () => {
+      localStorage.setItem(ENTER_KEY, pref.checked ? "1" : "0");
+      placeholder();
+      text.focus();
+    });
     text.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      if (event.key !== "Enter" || event.isComposing) {
+        if (event.key === "Escape") show($("canned"), false);
+        return;
+      }
+      // Ctrl+Enter always sends; Enter alone too when "Enviar com Enter" is on (Shift+Enter: a new line).
+      const sends = event.ctrlKey || event.metaKey || (pref.checked && !event.shiftKey && !event.altKey);
+      if (sends) {
         event.preventDefault();
         this.send();
-      } else if (event.key === "Escape") {
-        show($("canned"), false);
       }
     });
     text.addEventListener("input", () => this.suggest());
+    $("emoji-button").addEventListener("click", () => this.toggleEmoji().catch((e) => this.notice(e.message)));
+    $("note-mode").addEventListener("change", () => {
+      this.applyNoteMode();
+      text.focus();
+    });
     $("attach").addEventListener("change", () => {
       const file = $("attach").files[0];
       if (!file) return;
@@ -196,6 +239,45 @@ export class Conversation {
       line.replaceChildren(fmt(S.attachment, { name: file.name }), " ", h("button", { type: "button", class: "link", onclick: () => this.clearAttachment() }, S.remove));
       show(line, true);
     });
+  }
+
+  // The emoji picker (emoji-mart, vendored with its data: no CDN), built on first use.
+  async toggleEmoji() {
+    const box = $("emoji-picker");
+    const button = $("emoji-button");
+    if (!box.hidden) {
+      show(box, false);
+      button.setAttribute("aria-expanded", "false");
+      $("text").focus(); // back to typing
+      return;
+    }
+    if (!this.picker) {
+      const root = document.getElementById("ws");
+      const [data, i18n] = await Promise.all([
+        fetch(root.dataset.emojiData).then((r) => r.json()),
+        fetch(root.dataset.emojiI18n).then((r) => r.json()),
+      ]);
+      this.picker = new window.EmojiMart.Picker({
+        data, i18n, locale: "pt", set: "native", theme: "light", previewPosition: "none", skinTonePosition: "search",
+        maxFrequentRows: 2, perLine: 8,
+        onEmojiSelect: (emoji) => this.insertEmoji(emoji.native),
+        onClickOutside: (event) => {
+          if (!button.contains(event.target) && !box.hidden) {
+            show(box, false);
+            button.setAttribute("aria-expanded", "false");
+          }
+        },
+      });
+      box.append(this.picker);
+    }
+    show(box, true);
+    button.setAttribute("aria-expanded", "true");
+  }
+
+  insertEmoji(character) {
+    const text = $("text");
+    text.setRangeText(character, text.selectionStart, text.selectionEnd, "end");
+    text.focus();
   }
 
   clearAttachment() {
@@ -216,7 +298,8 @@ export class Conversation {
   fill(text) {
     const p = this.panel;
     return text
-      .replaceAll("{cliente}", p?.customer.name ?? "")
+      .replaceAll("{cliente_nome}", p?.customer.name ?? "")
+      .replaceAll("{cliente}", firstName(p?.customer.name))
       .replaceAll("{agente}", document.getElementById("ws").dataset.agentName)
       .replaceAll("{protocolo}", p?.protocol ?? "");
   }
@@ -257,7 +340,9 @@ export class Conversation {
     show(error, false);
     $("send").disabled = true;
     try {
-      if (this.file) {
+      if ($("note-mode").checked) {
+        await api(`/api/v1/attendances/${this.id}/notes/`, { method: "POST", json: { text } });
+      } else if (this.file) {
         const form = new FormData();
         form.append("kind", "text");
         form.append("text", text);
@@ -277,4 +362,9 @@ export class Conversation {
       $("send").disabled = false;
     }
   }
+}
+
+// ``{cliente}`` in a canned response is the customer's first name; ``{cliente_nome}`` the full one.
+export function firstName(name) {
+  return (name || "").trim().split(/\s+/)[0] || "";
 }

@@ -5,6 +5,7 @@
 import { Conversation } from "./conversation.js";
 import { setupDialogs } from "./dialogs.js";
 import { connectLive } from "./live.js";
+import { mentionArrived, setupMentions } from "./mentions.js";
 import { S, api, duration, fmt, h, show } from "./util.js";
 
 const root = document.getElementById("ws");
@@ -121,18 +122,42 @@ async function setPresence(next, reason = "") {
     const presence = await api("/api/v1/agents/me/presence/", { method: "POST", json: { state: next, reason } });
     applyPresence(presence, false);
     show($("notice"), false);
+    if (next === "offline") await refreshInbox(); // what went back to the queue leaves the list
   } catch (error) {
     notice(error.message);
     applyPresence(state.presence, false);
   }
 }
 
-stateSelect.addEventListener("change", () => {
-  if (stateSelect.value === "paused") {
+// Nobody is lost (SPEC §7.1): before going offline or pausing with attendances in
+// progress, the page says how many and asks. Offline returns them to the queue (the
+// default button); a pause keeps them with the agent.
+function confirmLeaving(next) {
+  const holding = state.inbox.filter((row) => row.status === "in_progress").length;
+  if (!holding || next === "online" || state.presence.state === next) return Promise.resolve(true);
+  const dialog = $("presence-dialog");
+  $("presence-count").textContent = fmt(S.holding, { count: holding });
+  $("presence-explain").textContent = next === "offline" ? S.offline_explain : S.pause_explain;
+  $("presence-confirm").textContent = next === "offline" ? S.return_to_queue : S.pause_now;
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => resolve(dialog.returnValue === "ok"), { once: true });
+    dialog.returnValue = "";
+    dialog.showModal();
+    $("presence-confirm").focus();
+  });
+}
+
+stateSelect.addEventListener("change", async () => {
+  const next = stateSelect.value;
+  if (!(await confirmLeaving(next))) {
+    applyPresence(state.presence, false); // "Cancelar": nothing changes
+    return;
+  }
+  if (next === "paused") {
     show(reasonSelect, true);
     setPresence("paused", reasonSelect.value);
   } else {
-    setPresence(stateSelect.value);
+    setPresence(next);
   }
 });
 reasonSelect.addEventListener("change", () => setPresence("paused", reasonSelect.value));
@@ -193,6 +218,10 @@ async function onLive(type, data) {
     if (conversation.id) await conversation.reload();
     return;
   }
+  if (type === "mention") {
+    await mentionArrived(data, notice);
+    return;
+  }
   if (type === "delivery") {
     // A status callback (sent, delivered, read, failed): the tick changes in place.
     if (conversation.id === data.attendance && !conversation.setDelivery(data)) await conversation.fetchNew();
@@ -243,6 +272,10 @@ async function sessionDenied() {
 async function start() {
   await Promise.all([loadPauseReasons(), refreshInbox()]);
   setupDialogs({ conversation, refreshInbox, notice, openAttendance });
+  setupMentions({ openMention: (mention) => openAttendance(mention.attendance) });
+  // From a mention elsewhere (the dashboard): /workspace/#attendance=<id>.
+  const linked = /^#attendance=(\d+)$/.exec(window.location.hash);
+  if (linked) await openAttendance(Number(linked[1]));
   connectLive({
     url: root.dataset.liveUrl,
     last: root.dataset.liveLast,
