@@ -13,7 +13,7 @@ from imports.exporting import spreadsheet_response
 
 from .exports import customer_export_rows
 from .forms import CustomerForm
-from .models import Customer, CustomerAttribute
+from .models import Consent, Customer, CustomerAttribute
 from .selectors import customer_search, customer_search_choices
 from .services import FIELDS, customer_save
 
@@ -26,9 +26,31 @@ class CustomerAttributeAdmin(AtendeAdmin):
     fields = ["description", "is_active"]
 
 
+class ConsentInline(admin.TabularInline):
+    """The customer's consents (SPEC §17), read-only: they are records of what the
+    customer accepted, written by ``consent_record`` (web chat, bots)."""
+
+    model = Consent
+    fields = ["at", "channel", "version", "text"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("Consents (LGPD)")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Customer)
 class CustomerAdmin(ImportAdminMixin, AtendeAdmin):
     import_kind = "customers"
+    inlines = [ConsentInline]
     form = CustomerForm
     list_display = ["display_name", "network", "phone_column", "document_column", "email", "group", status_column]
     list_filter = [StatusFilter, "network", ("group", ScopedRelatedFilter)]
