@@ -145,7 +145,7 @@ class Customer(ActiveModel):
 
     @property
     def phone_display(self) -> str:
-        return format_phone(self.phone)
+        return format_phone(self.phone) if self.phone else ""
 
     @property
     def document_display(self) -> str:

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "imports",
     "workspace",
     "reports",
+    "privacy",
     "demo",
 ]
 
