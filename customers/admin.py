@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import AtendeAdmin, ScopedRelatedFilter, StatusFilter, status_column
 from core.admin_paging import search_matches_first
+from core.hooks import Hook
 from imports.admin_views import ImportAdminMixin
 from imports.exporting import spreadsheet_response
 
@@ -24,6 +25,12 @@ class CustomerAttributeAdmin(AtendeAdmin):
     list_filter = [StatusFilter]
     search_fields = ["description"]
     fields = ["description", "is_active"]
+
+
+# Buttons that apps above the customers add to a customer's page (the privacy app's
+# "Exportar dados do titular" / "Anonimizar"): each receiver takes the request and the
+# customer and returns ``(label, url)`` or ``None``.
+customer_page_links = Hook("customers.customer_page_links")
 
 
 class ConsentInline(admin.TabularInline):
@@ -103,6 +110,21 @@ class CustomerAdmin(ImportAdminMixin, AtendeAdmin):
         queryset = self.get_changelist_instance(request).get_queryset(request)
         header, rows = customer_export_rows(queryset)
         return spreadsheet_response(file_format, header, rows, "clientes", dialect)
+
+    change_form_template = "admin/customers/customer/change_form.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        customer = self.get_object(request, object_id)
+        links = [
+            link for receiver in customer_page_links.receivers for link in [receiver(request, customer)] if link
+        ] if customer is not None else []  # fmt: skip
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "customer_links": links})
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        """An anonymised customer is a record: shown, no longer edited (SPEC §17)."""
+        if obj is not None and obj.anonymized_at is not None:
+            return False
+        return super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in FIELDS if name in form.cleaned_data}

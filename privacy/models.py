@@ -91,3 +91,20 @@ class RetentionRun(models.Model):
 
     def delete(self, *args, **kwargs):
         raise DeletionForbidden()
+
+
+class RetentionState(models.Model):
+    """A company's retention checkpoint: the last attendance whose contents were removed,
+    in closing order (``closed_at``, ``id``). Moved in each batch's transaction, so a run
+    killed mid-way resumes after the last committed batch; locked by the batch, so two
+    runs at once do not remove the same batch twice."""
+
+    company = models.OneToOneField("organisation.Company", on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    attendance_id = models.BigIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.company_id}: {self.closed_at}"
+
+    def delete(self, *args, **kwargs):
+        raise DeletionForbidden()
