@@ -8,6 +8,7 @@ from attendance.engine_api import InboundView, PresenceView
 from attendance.public_media import public_media
 from core.views import health
 from privacy.api import CustomerAnonymizeView, CustomerExportView
+from privacy.urls import urlpatterns as privacy_pages
 from providers.webhooks import provider_webhook
 from reports.urls import api_urlpatterns as reports_api
 from reports.urls import urlpatterns as reports_pages
@@ -44,6 +45,7 @@ urlpatterns = [
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     *reports_api,
     *reports_pages,
+    *privacy_pages,
     path("api/v1/", include(router.urls)),
 ]
 

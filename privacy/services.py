@@ -33,7 +33,7 @@ from customers.models import Customer
 from imports.models import ImportJob, ImportKind, JobStatus
 
 from . import errors
-from .contents import BODY_REMOVED_ON_REQUEST, contents_remove
+from .contents import BODY_REMOVED_ON_REQUEST, contents_count, contents_remove
 from .files import files_remove_pending
 from .import_traces import import_traces_remove
 from .models import PrivacyRequest, RequestKind
@@ -154,3 +154,23 @@ def export_logged(*, customer: Customer, by, summary: dict) -> PrivacyRequest:
     return PrivacyRequest.objects.create(
         kind=RequestKind.EXPORT, customer=customer, by=by, at=timezone.now(), summary=summary
     )
+
+
+def company_retention_save(*, company, by, message_retention_months: int | None, import_retention_days: int):
+    """Save a company's retention settings (validated by the caller's form), audited."""
+    company.message_retention_months = message_retention_months
+    company.import_retention_days = import_retention_days
+    company._history_user = by
+    company.save()
+    return company
+
+
+def anonymization_preview(customer: Customer) -> dict[str, int]:
+    """What an anonymisation of ``customer`` would remove, for the confirmation screen."""
+    attendance_ids = list(Attendance.objects.filter(customer=customer).values_list("pk", flat=True))
+    return {
+        "attendances": len(attendance_ids),
+        **contents_count(attendance_ids),
+        "history_rows": Customer.history.filter(id=customer.pk).count(),
+        "consents": customer.consents.count(),
+    }
