@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.db import connection, transaction
 
 from attendance.agent_actions import agent_message_send, attendance_close
@@ -96,6 +97,9 @@ def build_person(centre, clock, admin_user, supervisor) -> Customer:
     customer_save(customer=customer, display_name=NAME, attributes=[{"attribute": plan.pk, "value": PLAN}])
     customer_save(customer=customer, birth_date="1990-05-17", show_name_in_greeting=True)
     consent_record(customer=customer, text="Aceito o uso dos meus dados.", version="v1", channel="webchat")
+    # The admin's action log names the row as it was ("Joana … ((34) 99123-4567)").
+    LogEntry.objects.log_actions(user_id=admin_user.pk, queryset=[customer], action_flag=CHANGE,
+                                 change_message=[{"changed": {"fields": ["Nome"]}}], single_object=True)  # fmt: skip
 
     teo, channel = centre["teo"], centre["channel"]
     presence_set(agent=teo, state="online")
