@@ -106,7 +106,11 @@ class Customer(ActiveModel):
         constraints = [
             # An anonymised customer (SPEC §17) has no phone: the rule holds for the others.
             models.UniqueConstraint(
-                fields=["network", "phone"], condition=~models.Q(phone=""), name="customer_unique_phone_per_network"
+                fields=["network", "phone"],
+                condition=~models.Q(phone=""),
+                name="customer_unique_phone_per_network",
+                violation_error_message=errors.PHONE_TAKEN_ON_NETWORK,
+                violation_error_code="unique_together",
             ),
         ]
         indexes = [

@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='customer',
-            constraint=models.UniqueConstraint(condition=models.Q(('phone', ''), _negated=True), fields=('network', 'phone'), name='customer_unique_phone_per_network'),
+            constraint=models.UniqueConstraint(condition=models.Q(('phone', ''), _negated=True), fields=('network', 'phone'), name='customer_unique_phone_per_network', violation_error_code='unique_together', violation_error_message='A customer with this network and phone already exists.'),
         ),
         migrations.AddField(
             model_name='consent',
