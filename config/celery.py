@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 from celery.signals import worker_init, worker_process_init, worker_ready
 from django.dispatch import receiver
 from django.test.signals import setting_changed
@@ -33,6 +34,8 @@ app.conf.beat_schedule = {
         "schedule": float(os.environ.get("TIMER_SWEEP_SECONDS", "1")),
     },
     "messages-due": {"task": "attendance.tasks.messages_due_task", "schedule": 10.0},
+    # Nightly, at a quiet hour: resumable, so a missed or killed night is caught up the next.
+    "privacy-retention": {"task": "privacy.tasks.retention_task", "schedule": crontab(hour=3, minute=15)},
 }
 
 

@@ -7,6 +7,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from attendance.engine_api import InboundView, PresenceView
 from attendance.public_media import public_media
 from core.views import health
+from privacy.api import CustomerAnonymizeView, CustomerExportView
+from privacy.urls import urlpatterns as privacy_pages
 from providers.webhooks import provider_webhook
 from reports.urls import api_urlpatterns as reports_api
 from reports.urls import urlpatterns as reports_pages
@@ -38,10 +40,13 @@ urlpatterns = [
     # Signed, expiring URLs of outbound files for providers that fetch them (Twilio).
     path("public-media/<int:pk>/<int:expires>/<str:signature>/", public_media, name="public-media"),
     path("api/v1/agents/me/presence/", PresenceView.as_view(), name="api-presence"),
+    path("api/v1/customers/<int:pk>/anonymize/", CustomerAnonymizeView.as_view(), name="api-customer-anonymize"),
+    path("api/v1/customers/<int:pk>/export/", CustomerExportView.as_view(), name="api-customer-export"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     *reports_api,
     *reports_pages,
+    *privacy_pages,
     path("api/v1/", include(router.urls)),
 ]
 

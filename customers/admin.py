@@ -6,10 +6,14 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.http import HttpResponse
 from django.urls import path, reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import AtendeAdmin, ScopedRelatedFilter, StatusFilter, status_column
 from core.admin_paging import search_matches_first
+from core.hooks import Hook
 from imports.admin_views import ImportAdminMixin
 from imports.exporting import spreadsheet_response
 
@@ -29,6 +33,12 @@ class CustomerAttributeAdmin(AtendeAdmin):
     fields = ["description", "is_active"]
 
 
+# Buttons that apps above the customers add to a customer's page (the privacy app's
+# "Exportar dados do titular" / "Anonimizar"): each receiver takes the request and the
+# customer and returns ``(label, url)`` or ``None``.
+customer_page_links = Hook("customers.customer_page_links")
+
+
 @admin.register(Customer)
 class CustomerAdmin(ImportAdminMixin, AtendeAdmin):
     import_kind = "customers"
@@ -38,7 +48,7 @@ class CustomerAdmin(ImportAdminMixin, AtendeAdmin):
     list_select_related = ["group"]
     search_fields = ["display_name"]  # replaced by customer_search (name, phone, document, e-mail)
     search_help_text = _("Name, phone in any format, CPF/CNPJ or e-mail.")
-    readonly_fields = ["username"]
+    readonly_fields = ["username", "consents_list"]
     autocomplete_fields = ["wallet_agent"]
     fieldsets = [
         (None, {"fields": ["display_name", "username", "network", "phone", "email", "birth_date", "is_active"]}),
@@ -46,6 +56,28 @@ class CustomerAdmin(ImportAdminMixin, AtendeAdmin):
         (_("Service"), {"fields": ["priority", "group", "wallet_agent", "show_name_in_greeting"]}),
         (_("Attributes"), {"fields": ["attributes"]}),
     ]
+
+    def get_fieldsets(self, request, obj=None):
+        """The consents (SPEC §17) on an existing customer's page, read-only: records of
+        what the customer accepted, written by ``consent_record`` (web chat, bots)."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        return [*fieldsets, (_("Consents (LGPD)"), {"fields": ["consents_list"]})]
+
+    @admin.display(description=_("Consents"))
+    def consents_list(self, obj) -> str:
+        consents = list(obj.consents.all()[:100]) if obj and obj.pk else []
+        if not consents:
+            return _("No consent recorded.")
+        return format_html(
+            "<ul class=\"consents\">{}</ul>",
+            format_html_join(
+                "", "<li>{} — {} ({}): {}</li>",
+                ((date_format(localtime(c.at), "SHORT_DATETIME_FORMAT"), c.version, c.get_channel_display(), c.text)
+                 for c in consents),
+            ),
+        )  # fmt: skip
 
     @admin.display(description=_("Phone"), ordering="phone")
     def phone_column(self, obj) -> str:
@@ -87,6 +119,21 @@ class CustomerAdmin(ImportAdminMixin, AtendeAdmin):
             return _bad_filters()
         header, rows = customer_export_rows(queryset)
         return spreadsheet_response(file_format, header, rows, "clientes", dialect)
+
+    change_form_template = "admin/customers/customer/change_form.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        customer = self.get_object(request, object_id)
+        links = [
+            link for receiver in customer_page_links.receivers for link in [receiver(request, customer)] if link
+        ] if customer is not None else []  # fmt: skip
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "customer_links": links})
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        """An anonymised customer is a record: shown, no longer edited (SPEC §17)."""
+        if obj is not None and obj.anonymized_at is not None:
+            return False
+        return super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in FIELDS if name in form.cleaned_data}

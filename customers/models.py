@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import DeletionForbidden
 from core.history import HistoricalRecords
 from core.models import ActiveModel
 from core.phones import format_phone
@@ -92,6 +93,9 @@ class Customer(ActiveModel):
     )
     attributes = models.JSONField(_("Attributes"), default=list, blank=True)
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+    # Set by the anonymisation (SPEC §17, ``privacy``): the row stays for the records,
+    # the person's data is gone and the customer can no longer be edited.
+    anonymized_at = models.DateTimeField(_("Anonymised at"), null=True, blank=True, editable=False)
 
     history = HistoricalRecords()
 
@@ -100,7 +104,14 @@ class Customer(ActiveModel):
         verbose_name_plural = _("customers")
         ordering = ["display_name", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["network", "phone"], name="customer_unique_phone_per_network"),
+            # An anonymised customer (SPEC §17) has no phone: the rule holds for the others.
+            models.UniqueConstraint(
+                fields=["network", "phone"],
+                condition=~models.Q(phone=""),
+                name="customer_unique_phone_per_network",
+                violation_error_message=errors.PHONE_TAKEN_ON_NETWORK,
+                violation_error_code="unique_together",
+            ),
         ]
         indexes = [
             # Changelist search by name (icontains → UPPER(...) LIKE on PostgreSQL).
@@ -138,7 +149,7 @@ class Customer(ActiveModel):
 
     @property
     def phone_display(self) -> str:
-        return format_phone(self.phone)
+        return format_phone(self.phone) if self.phone else ""
 
     @property
     def document_display(self) -> str:
@@ -147,6 +158,44 @@ class Customer(ActiveModel):
     @staticmethod
     def make_username(network: str, phone: str) -> str:
         return f"{network}_{''.join(ch for ch in phone if ch.isdigit())}"
+
+
+class ConsentChannel(models.TextChoices):
+    WEBCHAT = "webchat", _("Web chat")
+    BOT = "bot", _("Bot")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    TELEGRAM = "telegram", _("Telegram")
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("E-mail")
+    VOICE = "voice", _("Voice")
+    ADMIN = "admin", _("Back office")
+
+
+class Consent(models.Model):
+    """A consent the customer gave (SPEC §17): the text they accepted, its version, where
+    and when. A record, never edited nor deleted; kept after an anonymisation (it holds
+    the company's text, not the person's data). Written by ``consent_record`` only."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("Customer"), on_delete=models.PROTECT, related_name="consents"
+    )
+    text = models.TextField(_("Consent text"))
+    version = models.CharField(_("Version"), max_length=50)
+    channel = models.CharField(_("Channel"), max_length=10, choices=ConsentChannel.choices)
+    at = models.DateTimeField(_("Given at"))
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-at", "-pk"]
+        # A customer's consents, newest first (customer page, export).
+        indexes = [models.Index(fields=["customer", "-at"], name="consent_by_customer")]
+
+    def __str__(self) -> str:
+        return f"{self.version} ({self.get_channel_display()})"
+
+    def delete(self, *args, **kwargs):
+        raise DeletionForbidden()
 
 
 def wallet_group_model():

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 
 from core.bulk import insert_linked
 from core.phones import normalize_address
@@ -15,7 +16,7 @@ from core.text import has_bad_characters
 
 from . import errors
 from .documents import normalize_document
-from .models import Customer, CustomerAttribute, Network
+from .models import Consent, ConsentChannel, Customer, CustomerAttribute, Network
 
 NETWORKS = tuple(Network.values)  # checked for every imported row: computed once
 NAME_MAX_LENGTH = Customer._meta.get_field("display_name").max_length
@@ -163,3 +164,34 @@ def _translate_unique(problems: dict) -> dict:
         problems = {k: v for k, v in problems.items() if k not in {"__all__", "username"}}
         problems.setdefault("phone", []).append(str(errors.PHONE_TAKEN))
     return problems
+
+
+CONSENT_TEXT_MAX_LENGTH = 10_000
+CONSENT_VERSION_MAX_LENGTH = Consent._meta.get_field("version").max_length
+
+
+def consent_record(*, customer: Customer, text: str, version: str, channel: str, at=None) -> Consent:
+    """Store a consent the customer just accepted (SPEC §17): the one way consents are
+    written (the web chat's form, a bot's question, the back office). ``at`` defaults to
+    now. Raises ``ValidationError`` with a Portuguese message per bad field."""
+    text = str(text or "").strip()
+    version = str(version or "").strip()
+    problems: dict[str, list] = {}
+    if not text:
+        problems["text"] = [str(errors.CONSENT_TEXT_REQUIRED)]
+    elif len(text) > CONSENT_TEXT_MAX_LENGTH:
+        problems["text"] = [str(errors.CONSENT_TEXT_TOO_LONG % {"max": CONSENT_TEXT_MAX_LENGTH})]
+    elif has_bad_characters(text):
+        problems["text"] = [str(errors.CONSENT_BAD_CHARACTERS)]
+    if not version:
+        problems["version"] = [str(errors.CONSENT_VERSION_REQUIRED)]
+    elif len(version) > CONSENT_VERSION_MAX_LENGTH or has_bad_characters(version):
+        problems["version"] = [str(errors.CONSENT_VERSION_INVALID % {"max": CONSENT_VERSION_MAX_LENGTH})]
+    if channel not in ConsentChannel.values:
+        problems["channel"] = [str(errors.CONSENT_UNKNOWN_CHANNEL % {"channels": ", ".join(ConsentChannel.values)})]
+    if customer.anonymized_at is not None:
+        problems["customer"] = [str(errors.CONSENT_ANONYMIZED_CUSTOMER)]
+    if problems:
+        raise ValidationError(problems)
+    return Consent.objects.create(customer=customer, text=text, version=version, channel=channel,
+                                  at=at or timezone.now())  # fmt: skip

@@ -42,8 +42,14 @@ def stale_after() -> timedelta:
     return timedelta(seconds=settings.IMPORT_STALE_SECONDS)
 
 
+def work_dir_path(job_id: int) -> Path:
+    """Where a job keeps its layout and its normalised copy of the file (``rows.csv``):
+    removed with the file by the privacy app's retention and anonymisation."""
+    return Path(settings.MEDIA_ROOT) / "imports" / "work" / str(job_id)
+
+
 def _work_dir(job: ImportJob) -> Path:
-    path = Path(settings.MEDIA_ROOT) / "imports" / "work" / str(job.pk)
+    path = work_dir_path(job.pk)
     path.mkdir(parents=True, exist_ok=True)
     return path
 

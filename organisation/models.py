@@ -38,6 +38,20 @@ class Company(ActiveModel):
                     "as “Fora do prazo SAC” in the dashboard and the monitor."),
     )  # fmt: skip
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+    # Retention (SPEC §17, ``privacy``): the contents of attendances closed longer ago are
+    # removed by the nightly task (empty: kept); import files and rows are kept so many days.
+    message_retention_months = models.PositiveSmallIntegerField(
+        _("Message retention (months)"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(1200)],
+        help_text=_("Message contents, media and open survey answers of attendances closed longer ago are removed "
+                    "every night. Empty: kept."),
+    )  # fmt: skip
+    import_retention_days = models.PositiveSmallIntegerField(
+        _("Import retention (days)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text=_("Imported files and their rows are removed after so many days."),
+    )
 
     history = HistoricalRecords(table_name="attendance_historicalcompany")
 

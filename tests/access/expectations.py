@@ -424,6 +424,10 @@ SITE_EXPLICIT = {
     "api-presence": "test_plain_api.py::test_presence_matrix",
     "provider-webhook": "test_webhooks.py::test_webhooks_refuse_unsigned_forged_and_unknown_calls",
     "public-media": "test_public_media.py::test_public_media_answers_the_signature_not_the_session",
+    "api-customer-anonymize": "test_privacy.py::test_privacy_routes_matrix",
+    "api-customer-export": "test_privacy.py::test_privacy_routes_matrix",
+    "privacy": "test_privacy.py::test_privacy_routes_matrix",
+    "privacy-customer": "test_privacy.py::test_privacy_routes_matrix",
 }
 
 

@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = [
-    "config", "demo", "workspace", "reports", "providers", "attendance", "customers", "surveys",
+    "config", "demo", "workspace", "reports", "privacy", "providers", "attendance", "customers", "surveys",
     "classifications", "calendars", "users", "imports", "organisation", "core",
 ]  # fmt: skip
 # Where a function-level import of the project is allowed: Django's app loading.
