@@ -38,7 +38,10 @@ def number_text(value, decimal_comma: bool) -> str:
     """A number as a spreadsheet reads it: no exponent, no thousands separator."""
     if isinstance(value, float) and not math.isfinite(value):
         return ""
-    text = str(value) if isinstance(value, int) else format(Decimal(repr(value) if isinstance(value, float) else value), "f")
+    if isinstance(value, int):
+        text = str(value)
+    else:
+        text = format(Decimal(repr(value)) if isinstance(value, float) else value, "f")
     return text.replace(".", ",") if decimal_comma else text
 
 
