@@ -256,3 +256,26 @@ def test_the_survey_export_writes_scores_as_numbers(api_as, supervisor_a, day, c
     column = [cell.value for cell in sheet[1]].index("Nota")
     scores = [row[column] for row in sheet.iter_rows(min_row=2) if row[column].value is not None]
     assert scores and all(cell.data_type == "n" for cell in scores)
+
+
+@pytest.mark.parametrize(
+    "query, field, message",
+    [
+        ("", "start", "Informe o primeiro dia do período (start) como AAAA-MM-DD, por exemplo 2026-03-01."),
+        (f"start={DAY}", "end", "Informe o último dia do período (end) como AAAA-MM-DD, por exemplo 2026-03-31."),
+        (f"start=ontem&end={DAY}", "start", "Não é uma data: escreva o dia como AAAA-MM-DD, por exemplo 2026-03-01."),
+        (
+            f"start={DAY}&end={DAY}&group=vendas",
+            "group",
+            "Não é um identificador: use o número que identifica o registro.",
+        ),
+        (f"start={DAY}&end={DAY}&by=semana", "by", "“semana” não é uma opção: use day, hour, group, agent."),
+        (f"start={DAY}&end={DAY}&file_format=pdf", "file_format", "“pdf” não é uma opção: use csv, xlsx."),
+        (f"inicio={DAY}&start={DAY}&end={DAY}", "inicio", "Parâmetro desconhecido. Este relatório aceita: start, end"),
+    ],
+)
+def test_garbage_report_parameters_answer_what_is_wrong(api_as, supervisor_a, granted, query, field, message):
+    response = api_as(supervisor_a).get(f"{SERVICE_LEVEL}?{query}", HTTP_ACCEPT_LANGUAGE="pt-br")
+    assert response.status_code == 400
+    assert response.json()[field][0].startswith(message)
+    assert "obrigatório" not in response.content.decode()
