@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from core.admin import AtendeAdmin, ScopedRelatedFilter, StatusFilter, status_column
 from core.scoping import operation_ids_for
+from core.text import NAME_NORMALISED
 
 from . import admin_engine  # noqa: F401,E402 - registers channels and attendances
 from .bot_scope import bots_routing_within
@@ -60,6 +61,8 @@ class BotAdmin(AtendeAdmin):
     def save_model(self, request, obj, form, change):
         # A survey bot's message may be edited here; its name and status follow the survey.
         bot_save(bot=obj, for_survey=obj.kind == BotKind.SURVEY and change)
+        if "name" in form.changed_data and obj.name != form.data.get("name", "").strip():
+            self.message_user(request, NAME_NORMALISED % {"name": obj.name}, messages.INFO)
 
 
 @admin.register(ServiceGroup)

@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.text import NO_SPACES_HELP, name_without_spaces
+
 from .models import Bot, BotKind, DistributionStrategy, ServiceGroup
 from .services import bot_validate, group_validate_relations
 from .strategies import STRATEGY_HELP
@@ -39,6 +41,11 @@ class BotForm(forms.ModelForm):
         model = Bot
         fields = ["name", "kind", "menu", "message", "is_active"]
         widgets = {"menu": PrettyJSONWidget(editor="menu")}
+        help_texts = {"name": NO_SPACES_HELP}
+
+    def clean_name(self):
+        """Spaces become "_" as in a survey's name (the admin says so after saving)."""
+        return name_without_spaces(self.cleaned_data["name"])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

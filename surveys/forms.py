@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from attendance.models import Bot
+from core.text import NO_SPACES_HELP
 
 from . import errors
 from .models import Closer, Question, Survey
@@ -27,6 +28,7 @@ class SurveyForm(forms.ModelForm):
     class Meta:
         model = Survey
         fields = ["name", "send_on_close_by", "is_active"]
+        help_texts = {"name": NO_SPACES_HELP}  # the same rule, said the same way, as a bot's name
 
     def clean_name(self):
         name = survey_normalize_name(self.cleaned_data["name"])

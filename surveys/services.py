@@ -10,7 +10,7 @@ from django.db import transaction
 
 from attendance.models import Bot, BotKind
 from attendance.services import bot_save
-from core.text import whole_number
+from core.text import name_without_spaces, whole_number
 from reports import engine_hooks as reports_hooks
 
 from . import errors
@@ -19,7 +19,7 @@ from .models import OPTION_MAX_LENGTH, QUESTION_MAX_LENGTH, Question, QuestionTy
 
 def survey_normalize_name(name: str) -> str:
     """Spaces (and runs of them) become ``_``: the survey bot's name cannot have spaces."""
-    return "_".join(name.split())
+    return name_without_spaces(name)
 
 
 def question_normalize(data: dict, index: int) -> dict:
