@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseNotAllowed, JsonResponse
+from django.urls import path
 
 from core.admin import AtendeAdmin, ScopedRelatedFilter, StatusFilter, status_column
+from core.forms import SafeJSONFormField
 from core.scoping import operation_ids_for
 from core.text import NAME_NORMALISED
 
 from . import admin_engine  # noqa: F401,E402 - registers channels and attendances
 from .bot_scope import bots_routing_within
 from .forms import GROUP_FIELDSETS, BotForm, ServiceGroupForm
+from .menus import menu_previews
 from .models import Bot, BotKind, Company, Operation, ServiceGroup
 from .services import bot_save, bot_set_active, group_save, group_set_active
 
@@ -44,6 +49,27 @@ class BotAdmin(AtendeAdmin):
     class Media:
         js = ["js/conditional_fields.js", "js/menu_editor.js"]
         css = {"all": ["css/tree_editor.css"]}
+
+    def get_urls(self):
+        preview = path(
+            "menu-preview/",
+            self.admin_site.admin_view(self.menu_preview_view),
+            name="attendance_bot_menu_preview",
+        )
+        return [preview, *super().get_urls()]
+
+    def menu_preview_view(self, request):
+        """The menu editor's live preview: what the customer reads at each node, written by
+        the engine's own rule (``attendance.menus.menu_previews``). POST ``menu`` (JSON)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        try:
+            menu = SafeJSONFormField(required=False).clean(request.POST.get("menu", ""))
+        except ValidationError as error:
+            return JsonResponse({"menu": error.messages}, status=400)
+        return JsonResponse({"previews": menu_previews(menu)})
 
     def get_fields(self, request, obj=None):
         if obj is not None and obj.kind == BotKind.SURVEY:

@@ -218,3 +218,37 @@ def test_the_classification_editor_keeps_ids_and_deactivates(live_server, page):
     ]
     assert after[0]["children"] == [{"id": ids["Preço"], "name": "Preço", "is_active": False, "children": []}]
     assert classification.nodes.count() == 3
+
+
+def test_the_menu_editor_says_the_options_are_appended_and_previews_what_the_customer_reads(live_server, page):
+    """Issue 31 item 3: the preview is the engine's own text (attendance.texts.menu_text)."""
+    UserFactory(username="ana", role=Role.ADMIN)
+    ServiceGroupFactory(name="Vendas", operation=OperationFactory(name="Central"))
+    page.set_viewport_size({"width": 1366, "height": 768})
+    log_in(page, live_server.url, "ana")
+    page.goto(live_server.url + "/admin/attendance/bot/add/")
+    page.fill("#id_name", "menu_loja")
+    page.select_option("#id_kind", "service")
+    root = page.locator(".menu-editor > .tree-node")
+    expect(root.locator("> .menu-appended-note")).to_contain_text("O bot acrescenta as opções depois deste texto")
+    root.locator("> .tree-field-text textarea").fill("Olá! Escolha:\n1 - Vendas")
+    root.locator("> .tree-add-option").click()
+    option = root.locator('.tree-option[data-path="1"]')
+    option.locator(".tree-option-label").fill("Vendas")
+    preview = root.locator("> .menu-preview .menu-preview-text")
+    expect(preview).to_have_text("Olá! Escolha:\n1 - Vendas\n1 - Vendas")
+    expect(root.locator("> .menu-preview .menu-preview-repeats")).to_be_visible()
+    expect(root.locator("> .menu-preview .menu-preview-repeats")).to_contain_text("o cliente vai lê-las duas vezes")
+    page.screenshot(path="/tmp/shots-polish/bot-menu-preview-repeats.png", full_page=True)
+
+    # Only the question in the text: the customer reads each option once.
+    root.locator("> .tree-field-text textarea").fill("Olá! Escolha:")
+    expect(preview).to_have_text("Olá! Escolha:\n1 - Vendas")
+    expect(root.locator("> .menu-preview .menu-preview-repeats")).to_be_hidden()
+    option.locator(".tree-option-action").select_option(label="Submenu")
+    sub = option.locator(".tree-submenu > .tree-node")
+    sub.locator("> .tree-field-text textarea").fill("Qual produto?")
+    sub.locator("> .tree-add-option").click()
+    sub.locator('.tree-option[data-path="1.1"] .tree-option-label').fill("Celulares")
+    expect(sub.locator("> .menu-preview .menu-preview-text")).to_have_text("Qual produto?\n1 - Celulares")
+    page.screenshot(path="/tmp/shots-polish/bot-menu-preview.png", full_page=True)

@@ -42,3 +42,32 @@ def test_the_api_treats_a_bot_name_with_spaces_as_the_survey_api_does(api_as, ad
     )
     assert survey.status_code == 201, survey.json()
     assert survey.json()["name"] == "Pós_venda"
+
+
+def test_the_menu_preview_is_the_engines_own_text(web_as, admin_user):
+    import json
+
+    from attendance.texts import menu_text
+
+    menu = {
+        "text": "Olá! Escolha:\n1) Vendas",
+        "options": [
+            {"key": "1", "label": "Vendas", "action": "close"},
+            {"key": "2", "label": "Mais", "action": "menu", "menu": {"text": "Qual?", "options": []}},
+        ],
+    }
+    response = web_as(admin_user).post("/admin/attendance/bot/menu-preview/", {"menu": json.dumps(menu)})
+    assert response.status_code == 200
+    previews = response.json()["previews"]
+    assert previews[0] == {"path": "", "text": menu_text(menu), "repeats": True}
+    assert previews[1] == {"path": "2", "text": "Qual?", "repeats": False}
+
+
+def test_the_menu_preview_answers_bad_json_with_the_fields_message(web_as, admin_user):
+    response = web_as(admin_user).post("/admin/attendance/bot/menu-preview/", {"menu": "[" * 5000})
+    assert response.status_code == 400 and response.json()["menu"]
+
+
+def test_the_menu_preview_is_closed_to_a_supervisor_without_the_bot_permission(web_as, supervisor_a):
+    response = web_as(supervisor_a).post("/admin/attendance/bot/menu-preview/", {"menu": "{}"})
+    assert response.status_code == 403
