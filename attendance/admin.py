@@ -61,10 +61,10 @@ class BotAdmin(AtendeAdmin):
     def menu_preview_view(self, request):
         """The menu editor's live preview: what the customer reads at each node, written by
         the engine's own rule (``attendance.menus.menu_previews``). POST ``menu`` (JSON)."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         if not (self.has_add_permission(request) or self.has_change_permission(request)):
             raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
         try:
             menu = SafeJSONFormField(required=False).clean(request.POST.get("menu", ""))
         except ValidationError as error:
