@@ -8,6 +8,8 @@ import threading
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +20,7 @@ from customers.models import Customer
 from customers.selectors import customer_search_choices
 
 from .channels import channel_validate
+from .event_log import event_log, time_zone_for
 from .models import CREDENTIAL_FIELDS, Attendance, Channel, Event, Message
 from .providers.base import ProviderError
 from .providers.services import channel_test_connection
@@ -120,37 +123,60 @@ class ChannelAdmin(AtendeAdmin):
 
 
 class EventInline(admin.TabularInline):
+    """The event log in words, company time and names (``attendance.event_log``, the same
+    lines as the supervisor's monitor), never raw codes, UTC or ids."""
+
     model = Event
-    fields = ["at", "type", "explanation"]
+    fields = ["when", "explanation"]
     readonly_fields = fields
     extra = 0
     can_delete = False
     ordering = ["at", "pk"]
     verbose_name_plural = _("Event log")
+    template = "admin/attendance/log_tabular.html"
 
     def has_add_permission(self, request, obj=None):
         return False
 
+    def get_formset(self, request, obj=None, **kwargs):
+        # The log is written once per page, for this viewer (names, time zone).
+        self._lines = {line.event_id: line for line in event_log(obj, request.user)} if obj is not None else {}
+        return super().get_formset(request, obj, **kwargs)
+
+    def _line(self, event: Event):
+        return getattr(self, "_lines", {}).get(event.pk)
+
+    @admin.display(description=_("At"))
+    def when(self, event: Event):
+        line = self._line(event)
+        return date_format(line.at, "d/m/Y H:i:s") if line else "—"
+
     @admin.display(description=_("Details"))
     def explanation(self, event: Event):
-        data = event.data or {}
-        if event.type != "assigned":
-            return ", ".join(f"{k}: {v}" for k, v in data.items())
+        line = self._line(event)
+        if line is None:
+            return "—"
+        if not line.why:
+            return line.text
+        why = line.why
+        wallet = format_html(" — {}", _("the customer's wallet agent")) if why["wallet_agent"] else ""
         rows = format_html_join(
             "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ((c["position"], c["name"], c.get("figure", "—") if c.get("figure") is not None else "—", c["free_slots"])
-             for c in data.get("candidates", [])),
+            "<tr><td>{}º</td><td>{}{}</td><td>{}</td><td>{}</td></tr>",
+            ((row["position"], row["name"], " ✓" if row["chosen"] else "",
+              "—" if row["figure"] is None else row["figure"], row["free_slots"]) for row in why["rows"]),
         )  # fmt: skip
         return format_html(
-            "<p><strong>{}</strong>: {} {}</p><table><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
-            _("Why this agent?"), data.get("strategy"), _("(wallet agent)") if data.get("wallet_agent") else "",
-            _("Agent"), _("Figure compared"), _("Free slots"), rows,
+            "<p>{}</p><p><strong>{}</strong>{}</p>"
+            "<table><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+            line.text, _("Why this agent?"), wallet,
+            _("Agent"), why["figure_label"] or _("Figure compared"), _("Free slots"), rows,
         )  # fmt: skip
 
 
 class MessageInline(admin.TabularInline):
     model = Message
+    template = "admin/attendance/log_tabular.html"
     fields = ["created_at", "sender", "sender_name", "kind", "body", "media", "delivery", "delivery_error"]
     readonly_fields = fields
     extra = 0
@@ -186,6 +212,14 @@ class AttendanceAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Times in the viewer's company time zone (SPEC §0), as the monitor shows them."""
+        with timezone.override(time_zone_for(request.user)):
+            response = super().change_view(request, object_id, form_url, extra_context)
+            if hasattr(response, "render"):
+                response.render()
+        return response
 
     def get_search_results(self, request, queryset, search_term):
         """The protocol (exact, its unique index) or else the customer (name, phone,
