@@ -242,10 +242,21 @@ class AttendanceAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    # "07/12/2026 10:21": three "7 de dezembro de 2026 às 10:21" do not fit a 1366 px window
+    # beside the customer and the group (``core.admin_rows``).
+    list_datetime_format = "SHORT_DATETIME_FORMAT"
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """Times in the viewer's company time zone (SPEC §0), as the monitor shows them."""
         with timezone.override(time_zone_for(request.user)):
             response = super().change_view(request, object_id, form_url, extra_context)
+            if hasattr(response, "render"):
+                response.render()
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        with timezone.override(time_zone_for(request.user)):
+            response = super().changelist_view(request, extra_context)
             if hasattr(response, "render"):
                 response.render()
         return response

@@ -12,7 +12,8 @@ from django.db import models, transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -56,6 +57,19 @@ class ScopedRelatedFilter(admin.RelatedFieldListFilter):
             queryset = queryset.none()
         ordering = self.field_admin_ordering(field, request, model_admin)
         return [(obj.pk, str(obj)) for obj in queryset.order_by(*(ordering or model._meta.ordering or ["pk"]))]
+
+
+def breakable_email(address: str):
+    """An e-mail address that a narrow column may wrap after its "@" and before its dots
+    (``<wbr>``), never in the middle of a word; "-" when empty."""
+    if not address:
+        return "-"
+    local, _at, domain = address.partition("@")
+
+    def dotted(text: str):
+        return format_html_join(mark_safe("<wbr>."), "{}", ((part,) for part in text.split(".")))
+
+    return format_html("{}@<wbr>{}", dotted(local), dotted(domain))
 
 
 @admin.display(description=_("Status"), boolean=True, ordering="is_active")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import AtendeAdmin, ScopedRelatedFilter, StatusFilter, status_column
+from core.admin import AtendeAdmin, ScopedRelatedFilter, StatusFilter, breakable_email, status_column
 from core.admin_paging import search_matches_first
 from imports.admin_views import ImportAdminMixin
 from imports.exporting import spreadsheet_response
@@ -30,7 +31,9 @@ class CustomerAttributeAdmin(AtendeAdmin):
 class CustomerAdmin(ImportAdminMixin, AtendeAdmin):
     import_kind = "customers"
     form = CustomerForm
-    list_display = ["display_name", "network", "phone_column", "document_column", "email", "group", status_column]
+    list_display = [
+        "display_name", "network", "phone_column", "document_column", "email_column", "group", status_column,
+    ]  # fmt: skip
     list_filter = [StatusFilter, "network", ("group", ScopedRelatedFilter)]
     list_select_related = ["group"]
     search_fields = ["display_name"]  # replaced by customer_search (name, phone, document, e-mail)
@@ -45,8 +48,16 @@ class CustomerAdmin(ImportAdminMixin, AtendeAdmin):
     ]
 
     @admin.display(description=_("Phone"), ordering="phone")
-    def phone_column(self, obj) -> str:
-        return obj.phone_display
+    def phone_column(self, obj):
+        """ "(34) 99123-4567" may wrap after the area code, never at its hyphen."""
+        area, _space, number = obj.phone_display.partition(" ")
+        if not number:
+            return obj.phone_display
+        return format_html('{} <span class="nowrap">{}</span>', area, number)
+
+    @admin.display(description=_("E-mail"), ordering="email")
+    def email_column(self, obj):
+        return breakable_email(obj.email)
 
     @admin.display(description=_("CPF/CNPJ"), ordering="document")
     def document_column(self, obj) -> str:
