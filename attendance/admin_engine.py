@@ -218,7 +218,7 @@ class MessageInline(admin.TabularInline):
 
 @admin.register(Attendance)
 class AttendanceAdmin(admin.ModelAdmin):
-    list_display = ["protocol", "customer", "group", "agent", "status", "opened_at", "assigned_at", "closed_at"]
+    list_display = ["protocol", "customer_name", "group", "agent", "status", "opened_at", "assigned_at", "closed_at"]
     # "Opened" as a date filter, not a date hierarchy: the hierarchy reads every row's date
     # (SELECT DISTINCT date_trunc(...)) on each page, a full scan at a million rows.
     list_filter = ["status", ("group", ScopedRelatedFilter), "close_reason", ("opened_at", admin.DateFieldListFilter)]
@@ -241,6 +241,12 @@ class AttendanceAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=Attendance._meta.get_field("customer").verbose_name, ordering="customer__display_name")
+    def customer_name(self, obj) -> str:
+        """The name only: the phone is on the detail page (and the search finds it); with it, the
+        column does not fit a 1366 px window beside three dates."""
+        return obj.customer.display_name
 
     # "07/12/2026 10:21": three "7 de dezembro de 2026 às 10:21" do not fit a 1366 px window
     # beside the customer and the group (``core.admin_rows``).

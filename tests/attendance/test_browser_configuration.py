@@ -252,3 +252,42 @@ def test_the_menu_editor_says_the_options_are_appended_and_previews_what_the_cus
     sub.locator('.tree-option[data-path="1.1"] .tree-option-label').fill("Celulares")
     expect(sub.locator("> .menu-preview .menu-preview-text")).to_have_text("Qual produto?\n1 - Celulares")
     page.screenshot(path="/tmp/shots-polish/bot-menu-preview.png", full_page=True)
+
+
+def test_the_channel_form_shows_the_chosen_providers_section_and_the_token_can_be_copied(live_server, page):
+    """Issue 31 item 8."""
+    UserFactory(username="ana", role=Role.ADMIN)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    log_in(page, live_server.url, "ana")
+    page.goto(live_server.url + "/admin/attendance/channel/add/")
+    sections = {
+        "whatsapp_cloud": page.locator("fieldset.provider-whatsapp_cloud"),
+        "telegram": page.locator("fieldset.provider-telegram"),
+        "twilio": page.locator("fieldset.provider-twilio"),
+    }
+    for provider in ("telegram", "twilio", "whatsapp_cloud"):
+        page.select_option("#id_provider", provider)
+        for other, section in sections.items():
+            if other == provider:
+                expect(section).to_be_visible()
+            else:
+                expect(section).to_be_hidden()
+        expect(page.locator(f'.provider-steps[data-provider="{provider}"]')).to_be_visible()
+        expect(page.locator(".provider-steps:visible")).to_have_count(1)
+    page.select_option("#id_provider", "telegram")
+    page.screenshot(path="/tmp/shots-polish/channel-form-telegram.png", full_page=True)
+
+    page.select_option("#id_provider", "generic")
+    for section in sections.values():
+        expect(section).to_be_hidden()
+    page.fill("#id_name", "Integração Loja")
+    page.select_option("#id_network", "sms")
+    page.click("input[name=_continue]")
+    banner = page.locator(".messagelist .warning")
+    expect(banner.locator("button.copy-button")).to_have_text("Copiar")
+    token = banner.locator("code.channel-token").inner_text()
+    assert len(token) > 20
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    banner.locator("button.copy-button").click()
+    expect(banner.locator("button.copy-button")).to_have_text("Copiado")
+    page.screenshot(path="/tmp/shots-polish/channel-token-banner.png", full_page=True)
