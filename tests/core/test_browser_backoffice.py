@@ -197,6 +197,14 @@ def test_every_configuration_screen_fits_speaks_portuguese_and_raises_no_error(l
             if url.count("/") == 4 and url != "/admin/":  # a changelist: /admin/<app>/<model>/
                 page.screenshot(path=f"{SHOTS}/list-{url.strip('/').replace('/', '-')}.png", full_page=True)
                 problems += [f"{url}: {problem}" for problem in page.evaluate(LIST_LAYOUT)[:5]]
+            if url.startswith("/admin/attendance/attendance/") and url.endswith("/change/"):
+                page.screenshot(path=f"{SHOTS}/attendance-detail.png", full_page=True)
+                text = page.inner_text("#content")
+                raw = [
+                    code for code in ("agent_disconnected", "least_attendances", "opened @", "by: bot") if code in text
+                ]
+                if raw:
+                    problems.append(f"{url}: raw codes {raw}")
             if url.endswith("/change/") and page.locator("input[name=_continue]").count():
                 page.click("input[name=_continue]")
                 page.wait_for_load_state("networkidle")
@@ -240,12 +248,22 @@ def _an_attendance_of_every_kind_of_date():
     from users.models import Role, User
 
     now = timezone.now()
-    Attendance.objects.create(
+    attendance = Attendance.objects.create(
         protocol="20261207000000123", customer=Customer.objects.order_by("pk").first(),
         group=ServiceGroup.objects.order_by("pk").first(), agent=User.objects.filter(role=Role.AGENT).first(),
         status=Status.CLOSED, opened_at=now - timedelta(hours=1), queued_at=now - timedelta(hours=1),
         assigned_at=now - timedelta(minutes=50), closed_at=now,
     )  # fmt: skip
+    agent = attendance.agent
+    events = [
+        ("opened", attendance.opened_at, {"group": attendance.group_id}),
+        ("assigned", attendance.assigned_at, {"chosen": agent.pk, "strategy": "least_attendances", "candidates": [
+            {"position": 1, "agent": agent.pk, "name": agent.username, "figure": 0, "free_slots": 2}]}),
+        ("closed", attendance.closed_at, {"reason": "agent_disconnected", "by": "bot", "abandoned": False,
+                                          "agent": agent.pk, "group": attendance.group_id}),
+    ]  # fmt: skip
+    for type_, at, data in events:
+        attendance.events.create(type=type_, at=at, data=data)
 
 
 class _Request:
