@@ -19,7 +19,6 @@ NO_SUCH_OPERATION = _("No such operation.")
 NO_SUCH_SURVEY = _("No such survey.")
 END_BEFORE_START = _("The end date must not be before the start date.")
 RANGE_TOO_LONG = _("The period can have at most %(days)s days.")
-UNKNOWN_PARAMETER = _("Unknown parameter. This report takes: %(names)s.")
 START_REQUIRED = _("Give the first day of the period (start) as YYYY-MM-DD, e.g. 2026-03-01.")
 END_REQUIRED = _("Give the last day of the period (end) as YYYY-MM-DD, e.g. 2026-03-31.")
 NOT_A_DAY = _("Not a date: write the day as YYYY-MM-DD, e.g. 2026-03-01.")
@@ -50,16 +49,6 @@ class _Scoped(serializers.Serializer):
 
     def _user(self):
         return self.context["request"].user
-
-    def to_internal_value(self, data):
-        """A parameter the report does not take is named, not ignored: a typo ("inicio",
-        "grupo") would otherwise answer with figures the user did not ask for."""
-        known = set(self.fields) | {"format"}  # DRF's own ?format=json
-        unknown = sorted(key for key in data if key not in known)
-        if unknown:
-            names = ", ".join(name for name in self.fields)
-            raise serializers.ValidationError({key[:40]: [UNKNOWN_PARAMETER % {"names": names}] for key in unknown[:5]})
-        return super().to_internal_value(data)
 
     def validate_group(self, value):
         if value is not None and not visible_groups(self._user(), group_id=value).exists():

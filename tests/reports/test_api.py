@@ -271,7 +271,6 @@ def test_the_survey_export_writes_scores_as_numbers(api_as, supervisor_a, day, c
         ),
         (f"start={DAY}&end={DAY}&by=semana", "by", "“semana” não é uma opção: use day, hour, group, agent."),
         (f"start={DAY}&end={DAY}&file_format=pdf", "file_format", "“pdf” não é uma opção: use csv, xlsx."),
-        (f"inicio={DAY}&start={DAY}&end={DAY}", "inicio", "Parâmetro desconhecido. Este relatório aceita: start, end"),
     ],
 )
 def test_garbage_report_parameters_answer_what_is_wrong(api_as, supervisor_a, granted, query, field, message):
