@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseNotAllowed, JsonResponse
+from django.urls import path
 
 from core.admin import AtendeAdmin, ScopedRelatedFilter, StatusFilter, status_column
+from core.forms import SafeJSONFormField
 from core.scoping import operation_ids_for
+from core.text import NAME_NORMALISED
 from organisation.models import Company, Operation
 
 from . import admin_engine  # noqa: F401,E402 - registers channels and attendances
 from .bot_scope import bots_routing_within
 from .forms import GROUP_FIELDSETS, BotForm, ServiceGroupForm
+from .menus import menu_previews
 from .models import Bot, BotKind, ServiceGroup
 from .services import bot_save, bot_set_active, group_save, group_set_active
 
@@ -45,6 +51,27 @@ class BotAdmin(AtendeAdmin):
         js = ["js/conditional_fields.js", "js/menu_editor.js"]
         css = {"all": ["css/tree_editor.css"]}
 
+    def get_urls(self):
+        preview = path(
+            "menu-preview/",
+            self.admin_site.admin_view(self.menu_preview_view),
+            name="attendance_bot_menu_preview",
+        )
+        return [preview, *super().get_urls()]
+
+    def menu_preview_view(self, request):
+        """The menu editor's live preview: what the customer reads at each node, written by
+        the engine's own rule (``attendance.menus.menu_previews``). POST ``menu`` (JSON)."""
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        try:
+            menu = SafeJSONFormField(required=False).clean(request.POST.get("menu", ""))
+        except ValidationError as error:
+            return JsonResponse({"menu": error.messages}, status=400)
+        return JsonResponse({"previews": menu_previews(menu)})
+
     def get_fields(self, request, obj=None):
         if obj is not None and obj.kind == BotKind.SURVEY:
             return ["name", "kind", "message", "is_active"]
@@ -61,6 +88,8 @@ class BotAdmin(AtendeAdmin):
     def save_model(self, request, obj, form, change):
         # A survey bot's message may be edited here; its name and status follow the survey.
         bot_save(bot=obj, for_survey=obj.kind == BotKind.SURVEY and change)
+        if "name" in form.changed_data and obj.name != form.data.get("name", "").strip():
+            self.message_user(request, NAME_NORMALISED % {"name": obj.name}, messages.INFO)
 
 
 @admin.register(ServiceGroup)

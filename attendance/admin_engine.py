@@ -1,9 +1,12 @@
-"""Admin screen of the engine's attendances (read-only, with the event log: the "why this
-agent?" record of each assignment). Channels' screen is the providers' (``providers/admin.py``)."""
+"""Admin screen of the engine's attendances (read-only, with the event log in words: the
+"why this agent?" record of each assignment). Channels' screen is the providers'
+(``providers/admin.py``)."""
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +16,7 @@ from core.scoping import scope_queryset
 from customers.models import Customer
 from customers.selectors import customer_search_choices
 
+from .event_log import event_log, time_zone_for
 from .models import Attendance, Event, Message
 
 # A name that matches more customers than this is too broad to list their attendances:
@@ -21,37 +25,60 @@ SEARCH_CUSTOMERS = 1000
 
 
 class EventInline(admin.TabularInline):
+    """The event log in words, company time and names (``attendance.event_log``, the same
+    lines as the supervisor's monitor), never raw codes, UTC or ids."""
+
     model = Event
-    fields = ["at", "type", "explanation"]
+    fields = ["when", "explanation"]
     readonly_fields = fields
     extra = 0
     can_delete = False
     ordering = ["at", "pk"]
     verbose_name_plural = _("Event log")
+    template = "admin/attendance/log_tabular.html"
 
     def has_add_permission(self, request, obj=None):
         return False
 
+    def get_formset(self, request, obj=None, **kwargs):
+        # The log is written once per page, for this viewer (names, time zone).
+        self._lines = {line.event_id: line for line in event_log(obj, request.user)} if obj is not None else {}
+        return super().get_formset(request, obj, **kwargs)
+
+    def _line(self, event: Event):
+        return getattr(self, "_lines", {}).get(event.pk)
+
+    @admin.display(description=_("At"))
+    def when(self, event: Event):
+        line = self._line(event)
+        return date_format(line.at, "d/m/Y H:i:s") if line else "—"
+
     @admin.display(description=_("Details"))
     def explanation(self, event: Event):
-        data = event.data or {}
-        if event.type != "assigned":
-            return ", ".join(f"{k}: {v}" for k, v in data.items())
+        line = self._line(event)
+        if line is None:
+            return "—"
+        if not line.why:
+            return line.text
+        why = line.why
+        wallet = format_html(" — {}", _("the customer's wallet agent")) if why["wallet_agent"] else ""
         rows = format_html_join(
             "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ((c["position"], c["name"], c.get("figure", "—") if c.get("figure") is not None else "—", c["free_slots"])
-             for c in data.get("candidates", [])),
+            "<tr><td>{}º</td><td>{}{}</td><td>{}</td><td>{}</td></tr>",
+            ((row["position"], row["name"], " ✓" if row["chosen"] else "",
+              "—" if row["figure"] is None else row["figure"], row["free_slots"]) for row in why["rows"]),
         )  # fmt: skip
         return format_html(
-            "<p><strong>{}</strong>: {} {}</p><table><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
-            _("Why this agent?"), data.get("strategy"), _("(wallet agent)") if data.get("wallet_agent") else "",
-            _("Agent"), _("Figure compared"), _("Free slots"), rows,
+            "<p>{}</p><p><strong>{}</strong>{}</p>"
+            "<table><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+            line.text, _("Why this agent?"), wallet,
+            _("Agent"), why["figure_label"] or _("Figure compared"), _("Free slots"), rows,
         )  # fmt: skip
 
 
 class MessageInline(admin.TabularInline):
     model = Message
+    template = "admin/attendance/log_tabular.html"
     fields = ["created_at", "sender", "sender_name", "kind", "body", "media", "delivery", "delivery_error"]
     readonly_fields = fields
     extra = 0
@@ -64,7 +91,7 @@ class MessageInline(admin.TabularInline):
 
 @admin.register(Attendance)
 class AttendanceAdmin(ListParametersOnly, admin.ModelAdmin):
-    list_display = ["protocol", "customer", "group", "agent", "status", "opened_at", "assigned_at", "closed_at"]
+    list_display = ["protocol", "customer_name", "group", "agent", "status", "opened_at", "assigned_at", "closed_at"]
     # "Opened" as a date filter, not a date hierarchy: the hierarchy reads every row's date
     # (SELECT DISTINCT date_trunc(...)) on each page, a full scan at a million rows.
     list_filter = ["status", ("group", ScopedRelatedFilter), "close_reason", ("opened_at", admin.DateFieldListFilter)]
@@ -87,6 +114,31 @@ class AttendanceAdmin(ListParametersOnly, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=Attendance._meta.get_field("customer").verbose_name, ordering="customer__display_name")
+    def customer_name(self, obj) -> str:
+        """The name only: the phone is on the detail page (and the search finds it); with it, the
+        column does not fit a 1366 px window beside three dates."""
+        return obj.customer.display_name
+
+    # "07/12/2026 10:21": three "7 de dezembro de 2026 às 10:21" do not fit a 1366 px window
+    # beside the customer and the group (``core.admin_rows``).
+    list_datetime_format = "SHORT_DATETIME_FORMAT"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Times in the viewer's company time zone (SPEC §0), as the monitor shows them."""
+        with timezone.override(time_zone_for(request.user)):
+            response = super().change_view(request, object_id, form_url, extra_context)
+            if hasattr(response, "render"):
+                response.render()
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        with timezone.override(time_zone_for(request.user)):
+            response = super().changelist_view(request, extra_context)
+            if hasattr(response, "render"):
+                response.render()
+        return response
 
     def get_search_results(self, request, queryset, search_term):
         """The protocol (exact, its unique index) or else the customer (name, phone,

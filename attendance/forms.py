@@ -8,8 +8,10 @@ from django import forms
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.text import NO_SPACES_HELP, name_without_spaces
 from core.widgets import PrettyJSONWidget
 
 from .models import Bot, BotKind, DistributionStrategy, ServiceGroup
@@ -22,6 +24,11 @@ class BotForm(forms.ModelForm):
         model = Bot
         fields = ["name", "kind", "menu", "message", "is_active"]
         widgets = {"menu": PrettyJSONWidget(editor="menu")}
+        help_texts = {"name": NO_SPACES_HELP}
+
+    def clean_name(self):
+        """Spaces become "_" as in a survey's name (the admin says so after saving)."""
+        return name_without_spaces(self.cleaned_data["name"])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -33,6 +40,8 @@ class BotForm(forms.ModelForm):
             # The menu editor's group choices (static/js/menu_editor.js): the active groups.
             groups = ServiceGroup.objects.filter(is_active=True).order_by("name").values("id", "name")
             self.fields["menu"].widget.attrs["data-groups"] = json.dumps(list(groups), ensure_ascii=False)
+            # The live preview of what the customer reads (BotAdmin.menu_preview_view).
+            self.fields["menu"].widget.attrs["data-preview-url"] = reverse("admin:attendance_bot_menu_preview")
 
     def clean(self):
         data = super().clean()

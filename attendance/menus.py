@@ -27,6 +27,14 @@ MAX_LABEL_LENGTH = 200
 KEY = re.compile(r"[1-9][0-9]?")
 
 
+def menu_text(node: dict) -> str:
+    """What the customer reads for a menu node: its text, then one line per option
+    ("1 - Vendas"). The bot sends it (``texts``) and the editor previews it."""
+    lines = [node.get("text", "")]
+    lines += [f"{option['key']} - {option['label']}" for option in node.get("options", [])]
+    return "\n".join(lines)
+
+
 def normalize_menu(menu, *, active_group_ids: Iterable[int]) -> dict:
     """Return a clean copy of ``menu`` or raise ``ValidationError`` listing every problem."""
     problems: list[ValidationError] = []
@@ -121,3 +129,38 @@ def _option(option, path, index, depth, groups, problems, seen) -> dict | None:
     elif submenu is not None:
         problems.append(_error(errors.MENU_EXTRA, path=here, action=action, field="menu"))
     return clean
+
+
+# A line of a menu text that already numbers an option ("1 - Vendas", "2) Suporte", "3. …"):
+# the bot appends the options itself, so the customer would read them twice.
+_LISTED_OPTION = re.compile(r"^\s*\*?([1-9][0-9]?)\s*(?:-|–|\)|\.|:)\s*\S", re.MULTILINE)
+
+
+def menu_previews(menu) -> list[dict]:
+    """What the customer reads at each node of a menu being edited, by the engine's own rule
+    (``menu_text``): ``[{"path": "" | "1" | "1.2", "text": str, "repeats": bool}]``,
+    ``repeats`` when the node's text already lists one of its options' keys.
+
+    Tolerant of a tree still being typed (missing keys, empty labels); what it cannot read
+    is skipped, the form's validation says what is wrong on saving."""
+    previews: list[dict] = []
+
+    def walk(node, path: str, depth: int) -> None:
+        if not isinstance(node, dict) or depth > MAX_DEPTH or len(previews) >= 500:
+            return
+        text = node.get("text") if isinstance(node.get("text"), str) else ""
+        options = [option for option in node.get("options") or [] if isinstance(option, dict)][:99]
+        shown = [
+            {"key": str(option.get("key") or "").strip(), "label": str(option.get("label") or "").strip()}
+            for option in options
+        ]
+        keys = {option["key"] for option in shown}
+        listed = {match.group(1) for match in _LISTED_OPTION.finditer(text)}
+        read = menu_text({"text": text, "options": shown})
+        previews.append({"path": path, "text": read, "repeats": bool(keys & listed)})
+        for index, option in enumerate(options, start=1):
+            if option.get("action") == "menu":
+                walk(option.get("menu"), f"{path}.{index}" if path else str(index), depth + 1)
+
+    walk(menu, "", 1)
+    return previews

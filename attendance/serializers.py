@@ -7,6 +7,7 @@ from calendars.models import Calendar
 from classifications.models import Classification
 from core.api import ActiveRelatedField, SafeJSONField
 from core.scoping import operation_ids_for
+from core.text import name_without_spaces
 from organisation.models import Company, Operation
 from surveys.models import Survey
 from users.models import User
@@ -41,6 +42,12 @@ class BotSerializer(serializers.ModelSerializer):
         model = Bot
         fields = ["id", "name", "kind", "menu", "message", "is_active", "created_at"]
         read_only_fields = ["created_at"]
+
+    def to_internal_value(self, data):
+        """Spaces in the name become "_", as in a survey's name (and on the bot screen)."""
+        if isinstance(data, dict) and isinstance(data.get("name"), str):
+            data = {**data, "name": name_without_spaces(data["name"])}
+        return super().to_internal_value(data)
 
     def validate_kind(self, value):
         if value == BotKind.SURVEY and (self.instance is None or self.instance.kind != BotKind.SURVEY):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from calendars.hours import describe_intervals
 
+from .menus import menu_text
 from .models import Attendance, DisplayNameMode
 
 # Sent as typed (SPEC §8.4 quotes it in Portuguese).
@@ -23,12 +24,6 @@ DISCONNECTED_CLOSED = (
     "Seu atendimento foi encerrado porque o agente ficou indisponível. "
     "Envie uma nova mensagem para ser atendido novamente."
 )
-
-
-def menu_text(node: dict) -> str:
-    lines = [node.get("text", "")]
-    lines += [f"{option['key']} - {option['label']}" for option in node.get("options", [])]
-    return "\n".join(lines)
 
 
 GREETING_WORDS = ("olá", "ola", "oi", "bom dia", "boa tarde", "boa noite")

@@ -5,17 +5,19 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.admin.filters import FieldListFilter
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.utils import get_fields_from_path, unquote
+from django.contrib.admin.options import IS_POPUP_VAR, IncorrectLookupParameters
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.contrib.admin.utils import get_fields_from_path, quote, unquote
 from django.contrib.admin.views.main import ERROR_FLAG, IGNORED_PARAMS, PAGE_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -24,6 +26,7 @@ from .api import INTEGER_MODEL_FIELDS
 from .audit import history_entries
 from .errors import DomainError, admin_error_message
 from .forms import AsciiIntegerField, SafeJSONFormField
+from .grammar import saved_message, status_message
 from .scoping import scope_queryset
 from .services import record_set_active
 from .widgets import SafeAutocompleteSelect, SafeAutocompleteSelectMultiple
@@ -57,6 +60,19 @@ class ScopedRelatedFilter(admin.RelatedFieldListFilter):
             queryset = queryset.none()
         ordering = self.field_admin_ordering(field, request, model_admin)
         return [(obj.pk, str(obj)) for obj in queryset.order_by(*(ordering or model._meta.ordering or ["pk"]))]
+
+
+def breakable_email(address: str):
+    """An e-mail address that a narrow column may wrap after its "@" and before its dots
+    (``<wbr>``), never in the middle of a word; "-" when empty."""
+    if not address:
+        return "-"
+    local, _at, domain = address.partition("@")
+
+    def dotted(text: str):
+        return format_html_join(mark_safe("<wbr>."), "{}", ((part,) for part in text.split(".")))
+
+    return format_html("{}@<wbr>{}", dotted(local), dotted(domain))
 
 
 @admin.display(description=_("Status"), boolean=True, ordering="is_active")
@@ -228,14 +244,55 @@ class AtendeAdmin(ListParametersOnly, SimpleHistoryAdmin):
             return
         self.message_user(request, self.status_message(changed, active), messages.SUCCESS)
 
-    @staticmethod
-    def status_message(changed: int, active: bool) -> str:
-        message = (
-            ngettext("%(count)d record activated.", "%(count)d records activated.", changed)
-            if active
-            else ngettext("%(count)d record deactivated.", "%(count)d records deactivated.", changed)
-        )
-        return message % {"count": changed}
+    def status_message(self, changed: int, active: bool) -> str:
+        """ "2 pesquisas de satisfação desativadas.": agreeing with the model's noun."""
+        return status_message(self.model, count=changed, active=active)
+
+    # Django builds "O {name} … foi adicionado" in the masculine for every model: the save
+    # responses below mark the request, and ``message_user`` writes the success message in
+    # the gender of the model's noun instead (``core.grammar``).
+    def response_add(self, request, obj, post_url_continue=None):
+        request._atende_saved = (obj, True)
+        try:
+            return super().response_add(request, obj, post_url_continue)
+        finally:
+            del request._atende_saved
+
+    def response_change(self, request, obj):
+        request._atende_saved = (obj, "_saveasnew" in request.POST)
+        try:
+            return super().response_change(request, obj)
+        finally:
+            del request._atende_saved
+
+    def message_user(self, request, message, level=messages.INFO, extra_tags="", fail_silently=False):
+        saved = getattr(request, "_atende_saved", None)
+        if saved is not None and level == messages.SUCCESS and IS_POPUP_VAR not in request.POST:
+            message = self._saved_message(request, *saved)
+        super().message_user(request, message, level, extra_tags, fail_silently)
+
+    def _saved_message(self, request, obj, added: bool):
+        """The same choice of sentence as Django's ``response_add``/``response_change``."""
+        can_change = self.has_change_permission(request, obj)
+        if "_continue" in request.POST or "_saveasnew" in request.POST:
+            then = "edit" if can_change else None
+        elif "_addanother" in request.POST:
+            then = "add"
+        else:
+            then = None
+        if can_change:
+            url = reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                args=(quote(obj.pk),),
+                current_app=self.admin_site.name,
+            )
+            url = add_preserved_filters(
+                {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts}, url
+            )
+            obj_repr = format_html('<a href="{}">{}</a>', url, obj)
+        else:
+            obj_repr = str(obj)
+        return format_html(saved_message(self.model, added=added, then=then), name=self.opts.verbose_name, obj=obj_repr)
 
 
 def _limit_choices(formfield, db_field, request):

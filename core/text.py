@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext_lazy as _
+
 # C0 and C1 controls except tab, line feed and carriage return; DEL; UTF-16 surrogates.
 _BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
@@ -33,3 +35,14 @@ def whole_number(text: str | None, max_digits: int = 18) -> int | None:
 def without_bad_characters(text: str) -> str:
     """``text`` with the characters ``has_bad_characters`` finds removed."""
     return _BAD.sub("", text)
+
+
+# Survey and bot names are identifiers (a survey's bot carries its name): no spaces. Both
+# screens say the rule before the user types, and both replace spaces the same way.
+NO_SPACES_HELP = _("No spaces: each space is replaced by “_” when saved (“Pós venda” becomes “Pós_venda”).")
+NAME_NORMALISED = _("The name was saved as “%(name)s”: spaces are replaced by “_”.")
+
+
+def name_without_spaces(name: str) -> str:
+    """Spaces (and runs of them) become ``_``; leading and trailing ones are dropped."""
+    return "_".join(name.split())

@@ -11,7 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import AtendeAdmin, ScopedRelatedFilter, StatusFilter, status_column
+from core.admin import AtendeAdmin, ScopedRelatedFilter, StatusFilter, breakable_email, status_column
 from core.admin_paging import search_matches_first
 from core.hooks import Hook
 from imports.admin_views import ImportAdminMixin
@@ -43,7 +43,9 @@ customer_page_links = Hook("customers.customer_page_links")
 class CustomerAdmin(ImportAdminMixin, AtendeAdmin):
     import_kind = "customers"
     form = CustomerForm
-    list_display = ["display_name", "network", "phone_column", "document_column", "email", "group", status_column]
+    list_display = [
+        "display_name", "network", "phone_column", "document_column", "email_column", "group", status_column,
+    ]  # fmt: skip
     list_filter = [StatusFilter, "network", ("group", ScopedRelatedFilter)]
     list_select_related = ["group"]
     search_fields = ["display_name"]  # replaced by customer_search (name, phone, document, e-mail)
@@ -80,8 +82,16 @@ class CustomerAdmin(ImportAdminMixin, AtendeAdmin):
         )  # fmt: skip
 
     @admin.display(description=_("Phone"), ordering="phone")
-    def phone_column(self, obj) -> str:
-        return obj.phone_display
+    def phone_column(self, obj):
+        """ "(34) 99123-4567" may wrap after the area code, never at its hyphen."""
+        area, _space, number = obj.phone_display.partition(" ")
+        if not number:
+            return obj.phone_display
+        return format_html('{} <span class="nowrap">{}</span>', area, number)
+
+    @admin.display(description=_("E-mail"), ordering="email")
+    def email_column(self, obj):
+        return breakable_email(obj.email)
 
     @admin.display(description=_("CPF/CNPJ"), ordering="document")
     def document_column(self, obj) -> str:

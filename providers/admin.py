@@ -1,5 +1,5 @@
-"""The channels' admin screen: credentials write-only, the token shown once, the webhook
-URL and the chosen provider's setup steps, and "Testar conexão"."""
+"""The channels' admin screen: credentials write-only (only the chosen provider's, with
+its setup steps), the token shown once with "Copiar", the webhook URL, "Testar conexão"."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from attendance.channels import channel_validate
-from attendance.models import CREDENTIAL_FIELDS, Channel
+from attendance.models import CREDENTIAL_FIELDS, CREDENTIALS, Channel, Provider
 from attendance.services import channel_save
 from core.admin import AtendeAdmin, StatusFilter, status_column
 
@@ -21,6 +22,16 @@ from .services import channel_test_connection
 from .setup import setup_steps
 
 _local = threading.local()
+
+
+def token_banner(token: str):
+    """The channel's token, shown once, with a "Copiar" button (``static/js/copy_button.js``)."""
+    return format_html(
+        '{} <code class="channel-token">{}</code> '
+        '<button type="button" class="button copy-button" data-copy="{}" data-copied="{}">{}</button>',
+        _("The channel's token is shown only now; copy it to the channel's configuration:"),
+        token, token, _("Copied"), _("Copy"),
+    )  # fmt: skip
 
 
 class ChannelForm(forms.ModelForm):
@@ -38,9 +49,15 @@ class ChannelForm(forms.ModelForm):
                 self.fields[name].help_text = _("Stored. Leave empty to keep it.")
 
     def clean(self):
+        """Only the chosen provider's credentials are kept (its section is the only one shown,
+        ``static/js/provider_sections.js``): another provider's, typed or left from before a
+        change of provider, are cleared rather than stored unused."""
         data = super().clean()
+        own = set(CREDENTIALS.get(data.get("provider"), ()))
         for name in CREDENTIAL_FIELDS:
-            if not (data.get(name) or "").strip():
+            if name not in own:
+                data[name] = ""
+            elif not (data.get(name) or "").strip():
                 data[name] = getattr(self.instance, name, "")
         return data
 
@@ -63,10 +80,17 @@ class ChannelAdmin(AtendeAdmin):
     fieldsets = [
         (None, {"fields": ["name", "network", "provider", "token_hint", "outbound_webhook_url", "is_active"]}),
         (_("Webhook"), {"fields": ["public_id", "webhook_address", "setup"]}),
-        ("WhatsApp Cloud API", {"fields": ["phone_number_id", "access_token", "app_secret", "verify_token"]}),
-        ("Telegram", {"fields": ["bot_token", "secret_token"]}),
-        ("Twilio", {"fields": ["account_sid", "auth_token", "from_number"]}),
-    ]
+        *(
+            (title, {"fields": list(CREDENTIALS[provider]), "classes": ["provider-section", f"provider-{provider}"]})
+            for provider, title in [
+                (Provider.WHATSAPP_CLOUD, "WhatsApp Cloud API"), (Provider.TELEGRAM, "Telegram"),
+                (Provider.TWILIO, "Twilio"),
+            ]
+        ),
+    ]  # fmt: skip
+
+    class Media:
+        js = ["js/provider_sections.js", "js/copy_button.js"]
 
     @admin.display(description=_("Webhook URL"))
     def webhook_address(self, obj):
@@ -76,10 +100,20 @@ class ChannelAdmin(AtendeAdmin):
 
     @admin.display(description=_("Setup steps"))
     def setup(self, obj):
-        if obj is None or obj.pk is None:
-            return _("Choose the provider and save: this page then shows the webhook URL and the steps to follow.")
-        steps = setup_steps(obj.provider, obj.webhook_url(getattr(_local, "request", None)))
-        return format_html("<ol>{}</ol>", format_html_join("", "<li>{}</li>", ((step,) for step in steps)))
+        """Every provider's steps, the chosen one's shown (``static/js/provider_sections.js``
+        follows the provider field); before saving, the address is not known yet."""
+        saved = obj is not None and obj.pk is not None
+        url = obj.webhook_url(getattr(_local, "request", None)) if saved else str(_("(the address shown after saving)"))
+        current = obj.provider if obj is not None else Provider.GENERIC
+        return format_html_join(
+            "",
+            '<div class="provider-steps" data-provider="{}"{}><ol>{}</ol></div>',
+            (
+                (provider, "" if provider == current else mark_safe(" hidden"),
+                 format_html_join("", "<li>{}</li>", ((step,) for step in setup_steps(provider, url))))
+                for provider in Provider.values
+            ),
+        )  # fmt: skip
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         _local.request = request  # the read-only URL field has no request of its own
@@ -88,12 +122,7 @@ class ChannelAdmin(AtendeAdmin):
     def save_model(self, request, obj, form, change):
         token = channel_save(channel=obj)
         if token:
-            self.message_user(
-                request,
-                _("The channel's token is shown only now; copy it to the channel's configuration: %(token)s")
-                % {"token": token},
-                messages.WARNING,
-            )
+            self.message_user(request, token_banner(token), messages.WARNING)
         if obj.provider != "generic":
             self.message_user(request, _("Webhook URL for the provider: %(url)s") % {"url": obj.webhook_url(request)})
 

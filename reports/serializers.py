@@ -3,6 +3,7 @@ serializers document the bodies in the OpenAPI schema."""
 
 from __future__ import annotations
 
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -18,6 +19,29 @@ NO_SUCH_OPERATION = _("No such operation.")
 NO_SUCH_SURVEY = _("No such survey.")
 END_BEFORE_START = _("The end date must not be before the start date.")
 RANGE_TOO_LONG = _("The period can have at most %(days)s days.")
+START_REQUIRED = _("Give the first day of the period (start) as YYYY-MM-DD, e.g. 2026-03-01.")
+END_REQUIRED = _("Give the last day of the period (end) as YYYY-MM-DD, e.g. 2026-03-31.")
+NOT_A_DAY = _("Not a date: write the day as YYYY-MM-DD, e.g. 2026-03-01.")
+NOT_AN_ID = _("Not an id: use the number that identifies the record.")
+NOT_A_CHOICE = _("“{input}” is not an option: use %(options)s.")
+
+
+def _id_field(**kwargs):
+    """An optional id: anything but a number says so (DRF's message names no field)."""
+    return serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=2**31 - 1, error_messages={"invalid": NOT_AN_ID},
+        **kwargs,
+    )  # fmt: skip
+
+
+def _choice_field(choices, **kwargs):
+    """A choice whose refusal lists the options the report accepts."""
+    message = lazy(lambda: str(NOT_A_CHOICE) % {"options": ", ".join(choices)}, str)()
+    return serializers.ChoiceField(choices=list(choices), error_messages={"invalid_choice": message}, **kwargs)
+
+
+def _day_field(required_message):
+    return serializers.DateField(error_messages={"required": required_message, "invalid": NOT_A_DAY})
 
 
 class _Scoped(serializers.Serializer):
@@ -43,17 +67,17 @@ class _Scoped(serializers.Serializer):
 
 
 class DashboardQuery(_Scoped):
-    operation = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**31 - 1)
-    group = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**31 - 1)
+    operation = _id_field()
+    group = _id_field()
 
 
 class _Period(_Scoped):
-    start = serializers.DateField()
-    end = serializers.DateField()
-    group = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**31 - 1)
-    agent = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**31 - 1)
-    file_format = serializers.ChoiceField(choices=["csv", "xlsx"], required=False)
-    dialect = serializers.ChoiceField(choices=["csv", "excel_br"], required=False, default="csv")
+    start = _day_field(START_REQUIRED)
+    end = _day_field(END_REQUIRED)
+    group = _id_field()
+    agent = _id_field()
+    file_format = _choice_field(["csv", "xlsx"], required=False)
+    dialect = _choice_field(["csv", "excel_br"], required=False, default="csv")
 
     def validate_start(self, value):
         return _day(value)
@@ -76,11 +100,11 @@ def _day(value):
 
 
 class ServiceLevelQuery(_Period):
-    by = serializers.ChoiceField(choices=list(BY_CHOICES), required=False, default="day")
+    by = _choice_field(BY_CHOICES, required=False, default="day")
 
 
 class SurveyQuery(_Period):
-    survey = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**31 - 1)
+    survey = _id_field()
     page = serializers.IntegerField(required=False, default=1, min_value=1, max_value=1_000_000)
 
     def validate_survey(self, value):

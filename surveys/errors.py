@@ -1,5 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 
+from core import text
+
 SURVEY_NEEDS_QUESTION = _("A survey needs at least one question.")
 QUESTION_BAD_TYPE = _("Question %(index)d: the type must be open, csat or nps.")
 QUESTION_NO_TEXT = _("Question %(index)d: the text is required.")
@@ -10,7 +12,7 @@ CSAT_NEEDS_SATISFIED = _("Question %(index)d: mark at least one option as satisf
 CSAT_DUPLICATE_OPTION = _("Question %(index)d: the options must be different.")
 OPTIONS_ONLY_CSAT = _("Question %(index)d: only CSAT questions have options.")
 NAME_USED_BY_BOT = _("A bot named %(name)s already exists; choose another name.")
-NAME_NORMALISED = _("The name was saved as “%(name)s”: spaces are replaced by “_”.")
+NAME_NORMALISED = text.NAME_NORMALISED
 BAD_CLOSER = _("Choose among bot, agent and supervisor_agent.")
 NPS_ANSWER = _("Answer with a number from 0 to 10.")
 CSAT_ANSWER = _("Answer with one of the options: %(options)s.")

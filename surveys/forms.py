@@ -6,6 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.text import NO_SPACES_HELP
+
 from . import errors
 from .hooks import survey_name_check
 from .models import SURVEY_CLOSER_CHOICES, Question, Survey
@@ -26,6 +28,7 @@ class SurveyForm(forms.ModelForm):
     class Meta:
         model = Survey
         fields = ["name", "send_on_close_by", "is_active"]
+        help_texts = {"name": NO_SPACES_HELP}  # the same rule, said the same way, as a bot's name
 
     def clean_name(self):
         name = survey_normalize_name(self.cleaned_data["name"])

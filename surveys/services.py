@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from core.text import whole_number
+from core.text import name_without_spaces, whole_number
 
 from . import errors
 from .hooks import answer_recorded, survey_changed
@@ -17,7 +17,7 @@ from .models import OPTION_MAX_LENGTH, QUESTION_MAX_LENGTH, Question, QuestionTy
 
 def survey_normalize_name(name: str) -> str:
     """Spaces (and runs of them) become ``_``: the survey bot's name cannot have spaces."""
-    return "_".join(name.split())
+    return name_without_spaces(name)
 
 
 def question_normalize(data: dict, index: int) -> dict:

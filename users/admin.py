@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 from knox.models import AuthToken
 from rest_framework.authtoken.admin import TokenProxy
 
-from core.admin import AtendeAdmin, ScopedRelatedFilter, StatusFilter, status_column
+from core.admin import AtendeAdmin, ScopedRelatedFilter, StatusFilter, breakable_email, status_column
 from imports.admin_views import ImportAdminMixin
 
 from .forms import UserChangeForm, UserCreationForm
@@ -46,12 +46,17 @@ class UserAdmin(ImportAdminMixin, AtendeAdmin, DjangoUserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = DjangoUserAdmin.change_password_form
-    list_display = ["display_name", "username", "role", "profile", "email", status_column]
+    list_display = ["display_name", "username", "role", "profile", "email_column", status_column]
     list_filter = [StatusFilter, "role", ("profile", ScopedRelatedFilter), ("operations", ScopedRelatedFilter)]
     search_fields = ["display_name", "username", "email"]
     list_select_related = ["profile"]
     ordering = ["display_name"]
     filter_horizontal = ["operations"]
+
+    @admin.display(description=User._meta.get_field("email").verbose_name, ordering="email")
+    def email_column(self, obj):
+        return breakable_email(obj.email)
+
     readonly_fields = ["last_login", "date_joined"]
     fieldsets = [
         IDENTITY,

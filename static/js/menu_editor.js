@@ -26,7 +26,10 @@
       removeOption: "Remover opção",
       moveUp: "Mover para cima",
       moveDown: "Mover para baixo",
-      optionTitle: "Opção %s"
+      optionTitle: "Opção %s",
+      appended: "O bot acrescenta as opções depois deste texto, uma por linha (“1 - Vendas”): não as escreva aqui.",
+      preview: "O cliente lê",
+      repeats: "Este texto já lista as opções: o cliente vai lê-las duas vezes. Deixe no texto só a pergunta."
     }
   };
   var ACTIONS = ["menu", "transfer_to_group", "close"];
@@ -97,6 +100,46 @@
     this.sync();
   };
 
+  // The live preview is written by the server with the engine's own rule
+  // (attendance/texts.py menu_text), never re-implemented here.
+  Editor.prototype.schedulePreview = function () {
+    var editor = this;
+    if (!editor.previewUrl) { return; }
+    clearTimeout(editor.previewTimer);
+    editor.previewTimer = setTimeout(function () { editor.refreshPreview(); }, 250);
+  };
+
+  Editor.prototype.refreshPreview = function () {
+    var editor = this;
+    var form = editor.textarea.form;
+    var token = form ? form.querySelector("input[name=csrfmiddlewaretoken]") : null;
+    var body = new FormData();
+    body.append("menu", JSON.stringify(editor.value()));
+    if (token) { body.append("csrfmiddlewaretoken", token.value); }
+    var sequence = (editor.previewSequence || 0) + 1;
+    editor.previewSequence = sequence;
+    fetch(editor.previewUrl, { method: "POST", body: body, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (answer) {
+        if (!answer || sequence !== editor.previewSequence) { return; }
+        editor.showPreviews(answer.previews || []);
+      })
+      .catch(function () { /* the preview is a help: saving still validates everything */ });
+  };
+
+  Editor.prototype.showPreviews = function (previews) {
+    var byPath = {};
+    previews.forEach(function (preview) { byPath[preview.path] = preview; });
+    this.el.querySelectorAll(".tree-node").forEach(function (nodeEl) {
+      var preview = byPath[nodeEl.getAttribute("data-path") || ""];
+      var text = nodeEl.querySelector(":scope > .menu-preview > .menu-preview-text");
+      var warning = nodeEl.querySelector(":scope > .menu-preview > .menu-preview-repeats");
+      if (!text || !warning) { return; }
+      text.textContent = preview ? preview.text : "";
+      warning.hidden = !(preview && preview.repeats);
+    });
+  };
+
   Editor.prototype.value = function () { return this.root.serialize(); };
 
   // An untouched, empty menu is sent as empty (other bot kinds have no menu).
@@ -129,10 +172,20 @@
     text.value = typeof data.text === "string" ? data.text : "";
     var list = el("ol", { "class": "tree-options" });
     var add = button(T.addOption, "tree-add-option");
+    var previewText = el("pre", { "class": "menu-preview-text" });
+    var previewWarning = el("p", { "class": "menu-preview-repeats errornote", text: T.repeats });
+    previewWarning.hidden = true;
     var node = {
       options: [],
+      preview: { text: previewText, warning: previewWarning },
       el: el("div", { "class": "tree-node" }, [
         field(T.text, text, "tree-field-text"),
+        el("p", { "class": "menu-appended-note", text: T.appended }),
+        el("div", { "class": "menu-preview", "aria-live": "polite" }, [
+          el("span", { "class": "tree-caption", text: T.preview }),
+          previewText,
+          previewWarning
+        ]),
         el("div", { "class": "tree-options-title", text: T.options }),
         list,
         add
@@ -282,8 +335,13 @@
     textarea.style.display = "none";
     textarea.classList.add("tree-editor-source");
     textarea.parentNode.insertBefore(editor.el, textarea.nextSibling);
-    editor.el.addEventListener("input", function () { editor.sync(); });
-    editor.el.addEventListener("change", function () { editor.sync(); });
+    editor.previewUrl = textarea.getAttribute("data-preview-url");
+    editor.el.addEventListener("input", function () { editor.sync(); editor.schedulePreview(); });
+    editor.el.addEventListener("change", function () { editor.sync(); editor.schedulePreview(); });
+    editor.el.addEventListener("click", function (event) {
+      if (event.target.closest("button")) { editor.schedulePreview(); }
+    });
+    editor.refreshPreview();
     if (textarea.form) {
       textarea.form.addEventListener("submit", function () { editor.sync(); });
     }

@@ -224,6 +224,11 @@ def expected_admin_extra(role: str, world: World, target: AdminExtraURL) -> Expe
         from customers.models import Customer
 
         return OK if role == "admin" or can_view(world, Customer) else FORBIDDEN
+    if target.kind == "preview":
+        from attendance.models import Bot
+
+        may_edit = role == "admin" or {perm(Bot, "add"), perm(Bot, "change")} & set(world.profile_perms)
+        return Expect((405,)) if may_edit else FORBIDDEN
     if target.kind == "version":
         # Like the change page: a past version of an object outside the viewer's queryset
         # is never shown (Django's "doesn't exist" redirect, 403 or 404; never 200). A

@@ -137,7 +137,7 @@ def import_api_urls(world: World) -> list[ImportApiURL]:
 class AdminExtraURL:
     url: str
     name: str  # the URL pattern's name
-    kind: str  # export, import, import_template, import_job, import_resend, import_row, password, version
+    kind: str  # export, import, import_template, import_job, import_resend, import_row, password, version, preview
     import_kind: str | None = None
     side: str | None = None
     redirect_to: str | None = None  # for GET resend: the job page
@@ -151,6 +151,8 @@ def admin_extra_urls(world: World) -> list[AdminExtraURL]:
             reverse("admin:customers_customer_export") + "?file_format=csv", "customers_customer_export", "export"
         )
     ]
+    # The bot menu editor's live preview (POST only: a GET is answered 405 once permitted).
+    urls.append(AdminExtraURL(reverse("admin:attendance_bot_menu_preview"), "attendance_bot_menu_preview", "preview"))
     for kind, (_prefix, _perm_name, label, _stem) in IMPORTS.items():
         app, model = label.lower().split(".")
         name = f"{app}_{model}"

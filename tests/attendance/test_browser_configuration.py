@@ -218,3 +218,76 @@ def test_the_classification_editor_keeps_ids_and_deactivates(live_server, page):
     ]
     assert after[0]["children"] == [{"id": ids["Preço"], "name": "Preço", "is_active": False, "children": []}]
     assert classification.nodes.count() == 3
+
+
+def test_the_menu_editor_says_the_options_are_appended_and_previews_what_the_customer_reads(live_server, page):
+    """Issue 31 item 3: the preview is the engine's own text (attendance.texts.menu_text)."""
+    UserFactory(username="ana", role=Role.ADMIN)
+    ServiceGroupFactory(name="Vendas", operation=OperationFactory(name="Central"))
+    page.set_viewport_size({"width": 1366, "height": 768})
+    log_in(page, live_server.url, "ana")
+    page.goto(live_server.url + "/admin/attendance/bot/add/")
+    page.fill("#id_name", "menu_loja")
+    page.select_option("#id_kind", "service")
+    root = page.locator(".menu-editor > .tree-node")
+    expect(root.locator("> .menu-appended-note")).to_contain_text("O bot acrescenta as opções depois deste texto")
+    root.locator("> .tree-field-text textarea").fill("Olá! Escolha:\n1 - Vendas")
+    root.locator("> .tree-add-option").click()
+    option = root.locator('.tree-option[data-path="1"]')
+    option.locator(".tree-option-label").fill("Vendas")
+    preview = root.locator("> .menu-preview .menu-preview-text")
+    expect(preview).to_have_text("Olá! Escolha:\n1 - Vendas\n1 - Vendas")
+    expect(root.locator("> .menu-preview .menu-preview-repeats")).to_be_visible()
+    expect(root.locator("> .menu-preview .menu-preview-repeats")).to_contain_text("o cliente vai lê-las duas vezes")
+    page.screenshot(path="/tmp/shots-polish/bot-menu-preview-repeats.png", full_page=True)
+
+    # Only the question in the text: the customer reads each option once.
+    root.locator("> .tree-field-text textarea").fill("Olá! Escolha:")
+    expect(preview).to_have_text("Olá! Escolha:\n1 - Vendas")
+    expect(root.locator("> .menu-preview .menu-preview-repeats")).to_be_hidden()
+    option.locator(".tree-option-action").select_option(label="Submenu")
+    sub = option.locator(".tree-submenu > .tree-node")
+    sub.locator("> .tree-field-text textarea").fill("Qual produto?")
+    sub.locator("> .tree-add-option").click()
+    sub.locator('.tree-option[data-path="1.1"] .tree-option-label').fill("Celulares")
+    expect(sub.locator("> .menu-preview .menu-preview-text")).to_have_text("Qual produto?\n1 - Celulares")
+    page.screenshot(path="/tmp/shots-polish/bot-menu-preview.png", full_page=True)
+
+
+def test_the_channel_form_shows_the_chosen_providers_section_and_the_token_can_be_copied(live_server, page):
+    """Issue 31 item 8."""
+    UserFactory(username="ana", role=Role.ADMIN)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    log_in(page, live_server.url, "ana")
+    page.goto(live_server.url + "/admin/attendance/channel/add/")
+    sections = {
+        "whatsapp_cloud": page.locator("fieldset.provider-whatsapp_cloud"),
+        "telegram": page.locator("fieldset.provider-telegram"),
+        "twilio": page.locator("fieldset.provider-twilio"),
+    }
+    for provider in ("telegram", "twilio", "whatsapp_cloud"):
+        page.select_option("#id_provider", provider)
+        for other, section in sections.items():
+            if other == provider:
+                expect(section).to_be_visible()
+            else:
+                expect(section).to_be_hidden()
+        expect(page.locator(f'.provider-steps[data-provider="{provider}"]')).to_be_visible()
+        expect(page.locator(".provider-steps:visible")).to_have_count(1)
+    page.select_option("#id_provider", "telegram")
+    page.screenshot(path="/tmp/shots-polish/channel-form-telegram.png", full_page=True)
+
+    page.select_option("#id_provider", "generic")
+    for section in sections.values():
+        expect(section).to_be_hidden()
+    page.fill("#id_name", "Integração Loja")
+    page.select_option("#id_network", "sms")
+    page.click("input[name=_continue]")
+    banner = page.locator(".messagelist .warning")
+    expect(banner.locator("button.copy-button")).to_have_text("Copiar")
+    token = banner.locator("code.channel-token").inner_text()
+    assert len(token) > 20
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    banner.locator("button.copy-button").click()
+    expect(banner.locator("button.copy-button")).to_have_text("Copiado")
+    page.screenshot(path="/tmp/shots-polish/channel-token-banner.png", full_page=True)

@@ -40,10 +40,12 @@ def _lists(browser, query: str):
 
 
 @pytest.mark.parametrize("query", ["", "?o=-1", "?q=Ana"])
-def test_every_list_renders_the_rows_django_renders(admin_user, web_as, some_rows, query):
+def test_every_list_renders_the_rows_django_renders(admin_user, web_as, some_rows, query, monkeypatch):
     browser = web_as(admin_user)
     compared = listed = 0
-    for url, _model_admin, cl in _lists(browser, query):
+    for url, model_admin, cl in _lists(browser, query):
+        # Compared in Django's own date format (a list may ask for a shorter one: tested below).
+        monkeypatch.setattr(model_admin, "list_datetime_format", "DATETIME_FORMAT", raising=False)
         django_rows = [list(row) for row in admin_list.results(cl)]
         assert [list(row) for row in admin_rows.results(cl)] == django_rows, url
         compared += 1
@@ -116,7 +118,9 @@ def test_a_date_and_time_cell_reads_the_format_once_per_page(admin_user, web_as,
     response = web_as(admin_user).get("/admin/attendance/attendance/")
     assert response.status_code == 200
     opened = Attendance.objects.get().opened_at
-    assert formats.localize(timezone.template_localtime(opened)) in response.content.decode()
+    # The attendances' list asks for the short format (issue 31: three long dates do not fit).
+    short = formats.date_format(timezone.template_localtime(opened), "SHORT_DATETIME_FORMAT")
+    assert short in response.content.decode()
 
 
 @pytest.mark.parametrize("key", [7, "abc", "a b/c:ç%_", "Olá#?&", "x~y@z"])

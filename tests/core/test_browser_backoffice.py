@@ -2,7 +2,13 @@
 browser at 1366 × 768 (the common office laptop): the list, the add page, the change page
 of a record and its history. A screen fails on a JavaScript or console error, on a
 horizontal scroll bar, or on an English word where the manual's Portuguese belongs
-(labels, column headers, section titles, buttons, filters, breadcrumbs)."""
+(labels, column headers, section titles, buttons, filters, breadcrumbs).
+
+Issue 31 adds: a list wider than the window, a header cut off or a cell that breaks a word
+in two ("What sApp"); a success message whose article or participle disagrees with its
+noun ("O pesquisa de satisfação … foi adicionado"), checked by saving every first record;
+an English text on an error page (404, 403, CSRF failure). Screenshots of every list go to
+``/tmp/shots-polish/``."""
 
 from __future__ import annotations
 
@@ -52,6 +58,61 @@ LABEL_SELECTORS = ", ".join(
     ]
 )
 COLLECT = "(els) => els.map((el) => (el.tagName === 'INPUT' ? el.value : el.innerText) || '')"
+SHOTS = "/tmp/shots-polish"
+
+# A changelist's layout at this window: wider than the window, a header cut off, a word split
+# over two lines (a word's rectangles on more than one line).
+LIST_LAYOUT = """() => {
+  const problems = [];
+  const table = document.querySelector('#result_list');
+  if (!table) return problems;
+  const width = document.documentElement.clientWidth;
+  const right = table.getBoundingClientRect().right;
+  // The admin puts the list in a frame that scrolls sideways: a wider list hides its last
+  // columns ("STA" of "STATUS") without any scroll bar on the page.
+  const frame = (table.closest('.results') || table.parentElement).getBoundingClientRect();
+  if (right > Math.min(width, frame.right) + 1) {
+    problems.push(`list ends at ${Math.round(right)} px, its frame at ${Math.round(frame.right)} (window ${width})`);
+  }
+  for (const th of table.querySelectorAll('thead th')) {
+    const box = th.querySelector('.text') || th;
+    if (box.scrollWidth > box.clientWidth + 1) problems.push(`header "${th.innerText.trim()}" cut off`);
+  }
+  for (const cell of table.querySelectorAll('thead th, tbody td, tbody th')) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    let node;
+    while ((node = walker.nextNode())) {
+      const words = /\\S+/g;
+      let match;
+      while ((match = words.exec(node.data))) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+        if (lines.size > 1) problems.push(`"${match[0]}" broken in two in "${cell.innerText.trim().slice(0, 60)}"`);
+      }
+    }
+  }
+  return problems;
+}"""
+# Nouns whose Portuguese gender is feminine (the rest of the back office's nouns are masculine):
+# written out here, apart from the catalogue the messages come from.
+FEMININE_NOUNS = ("pesquisa", "classificação", "resposta", "empresa", "operação", "tentativa", "falha")
+SAVED = re.compile(r"^(O|A) (.+?) “.*” foi (adicionad|alterad)(o|a) com sucesso")
+ERROR_PAGE_ENGLISH = ("Not Found", "Page not found", "Forbidden", "Server Error", "CSRF", "requested resource",
+                      "Go back", "Home", "More information")  # fmt: skip
+
+
+def _message_problems(url: str, text: str) -> list[str]:
+    """A success message's article and participle agree with each other and with the noun."""
+    match = SAVED.match(text)
+    if match is None:
+        return [f"{url}: unexpected success message {text!r}"]
+    article, noun, _verb, ending = match.groups()
+    feminine = noun.split()[0].lower() in FEMININE_NOUNS
+    if (article == "A") != feminine or (ending == "a") != feminine:
+        return [f"{url}: the message disagrees with its noun: {text!r}"]
+    return []
 
 
 def _screens() -> list[tuple[str, str]]:
@@ -79,7 +140,15 @@ def _english_words(texts: list[str]) -> set[str]:
 
 def test_every_configuration_screen_fits_speaks_portuguese_and_raises_no_error(live_server, browser):
     seed_demo()
+    from customers.models import Customer
     from users.models import User
+
+    # Long values as a real office has them: the lists must still fit, wrapping between words.
+    Customer.objects.filter(pk=Customer.objects.order_by("pk").values("pk")[:1]).update(
+        email="atendimento.comercial@padariapaoquente.com.br"
+    )
+    User.objects.filter(username="admin").update(email="administracao.central@empresa-exemplo.com.br")
+    _an_attendance_of_every_kind_of_date()
 
     context = browser.new_context(locale="pt-BR", timezone_id="America/Sao_Paulo", viewport=VIEWPORT)
     context.set_default_timeout(20_000)
@@ -125,9 +194,76 @@ def test_every_configuration_screen_fits_speaks_portuguese_and_raises_no_error(l
             english = _english_words(page.eval_on_selector_all(LABEL_SELECTORS, COLLECT))
             if english:
                 problems.append(f"{url}: English words {sorted(english)}")
+            if url.count("/") == 4 and url != "/admin/":  # a changelist: /admin/<app>/<model>/
+                page.screenshot(path=f"{SHOTS}/list-{url.strip('/').replace('/', '-')}.png", full_page=True)
+                problems += [f"{url}: {problem}" for problem in page.evaluate(LIST_LAYOUT)[:5]]
+            if url.startswith("/admin/attendance/attendance/") and url.endswith("/change/"):
+                page.screenshot(path=f"{SHOTS}/attendance-detail.png", full_page=True)
+                text = page.inner_text("#content")
+                raw = [
+                    code for code in ("agent_disconnected", "least_attendances", "opened @", "by: bot") if code in text
+                ]
+                if raw:
+                    problems.append(f"{url}: raw codes {raw}")
+            if url.endswith("/change/") and page.locator("input[name=_continue]").count():
+                page.click("input[name=_continue]")
+                page.wait_for_load_state("networkidle")
+                success = page.locator(".messagelist .success")
+                if success.count():
+                    problems += _message_problems(url, success.first.inner_text().strip())
+
+        # Error pages: Portuguese, in the site's look (DEBUG is off in the live server).
+        for url in ("/admin/nao-existe/", "/nao-existe/"):
+            response = page.goto(live_server.url + url)
+            text = page.inner_text("body")
+            if response is None or response.status != 404 or "Página não encontrada" not in text:
+                problems.append(f"{url}: not the Portuguese 404 page")
+            problems += [f"{url}: English {word!r} on the error page" for word in ERROR_PAGE_ENGLISH if word in text]
+            page.screenshot(path=f"{SHOTS}/error-404{'-admin' if 'admin' in url else ''}.png", full_page=True)
+        page.context.clear_cookies()
+        page.goto(live_server.url + "/accounts/login/")
+        page.context.clear_cookies()  # the form's CSRF cookie is gone: the CSRF failure page
+        page.fill("#id_username", "admin")
+        page.fill("#id_password", "Admin@2026")
+        page.click("form button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        text = page.inner_text("body")
+        if "O formulário expirou" not in text:
+            problems.append("CSRF failure: not the Portuguese page")
+        problems += [f"CSRF failure: English {word!r}" for word in ERROR_PAGE_ENGLISH if word in text]
+        page.screenshot(path=f"{SHOTS}/error-csrf.png", full_page=True)
     finally:
         context.close()
     assert not problems, "\n".join(problems)
+
+
+def _an_attendance_of_every_kind_of_date():
+    """The attendances list with a closed attendance: every date column filled."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from attendance.models import Attendance, ServiceGroup, Status
+    from customers.models import Customer
+    from users.models import Role, User
+
+    now = timezone.now()
+    attendance = Attendance.objects.create(
+        protocol="20261207000000123", customer=Customer.objects.order_by("pk").first(),
+        group=ServiceGroup.objects.order_by("pk").first(), agent=User.objects.filter(role=Role.AGENT).first(),
+        status=Status.CLOSED, opened_at=now - timedelta(hours=1), queued_at=now - timedelta(hours=1),
+        assigned_at=now - timedelta(minutes=50), closed_at=now,
+    )  # fmt: skip
+    agent = attendance.agent
+    events = [
+        ("opened", attendance.opened_at, {"group": attendance.group_id}),
+        ("assigned", attendance.assigned_at, {"chosen": agent.pk, "strategy": "least_attendances", "candidates": [
+            {"position": 1, "agent": agent.pk, "name": agent.username, "figure": 0, "free_slots": 2}]}),
+        ("closed", attendance.closed_at, {"reason": "agent_disconnected", "by": "bot", "abandoned": False,
+                                          "agent": agent.pk, "group": attendance.group_id}),
+    ]  # fmt: skip
+    for type_, at, data in events:
+        attendance.events.create(type=type_, at=at, data=data)
 
 
 class _Request:

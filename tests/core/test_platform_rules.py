@@ -52,7 +52,7 @@ def test_the_deactivate_action_keeps_the_row_and_records_who_did_it(web_as, admi
         {"action": "deactivate_selected", "_selected_action": [operation_a.pk]},
         follow=True,
     )
-    assert "1 registro desativado." in response.content.decode()
+    assert "1 operação desativada." in response.content.decode()
     operation_a.refresh_from_db()
     assert operation_a.is_active is False
     latest = operation_a.history.first()

@@ -185,6 +185,16 @@ def test_upload_watch_progress_correct_a_row_and_resend(live_server, background_
     correct.click()
     phone = page.locator('#row-form input[name="PHONE NUMBER"]')
     expect(phone).to_have_value(FOREIGN_PHONE)
+    # Issue 31: the correction form's labels and boxes line up in two columns, its error
+    # under its box, at 1366 px.
+    page.set_viewport_size({"width": 1366, "height": 768})
+    lefts = page.eval_on_selector_all(
+        "#row-form input[type=text]", "els => els.map(e => Math.round(e.getBoundingClientRect().left))"
+    )
+    assert len(set(lefts)) == 1, f"the boxes start at {sorted(set(lefts))}"
+    error_left = page.eval_on_selector("#row-form .errorlist", "e => Math.round(e.getBoundingClientRect().left)")
+    assert abs(error_left - lefts[0]) <= 2, (error_left, lefts[0])
+    page.screenshot(path="/tmp/shots-polish/import-row-correction.png", full_page=True)
     phone.fill(FIXED_PHONE)
     save = page.locator("#row-form input[name=_save]")
     texts["Save"] = save.get_attribute("value")

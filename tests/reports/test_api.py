@@ -223,3 +223,59 @@ def test_a_day_without_activity_has_null_averages(api_as, admin_user, centre):
                                            "avg_wait_seconds": None, "max_wait_seconds": None,
                                            "avg_handling_seconds": None, "service_level_percent": None,
                                            "csat_percent": None, "nps": None}}  # fmt: skip
+
+
+def test_the_brazilian_exports_write_decimal_commas_and_numeric_xlsx_cells(api_as, supervisor_a, day, centre):
+    """Issue 31 item 7: "33.3" in a ';' CSV is a date or a thousand to Excel in Portuguese."""
+    client = api_as(supervisor_a)
+    period = "start=2026-03-01&end=2026-03-31&by=group"
+    totals = client.get(f"{SERVICE_LEVEL}?{period}").json()["totals"]
+    assert totals["service_level_percent"] == 33.3
+    response = client.get(f"{SERVICE_LEVEL}?{period}&file_format=csv&dialect=excel_br")
+    lines = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode().lstrip("\ufeff")), delimiter=";"))
+    total = dict(zip(lines[0], lines[-1], strict=True))
+    assert total["Nível de serviço (%)"] == "33,3"
+    assert total["Na fila"] == str(totals["queued"])
+    assert not any("." in cell for line in lines[1:] for cell in line[2:])  # every figure: comma or whole
+    programs = client.get(f"{SERVICE_LEVEL}?{period}&file_format=csv")  # ',' CSV for programs: the dot stays
+    lines = list(csv.reader(io.StringIO(b"".join(programs.streaming_content).decode())))
+    assert dict(zip(lines[0], lines[-1], strict=True))["Nível de serviço (%)"] == "33.3"
+    xlsx = client.get(f"{SERVICE_LEVEL}?{period}&file_format=xlsx")
+    sheet = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
+    header = [cell.value for cell in sheet[1]]
+    last = sheet[sheet.max_row]
+    level = last[header.index("Nível de serviço (%)")]
+    assert level.value == 33.3 and level.data_type == "n" and level.number_format == "0.0##"
+    queued = last[header.index("Na fila")]
+    assert queued.value == totals["queued"] and queued.data_type == "n" and queued.number_format == "0"
+
+
+def test_the_survey_export_writes_scores_as_numbers(api_as, supervisor_a, day, centre):
+    client = api_as(supervisor_a)
+    xlsx = client.get(f"{SURVEYS}?start={DAY}&end={DAY}&file_format=xlsx")
+    sheet = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
+    column = [cell.value for cell in sheet[1]].index("Nota")
+    scores = [row[column] for row in sheet.iter_rows(min_row=2) if row[column].value is not None]
+    assert scores and all(cell.data_type == "n" for cell in scores)
+
+
+@pytest.mark.parametrize(
+    "query, field, message",
+    [
+        ("", "start", "Informe o primeiro dia do período (start) como AAAA-MM-DD, por exemplo 2026-03-01."),
+        (f"start={DAY}", "end", "Informe o último dia do período (end) como AAAA-MM-DD, por exemplo 2026-03-31."),
+        (f"start=ontem&end={DAY}", "start", "Não é uma data: escreva o dia como AAAA-MM-DD, por exemplo 2026-03-01."),
+        (
+            f"start={DAY}&end={DAY}&group=vendas",
+            "group",
+            "Não é um identificador: use o número que identifica o registro.",
+        ),
+        (f"start={DAY}&end={DAY}&by=semana", "by", "“semana” não é uma opção: use day, hour, group, agent."),
+        (f"start={DAY}&end={DAY}&file_format=pdf", "file_format", "“pdf” não é uma opção: use csv, xlsx."),
+    ],
+)
+def test_garbage_report_parameters_answer_what_is_wrong(api_as, supervisor_a, granted, query, field, message):
+    response = api_as(supervisor_a).get(f"{SERVICE_LEVEL}?{query}", HTTP_ACCEPT_LANGUAGE="pt-br")
+    assert response.status_code == 400
+    assert response.json()[field][0].startswith(message)
+    assert "obrigatório" not in response.content.decode()
