@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 # Every registered model's Portuguese noun and the messages a user reads about it: written
 # out by hand, so a noun whose catalogue gender is wrong fails here.
 EXPECTED = {
-    "authtoken.TokenProxy": ("O Token", "adicionado", "outro"),
+    "knox.AuthToken": ("O token de acesso", "adicionado", "outro"),
     "axes.AccessAttempt": ("A tentativa de acesso", "adicionada", "outra"),
     "axes.AccessLog": ("O registro de acesso", "adicionado", "outro"),
     "axes.AccessFailureLog": ("A falha de acesso", "adicionada", "outra"),
@@ -29,15 +29,16 @@ EXPECTED = {
     "users.Profile": ("O perfil", "adicionado", "outro"),
     "attendance.Channel": ("O canal", "adicionado", "outro"),
     "attendance.Attendance": ("O atendimento", "adicionado", "outro"),
-    "attendance.Company": ("A empresa", "adicionada", "outra"),
-    "attendance.Operation": ("A operação", "adicionada", "outra"),
+    "organisation.Company": ("A empresa", "adicionada", "outra"),
+    "organisation.Operation": ("A operação", "adicionada", "outra"),
+    "calendars.Calendar": ("O calendário de atendimento", "adicionado", "outro"),
     "attendance.Bot": ("O bot", "adicionado", "outro"),
     "attendance.ServiceGroup": ("O grupo de atendimento", "adicionado", "outro"),
     "customers.CustomerAttribute": ("O atributo de clientes", "adicionado", "outro"),
     "customers.Customer": ("O cliente", "adicionado", "outro"),
     "surveys.Survey": ("A pesquisa de satisfação", "adicionada", "outra"),
     "classifications.Classification": ("A classificação de atendimento", "adicionada", "outra"),
-    "workspace.PauseReason": ("O motivo de pausa", "adicionado", "outro"),
+    "attendance.PauseReason": ("O motivo de pausa", "adicionado", "outro"),
     "workspace.CannedResponse": ("A resposta rápida", "adicionada", "outra"),
     "workspace.WhatsAppTemplate": ("O Template do WhatsApp", "adicionado", "outro"),
 }
