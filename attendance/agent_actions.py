@@ -16,8 +16,8 @@ from surveys.models import Closer
 from users.models import Role
 
 from . import errors, transitions
-from .models import Attendance, CloseReason, EventType, Kind, Message, PresenceState, Sender, ServiceGroup, Status
-from .selectors import agent_load, eligible_agents, group_has_online_agent, open_attendance_for
+from .models import Attendance, CloseReason, EventType, Kind, Message, Sender, ServiceGroup, Status
+from .selectors import agent_load, eligible_agents, group_has_online_agent, open_attendance_for, transfer_states
 from .transitions import at_once
 
 MEDIA_FLAGS = {
@@ -26,6 +26,18 @@ MEDIA_FLAGS = {
     Kind.VIDEO: "allow_video",
     Kind.DOCUMENT: "allow_document",
 }
+
+
+def group_check_answer(*, group: ServiceGroup, kind: str, field: str = "kind") -> None:
+    """The group's rules for what its agents send (SPEC §4): nothing in a "Somente
+    Receptivo" group, and a file kind only where the group allows it; ``field`` names the
+    input the refusal concerns (the kind typed, or the file sent). One rule for the engine's
+    API and the workspace's uploads."""
+    if group.receive_only:
+        raise ValidationError({"kind": [errors.RECEIVE_ONLY]})
+    if kind in MEDIA_FLAGS and not getattr(group, MEDIA_FLAGS[kind]):
+        raise ValidationError({field: [errors.MEDIA_NOT_ALLOWED % {"kind": Kind(kind).label}]})
+
 
 # Who closes, for the survey's ``send_on_close_by`` (SPEC §8.5).
 CLOSER_FOR_ROLE = {Role.AGENT: Closer.AGENT, Role.SUPERVISOR_AGENT: Closer.SUPERVISOR_AGENT,
@@ -50,10 +62,7 @@ def agent_message_send(*, attendance: Attendance, agent, kind: str, text: str) -
         raise errors.NotYourAttendanceError()
     if attendance.status == Status.CLOSED:
         raise ValidationError(errors.ALREADY_CLOSED)
-    if group.receive_only:
-        raise ValidationError({"kind": [errors.RECEIVE_ONLY]})
-    if kind in MEDIA_FLAGS and not getattr(group, MEDIA_FLAGS[kind]):
-        raise ValidationError({"kind": [errors.MEDIA_NOT_ALLOWED % {"kind": Kind(kind).label}]})
+    group_check_answer(group=group, kind=kind)
     if kind == Kind.TEXT and not (text or "").strip():
         raise ValidationError({"text": [errors.EMPTY_MESSAGE]})
     if kind == Kind.NOTE:
@@ -129,8 +138,7 @@ def _agent_group(attendance: Attendance, agent, allowed: set[int], group: Servic
 
 def _check_agent_takes(attendance: Attendance, agent, group: ServiceGroup) -> None:
     """The eligible-agents query, for one agent, with their presence row locked."""
-    states = [PresenceState.ONLINE] + ([PresenceState.PAUSED] if group.transfer_to_paused_agents else [])
-    found = eligible_agents(group=group, states=states, agent_ids=[agent.pk], lock=True)
+    found = eligible_agents(group=group, states=transfer_states(group), agent_ids=[agent.pk], lock=True)
     if not found:
         raise ValidationError({"agent": [errors.AGENT_UNAVAILABLE]})
     load = found[0]

@@ -75,6 +75,12 @@ def eligible_agents(
     return agent_loads(agents, lock=lock)
 
 
+def transfer_states(group: ServiceGroup) -> tuple[str, ...]:
+    """The presence states a transfer to an agent of ``group`` accepts (SPEC §4: "Transferir
+    para agentes em pausa")."""
+    return (PresenceState.ONLINE, PresenceState.PAUSED) if group.transfer_to_paused_agents else (PresenceState.ONLINE,)
+
+
 def agent_loads(agents: list[AgentLoad], *, lock: bool = False) -> list[AgentLoad]:
     """Fill ``in_progress`` (after locking the presence rows when ``lock``)."""
     if not agents:

@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from attendance.models import AgentPresence, Attendance, Direction, Message, PresenceState, ServiceGroup, Status
-from attendance.selectors import attendances_visible_to
+from attendance.selectors import attendances_visible_to, eligible_agents, transfer_states
 from attendance.text_search import attendances_with_text
 from customers.models import Customer, CustomerAttribute
 from customers.selectors import customer_search
@@ -111,14 +111,17 @@ def presence_of(user) -> dict:
 
 def transfer_options(*, attendance: Attendance, user) -> dict:
     """Groups in ``transfer_targets``, and agents of the current and target groups with
-    their state and free capacity; ``available`` says whether a transfer may pick them
-    (online, or paused where the group accepts paused agents)."""
+    their state and free capacity; ``available`` is the engine's own answer
+    (``attendance.selectors.eligible_agents``: online, or paused where the group accepts
+    paused agents, fresh, inside their work hours, with a free slot), so the screen never
+    offers an agent the transfer then refuses."""
     group = attendance.group
     targets = list(group.transfer_targets.filter(is_active=True).order_by("name"))
     groups = [group, *targets]
     fresh = timezone.now() - timedelta(seconds=settings.PRESENCE_TIMEOUT_SECONDS)
     agents = []
     for target in groups:
+        eligible = {load.id: load for load in eligible_agents(group=target, states=transfer_states(target))}
         members = (
             target.agents.filter(is_active=True, role__in=AGENT_ROLES)
             .exclude(pk=attendance.agent_id)
@@ -131,13 +134,10 @@ def transfer_options(*, attendance: Attendance, user) -> dict:
             live = presence is not None and presence.heartbeat_at is not None and presence.heartbeat_at >= fresh
             state = presence.state if live else PresenceState.OFFLINE
             free = max(0, agent.max_simultaneous - agent.busy)
-            allowed = state == PresenceState.ONLINE or (
-                state == PresenceState.PAUSED and target.transfer_to_paused_agents
-            )
             agents.append({
                 "id": agent.pk, "name": agent.display_name, "group": target.pk, "group_name": target.name,
                 "state": state, "reason": presence.reason if live and state == PresenceState.PAUSED else "",
-                "free": free, "available": allowed and free > 0,
+                "free": free, "available": agent.pk in eligible and eligible[agent.pk].free > 0,
             })  # fmt: skip
     return {"groups": [{"id": g.pk, "name": g.name} for g in targets], "agents": agents}
 

@@ -12,8 +12,8 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
-from attendance.agent_actions import active_message_send, agent_message_send, note_add
-from attendance.errors import MEDIA_NOT_ALLOWED, RECEIVE_ONLY, NotYourAttendanceError
+from attendance.agent_actions import active_message_send, agent_message_send, group_check_answer, note_add
+from attendance.errors import NotYourAttendanceError
 from attendance.media import SNIFF_BYTES, kind_of, media_store, message_attach_media, sniff
 from attendance.models import Attendance, Kind, Message, ServiceGroup
 from core import followups
@@ -26,8 +26,6 @@ from . import errors
 from .models import PLACEHOLDER, Mention, ReadMarker, WhatsAppTemplate
 from .selectors import attendances_visible_to, whatsapp_window_open
 
-MEDIA_FLAGS = {Kind.AUDIO: "allow_audio", Kind.IMAGE: "allow_image", Kind.VIDEO: "allow_video",
-               Kind.DOCUMENT: "allow_document"}  # fmt: skip
 ACTIVE_FLAGS = {Network.WHATSAPP: "active_whatsapp", Network.SMS: "active_sms", Network.EMAIL: "active_email",
                 Network.TELEGRAM: "active_telegram", Network.VOICE: "active_voice"}  # fmt: skip
 
@@ -39,28 +37,20 @@ def workspace_message_send(*, attendance: Attendance, agent, kind: str, text: st
     group = attendance.group
     if file is None:  # the engine's JSON contract: a kind and a text (media flags checked there)
         return agent_message_send(attendance=attendance, agent=agent, kind=kind, text=text)
-    if group.receive_only:
-        raise ValidationError({"kind": [RECEIVE_ONLY]})
     declared = None if kind == Kind.TEXT else kind
-    if declared is not None and not getattr(group, MEDIA_FLAGS[declared]):
-        _refuse_kind(declared)
+    group_check_answer(group=group, kind=declared or Kind.TEXT, field="file")
     if attendance.agent_id != agent.pk:
         raise NotYourAttendanceError()
     file.seek(0)
     sniffed = kind_of(sniff(file.read(SNIFF_BYTES)) or "")
     file.seek(0)
-    if sniffed is not None and declared is None and not getattr(group, MEDIA_FLAGS[sniffed]):
-        _refuse_kind(sniffed)  # refused before anything is stored
+    if sniffed is not None and declared is None:
+        group_check_answer(group=group, kind=sniffed, field="file")  # refused before anything is stored
     media = media_store(content=file, filename=filename or getattr(file, "name", ""), kind=declared)
-    if not getattr(group, MEDIA_FLAGS[media.kind]):
-        _refuse_kind(media.kind)
+    group_check_answer(group=group, kind=media.kind, field="file")
     with transaction.atomic():
         message = agent_message_send(attendance=attendance, agent=agent, kind=media.kind, text=text)
         return message_attach_media(message=message, media=media)
-
-
-def _refuse_kind(kind: str):
-    raise ValidationError({"file": [MEDIA_NOT_ALLOWED % {"kind": Kind(kind).label}]})
 
 
 def attendance_mark_read(*, user, attendance: Attendance, message_id: int | None = None) -> int:

@@ -316,3 +316,18 @@ def test_my_attendances_count_unread_customer_messages_until_read(floor, web_as)
     # Another agent cannot mark it, nor open its panel.
     assert web_as(floor["leo"]).post(f"/workspace/attendances/{attendance.pk}/read/").status_code == 404
     assert web_as(floor["leo"]).get(f"/workspace/attendances/{attendance.pk}/panel/").status_code == 404
+
+
+def test_the_engine_api_and_the_upload_refuse_a_kind_with_one_rule(floor, api_as, media_root):
+    """``attendance.agent_actions.group_check_answer``: a document the group does not allow
+    is refused with the same message whether declared (JSON) or uploaded (a file)."""
+    declared = api_as(floor["eva"]).post(
+        f"/api/v1/attendances/{floor['open'].pk}/messages/", {"kind": "document", "text": "boleto"}, format="json"
+    )
+    uploaded = _upload(api_as(floor["eva"]), floor["open"], PDF, "boleto.pdf")
+    assert (declared.status_code, uploaded.status_code) == (400, 400)
+    assert (
+        declared.json()["kind"]
+        == uploaded.json()["file"]
+        == [_pt(MEDIA_NOT_ALLOWED) % {"kind": _pt(Kind.DOCUMENT.label)}]
+    )
