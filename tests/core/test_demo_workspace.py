@@ -8,7 +8,7 @@ import io
 import re
 
 import pytest
-from core.demo import DEMO_GROUPS
+from demo.loader import DEMO_GROUPS
 from django.core.management import call_command
 from django.test import TestCase
 
