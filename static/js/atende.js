@@ -66,9 +66,16 @@ export function errorText(body) {
   return [...new Set(messages)].join(" ");
 }
 
+// A page may name its own words for an error the API did not explain (the workspace's "Erro").
+const settings = { error: "" };
+
+export function configure({ error } = {}) {
+  if (error) settings.error = error;
+}
+
 export class ApiError extends Error {
   constructor(status, body) {
-    super(errorText(body) || `HTTP ${status}`);
+    super(errorText(body) || settings.error || `HTTP ${status}`);
     this.status = status;
     this.body = body;
   }

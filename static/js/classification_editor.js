@@ -9,27 +9,21 @@
 (function () {
   "use strict";
 
-  // Every text of the editor, per language (<html lang>); pt-br is the default.
-  var LABELS = {
-    "pt-br": {
-      editor: "Motivos e submotivos",
-      name: "Nome",
-      active: "Ativo",
-      addReason: "Adicionar motivo",
-      addSubReason: "Adicionar submotivo",
-      remove: "Remover",
-      removeTitle: "Remove o item ainda não salvo",
-      reason: "Motivo %s",
-      subReason: "Submotivo %s",
-      empty: "Nenhum motivo cadastrado."
-    }
+  // Every text of the editor, in English msgids translated by Django's JavaScript catalogue
+  // (the admin's jsi18n, loaded on every change form; locale/pt_BR/djangojs.po).
+  var _ = window.gettext || function (text) { return text; };
+  var T = {
+    editor: _("Reasons and sub-reasons"),
+    name: _("Name"),
+    active: _("Active"),
+    addReason: _("Add reason"),
+    addSubReason: _("Add sub-reason"),
+    remove: _("Remove item"),
+    removeTitle: _("Removes the item not saved yet"),
+    reason: _("Reason %s"),
+    subReason: _("Sub-reason %s"),
+    empty: _("No reason registered."),
   };
-
-  function labels() {
-    var lang = (document.documentElement.lang || "").toLowerCase();
-    return LABELS[lang] || LABELS[lang.split("-")[0]] || LABELS["pt-br"];
-  }
-  var T = labels();
 
   function fmt(text, value) { return text.replace("%s", value); }
 

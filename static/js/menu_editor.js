@@ -8,37 +8,31 @@
 (function () {
   "use strict";
 
-  // Every text of the editor, per language (<html lang>); pt-br is the default.
-  var LABELS = {
-    "pt-br": {
-      editor: "Editor do menu",
-      text: "Texto do menu",
-      options: "Opções",
-      key: "Tecla",
-      label: "Rótulo",
-      action: "Ação",
-      group: "Grupo",
-      submenu: "Submenu",
-      actions: { menu: "Submenu", transfer_to_group: "Transferir para grupo", close: "Encerrar" },
-      noGroup: "---------",
-      unknownGroup: "Grupo nº %s (inativo ou inexistente)",
-      addOption: "Adicionar opção",
-      removeOption: "Remover opção",
-      moveUp: "Mover para cima",
-      moveDown: "Mover para baixo",
-      optionTitle: "Opção %s",
-      appended: "O bot acrescenta as opções depois deste texto, uma por linha (“1 - Vendas”): não as escreva aqui.",
-      preview: "O cliente lê",
-      repeats: "Este texto já lista as opções: o cliente vai lê-las duas vezes. Deixe no texto só a pergunta."
-    }
+  // Every text of the editor, in English msgids translated by Django's JavaScript catalogue
+  // (the admin's jsi18n, loaded on every change form; locale/pt_BR/djangojs.po).
+  var _ = window.gettext || function (text) { return text; };
+  var T = {
+    editor: _("Menu editor"),
+    text: _("Menu text"),
+    options: _("Options"),
+    key: _("Key"),
+    label: _("Label"),
+    action: _("Action"),
+    group: _("Group"),
+    submenu: _("Submenu"),
+    noGroup: _("---------"),
+    unknownGroup: _("Group no. %s (inactive or missing)"),
+    addOption: _("Add option"),
+    removeOption: _("Remove option"),
+    moveUp: _("Move up"),
+    moveDown: _("Move down"),
+    optionTitle: _("Option %s"),
+    appended: _("The bot adds the options after this text, one per line (“1 - Sales”): do not write them here."),
+    preview: _("The customer reads"),
+    repeats: _("This text already lists the options: the customer will read them twice. Keep only the question in the text."),
+    actions: { menu: _("Submenu"), transfer_to_group: _("Transfer to group"), close: _("Close") },
   };
   var ACTIONS = ["menu", "transfer_to_group", "close"];
-
-  function labels() {
-    var lang = (document.documentElement.lang || "").toLowerCase();
-    return LABELS[lang] || LABELS[lang.split("-")[0]] || LABELS["pt-br"];
-  }
-  var T = labels();
 
   function fmt(text, value) { return text.replace("%s", value); }
 
