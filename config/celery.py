@@ -33,6 +33,7 @@ app.conf.beat_schedule = {
         "schedule": float(os.environ.get("TIMER_SWEEP_SECONDS", "1")),
     },
     "messages-due": {"task": "attendance.tasks.messages_due_task", "schedule": 10.0},
+    "webhooks-due": {"task": "providers.tasks.webhooks_due_task", "schedule": 10.0},
 }
 
 

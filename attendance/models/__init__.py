@@ -17,7 +17,15 @@ from .attendances import (
     Status,
 )
 from .bots import Bot, BotKind
-from .channels import CREDENTIAL_FIELDS, CREDENTIALS, PROVIDER_NETWORKS, Channel, Provider, hash_token
+from .channels import (
+    CREDENTIAL_FIELDS,
+    CREDENTIALS,
+    PROVIDER_NETWORKS,
+    WEBHOOK_EVENTS,
+    Channel,
+    Provider,
+    hash_token,
+)  # fmt: skip
 from .groups import (
     BotInactivityAction,
     DisplayNameMode,
@@ -30,6 +38,7 @@ from .pauses import DEFAULT_PAUSE_REASONS, PauseReason
 
 __all__ = [
     "DEFAULT_PAUSE_REASONS",
+    "WEBHOOK_EVENTS",
     "PauseReason",
     "OPEN_STATUSES",
     "AgentPresence",

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.history import HistoricalRecords
@@ -22,6 +24,15 @@ def new_public_id() -> str:
     """The channel's id in its webhook URL: random and URL-safe, so URLs cannot be guessed
     (the signature is the real protection)."""
     return secrets.token_urlsafe(16)
+
+
+WEBHOOK_SECRET_OVERLAP = timedelta(hours=24)
+# The attendance events a generic channel's webhook may subscribe to (SPEC §8.2.2), by the
+# event log's type.
+WEBHOOK_EVENTS = {
+    "opened": "attendance.opened", "assigned": "attendance.assigned",
+    "transferred": "attendance.transferred", "closed": "attendance.closed",
+}  # fmt: skip
 
 
 class Provider(models.TextChoices):
@@ -79,9 +90,21 @@ class Channel(ActiveModel):
     from_number = models.CharField(
         _("Sender number"), max_length=40, blank=True, help_text=_("+5511… for SMS, whatsapp:+5511… for WhatsApp.")
     )
+    # Outbound webhook signing (SPEC §8.2.2): generated at creation and shown once; after a
+    # rotation the previous secret still signs (a second ``v1=``) until ``…_until``.
+    webhook_secret = models.CharField(_("Webhook secret"), max_length=80, blank=True, editable=False)
+    webhook_secret_previous = models.CharField(max_length=80, blank=True, editable=False)
+    webhook_secret_previous_until = models.DateTimeField(null=True, blank=True, editable=False)
+    webhook_events = models.JSONField(
+        _("Attendance events sent to the webhook"), default=list, blank=True,
+        help_text=_("Besides messages: attendance.opened, attendance.assigned, attendance.transferred, "
+                    "attendance.closed."),
+    )  # fmt: skip
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
 
-    history = HistoricalRecords(excluded_fields=["token_hash", *CREDENTIAL_FIELDS])
+    history = HistoricalRecords(
+        excluded_fields=["token_hash", "webhook_secret", "webhook_secret_previous", *CREDENTIAL_FIELDS]
+    )
 
     class Meta:
         verbose_name = _("channel")
@@ -97,6 +120,26 @@ class Channel(ActiveModel):
         self.token_hash = hash_token(token)
         self.token_hint = token[:8]
         return token
+
+    def issue_webhook_secret(self) -> str:
+        """A new signing secret, returned once (the caller shows it); the current one, if
+        any, keeps signing for ``WEBHOOK_SECRET_OVERLAP`` (SPEC §8.2.2)."""
+        secret = "whsec_" + secrets.token_urlsafe(32)
+        if self.webhook_secret:
+            self.webhook_secret_previous = self.webhook_secret
+            self.webhook_secret_previous_until = timezone.now() + WEBHOOK_SECRET_OVERLAP
+        self.webhook_secret = secret
+        self._new_webhook_secret = secret
+        return secret
+
+    def webhook_secrets(self, now=None) -> list[str]:
+        """The secrets that sign now: the current one, and the previous during its overlap."""
+        now = now or timezone.now()
+        secrets_ = [self.webhook_secret] if self.webhook_secret else []
+        until = self.webhook_secret_previous_until
+        if self.webhook_secret_previous and until is not None and until > now:
+            secrets_.append(self.webhook_secret_previous)
+        return secrets_
 
     @property
     def webhook_path(self) -> str:

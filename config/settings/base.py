@@ -206,6 +206,10 @@ if os.environ.get("MEDIA_S3_BUCKET"):
 
 # The engine
 ATENDE_OUTBOUND_LOG_ONLY = env_bool("ATENDE_OUTBOUND_LOG_ONLY")  # never call channel webhooks (demos, benches)
+# Outbound webhooks (SPEC §8.2.2): the first retry after about this many seconds (doubling
+# up to 4 h, ±50 % jitter), retried for this many hours (and at least 10 tries).
+ATENDE_WEBHOOK_RETRY_SECONDS = float(os.environ.get("ATENDE_WEBHOOK_RETRY_SECONDS", "30"))
+ATENDE_WEBHOOK_RETRY_HOURS = float(os.environ.get("ATENDE_WEBHOOK_RETRY_HOURS", "24"))
 # Provider channels (attendance/providers/, SPEC §8.2.1).
 # The site's public address (https://atende.example.com): absolute webhook URLs in the
 # admin and API, Twilio's status callback URL. Empty: taken from the request.
