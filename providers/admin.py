@@ -148,13 +148,14 @@ class ChannelAdmin(AtendeAdmin):
         return own + super().get_urls()
 
     def _own_channel(self, request, channel_id: int) -> Channel:
-        if request.method != "POST":
-            raise _NotPost
+        """The channel, if the viewer may change it (403 / 404 as the change page); POST only."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
         channel = self.get_queryset(request).filter(pk=channel_id).first()
         if channel is None:
             raise Http404
-        if not self.has_change_permission(request, channel):
-            raise PermissionDenied
+        if request.method != "POST":
+            raise _NotPost
         return channel
 
     def rotate_secret_view(self, request, channel_id: int):

@@ -235,6 +235,15 @@ def expected_admin_extra(role: str, world: World, target: AdminExtraURL) -> Expe
             return FORBIDDEN
         visible = SAMPLES[target.model._meta.label].scoped and target.side == SUPERVISOR_SIDE[role]
         return to_history if visible else Expect((302, 403, 404), location=ADMIN_INDEX)
+    if target.kind == "channel_post":
+        # "Trocar segredo" / "Reenviar": POST-only buttons of the channel's page. A GET is
+        # refused with 405 once the viewer may change the channel (admins only: channels
+        # have no scope, so a supervisor granted channels finds none).
+        from attendance.models import Channel
+
+        if role == "admin":
+            return Expect((405,))
+        return Expect((404,)) if perm(Channel, "change") in world.profile_perms else FORBIDDEN
     if target.kind == "password":
         from users.models import User
 
@@ -414,6 +423,8 @@ SITE_EXPLICIT = {
     "api-presence": "test_plain_api.py::test_presence_matrix",
     "provider-webhook": "test_webhooks.py::test_webhooks_refuse_unsigned_forged_and_unknown_calls",
     "public-media": "test_public_media.py::test_public_media_answers_the_signature_not_the_session",
+    "api-channel-deliveries": "test_plain_api.py::test_channel_webhook_urls_are_admin_only",
+    "api-channel-rotate-webhook-secret": "test_plain_api.py::test_channel_webhook_urls_are_admin_only",
 }
 
 
