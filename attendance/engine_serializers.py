@@ -9,6 +9,7 @@ from customers.models import Network
 
 from .models import (
     CREDENTIAL_FIELDS,
+    EMAIL_FIELDS,
     WEBHOOK_EVENTS,
     AgentPresence,
     Attendance,
@@ -40,7 +41,7 @@ class ChannelSerializer(serializers.ModelSerializer):
         fields = [
             "id", "name", "network", "provider", "token", "token_hint", "public_id", "webhook_url",
             "outbound_webhook_url", "webhook_secret", "webhook_events", "is_active", "created_at",
-            *CREDENTIAL_FIELDS,
+            *EMAIL_FIELDS, *CREDENTIAL_FIELDS,
         ]  # fmt: skip
         read_only_fields = ["token_hint", "public_id", "created_at"]
         extra_kwargs = {
@@ -99,7 +100,7 @@ class AttendanceSerializer(serializers.ModelSerializer):
         fields = [
             "id", "protocol", "customer", "customer_name", "group", "agent", "status", "priority", "opened_at",
             "queued_at", "assigned_at", "closed_at", "last_customer_message_at", "last_agent_message_at",
-            "close_reason", "classification_node",
+            "close_reason", "classification_node", "subject",
         ]  # fmt: skip
         read_only_fields = fields
 

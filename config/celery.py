@@ -34,6 +34,7 @@ app.conf.beat_schedule = {
     },
     "messages-due": {"task": "attendance.tasks.messages_due_task", "schedule": 10.0},
     "webhooks-due": {"task": "providers.tasks.webhooks_due_task", "schedule": 10.0},
+    "email-poll": {"task": "providers.tasks.email_poll_due_task", "schedule": 5.0},
 }
 
 

@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from attendance.channels import channel_validate
-from attendance.models import CREDENTIAL_FIELDS, WEBHOOK_EVENTS, Channel
+from attendance.models import CREDENTIAL_FIELDS, EMAIL_FIELDS, WEBHOOK_EVENTS, Channel
 from attendance.services import channel_save
 from core.admin import AtendeAdmin, StatusFilter, status_column
 
@@ -43,17 +43,24 @@ class ChannelForm(forms.ModelForm):
     class Meta:
         model = Channel
         fields = ["name", "network", "provider", "outbound_webhook_url", "webhook_events", "is_active",
-                  *CREDENTIAL_FIELDS]  # fmt: skip
+                  *EMAIL_FIELDS, *CREDENTIAL_FIELDS]  # fmt: skip
         widgets = {name: forms.PasswordInput(render_value=False) for name in CREDENTIAL_FIELDS}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in EMAIL_FIELDS:  # only e-mail channels need them (channel_validate); empty: the default
+            if name in self.fields:
+                self.fields[name].required = False
         for name in CREDENTIAL_FIELDS:
             if name in self.fields and getattr(self.instance, name, ""):
                 self.fields[name].help_text = _("Stored. Leave empty to keep it.")
 
     def clean(self):
         data = super().clean()
+        for name in EMAIL_FIELDS:
+            field = Channel._meta.get_field(name)
+            if data.get(name) in (None, "") and field.has_default():
+                data[name] = field.get_default()
         for name in CREDENTIAL_FIELDS:
             if not (data.get(name) or "").strip():
                 data[name] = getattr(self.instance, name, "")
@@ -82,6 +89,27 @@ class ChannelAdmin(AtendeAdmin):
         ("WhatsApp Cloud API", {"fields": ["phone_number_id", "access_token", "app_secret", "verify_token"]}),
         ("Telegram", {"fields": ["bot_token", "secret_token"]}),
         ("Twilio", {"fields": ["account_sid", "auth_token", "from_number"]}),
+        (
+            _("E-mail (IMAP and SMTP)"),
+            {
+                "fields": [
+                    "imap_host",
+                    "imap_port",
+                    "imap_security",
+                    "imap_user",
+                    "imap_password",
+                    "imap_folder",
+                    "smtp_host",
+                    "smtp_port",
+                    "smtp_security",
+                    "smtp_user",
+                    "smtp_password",
+                    "from_address",
+                    "from_name",
+                    "poll_seconds",
+                ]
+            },
+        ),
     ]
 
     @admin.display(description=_("Webhook URL"))

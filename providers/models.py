@@ -83,3 +83,79 @@ class WebhookAttempt(models.Model):
 
     def delete(self, *args, **kwargs):
         raise DeletionForbidden()
+
+
+class EmailMailbox(models.Model):
+    """Where the e-mail channel's poller is in its IMAP folder (SPEC §16): the folder's
+    UIDVALIDITY and the last UID handled. Moved forward in each mail's own transaction, so
+    a poller killed at any moment starts again after the last committed mail; a new
+    UIDVALIDITY (the folder was rebuilt) starts over at UID 1, ``Message-ID`` keeping
+    every mail once. ``claimed_until``: one poller at a time (a lease, renewed per batch)."""
+
+    channel = models.OneToOneField(Channel, on_delete=models.PROTECT, related_name="+")
+    uidvalidity = models.BigIntegerField(default=0)
+    last_uid = models.BigIntegerField(default=0)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    polled_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("mailbox")
+        verbose_name_plural = _("mailboxes")
+
+    def __str__(self) -> str:
+        return f"{self.channel_id} {self.uidvalidity}/{self.last_uid}"
+
+    def delete(self, *args, **kwargs):
+        raise DeletionForbidden()
+
+
+class EmailReceipt(models.Model):
+    """One mail of the folder, handled: what became of it. Unique by the folder's
+    UIDVALIDITY/UID and by ``Message-ID`` per channel: a mail is never handled twice."""
+
+    STORED, AUTO_REPLY, BOUNCE, DUPLICATE, REFUSED = "stored", "auto_reply", "bounce", "duplicate", "refused"
+
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+", db_index=False)
+    uidvalidity = models.BigIntegerField()
+    uid = models.BigIntegerField()
+    message_id = models.CharField(max_length=128)  # the header, or a digest of a long or missing one
+    outcome = models.CharField(max_length=12)
+    attendance = models.ForeignKey(Attendance, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                   db_index=False)  # fmt: skip
+    note = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "uidvalidity", "uid"], name="email_receipt_uid_once"),
+        ]
+        indexes = [models.Index(fields=["channel", "message_id"], name="email_receipt_message_id")]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id} {self.uidvalidity}/{self.uid} {self.outcome}"
+
+    def delete(self, *args, **kwargs):
+        raise DeletionForbidden()
+
+
+class EmailPart(models.Model):
+    """What an e-mail message carries beyond the engine's text body: its headers for
+    threading, the sanitised HTML (shown in a sandboxed frame, remote images held back
+    until the agent asks) and the folded quoted history."""
+
+    message = models.OneToOneField(Message, on_delete=models.PROTECT, related_name="email", primary_key=True)
+    header_id = models.CharField(max_length=998)  # Message-ID in full (provider_message_id may be a digest)
+    subject = models.CharField(max_length=255, blank=True)
+    from_address = models.CharField(max_length=320, blank=True)
+    references = models.JSONField(default=list, blank=True)
+    html = models.TextField(blank=True)  # sanitised (nh3): no script, no handler, no form
+    quoted = models.TextField(blank=True)  # the folded history ("Em … escreveu:" and what follows)
+    remote_images = models.PositiveIntegerField(default=0)  # held back in ``html`` (data-atende-src)
+    server_reply = models.CharField(max_length=500, blank=True)  # outbound: the SMTP server's last answer
+
+    def __str__(self) -> str:
+        return self.header_id
+
+    def delete(self, *args, **kwargs):
+        raise DeletionForbidden()

@@ -213,6 +213,8 @@ def _send(channel: Channel, message: Message) -> str:
     as a template on WhatsApp Cloud channels; a message with a file as the provider's
     media message, its text as the caption; everything else as its text."""
     adapter = provider_for(channel.provider)
+    if hasattr(adapter, "send_message"):  # e-mail: the whole attendance makes the mail (threading, subject)
+        return adapter.send_message(channel, message)
     template = message.template or {}
     if template.get("name") and channel.provider == Provider.WHATSAPP_CLOUD:
         return adapter.send_template(channel, to=message.attendance.customer.phone, name=template["name"],

@@ -20,6 +20,8 @@ from .bots import Bot, BotKind
 from .channels import (
     CREDENTIAL_FIELDS,
     CREDENTIALS,
+    EMAIL_FIELDS,
+    EMAIL_REQUIRED,
     PROVIDER_NETWORKS,
     WEBHOOK_EVENTS,
     Channel,
@@ -39,6 +41,8 @@ from .pauses import DEFAULT_PAUSE_REASONS, PauseReason
 __all__ = [
     "DEFAULT_PAUSE_REASONS",
     "WEBHOOK_EVENTS",
+    "EMAIL_FIELDS",
+    "EMAIL_REQUIRED",
     "PauseReason",
     "OPEN_STATUSES",
     "AgentPresence",

@@ -7,6 +7,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -40,6 +41,7 @@ class Provider(models.TextChoices):
     WHATSAPP_CLOUD = "whatsapp_cloud", "WhatsApp Cloud API"
     TELEGRAM = "telegram", "Telegram"
     TWILIO = "twilio", _("Twilio (SMS and WhatsApp)")
+    EMAIL = "email", _("E-mail (IMAP and SMTP)")
 
 
 # Write-only credentials per provider (SPEC §8.2.1): never returned by the API or rendered
@@ -49,6 +51,7 @@ CREDENTIALS = {
     Provider.WHATSAPP_CLOUD: ("phone_number_id", "access_token", "app_secret", "verify_token"),
     Provider.TELEGRAM: ("bot_token", "secret_token"),
     Provider.TWILIO: ("account_sid", "auth_token", "from_number"),
+    Provider.EMAIL: ("imap_password", "smtp_password"),
 }
 CREDENTIAL_FIELDS = tuple(name for names in CREDENTIALS.values() for name in names)
 # The networks a provider can serve.
@@ -56,7 +59,15 @@ PROVIDER_NETWORKS = {
     Provider.WHATSAPP_CLOUD: {"whatsapp"},
     Provider.TELEGRAM: {"telegram"},
     Provider.TWILIO: {"whatsapp", "sms"},
+    Provider.EMAIL: {"email"},
 }
+# The e-mail channel's readable settings (SPEC §16); its passwords are credentials above.
+EMAIL_FIELDS = (
+    "imap_host", "imap_port", "imap_security", "imap_user", "imap_folder", "smtp_host", "smtp_port", "smtp_security",
+    "smtp_user", "from_address", "from_name", "poll_seconds",
+)  # fmt: skip
+EMAIL_REQUIRED = ("imap_host", "imap_user", "smtp_host", "from_address")
+SECURITY_CHOICES = [("ssl", "SSL/TLS"), ("starttls", "STARTTLS"), ("none", _("None (plain text)"))]
 
 
 class Channel(ActiveModel):
@@ -90,6 +101,25 @@ class Channel(ActiveModel):
     from_number = models.CharField(
         _("Sender number"), max_length=40, blank=True, help_text=_("+5511… for SMS, whatsapp:+5511… for WhatsApp.")
     )
+    # E-mail (SPEC §16): IMAP in, SMTP out.
+    imap_host = models.CharField(_("IMAP server"), max_length=255, blank=True)
+    imap_port = models.PositiveIntegerField(_("IMAP port"), null=True, blank=True,
+                                            help_text=_("Empty: 993 with SSL, 143 otherwise."))  # fmt: skip
+    imap_security = models.CharField(_("IMAP security"), max_length=10, choices=SECURITY_CHOICES, default="ssl")
+    imap_user = models.CharField(_("IMAP user"), max_length=255, blank=True)
+    imap_password = models.CharField(_("IMAP password"), max_length=255, blank=True)
+    imap_folder = models.CharField(_("IMAP folder"), max_length=255, blank=True, default="INBOX")
+    smtp_host = models.CharField(_("SMTP server"), max_length=255, blank=True)
+    smtp_port = models.PositiveIntegerField(
+        _("SMTP port"), null=True, blank=True, help_text=_("Empty: 465 with SSL, 587 with STARTTLS, 25 otherwise.")
+    )
+    smtp_security = models.CharField(_("SMTP security"), max_length=10, choices=SECURITY_CHOICES, default="starttls")
+    smtp_user = models.CharField(_("SMTP user"), max_length=255, blank=True)
+    smtp_password = models.CharField(_("SMTP password"), max_length=255, blank=True)
+    from_address = models.EmailField(_("Sender address"), blank=True)
+    from_name = models.CharField(_("Sender name"), max_length=150, blank=True)
+    poll_seconds = models.PositiveIntegerField(_("Check the mailbox every (seconds)"), default=30,
+                                               validators=[MinValueValidator(5), MaxValueValidator(3600)])  # fmt: skip
     # Outbound webhook signing (SPEC §8.2.2): generated at creation and shown once; after a
     # rotation the previous secret still signs (a second ``v1=``) until ``…_until``.
     webhook_secret = models.CharField(_("Webhook secret"), max_length=80, blank=True, editable=False)

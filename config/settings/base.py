@@ -209,6 +209,10 @@ ATENDE_OUTBOUND_LOG_ONLY = env_bool("ATENDE_OUTBOUND_LOG_ONLY")  # never call ch
 # Outbound webhooks (SPEC §8.2.2): the first retry after about this many seconds (doubling
 # up to 4 h, ±50 % jitter), retried for this many hours (and at least 10 tries).
 ATENDE_WEBHOOK_RETRY_SECONDS = float(os.environ.get("ATENDE_WEBHOOK_RETRY_SECONDS", "30"))
+# E-mail channels (SPEC §16): accept self-signed IMAP/SMTP certificates (tests only).
+EMAIL_CHANNEL_INSECURE_TLS = env_bool("EMAIL_CHANNEL_INSECURE_TLS")
+# Seconds one poller holds a mailbox (renewed per batch); a killed poller's is taken back after it.
+EMAIL_POLL_LEASE_SECONDS = float(os.environ.get("EMAIL_POLL_LEASE_SECONDS", "60"))
 ATENDE_WEBHOOK_RETRY_HOURS = float(os.environ.get("ATENDE_WEBHOOK_RETRY_HOURS", "24"))
 # Provider channels (attendance/providers/, SPEC §8.2.1).
 # The site's public address (https://atende.example.com): absolute webhook URLs in the
