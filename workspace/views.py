@@ -104,6 +104,7 @@ def page_strings() -> dict[str, str]:
         "delayed": _("The customer has an open attendance: the message goes out at %(time)s."),
         "error": _("Something went wrong. Try again."),
         "new_customer": _("Typed phone (new or existing customer)"),
+        "email_quoted": _("Quoted history"), "email_images": _("Show the %(count)s remote images"),
     }  # fmt: skip
 
 
@@ -135,6 +136,7 @@ def panel(request, pk: int):
     return JsonResponse({
         "id": attendance.pk,
         "protocol": attendance.protocol,
+        "subject": attendance.subject,
         "status": attendance.status,
         "mine": mine,
         "agent": attendance.agent.display_name if attendance.agent_id else "",

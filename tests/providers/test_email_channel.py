@@ -310,3 +310,20 @@ def test_the_admin_page_offers_the_mailbox_settings(client, admin_user):
     client.post("/accounts/login/", {"username": admin_user.username, "password": PASSWORD})
     page = client.get("/admin/attendance/channel/add/").content.decode()
     assert "Servidor IMAP" in page and "Servidor SMTP" in page and "Endereço do remetente" in page
+
+
+def test_the_workspace_gets_the_subject_the_safe_html_and_the_folded_history(servers, channel, api_as, admin_user):
+    imap, _smtp = servers
+    imap.deliver(mail(body="Segue a foto.\n\nOn Mon, 7 Dec 2026, SAC wrote:\n> antes",
+                      html='<p>Segue <img src="https://x.example/a.png"></p><script>x()</script>'))  # fmt: skip
+    poll(channel)
+    attendance = Attendance.objects.get()
+    api = api_as(admin_user)
+    rows = api.get(f"/api/v1/attendances/{attendance.pk}/messages/").json()
+    email = next(row["email"] for row in rows if row["sender"] == "customer")
+    assert email["subject"] == "Pedido 123 atrasado" and email["remote_images"] == 1
+    assert "<script>" not in email["html"] and 'data-atende-src="https://x.example/a.png"' in email["html"]
+    assert email["quoted"].startswith("On Mon, 7 Dec 2026, SAC wrote:")
+    assert next(row for row in rows if row["sender"] == "customer")["body"] == "Segue a foto."
+    detail = api.get(f"/api/v1/attendances/{attendance.pk}/").json()
+    assert detail["subject"] == "Pedido 123 atrasado"
