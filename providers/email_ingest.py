@@ -113,6 +113,8 @@ def email_poll(*, channel_id: int, limit: int | None = None) -> PollResult:
             # A new folder (or a rebuilt one): from the start; Message-IDs keep each mail once.
             EmailMailbox.objects.filter(pk=mailbox.pk).update(uidvalidity=uidvalidity, last_uid=0)
             mailbox.uidvalidity, mailbox.last_uid = uidvalidity, 0
+        if mailbox.last_uid:
+            _flag_handled(conn, mailbox.last_uid)
         status, data = conn.uid("SEARCH", None, f"UID {mailbox.last_uid + 1}:*")
         uids = sorted(int(u) for u in (data[0] or b"").split() if int(u) > mailbox.last_uid)
         if limit is not None:
@@ -120,15 +122,17 @@ def email_poll(*, channel_id: int, limit: int | None = None) -> PollResult:
         for start in range(0, len(uids), BATCH):
             _renew(mailbox)
             batch = uids[start : start + BATCH]
+            committed = []
             for uid, raw in _fetch(conn, batch):
                 outcome = email_store(channel=channel, raw=raw, uidvalidity=uidvalidity, uid=uid)
+                committed.append(str(uid))
                 result.handled += 1
                 if outcome == EmailReceipt.STORED:
                     result.stored += 1
                 else:
                     result.skipped += 1
-                # Handled only now that it is committed.
-                conn.uid("STORE", str(uid), "+FLAGS", "(\\Seen)")
+            if committed:  # flagged only now that each is committed (a crash here: the next poll flags them)
+                conn.uid("STORE", ",".join(committed), "+FLAGS", "(\\Seen)")
         error = ""
     except ProviderError as problem:
         error = str(problem)
@@ -144,6 +148,14 @@ def email_poll(*, channel_id: int, limit: int | None = None) -> PollResult:
                                                       last_error=error[:500])  # fmt: skip
     result.error = error
     return result
+
+
+def _flag_handled(conn, last_uid: int) -> None:
+    """Mails committed by a poller that died before flagging them: flagged now."""
+    status, data = conn.uid("SEARCH", None, f"UNSEEN UID 1:{last_uid}")
+    uids = (data[0] or b"").split() if status == "OK" else []
+    for start in range(0, len(uids), 500):
+        conn.uid("STORE", b",".join(uids[start : start + 500]).decode(), "+FLAGS", "(\\Seen)")
 
 
 def _fetch(conn, uids: list[int]):

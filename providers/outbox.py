@@ -44,7 +44,7 @@ logger = logging.getLogger("atende.outbound")
 
 MESSAGE = "message"
 MIN_TRIES = 10  # SPEC §8.2.2: "for up to 24 h (at least 10 tries)"
-LEASE = timedelta(seconds=60)  # longer than a try (the POST's timeout is 10 s)
+LEASE = timedelta(seconds=60)  # longer than a try (the POST's timeout is 10 s); ATENDE_WEBHOOK_LEASE_SECONDS
 TIMEOUT = 10
 EXCERPT = 500
 ATTEMPT_TASK = "providers.tasks.webhook_attempt_task"
@@ -155,6 +155,11 @@ def webhook_events_enqueue(events: list[Event]) -> None:
 # Trying ------------------------------------------------------------------------------------
 
 
+def _lease() -> timedelta:
+    seconds = getattr(settings, "ATENDE_WEBHOOK_LEASE_SECONDS", None)
+    return timedelta(seconds=seconds) if seconds else LEASE
+
+
 def _window() -> timedelta:
     return timedelta(hours=settings.ATENDE_WEBHOOK_RETRY_HOURS)
 
@@ -170,7 +175,7 @@ def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
     claimed = (
         WebhookDelivery.objects.filter(pk=delivery_id, state=WebhookDelivery.PENDING, next_attempt_at__lte=now)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
-        .update(claimed_until=now + LEASE, attempts=F("attempts") + 1)
+        .update(claimed_until=now + _lease(), attempts=F("attempts") + 1)
     )  # fmt: skip
     if not claimed:
         return None

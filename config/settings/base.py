@@ -214,6 +214,9 @@ EMAIL_CHANNEL_INSECURE_TLS = env_bool("EMAIL_CHANNEL_INSECURE_TLS")
 # Seconds one poller holds a mailbox (renewed per batch); a killed poller's is taken back after it.
 EMAIL_POLL_LEASE_SECONDS = float(os.environ.get("EMAIL_POLL_LEASE_SECONDS", "60"))
 ATENDE_WEBHOOK_RETRY_HOURS = float(os.environ.get("ATENDE_WEBHOOK_RETRY_HOURS", "24"))
+# How long a worker holds a delivery for one try (more than the POST's 10 s timeout): a
+# worker killed mid-try leaves it to the beat's sweep after this.
+ATENDE_WEBHOOK_LEASE_SECONDS = float(os.environ.get("ATENDE_WEBHOOK_LEASE_SECONDS", "60"))
 # Provider channels (attendance/providers/, SPEC §8.2.1).
 # The site's public address (https://atende.example.com): absolute webhook URLs in the
 # admin and API, Twilio's status callback URL. Empty: taken from the request.
