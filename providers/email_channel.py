@@ -113,14 +113,17 @@ def subject_clean(value: str) -> str:
     return value
 
 
-def reply_subject(subject: str, protocol: str) -> str:
+def reply_subject(subject: str, protocol: str, *, reply: bool = True) -> str:
     """``Re: <subject> [#<protocol>]``: one "Re:", one tag, one line (whatever the customer's
-    subject held: it is theirs, never trusted as a header)."""
+    subject held: it is theirs, never trusted as a header). ``reply=False``: the first
+    mail of an active attendance (no "Re:")."""
     text = " ".join((subject or "").split())
     while text.lower().startswith(SUBJECT_PREFIXES):
         text = text.split(":", 1)[1].strip()
     text = text.replace(f"[#{protocol}]", "").strip()
-    return f"Re: {text} [#{protocol}]" if text else f"[#{protocol}]"
+    if not text:
+        return f"[#{protocol}]"
+    return f"Re: {text} [#{protocol}]" if reply else f"{text} [#{protocol}]"
 
 
 def outbound_message_id(channel: Channel, message: Message) -> str:
@@ -195,7 +198,7 @@ class Email(Provider):
         mail = EmailMessage()
         mail["From"] = formataddr((channel.from_name or attendance.group.name, channel.from_address))
         mail["To"] = attendance.customer.email
-        mail["Subject"] = reply_subject(attendance.subject, attendance.protocol)
+        mail["Subject"] = reply_subject(attendance.subject, attendance.protocol, reply=bool(last_inbound))
         mail["Date"] = formatdate(localtime=True)
         mail["Message-ID"] = message_id
         if last_inbound or references:

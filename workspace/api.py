@@ -208,7 +208,7 @@ class ActiveMessageView(APIView):
         message = active_message_start(
             agent=request.user, group=data["group"], customer=data.get("customer"), network=data.get("network", ""),
             phone=data.get("phone", ""), text=data.get("text", ""), template=data.get("template"),
-            params=data.get("params"),
+            params=data.get("params"), email=data.get("email", ""), subject=data.get("subject", ""),
         )  # fmt: skip
         body = {"attendance": message.attendance_id, "protocol": message.attendance.protocol, "message": message.pk,
                 "deliver_at": message.deliver_at}  # fmt: skip

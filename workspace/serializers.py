@@ -135,6 +135,9 @@ class ActiveMessageSerializer(serializers.Serializer):
     text = serializers.CharField(required=False, allow_blank=True, default="", max_length=4096)
     template = ActiveRelatedField(queryset=WhatsAppTemplate.objects.all(), required=False, allow_null=True)
     params = serializers.ListField(child=serializers.CharField(max_length=500), required=False, default=list)
+    # E-mail (SPEC §16): the address of a new customer and the subject (one line).
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    subject = serializers.CharField(required=False, allow_blank=True, default="", max_length=255, trim_whitespace=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -327,3 +327,26 @@ def test_the_workspace_gets_the_subject_the_safe_html_and_the_folded_history(ser
     assert next(row for row in rows if row["sender"] == "customer")["body"] == "Segue a foto."
     detail = api.get(f"/api/v1/attendances/{attendance.pk}/").json()
     assert detail["subject"] == "Pedido 123 atrasado"
+
+
+def test_novo_atendimento_ativo_by_e_mail_from_the_workspace(servers, channel, api_as, agent_a):
+    _imap, smtp = servers
+    group = ServiceGroupFactory(name="Ativo e-mail", operation=agent_a.operations.first(), active_email=True,
+                                agents=[agent_a], email_signature="Equipe Ativo")  # fmt: skip
+    api = api_as(agent_a)
+    injected = api.post("/api/v1/active-messages/", {"group": group.pk, "network": "email", "email": "novo@x.com",
+                                                     "subject": "Oferta\r\nBcc: todos@x.com", "text": "Olá"},
+                        format="json")  # fmt: skip
+    assert injected.status_code == 400 and "subject" in injected.json()
+    assert not smtp.messages
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = api.post("/api/v1/active-messages/", {"group": group.pk, "network": "email", "email": "Novo@X.com",
+                                                         "subject": "Sua segunda via", "text": "Segue o boleto."},
+                            format="json")  # fmt: skip
+    assert response.status_code == 201, response.json()
+    attendance = Attendance.objects.get(pk=response.json()["attendance"])
+    assert (attendance.subject, attendance.channel_id, attendance.customer.email) == ("Sua segunda via", channel.pk,
+                                                                                      "novo@x.com")  # fmt: skip
+    sent = smtp.messages[-1]
+    assert sent["Subject"] == f"Sua segunda via [#{attendance.protocol}]" and sent["To"] == "novo@x.com"
+    assert "Bcc" not in sent and "Equipe Ativo" in sent.get_body(("plain",)).get_content()
