@@ -19,6 +19,7 @@ from attendance.models import CREDENTIAL_FIELDS, EMAIL_FIELDS, WEBHOOK_EVENTS, C
 from attendance.services import channel_save
 from core.admin import AtendeAdmin, StatusFilter, status_column
 
+from .api import MAX_ID
 from .base import ProviderError
 from .models import WebhookAttempt, WebhookDelivery
 from .outbox import webhook_resend, webhook_secret_rotate
@@ -179,6 +180,8 @@ class ChannelAdmin(AtendeAdmin):
         """The channel, if the viewer may change it (403 / 404 as the change page); POST only."""
         if not self.has_change_permission(request):
             raise PermissionDenied
+        if not 0 < channel_id <= MAX_ID:
+            raise Http404
         channel = self.get_queryset(request).filter(pk=channel_id).first()
         if channel is None:
             raise Http404
@@ -201,7 +204,9 @@ class ChannelAdmin(AtendeAdmin):
             channel = self._own_channel(request, channel_id)
         except _NotPost:
             return HttpResponseNotAllowed(["POST"])
-        delivery = WebhookDelivery.objects.filter(pk=delivery_id, channel=channel).first()
+        delivery = (
+            WebhookDelivery.objects.filter(pk=delivery_id, channel=channel).first() if delivery_id <= MAX_ID else None
+        )
         if delivery is None:
             raise Http404
         if webhook_resend(delivery=delivery):

@@ -31,7 +31,12 @@ class DeliveryTrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+MAX_ID = 2**31 - 1  # ids are bounded before any query (SPEC §0): a larger one is no channel
+
+
 def _channel(request, pk: int) -> Channel:
+    if not 0 < pk <= MAX_ID:
+        raise Http404
     channel = scope_queryset(Channel.objects.all(), request.user).filter(pk=pk).first()
     if channel is None:
         raise Http404

@@ -275,6 +275,7 @@ def test_the_delivery_log_is_in_the_api_for_admins_only(outbound, attendance, re
     assert api_as(agent_a).get(f"/api/v1/channels/{channel.pk}/deliveries/").status_code == 403
     assert api_as(supervisor_a).get(f"/api/v1/channels/{channel.pk}/deliveries/").status_code in (403, 404)
     assert api_as(admin_user).get("/api/v1/channels/999999/deliveries/").status_code == 404
+    assert api_as(admin_user).get(f"/api/v1/channels/{10**30}/deliveries/").status_code == 404
     assert api_as(agent_a).post(f"/api/v1/channels/{channel.pk}/rotate-webhook-secret/").status_code == 403
 
 
