@@ -323,6 +323,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # The e-mail channel's IMAP and SMTP security share one choice set (SPEC §16).
+    "ENUM_NAME_OVERRIDES": {"MailSecurityEnum": "attendance.models.channels.SECURITY_CHOICES"},
     # Every operation documents its JSON error bodies (400/401/403/404).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
