@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export DJANGO_SETTINGS_MODULE ?= config.settings.base
 
-.PHONY: run test lint format install install-dev messages messages-extract browser clean-var
+.PHONY: mailserver run test lint format install install-dev messages messages-extract browser clean-var
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,7 +42,12 @@ run: install messages
 	$(PY) manage.py seed_demo
 	$(PY) bin/supervise.py
 
-test: install-dev messages browser
+# Debian's dovecot: the IMAP server the e-mail channel's tests start with their own
+# temporary configuration (tests/providers/mailservers.py).
+mailserver:
+	@test -x /usr/sbin/dovecot || bin/ensure-debian-package dovecot-imapd
+
+test: install-dev messages browser mailserver
 	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: install-dev

@@ -176,12 +176,14 @@ def attendance_close(
 
 
 @transaction.atomic
-def active_message_send(*, agent, customer: Customer, group: ServiceGroup, text: str, kind: str = Kind.TEXT) -> Message:
+def active_message_send(*, agent, customer: Customer, group: ServiceGroup, text: str, kind: str = Kind.TEXT,
+                        channel=None) -> Message:  # fmt: skip
     """An agent's active (outbound-initiated) message. To a customer with an open
     attendance it is delivered after the group's ``active_message_delay_minutes``
     (0 = at once); otherwise it opens an attendance in progress with the agent, within
     the agent's ``max_simultaneous`` like every other assignment (SPEC §8.3). A customer
-    whose open attendance belongs to another operation is refused, revealing nothing of it."""
+    whose open attendance belongs to another operation is refused, revealing nothing of it.
+    ``channel``: the one a new attendance answers through (an e-mail channel, SPEC §16)."""
     if not (text or "").strip():
         raise ValidationError({"text": [errors.EMPTY_MESSAGE]})
     if not group.agents.filter(pk=agent.pk).exists():
@@ -205,7 +207,7 @@ def active_message_send(*, agent, customer: Customer, group: ServiceGroup, text:
     if agent_load(agent=agent, lock=True).free <= 0:
         raise errors.AgentFullError(errors.CAPACITY_FULL_ACTIVE)
     with at_once(now) as changes:
-        attendance = transitions.open_attendance(changes, customer=customer, channel=None, group=group)
+        attendance = transitions.open_attendance(changes, customer=customer, channel=channel, group=group)
         transitions.start_active(changes, attendance, agent=agent)
         message = changes.say(attendance, text, sender=Sender.AGENT, agent=agent, kind=kind)
     return message

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 
 from . import errors
-from .models import CREDENTIAL_FIELDS, CREDENTIALS, PROVIDER_NETWORKS, Channel
+from .models import CREDENTIAL_FIELDS, CREDENTIALS, EMAIL_REQUIRED, PROVIDER_NETWORKS, WEBHOOK_EVENTS, Channel, Provider
 
 
 def channel_credentials_apply(*, channel: Channel, credentials: dict) -> None:
@@ -30,5 +30,14 @@ def channel_validate(*, channel: Channel) -> None:
     for name in CREDENTIALS.get(channel.provider, ()):
         if not getattr(channel, name):
             problems[name] = [errors.CREDENTIAL_REQUIRED]
+    if channel.provider == Provider.EMAIL:
+        for name in EMAIL_REQUIRED:
+            if not (getattr(channel, name) or "").strip():
+                problems[name] = [errors.CREDENTIAL_REQUIRED]
+    events = channel.webhook_events
+    if not isinstance(events, list) or any(event not in WEBHOOK_EVENTS.values() for event in events):
+        problems["webhook_events"] = [errors.WEBHOOK_EVENTS % {"events": ", ".join(WEBHOOK_EVENTS.values())}]
+    else:
+        channel.webhook_events = sorted(set(events))
     if problems:
         raise ValidationError(problems)

@@ -10,7 +10,9 @@ from customers.models import Network
 
 from .models import (
     CREDENTIAL_FIELDS,
+    EMAIL_FIELDS,
     MESSAGE_KINDS,
+    WEBHOOK_EVENTS,
     AgentPresence,
     Attendance,
     Channel,
@@ -27,12 +29,20 @@ class ChannelSerializer(serializers.ModelSerializer):
 
     token = serializers.SerializerMethodField(help_text="Shown once, in the creation response.")
     webhook_url = serializers.SerializerMethodField(help_text="Where the provider posts (generic: /api/v1/inbound/).")
+    webhook_secret = serializers.SerializerMethodField(
+        help_text="Signs the outbound webhook (X-Atende-Signature); shown once, in the creation response."
+    )
+    webhook_events = serializers.ListField(
+        child=serializers.ChoiceField(choices=sorted(WEBHOOK_EVENTS.values())), required=False, max_length=10,
+        help_text="Attendance events POSTed to outbound_webhook_url besides messages.",
+    )  # fmt: skip
 
     class Meta:
         model = Channel
         fields = [
             "id", "name", "network", "provider", "token", "token_hint", "public_id", "webhook_url",
-            "outbound_webhook_url", "is_active", "created_at", *CREDENTIAL_FIELDS,
+            "outbound_webhook_url", "webhook_secret", "webhook_events", "is_active", "created_at",
+            *EMAIL_FIELDS, *CREDENTIAL_FIELDS,
         ]  # fmt: skip
         read_only_fields = ["token_hint", "public_id", "created_at"]
         extra_kwargs = {
@@ -41,6 +51,9 @@ class ChannelSerializer(serializers.ModelSerializer):
 
     def get_token(self, obj) -> str | None:
         return getattr(obj, "_new_token", None)
+
+    def get_webhook_secret(self, obj) -> str | None:
+        return getattr(obj, "_new_webhook_secret", None)
 
     def get_webhook_url(self, obj) -> str:
         return obj.webhook_url(self.context.get("request"))
@@ -77,7 +90,7 @@ class AttendanceSerializer(serializers.ModelSerializer):
         fields = [
             "id", "protocol", "customer", "customer_name", "group", "agent", "status", "priority", "opened_at",
             "queued_at", "assigned_at", "closed_at", "last_customer_message_at", "last_agent_message_at",
-            "close_reason", "classification_node",
+            "close_reason", "classification_node", "subject",
         ]  # fmt: skip
         read_only_fields = fields
 

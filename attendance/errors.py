@@ -107,3 +107,4 @@ class AgentFullError(DomainError):
 # Provider channels
 PROVIDER_NETWORK = _("The provider %(provider)s serves only: %(networks)s.")
 CREDENTIAL_REQUIRED = _("Required for this provider.")
+WEBHOOK_EVENTS = _("Choose among: %(events)s.")

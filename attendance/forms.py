@@ -105,6 +105,7 @@ GROUP_FIELDSETS = [
                 "active_whatsapp",
                 "whatsapp_template",
                 "active_email",
+                "email_signature",
                 "active_telegram",
                 "priority_to_agent",
                 "redirect_on_agent_disconnect",

@@ -194,10 +194,13 @@ def channel_save(*, channel: Channel, credentials: dict | None = None) -> str | 
 
     ``credentials``: the provider's write-only fields; an empty one keeps the stored
     value (attendance/channels.py). The provider must serve the network and have all
-    its credentials."""
+    its credentials. A new channel also gets its webhook signing secret (SPEC §8.2.2),
+    shown once as ``channel._new_webhook_secret``."""
     channel_credentials_apply(channel=channel, credentials=credentials or {})
     channel_validate(channel=channel)
     token = channel.issue_token() if channel.pk is None else None
+    if not channel.webhook_secret:
+        channel.issue_webhook_secret()
     channel.full_clean()
     channel.save()
     return token

@@ -32,6 +32,7 @@ from django.utils import timezone
 from calendars.hours import schedule_of
 from core import followups
 from core.bulk import insert_rows, new_row, write_rows
+from core.hooks import Hook
 from customers.models import Customer
 from surveys.models import Closer
 
@@ -65,6 +66,11 @@ WRITTEN_FIELDS = [
     "bot_path", "last_customer_message_at", "last_agent_message_at",
 ]  # fmt: skip
 WRITTEN_ATTNAMES = [Attendance._meta.get_field(name).attname for name in WRITTEN_FIELDS]
+
+# Receivers take the list of ``Event`` rows just written (their ``attendance`` in memory,
+# with the change applied), inside the change's transaction: the providers queue the
+# outbound webhook's attendance events there (SPEC §8.2.2) without the engine knowing.
+events_recorded = Hook("attendance.events_recorded")
 
 # Who closes, for the survey's ``send_on_close_by`` (SPEC §8.5); a timer closes as the bot.
 BOT = Closer.BOT
@@ -144,6 +150,8 @@ class Changes:
         messages_deliver_due(self.messages, now=self.at)
         if self.facts:
             facts_recorded(self.facts)
+        if self.events:
+            events_recorded(self.events)
         followups.distribute(self.queued_groups | groups_of_agents(self.freed_agents))
         followups.queue_positions(self.queued_groups | self.position_groups)
         followups.live_many(self.live)

@@ -36,6 +36,8 @@ app.conf.beat_schedule = {
     "messages-due": {"task": "attendance.tasks.messages_due_task", "schedule": 10.0},
     # Nightly, at a quiet hour: resumable, so a missed or killed night is caught up the next.
     "privacy-retention": {"task": "privacy.tasks.retention_task", "schedule": crontab(hour=3, minute=15)},
+    "webhooks-due": {"task": "providers.tasks.webhooks_due_task", "schedule": 10.0},
+    "email-poll": {"task": "providers.tasks.email_poll_due_task", "schedule": 5.0},
 }
 
 

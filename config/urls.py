@@ -9,6 +9,7 @@ from attendance.public_media import public_media
 from core.views import health
 from privacy.api import CustomerAnonymizeView, CustomerExportView
 from privacy.urls import urlpatterns as privacy_pages
+from providers.api import ChannelDeliveriesView, RotateWebhookSecretView
 from providers.webhooks import provider_webhook
 from reports.urls import api_urlpatterns as reports_api
 from reports.urls import urlpatterns as reports_pages
@@ -36,6 +37,12 @@ urlpatterns = [
     path("api/v1/auth/token/revoke/", TokenRevokeView.as_view(), name="api-token-revoke"),
     path("api/v1/auth/password/", PasswordChangeView.as_view(), name="api-password"),
     path("api/v1/inbound/", InboundView.as_view(), name="api-inbound"),
+    path("api/v1/channels/<int:pk>/deliveries/", ChannelDeliveriesView.as_view(), name="api-channel-deliveries"),
+    path(
+        "api/v1/channels/<int:pk>/rotate-webhook-secret/",
+        RotateWebhookSecretView.as_view(),
+        name="api-channel-rotate-webhook-secret",
+    ),  # fmt: skip
     path("webhooks/<str:provider>/<str:public_id>/", provider_webhook, name="provider-webhook"),
     # Signed, expiring URLs of outbound files for providers that fetch them (Twilio).
     path("public-media/<int:pk>/<int:expires>/<str:signature>/", public_media, name="public-media"),

@@ -7,6 +7,7 @@ landline numbers are accepted; a foreign number gets its own message.
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import phonenumbers
@@ -156,7 +157,7 @@ def format_phone(e164: str) -> str:
     "(DD) NNNN-NNNN": ``phonenumbers`` took ~29 µs a number, twice a row of the customers'
     changelist (``bench/admin.py``); tests/customers/test_phone_fast_path.py checks both
     agree. Anything else goes through ``phonenumbers``."""
-    if e164.startswith("tg:"):
+    if e164.startswith(("tg:", "em:")):
         return e164
     national = e164[3:]
     if (
@@ -189,10 +190,21 @@ def phone_search_variants(text: str) -> str | None:
 # kept in ``phone`` as ``tg:<chat id>`` (``(network, phone)`` stays the customer's key and
 # the username is ``telegram_<digits>``); other networks keep the Brazilian phone rule.
 TELEGRAM_ADDRESS = re.compile(r"tg:-?[0-9]{1,15}", re.ASCII)
+# An e-mail customer (SPEC §16) is keyed in ``phone`` (20 characters) by ``em:`` and 17
+# digits of the SHA-256 of the lower-cased address (``email_key``); the address itself is
+# the customer's ``email``. Digits only, so the username ``email_<digits>`` stays unique.
+EMAIL_KEY = re.compile(r"em:[0-9]{17}", re.ASCII)
+
+
+def email_key(address: str) -> str:
+    digest = hashlib.sha256(address.strip().lower().encode()).digest()
+    return f"em:{int.from_bytes(digest[:8], 'big') % 10**17:017d}"
 
 
 def normalize_address(value, country_code: str | int | None = None, *, network: str = "") -> str:
     """``normalize_phone``, except that a ``telegram`` customer may be a ``tg:<chat id>``."""
     if network == "telegram" and isinstance(value, str) and TELEGRAM_ADDRESS.fullmatch(value.strip()):
+        return value.strip()
+    if network == "email" and isinstance(value, str) and EMAIL_KEY.fullmatch(value.strip()):
         return value.strip()
     return normalize_phone(value, country_code)

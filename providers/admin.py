@@ -7,17 +7,23 @@ import threading
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from attendance.channels import channel_validate
-from attendance.models import CREDENTIAL_FIELDS, CREDENTIALS, Channel, Provider
+from attendance.models import CREDENTIAL_FIELDS, CREDENTIALS, EMAIL_FIELDS, WEBHOOK_EVENTS, Channel, Provider
 from attendance.services import channel_save
 from core.admin import AtendeAdmin, StatusFilter, status_column
 
+from .api import MAX_ID
 from .base import ProviderError
+from .models import WebhookAttempt, WebhookDelivery
+from .outbox import webhook_resend, webhook_secret_rotate
 from .services import channel_test_connection
 from .setup import setup_steps
 
@@ -34,16 +40,29 @@ def token_banner(token: str):
     )  # fmt: skip
 
 
+class _NotPost(Exception):
+    pass
+
+
 class ChannelForm(forms.ModelForm):
     """Credentials are write-only: never rendered back; left empty, the stored value stays."""
 
+    webhook_events = forms.MultipleChoiceField(
+        label=_("Attendance events sent to the webhook"), required=False, widget=forms.CheckboxSelectMultiple,
+        choices=[(name, name) for name in WEBHOOK_EVENTS.values()],
+    )  # fmt: skip
+
     class Meta:
         model = Channel
-        fields = ["name", "network", "provider", "outbound_webhook_url", "is_active", *CREDENTIAL_FIELDS]
+        fields = ["name", "network", "provider", "outbound_webhook_url", "webhook_events", "is_active",
+                  *EMAIL_FIELDS, *CREDENTIAL_FIELDS]  # fmt: skip
         widgets = {name: forms.PasswordInput(render_value=False) for name in CREDENTIAL_FIELDS}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in EMAIL_FIELDS:  # only e-mail channels need them (channel_validate); empty: the default
+            if name in self.fields:
+                self.fields[name].required = False
         for name in CREDENTIAL_FIELDS:
             if name in self.fields and getattr(self.instance, name, ""):
                 self.fields[name].help_text = _("Stored. Leave empty to keep it.")
@@ -53,6 +72,10 @@ class ChannelForm(forms.ModelForm):
         ``static/js/provider_sections.js``): another provider's, typed or left from before a
         change of provider, are cleared rather than stored unused."""
         data = super().clean()
+        for name in EMAIL_FIELDS:
+            field = Channel._meta.get_field(name)
+            if data.get(name) in (None, "") and field.has_default():
+                data[name] = field.get_default()
         own = set(CREDENTIALS.get(data.get("provider"), ()))
         for name in CREDENTIAL_FIELDS:
             if name not in own:
@@ -75,10 +98,11 @@ class ChannelAdmin(AtendeAdmin):
     list_display = ["name", "network", "provider", "token_hint", status_column]
     list_filter = [StatusFilter, "network", "provider"]
     search_fields = ["name"]
-    readonly_fields = ["token_hint", "public_id", "webhook_address", "setup"]
+    readonly_fields = ["token_hint", "public_id", "webhook_address", "setup", "signing", "delivery_log"]
     actions = [*AtendeAdmin.actions, "test_connection"]
     fieldsets = [
         (None, {"fields": ["name", "network", "provider", "token_hint", "outbound_webhook_url", "is_active"]}),
+        (_("Outbound webhook"), {"fields": ["webhook_events", "signing", "delivery_log"]}),
         (_("Webhook"), {"fields": ["public_id", "webhook_address", "setup"]}),
         *(
             (title, {"fields": list(CREDENTIALS[provider]), "classes": ["provider-section", f"provider-{provider}"]})
@@ -86,6 +110,17 @@ class ChannelAdmin(AtendeAdmin):
                 (Provider.WHATSAPP_CLOUD, "WhatsApp Cloud API"), (Provider.TELEGRAM, "Telegram"),
                 (Provider.TWILIO, "Twilio"),
             ]
+        ),
+        (
+            _("E-mail (IMAP and SMTP)"),
+            {
+                "fields": [
+                    "imap_host", "imap_port", "imap_security", "imap_user", "imap_password", "imap_folder",
+                    "smtp_host", "smtp_port", "smtp_security", "smtp_user", "smtp_password", "from_address",
+                    "from_name", "poll_seconds",
+                ],
+                "classes": ["provider-section", f"provider-{Provider.EMAIL}"],
+            },
         ),
     ]  # fmt: skip
 
@@ -115,6 +150,95 @@ class ChannelAdmin(AtendeAdmin):
             ),
         )  # fmt: skip
 
+    @admin.display(description=_("Signing secret"))
+    def signing(self, obj):
+        if obj is None or obj.pk is None:
+            return _("Generated when the channel is saved and shown once.")
+        url = reverse("admin:providers_channel_rotate_secret", args=[obj.pk])
+        note = _("Shown only when created or rotated. After a rotation the old one stays valid for 24 hours.")
+        return format_html('{} <button type="submit" class="button" formaction="{}" formnovalidate>{}</button>',
+                           note, url, _("Rotate secret"))  # fmt: skip
+
+    @admin.display(description=_("Delivery log"))
+    def delivery_log(self, obj):
+        """The channel's last 30 tries; a failed delivery has "Reenviar"."""
+        if obj is None or obj.pk is None:
+            return "-"
+        tries = list(
+            WebhookAttempt.objects.filter(delivery__channel=obj).select_related("delivery").order_by("-pk")[:30]
+        )
+        if not tries:
+            return _("Nothing sent yet.")
+        rows = []
+        for attempt in tries:
+            delivery = attempt.delivery
+            resend = ""
+            if delivery.state == WebhookDelivery.FAILED:
+                url = reverse("admin:providers_channel_resend", args=[obj.pk, delivery.pk])
+                resend = format_html('<button type="submit" class="button" formaction="{}" formnovalidate>{}</button>',
+                                     url, _("Resend"))  # fmt: skip
+            rows.append((timezone.localtime(attempt.at).strftime("%d/%m/%Y %H:%M:%S"), delivery.event,
+                         delivery.message_id or "", attempt.attempt, attempt.status_code or "-",
+                         attempt.duration_ms, attempt.response_excerpt[:120], delivery.get_state_display(),
+                         str(delivery.uuid), resend))  # fmt: skip
+        head = format_html_join("", "<th>{}</th>", ((label,) for label in (
+            _("At"), _("Event"), _("Message"), _("Attempt"), _("Status code"), _("Duration (ms)"), _("Response"),
+            _("State"), _("Delivery id"), "")))  # fmt: skip
+        body = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+            "<td><code>{}</code></td><td>{}</td></tr>", rows,
+        )  # fmt: skip
+        return format_html('<table class="webhook-deliveries"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>',
+                           head, body)  # fmt: skip
+
+    def get_urls(self):
+        own = [
+            path("<int:channel_id>/rotate-webhook-secret/", self.admin_site.admin_view(self.rotate_secret_view),
+                 name="providers_channel_rotate_secret"),
+            path("<int:channel_id>/resend/<int:delivery_id>/", self.admin_site.admin_view(self.resend_view),
+                 name="providers_channel_resend"),
+        ]  # fmt: skip
+        return own + super().get_urls()
+
+    def _own_channel(self, request, channel_id: int) -> Channel:
+        """The channel, if the viewer may change it (403 / 404 as the change page); POST only."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        if not 0 < channel_id <= MAX_ID:
+            raise Http404
+        channel = self.get_queryset(request).filter(pk=channel_id).first()
+        if channel is None:
+            raise Http404
+        if request.method != "POST":
+            raise _NotPost
+        return channel
+
+    def rotate_secret_view(self, request, channel_id: int):
+        try:
+            channel = self._own_channel(request, channel_id)
+        except _NotPost:
+            return HttpResponseNotAllowed(["POST"])
+        secret = webhook_secret_rotate(channel=channel)
+        self.message_user(request, _("The new webhook secret is shown only now; the old one stays valid for 24 hours: "
+                                     "%(secret)s") % {"secret": secret}, messages.WARNING)  # fmt: skip
+        return HttpResponseRedirect(reverse("admin:attendance_channel_change", args=[channel.pk]))
+
+    def resend_view(self, request, channel_id: int, delivery_id: int):
+        try:
+            channel = self._own_channel(request, channel_id)
+        except _NotPost:
+            return HttpResponseNotAllowed(["POST"])
+        delivery = (
+            WebhookDelivery.objects.filter(pk=delivery_id, channel=channel).first() if delivery_id <= MAX_ID else None
+        )
+        if delivery is None:
+            raise Http404
+        if webhook_resend(delivery=delivery):
+            self.message_user(request, _("Delivery %(id)s sent again.") % {"id": delivery.uuid}, messages.SUCCESS)
+        else:
+            self.message_user(request, _("Only a failed delivery can be resent."), messages.ERROR)
+        return HttpResponseRedirect(reverse("admin:attendance_channel_change", args=[channel.pk]))
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         _local.request = request  # the read-only URL field has no request of its own
         return super().get_form(request, obj, change, **kwargs)
@@ -123,6 +247,12 @@ class ChannelAdmin(AtendeAdmin):
         token = channel_save(channel=obj)
         if token:
             self.message_user(request, token_banner(token), messages.WARNING)
+            self.message_user(
+                request,
+                _("The outbound webhook's signing secret is shown only now: %(secret)s")
+                % {"secret": obj._new_webhook_secret},
+                messages.WARNING,
+            )
         if obj.provider != "generic":
             self.message_user(request, _("Webhook URL for the provider: %(url)s") % {"url": obj.webhook_url(request)})
 

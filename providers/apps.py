@@ -10,3 +10,12 @@ class ProvidersConfig(AppConfig):
 
     name = "providers"
     verbose_name = _("Channels")
+
+    def ready(self):
+        # The engine announces its event log through a hook list (core.hooks, SPEC §18):
+        # the outbound webhook's subscribers get their attendance events from it.
+        from attendance.transitions import events_recorded
+
+        from .outbox import webhook_events_enqueue
+
+        events_recorded.register(webhook_events_enqueue)

@@ -31,8 +31,9 @@ from core.errors import DomainError
 
 from .base import InboundMessage, Outbound, Parsed, ProviderError, StatusUpdate, outbound_for
 from .base import Provider as ProviderAdapter
-from .generic import adapter_for, message_payload
+from .generic import LoggingAdapter
 from .media import provider_media_store
+from .outbox import message_payload, webhook_attempt, webhook_channel, webhook_delivery_for_message
 from .registry import provider_for
 
 logger = logging.getLogger("atende.providers")
@@ -212,6 +213,8 @@ def _send(channel: Channel, message: Message) -> str:
     as a template on WhatsApp Cloud channels; a message with a file as the provider's
     media message, its text as the caption; everything else as its text."""
     adapter = provider_for(channel.provider)
+    if hasattr(adapter, "send_message"):  # e-mail: the whole attendance makes the mail (threading, subject)
+        return adapter.send_message(channel, message)
     template = message.template or {}
     if template.get("name") and channel.provider == Provider.WHATSAPP_CLOUD:
         return adapter.send_template(channel, to=message.attendance.customer.phone, name=template["name"],
@@ -263,14 +266,21 @@ def channel_test_connection(*, channel: Channel) -> str:
 
 
 def message_deliver(*, message_id: int) -> bool:
-    """Deliver once; raises on failure so the task retries. Already sent → no-op."""
+    """Deliver once; raises on a provider's transient failure so the task retries. Already
+    sent → no-op. A generic channel with an outbound webhook: its delivery row is written,
+    then tried (providers/outbox.py keeps retrying it for 24 h; nothing is raised)."""
     message = Message.objects.select_related("attendance__customer", "attendance__channel").get(pk=message_id)
     if message.delivery == Delivery.SENT:
         return False
     if (handled := provider_deliver(message)) is not None:
         return handled
+    if webhook_channel(message.attendance.channel):
+        if message.delivery == Delivery.FAILED:
+            return False  # given up after 24 h; "Reenviar" tries it again
+        delivery = webhook_delivery_for_message(message)
+        return webhook_attempt(delivery_id=delivery.pk) == "delivered"
     Message.objects.filter(pk=message.pk).update(delivery_attempts=message.delivery_attempts + 1)
-    adapter_for(message).send(message, message_payload(message))
+    LoggingAdapter().send(message, message_payload(message))
     Message.objects.filter(pk=message.pk).update(delivery=Delivery.SENT)
     delivery_live(message=message, status=Delivery.SENT)
     return True

@@ -126,6 +126,7 @@ def make_channel(network="whatsapp", **fields):
 
     channel = Channel(name=fields.pop("name", f"Canal {Channel.objects.count() + 1}"), network=network, **fields)
     token = channel.issue_token()
+    channel.issue_webhook_secret()
     channel.save()
     return channel, token
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -19,7 +20,7 @@ from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
 from attendance.engine_api import AttendanceViewSet
-from attendance.models import PauseReason
+from attendance.models import Message, PauseReason
 from core.api import AtendeViewSet
 from core.permissions import AGENTS_FORBIDDEN, RolePermission
 from core.scoping import scope_queryset
@@ -58,7 +59,10 @@ class WorkspaceAttendanceViewSet(AttendanceViewSet):
     search_fields = ["protocol", "customer__display_name"]
 
     def get_queryset(self):
-        return attendances_visible_to(self.request.user).select_related("customer", "group", "agent")
+        queryset = attendances_visible_to(self.request.user).select_related("customer", "group", "agent")
+        if self.action == "retrieve":  # its messages' e-mail parts in the same prefetch
+            queryset = queryset.prefetch_related(Prefetch("messages", Message.objects.select_related("email")))
+        return queryset
 
     def get_serializer_class(self):
         if self.action == "retrieve":
@@ -88,7 +92,7 @@ class WorkspaceAttendanceViewSet(AttendanceViewSet):
             after = whole_number(request.query_params.get("after", "0"))
             if after is None:
                 return Response({"after": [_("Inform a whole number.")]}, status=status.HTTP_400_BAD_REQUEST)
-            rows = attendance.messages.filter(pk__gt=after).order_by("pk")[:MESSAGES_PAGE]
+            rows = attendance.messages.filter(pk__gt=after).select_related("email").order_by("pk")[:MESSAGES_PAGE]
             return Response(MessageSerializer(rows, many=True).data)
         serializer = SendMessageSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -253,7 +257,7 @@ class ActiveMessageView(APIView):
         message = active_message_start(
             agent=request.user, group=data["group"], customer=data.get("customer"), network=data.get("network", ""),
             phone=data.get("phone", ""), text=data.get("text", ""), template=data.get("template"),
-            params=data.get("params"),
+            params=data.get("params"), email=data.get("email", ""), subject=data.get("subject", ""),
         )  # fmt: skip
         body = {"attendance": message.attendance_id, "protocol": message.attendance.protocol, "message": message.pk,
                 "deliver_at": message.deliver_at}  # fmt: skip

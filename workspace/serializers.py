@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import copy
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from attendance.engine_serializers import AttendanceSerializer, EventSerializer
@@ -17,8 +19,20 @@ from customers.models import Customer, Network
 from .models import CannedResponse, Mention, WhatsAppTemplate
 
 
+class EmailPartSerializer(serializers.Serializer):
+    """An e-mail's extras (SPEC §16): the sanitised HTML (remote images as
+    ``data-atende-src``, loaded only when the agent asks), the folded quoted history."""
+
+    subject = serializers.CharField()
+    from_address = serializers.CharField()
+    html = serializers.CharField()
+    quoted = serializers.CharField()
+    remote_images = serializers.IntegerField()
+
+
 class MessageSerializer(serializers.ModelSerializer):
     media_url = serializers.SerializerMethodField(help_text="Served only to users who may see the attendance.")
+    email = serializers.SerializerMethodField(help_text="E-mail channels' inbound messages: subject, HTML, history.")
     # HOOK(channels): SPEC §8.2.1's delivery status (provider status callbacks move it).
     delivery_status = serializers.CharField(
         source="delivery", read_only=True, help_text="Outbound: pending, sent, delivered, read or failed."
@@ -28,12 +42,22 @@ class MessageSerializer(serializers.ModelSerializer):
         model = Message
         fields = [
             "id", "direction", "sender", "sender_name", "kind", "body", "created_at", "delivery", "media_url",
-            "media_mime", "media_name", "media_size", "template", "delivery_status", "delivery_error",
+            "media_mime", "media_name", "media_size", "template", "delivery_status", "delivery_error", "email",
         ]  # fmt: skip
         read_only_fields = fields
 
     def get_media_url(self, obj) -> str | None:
         return reverse("workspace:media", args=[obj.pk]) if obj.media else None
+
+    @extend_schema_field(EmailPartSerializer(allow_null=True))
+    def get_email(self, obj) -> dict | None:
+        if obj.direction != "in":
+            return None
+        try:
+            part = obj.email  # the providers' EmailPart (select_related by the views)
+        except ObjectDoesNotExist:
+            return None
+        return EmailPartSerializer(part).data
 
 
 class AttendanceListSerializer(AttendanceSerializer):
@@ -112,6 +136,9 @@ class ActiveMessageSerializer(serializers.Serializer):
     text = serializers.CharField(required=False, allow_blank=True, default="", max_length=4096)
     template = ActiveRelatedField(queryset=WhatsAppTemplate.objects.all(), required=False, allow_null=True)
     params = serializers.ListField(child=serializers.CharField(max_length=500), required=False, default=list)
+    # E-mail (SPEC §16): the address of a new customer and the subject (one line).
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    subject = serializers.CharField(required=False, allow_blank=True, default="", max_length=255, trim_whitespace=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

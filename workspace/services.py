@@ -15,11 +15,12 @@ from django.utils import timezone
 from attendance.agent_actions import active_message_send, agent_message_send, group_check_answer, note_add
 from attendance.errors import NotYourAttendanceError
 from attendance.media import SNIFF_BYTES, kind_of, media_store, message_attach_media, sniff
-from attendance.models import Attendance, Kind, Message, ServiceGroup
+from attendance.models import Attendance, Channel, Kind, Message, Provider, ServiceGroup
 from core import followups
-from core.phones import normalize_phone
+from core.phones import email_key, normalize_phone
 from customers.models import Customer, Network
 from customers.services import customer_save
+from providers.email_channel import subject_clean
 from users.models import User
 
 from . import errors
@@ -73,6 +74,7 @@ def template_render(*, template: WhatsAppTemplate, params: list[str]) -> str:
 def active_message_start(
     *, agent, group: ServiceGroup, customer: Customer | None = None, network: str = "", phone: str = "",
     text: str = "", template: WhatsAppTemplate | None = None, params: list[str] | None = None,
+    email: str = "", subject: str = "",
 ) -> Message:  # fmt: skip
     """ "Novo atendimento ativo" (SPEC §7, §8.4): to a customer (found, or by network and
     phone, created when unknown) through a network the group enables. A WhatsApp customer
@@ -82,12 +84,14 @@ def active_message_start(
     if not group.agents.filter(pk=agent.pk).exists():
         raise ValidationError({"group": [errors.NOT_IN_GROUP]})
     network = customer.network if customer is not None else network
-    if customer is None and not (network and phone):
+    if customer is None and network != Network.EMAIL and not (network and phone):
         raise ValidationError({"customer": [errors.CUSTOMER_REQUIRED]})
     flag = ACTIVE_FLAGS.get(network)
     if flag is None or not getattr(group, flag):
         label = Network(network).label if network in Network.values else network
         raise ValidationError({"group": [errors.NETWORK_NOT_ENABLED % {"network": label}]})
+    if network == Network.EMAIL:
+        return _active_email(agent=agent, group=group, customer=customer, email=email, subject=subject, text=text)
     if network == Network.VOICE and not agent.register_phone_call:
         raise ValidationError({"group": [errors.NO_CALL_PERMISSION]})
     if template is not None and network != Network.WHATSAPP:
@@ -166,3 +170,35 @@ def mention_mark_read(*, mention: Mention) -> Mention:
         Mention.objects.filter(pk=mention.pk, read_at=None).update(read_at=timezone.now())
         mention.refresh_from_db(fields=["read_at"])
     return mention
+
+
+def _active_email(*, agent, group: ServiceGroup, customer: Customer | None, email: str, subject: str,
+                  text: str) -> Message:  # fmt: skip
+    """ "Novo atendimento ativo" by e-mail (SPEC §16): to the customer of that address
+    (created when unknown) through the active e-mail channel, with the subject the agent
+    typed — one line: a line break (a header injection) is refused."""
+    subject = subject_clean(subject or "")
+    if not subject:
+        raise ValidationError({"subject": [errors.SUBJECT_REQUIRED]})
+    if not (text or "").strip():
+        raise ValidationError({"text": [errors.TEXT_OR_TEMPLATE]})
+    channel = Channel.objects.filter(provider=Provider.EMAIL, is_active=True).order_by("pk").first()
+    if channel is None:
+        raise ValidationError({"group": [errors.NO_EMAIL_CHANNEL]})
+    address = (email or "").strip().lower()
+    if customer is None:
+        if not address:
+            raise ValidationError({"email": [errors.EMAIL_REQUIRED]})
+        customer = Customer.objects.filter(network=Network.EMAIL, phone=email_key(address)).first()
+    elif not customer.email:
+        raise ValidationError({"customer": [errors.CUSTOMER_WITHOUT_EMAIL]})
+    if customer is not None and not customer.is_active:
+        raise ValidationError({"customer": [errors.CUSTOMER_INACTIVE]})
+    with transaction.atomic():
+        if customer is None:
+            customer = customer_save(customer=Customer(), network=Network.EMAIL, phone=email_key(address),
+                                     display_name=address, email=address)  # fmt: skip
+        message = active_message_send(agent=agent, customer=customer, group=group, text=text.strip(), channel=channel)
+        Attendance.objects.filter(pk=message.attendance_id, subject="").update(subject=subject)
+        message.attendance.subject = message.attendance.subject or subject
+    return message

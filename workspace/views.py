@@ -108,6 +108,7 @@ def page_strings() -> dict[str, str]:
         "return_to_queue": _("Return to the queue"), "pause_now": _("Pause now"),
         "open_pdf": _("Open the PDF"), "open_full": _("Open full size"),
         "note": _("Internal note"), "add_note": _("Add note"), "send": _("Send"),
+        "email_quoted": _("Quoted history"), "email_images": _("Show the %(count)s remote images"),
     }  # fmt: skip
 
 
@@ -139,6 +140,7 @@ def panel(request, pk: int):
     return JsonResponse({
         "id": attendance.pk,
         "protocol": attendance.protocol,
+        "subject": attendance.subject,
         "status": attendance.status,
         "mine": mine,
         "agent": attendance.agent.display_name if attendance.agent_id else "",

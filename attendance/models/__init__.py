@@ -18,7 +18,17 @@ from .attendances import (
     Status,
 )
 from .bots import Bot, BotKind
-from .channels import CREDENTIAL_FIELDS, CREDENTIALS, PROVIDER_NETWORKS, Channel, Provider, hash_token
+from .channels import (
+    CREDENTIAL_FIELDS,
+    CREDENTIALS,
+    EMAIL_FIELDS,
+    EMAIL_REQUIRED,
+    PROVIDER_NETWORKS,
+    WEBHOOK_EVENTS,
+    Channel,
+    Provider,
+    hash_token,
+)  # fmt: skip
 from .groups import (
     BotInactivityAction,
     DisplayNameMode,
@@ -32,6 +42,9 @@ from .pauses import DEFAULT_PAUSE_REASONS, PauseReason
 
 __all__ = [
     "DEFAULT_PAUSE_REASONS",
+    "WEBHOOK_EVENTS",
+    "EMAIL_FIELDS",
+    "EMAIL_REQUIRED",
     "PauseReason",
     "OPEN_STATUSES",
     "AgentPresence",

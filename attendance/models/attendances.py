@@ -72,6 +72,8 @@ class Attendance(models.Model):
         db_index=False,
     )
     status = models.CharField(_("Status"), max_length=12, choices=Status.choices, default=Status.BOT)
+    # E-mail (SPEC §16): the first e-mail's subject; answers go out as "Re: <subject> [#<protocol>]".
+    subject = models.CharField(_("Subject"), max_length=255, blank=True, default="")
     # Customer priority copied at queue time: the queue is ordered by it (priority_to_agent).
     priority = models.PositiveSmallIntegerField(_("Priority"), default=0)
     opened_at = models.DateTimeField(_("Opened at"))

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.history import HistoricalRecords
@@ -24,11 +27,21 @@ def new_public_id() -> str:
     return secrets.token_urlsafe(16)
 
 
+WEBHOOK_SECRET_OVERLAP = timedelta(hours=24)
+# The attendance events a generic channel's webhook may subscribe to (SPEC §8.2.2), by the
+# event log's type.
+WEBHOOK_EVENTS = {
+    "opened": "attendance.opened", "assigned": "attendance.assigned",
+    "transferred": "attendance.transferred", "closed": "attendance.closed",
+}  # fmt: skip
+
+
 class Provider(models.TextChoices):
     GENERIC = "generic", _("Generic (Atende's JSON)")
     WHATSAPP_CLOUD = "whatsapp_cloud", "WhatsApp Cloud API"
     TELEGRAM = "telegram", "Telegram"
     TWILIO = "twilio", _("Twilio (SMS and WhatsApp)")
+    EMAIL = "email", _("E-mail (IMAP and SMTP)")
 
 
 # Write-only credentials per provider (SPEC §8.2.1): never returned by the API or rendered
@@ -38,6 +51,7 @@ CREDENTIALS = {
     Provider.WHATSAPP_CLOUD: ("phone_number_id", "access_token", "app_secret", "verify_token"),
     Provider.TELEGRAM: ("bot_token", "secret_token"),
     Provider.TWILIO: ("account_sid", "auth_token", "from_number"),
+    Provider.EMAIL: ("imap_password", "smtp_password"),
 }
 CREDENTIAL_FIELDS = tuple(name for names in CREDENTIALS.values() for name in names)
 # The networks a provider can serve.
@@ -45,7 +59,15 @@ PROVIDER_NETWORKS = {
     Provider.WHATSAPP_CLOUD: {"whatsapp"},
     Provider.TELEGRAM: {"telegram"},
     Provider.TWILIO: {"whatsapp", "sms"},
+    Provider.EMAIL: {"email"},
 }
+# The e-mail channel's readable settings (SPEC §16); its passwords are credentials above.
+EMAIL_FIELDS = (
+    "imap_host", "imap_port", "imap_security", "imap_user", "imap_folder", "smtp_host", "smtp_port", "smtp_security",
+    "smtp_user", "from_address", "from_name", "poll_seconds",
+)  # fmt: skip
+EMAIL_REQUIRED = ("imap_host", "imap_user", "smtp_host", "from_address")
+SECURITY_CHOICES = [("ssl", "SSL/TLS"), ("starttls", "STARTTLS"), ("none", _("None (plain text)"))]
 
 
 class Channel(ActiveModel):
@@ -79,9 +101,40 @@ class Channel(ActiveModel):
     from_number = models.CharField(
         _("Sender number"), max_length=40, blank=True, help_text=_("+5511… for SMS, whatsapp:+5511… for WhatsApp.")
     )
+    # E-mail (SPEC §16): IMAP in, SMTP out.
+    imap_host = models.CharField(_("IMAP server"), max_length=255, blank=True)
+    imap_port = models.PositiveIntegerField(_("IMAP port"), null=True, blank=True,
+                                            help_text=_("Empty: 993 with SSL, 143 otherwise."))  # fmt: skip
+    imap_security = models.CharField(_("IMAP security"), max_length=10, choices=SECURITY_CHOICES, default="ssl")
+    imap_user = models.CharField(_("IMAP user"), max_length=255, blank=True)
+    imap_password = models.CharField(_("IMAP password"), max_length=255, blank=True)
+    imap_folder = models.CharField(_("IMAP folder"), max_length=255, blank=True, default="INBOX")
+    smtp_host = models.CharField(_("SMTP server"), max_length=255, blank=True)
+    smtp_port = models.PositiveIntegerField(
+        _("SMTP port"), null=True, blank=True, help_text=_("Empty: 465 with SSL, 587 with STARTTLS, 25 otherwise.")
+    )
+    smtp_security = models.CharField(_("SMTP security"), max_length=10, choices=SECURITY_CHOICES, default="starttls")
+    smtp_user = models.CharField(_("SMTP user"), max_length=255, blank=True)
+    smtp_password = models.CharField(_("SMTP password"), max_length=255, blank=True)
+    from_address = models.EmailField(_("Sender address"), blank=True)
+    from_name = models.CharField(_("Sender name"), max_length=150, blank=True)
+    poll_seconds = models.PositiveIntegerField(_("Check the mailbox every (seconds)"), default=30,
+                                               validators=[MinValueValidator(5), MaxValueValidator(3600)])  # fmt: skip
+    # Outbound webhook signing (SPEC §8.2.2): generated at creation and shown once; after a
+    # rotation the previous secret still signs (a second ``v1=``) until ``…_until``.
+    webhook_secret = models.CharField(_("Webhook secret"), max_length=80, blank=True, editable=False)
+    webhook_secret_previous = models.CharField(max_length=80, blank=True, editable=False)
+    webhook_secret_previous_until = models.DateTimeField(null=True, blank=True, editable=False)
+    webhook_events = models.JSONField(
+        _("Attendance events sent to the webhook"), default=list, blank=True,
+        help_text=_("Besides messages: attendance.opened, attendance.assigned, attendance.transferred, "
+                    "attendance.closed."),
+    )  # fmt: skip
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
 
-    history = HistoricalRecords(excluded_fields=["token_hash", *CREDENTIAL_FIELDS])
+    history = HistoricalRecords(
+        excluded_fields=["token_hash", "webhook_secret", "webhook_secret_previous", *CREDENTIAL_FIELDS]
+    )
 
     class Meta:
         verbose_name = _("channel")
@@ -97,6 +150,26 @@ class Channel(ActiveModel):
         self.token_hash = hash_token(token)
         self.token_hint = token[:8]
         return token
+
+    def issue_webhook_secret(self) -> str:
+        """A new signing secret, returned once (the caller shows it); the current one, if
+        any, keeps signing for ``WEBHOOK_SECRET_OVERLAP`` (SPEC §8.2.2)."""
+        secret = "whsec_" + secrets.token_urlsafe(32)
+        if self.webhook_secret:
+            self.webhook_secret_previous = self.webhook_secret
+            self.webhook_secret_previous_until = timezone.now() + WEBHOOK_SECRET_OVERLAP
+        self.webhook_secret = secret
+        self._new_webhook_secret = secret
+        return secret
+
+    def webhook_secrets(self, now=None) -> list[str]:
+        """The secrets that sign now: the current one, and the previous during its overlap."""
+        now = now or timezone.now()
+        secrets_ = [self.webhook_secret] if self.webhook_secret else []
+        until = self.webhook_secret_previous_until
+        if self.webhook_secret_previous and until is not None and until > now:
+            secrets_.append(self.webhook_secret_previous)
+        return secrets_
 
     @property
     def webhook_path(self) -> str:

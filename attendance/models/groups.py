@@ -197,6 +197,10 @@ class ServiceGroup(ActiveModel):
     active_whatsapp = _flag(_("Active sending of Whatsapp"))
     whatsapp_template = _flag(_("Sends Whatsapp template?"), _("Main groups only."))
     active_email = _flag(_("Active sending of Email"))
+    email_signature = models.TextField(
+        _("E-mail signature"), blank=True, max_length=2000,
+        help_text=_("Added below every e-mail agents of this group send (SPEC §16)."),
+    )  # fmt: skip
     active_telegram = _flag(_("Active sending of Telegram"))
     priority_to_agent = _flag(
         _("Priority attendance for the agent"), _("The queue is ordered by customer priority first, then by arrival.")

@@ -215,6 +215,17 @@ if os.environ.get("MEDIA_S3_BUCKET"):
 
 # The engine
 ATENDE_OUTBOUND_LOG_ONLY = env_bool("ATENDE_OUTBOUND_LOG_ONLY")  # never call channel webhooks (demos, benches)
+# Outbound webhooks (SPEC §8.2.2): the first retry after about this many seconds (doubling
+# up to 4 h, ±50 % jitter), retried for this many hours (and at least 10 tries).
+ATENDE_WEBHOOK_RETRY_SECONDS = float(os.environ.get("ATENDE_WEBHOOK_RETRY_SECONDS", "30"))
+# E-mail channels (SPEC §16): accept self-signed IMAP/SMTP certificates (tests only).
+EMAIL_CHANNEL_INSECURE_TLS = env_bool("EMAIL_CHANNEL_INSECURE_TLS")
+# Seconds one poller holds a mailbox (renewed per batch); a killed poller's is taken back after it.
+EMAIL_POLL_LEASE_SECONDS = float(os.environ.get("EMAIL_POLL_LEASE_SECONDS", "60"))
+ATENDE_WEBHOOK_RETRY_HOURS = float(os.environ.get("ATENDE_WEBHOOK_RETRY_HOURS", "24"))
+# How long a worker holds a delivery for one try (more than the POST's 10 s timeout): a
+# worker killed mid-try leaves it to the beat's sweep after this.
+ATENDE_WEBHOOK_LEASE_SECONDS = float(os.environ.get("ATENDE_WEBHOOK_LEASE_SECONDS", "60"))
 # Provider channels (providers/, SPEC §8.2.1).
 # The site's public address (https://atende.example.com): absolute webhook URLs in the
 # admin and API, Twilio's status callback URL. Empty: taken from the request.
@@ -329,6 +340,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # The e-mail channel's IMAP and SMTP security share one choice set (SPEC §16).
     # Every operation documents its JSON error bodies (400/401/403/404).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -339,6 +351,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # A message's kind (with ``note``) and what may be sent or received (without it).
     "ENUM_NAME_OVERRIDES": {
+        "MailSecurityEnum": "attendance.models.channels.SECURITY_CHOICES",
         "MessageKindEnum": "attendance.models.Kind",
         "SendableKindEnum": "attendance.models.MESSAGE_KINDS",
     },

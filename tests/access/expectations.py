@@ -240,6 +240,15 @@ def expected_admin_extra(role: str, world: World, target: AdminExtraURL) -> Expe
             return FORBIDDEN
         visible = SAMPLES[target.model._meta.label].scoped and target.side == SUPERVISOR_SIDE[role]
         return to_history if visible else Expect((302, 403, 404), location=ADMIN_INDEX)
+    if target.kind == "channel_post":
+        # "Trocar segredo" / "Reenviar": POST-only buttons of the channel's page. A GET is
+        # refused with 405 once the viewer may change the channel (admins only: channels
+        # have no scope, so a supervisor granted channels finds none).
+        from attendance.models import Channel
+
+        if role == "admin":
+            return Expect((405,))
+        return Expect((404,)) if perm(Channel, "change") in world.profile_perms else FORBIDDEN
     if target.kind == "password":
         from users.models import User
 
@@ -433,6 +442,8 @@ SITE_EXPLICIT = {
     "api-customer-export": "test_privacy.py::test_privacy_routes_matrix",
     "privacy": "test_privacy.py::test_privacy_routes_matrix",
     "privacy-customer": "test_privacy.py::test_privacy_routes_matrix",
+    "api-channel-deliveries": "test_plain_api.py::test_channel_webhook_urls_are_admin_only",
+    "api-channel-rotate-webhook-secret": "test_plain_api.py::test_channel_webhook_urls_are_admin_only",
 }
 
 

@@ -137,7 +137,7 @@ def import_api_urls(world: World) -> list[ImportApiURL]:
 class AdminExtraURL:
     url: str
     name: str  # the URL pattern's name
-    kind: str  # export, import, import_template, import_job, import_resend, import_row, password, version, preview
+    kind: str  # export, import, import_template, import_job, import_resend, import_row, password, version, preview, channel_post
     import_kind: str | None = None
     side: str | None = None
     redirect_to: str | None = None  # for GET resend: the job page
@@ -187,6 +187,12 @@ def admin_extra_urls(world: World) -> list[AdminExtraURL]:
                     side,
                 ),
             ]
+    # The channel's page: "Trocar segredo" and "Reenviar" (SPEC §8.2.2), POST only.
+    channel = world.samples["attendance.Channel"]["A"]
+    urls.append(AdminExtraURL(reverse("admin:providers_channel_rotate_secret", args=[channel.pk]),
+                              "providers_channel_rotate_secret", "channel_post"))  # fmt: skip
+    urls.append(AdminExtraURL(reverse("admin:providers_channel_resend", args=[channel.pk, 1]),
+                              "providers_channel_resend", "channel_post"))  # fmt: skip
     # Django's user admin: "change password" of a user (scoped like the change page).
     for side, user in world.samples["users.User"].items():
         urls.append(

@@ -1,5 +1,6 @@
 """The plain API views that need a test of their own: ``inbound`` (a channel's Bearer
-token, never a user's) and ``agents/me/presence``."""
+token, never a user's), ``agents/me/presence`` and the channels' outbound webhook
+(``channels/<id>/deliveries``, ``channels/<id>/rotate-webhook-secret``)."""
 
 from __future__ import annotations
 
@@ -107,4 +108,33 @@ def test_mentions_are_each_users_own(world):
             failures.append(f"[{role}] GET mentions: someone else's mentions {listed.json()}")
         if read.status_code != expected_read:
             failures.append(f"[{role}] POST mentions/999999/read: expected {expected_read}, got {read.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+def test_channel_webhook_urls_are_admin_only(world):
+    """SPEC §8.2.2: the delivery log and the secret's rotation belong to channels, which are
+    global configuration: admins only; a supervisor's profile grants no channel (no
+    scope), agents are refused, anonymous visitors must log in."""
+    from attendance.models import Channel
+
+    channel = world.samples["attendance.Channel"]["A"]
+    secret = Channel.objects.get(pk=channel.pk).webhook_secret
+    deliveries = reverse("api-channel-deliveries", args=[channel.pk])
+    rotate = reverse("api-channel-rotate-webhook-secret", args=[channel.pk])
+    failures = []
+    for role in ROLES:
+        client = api_client(user_for(role, world))
+        got = (client.get(deliveries).status_code, client.post(rotate).status_code)
+        if role == "anonymous":
+            expected = {(401, 401)}
+        elif role == "admin":
+            expected = {(200, 200)}
+        elif role in ("agent_a", "agent_b"):
+            expected = {(403, 403)}
+        else:  # supervisors: refused by the profile, or the channel is out of their reach
+            expected = {(403, 403), (404, 404), (403, 404), (404, 403)}
+        if got not in expected:
+            failures.append(f"[{role}] GET {deliveries} / POST {rotate}: expected {sorted(expected)}, got {got}")
+    if Channel.objects.get(pk=channel.pk).webhook_secret == secret:
+        failures.append("the admin's rotation did not change the secret")
     assert not failures, "\n".join(failures)

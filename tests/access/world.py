@@ -172,7 +172,7 @@ def _channel(world: World, side: str):
 
     # Global, admin-only (no scope_path). The clear token and its hash must never come back.
     channel, token = make_channel(name={"A": "Canal Alfa", "B": "Canal Beta"}[side], network="whatsapp")
-    world.secrets |= {token, channel.token_hash}
+    world.secrets |= {token, channel.token_hash, channel.webhook_secret}
     world.channel_tokens[side] = token
     return channel
 

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
-import requests
+from django.utils import timezone
 
 from attendance.messaging import message_out
 from attendance.models import Attendance, Message
+from providers.models import WebhookDelivery
+from providers.outbox import webhook_attempt
 from providers.services import message_deliver
 from providers.tasks import deliver_message_task
 from tests.factories import ServiceGroupFactory, make_channel, queued_attendance
@@ -82,11 +85,13 @@ def test_a_failing_webhook_is_retried_until_it_answers(attendance):
     try:
         attendance = _with_channel(attendance, remote.url)
         message = message_out(attendance=attendance, body="Olá!")
-        # What the worker does: the task raises, Celery retries it with backoff (autoretry_for).
-        for _attempt in range(2):
-            with pytest.raises(requests.HTTPError):
-                message_deliver(message_id=message.pk)
-        assert message_deliver(message_id=message.pk) is True
+        # The delivery row keeps the schedule (providers/outbox.py): nothing is raised, and
+        # each later try is made when it is due.
+        assert message_deliver(message_id=message.pk) is False
+        delivery = WebhookDelivery.objects.get(message=message)
+        later = timezone.now() + timedelta(hours=1)
+        assert webhook_attempt(delivery_id=delivery.pk, now=later) == "pending"
+        assert webhook_attempt(delivery_id=delivery.pk, now=later + timedelta(hours=1)) == "delivered"
     finally:
         remote.close()
     assert len(remote.calls) == 3

@@ -8,11 +8,11 @@ import io
 import re
 
 import pytest
-from demo.loader import DEMO_GROUPS
 from django.core.management import call_command
 from django.test import TestCase
 
 from attendance.models import Attendance, ServiceGroup
+from demo.loader import DEMO_GROUPS
 from workspace.models import CannedResponse, WhatsAppTemplate
 
 pytestmark = pytest.mark.django_db

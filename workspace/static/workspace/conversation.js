@@ -132,8 +132,28 @@ export class Conversation {
       { class: `msg ${m.sender} ${m.direction}`, dataset: { id: m.id } },
       h("div", { class: "msg-head" }, h("span", { class: "who" }, who), h("time", { datetime: m.created_at }, clock(m.created_at)), status),
       media,
-      m.body ? h("div", { class: "body" }, m.body) : null,
+      m.email?.html ? this.renderEmail(m.email) : m.body ? h("div", { class: "body" }, m.body) : null,
+      m.email?.quoted ? h("details", { class: "quoted" }, h("summary", {}, S.email_quoted), h("pre", {}, m.email.quoted)) : null,
     );
+  }
+
+  // An e-mail's sanitised HTML (SPEC §16), in a sandboxed frame (no script, no form, no
+  // navigation of this page) whose policy blocks every remote load: the images the
+  // sender linked wait as data-atende-src until the agent asks for them.
+  renderEmail(email, withImages = false) {
+    const policy = `default-src 'none'; style-src 'unsafe-inline'; img-src data:${withImages ? " https: http:" : ""}`;
+    const html = withImages ? email.html.replaceAll("data-atende-src=", "src=") : email.html;
+    const frame = h("iframe", { class: "email-html", sandbox: "allow-popups allow-popups-to-escape-sandbox", referrerpolicy: "no-referrer" });
+    frame.srcdoc = `<!doctype html><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${policy}"><base target="_blank"><body style="font:14px sans-serif;margin:0">${html}</body>`;
+    frame.addEventListener("load", () => {
+      try { frame.style.height = `${Math.min(frame.contentDocument.body.scrollHeight + 16, 600)}px`; } catch { /* sandboxed: keep the default height */ }
+    });
+    const box = h("div", { class: "body email" }, frame);
+    if (email.remote_images && !withImages) {
+      box.prepend(h("button", { type: "button", class: "load-images", onclick: () => box.replaceWith(this.renderEmail(email, true)) },
+        fmt(S.email_images, { count: email.remote_images })));
+    }
+    return box;
   }
 
   renderMedia(m) {
@@ -145,7 +165,7 @@ export class Conversation {
     show($("chat-empty"), false);
     show($("chat-head"), true);
     $("chat-customer").textContent = p.customer.name;
-    $("chat-meta").textContent = `${p.protocol} · ${p.group.name} · ${S[p.customer.network] || p.customer.network} · ${S[p.status] || p.status}${p.mine ? "" : ` · ${p.agent}`}`;
+    $("chat-meta").textContent = `${p.subject ? `${p.subject} · ` : ""}${p.protocol} · ${p.group.name} · ${S[p.customer.network] || p.customer.network} · ${S[p.status] || p.status}${p.mine ? "" : ` · ${p.agent}`}`;
     show($("open-transfer"), p.mine);
     show($("open-close"), p.mine);
   }

@@ -120,7 +120,7 @@ export function setupDialogs({ conversation, refreshInbox, notice, openAttendanc
     customer = null;
     show($("active-error"), false);
     $("active-results").replaceChildren();
-    for (const id of ["active-search", "active-phone", "active-text"]) $(id).value = "";
+    for (const id of ["active-search", "active-phone", "active-email", "active-subject", "active-text"]) $(id).value = "";
     if (!templates.length) {
       const data = await api("/api/v1/whatsapp-templates/?is_active=true&page_size=200");
       templates = data.results;
@@ -131,6 +131,14 @@ export function setupDialogs({ conversation, refreshInbox, notice, openAttendanc
     $("active-dialog").showModal();
   });
   $("active-template").addEventListener("change", renderParams);
+  // E-mail: an address instead of a phone, and a subject.
+  const emailFields = () => {
+    const email = $("active-network").value === "email";
+    show($("active-phone-label"), !email);
+    show($("active-email-label"), email);
+    show($("active-subject-label"), email);
+  };
+  $("active-network").addEventListener("change", emailFields);
   $("active-search").addEventListener("input", () => {
     clearTimeout(searchTimer);
     customer = null;
@@ -144,6 +152,7 @@ export function setupDialogs({ conversation, refreshInbox, notice, openAttendanc
             for (const li of $("active-results").children) li.classList.toggle("selected", li === e.currentTarget);
             $("active-network").value = c.network;
             $("active-phone").value = c.phone;
+            emailFields();
           } }, `${c.name} · ${S[c.network] || c.network} · ${c.phone}`),
         ),
       );
@@ -153,7 +162,9 @@ export function setupDialogs({ conversation, refreshInbox, notice, openAttendanc
     event.preventDefault();
     const body = { group: Number($("active-group").value) };
     if (customer) body.customer = customer.id;
+    else if ($("active-network").value === "email") Object.assign(body, { network: "email", email: $("active-email").value });
     else Object.assign(body, { network: $("active-network").value, phone: $("active-phone").value });
+    if ($("active-network").value === "email") body.subject = $("active-subject").value; // one line (SPEC §16)
     const template = $("active-template").value;
     if (template) {
       body.template = Number(template);
