@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.text import get_valid_filename
 
-from attendance.models import Attendance, Message
+from attendance.models import Attendance, Kind, Message
 from customers.models import Customer, CustomerAttribute
 from surveys.models import Response
 
@@ -95,7 +95,7 @@ def _media_entry(message: Message) -> str:
 
 def _attendance_data(attendance: Attendance, media: list[Message]) -> dict:
     messages = []
-    for message in attendance.messages.order_by("created_at", "pk").iterator(chunk_size=2000):
+    for message in attendance.messages.exclude(kind=Kind.NOTE).order_by("created_at", "pk").iterator(chunk_size=2000):
         item = {"at": _iso(message.created_at), "from": message.sender, "kind": message.kind, "text": message.body}
         if message.media:
             item["file"] = _media_entry(message)

@@ -59,3 +59,17 @@ def test_an_anonymised_customer_has_nothing_to_export(centre, clock, admin_user,
     response = api_as(admin_user).post(f"/api/v1/customers/{customer.pk}/export/")
     assert response.status_code == 400
     assert "não há mais dados pessoais" in response.json()["detail"]
+
+
+def test_the_export_leaves_out_internal_notes(centre, clock, admin_user, supervisor_a, api_as):
+    """A note between agents and supervisors is not the customer's data (SPEC §17)."""
+    from attendance.agent_actions import note_add
+    from attendance.models import Attendance
+
+    customer = build_person(centre, clock, admin_user, supervisor_a)
+    attendance = Attendance.objects.filter(customer=customer).order_by("pk").first()
+    note_add(attendance=attendance, author=admin_user, text="Cliente difícil: falar com a supervisão")
+    archive = _zip(api_as(admin_user).post(f"/api/v1/customers/{customer.pk}/export/"))
+    texts = [m["text"] for a in json.loads(archive.read("dados.json"))["attendances"] for m in a["messages"]]
+    assert texts and not [text for text in texts if "supervisão" in text]
+    assert "supervisão" not in archive.read("dados.html").decode()
