@@ -28,12 +28,14 @@ def test_an_agent_gets_403_in_the_configuration_api(api_as, agent_a):
     assert response.json()["detail"] == "Agentes não têm acesso aos recursos de configuração."
 
 
-def test_staff_logging_in_land_on_the_back_office(client, admin_user, supervisor_agent_a):
+def test_admins_logging_in_land_on_the_back_office_and_supervisor_agents_on_the_workspace(
+    client, admin_user, supervisor_agent_a
+):
     from tests.factories import PASSWORD
 
-    for username in ("ana", "davi"):
+    for username, home in (("ana", "/admin/"), ("davi", "/workspace/")):
         response = client.post("/accounts/login/", {"username": username, "password": PASSWORD}, follow=True)
-        assert response.redirect_chain[-1][0] == "/admin/"
+        assert response.redirect_chain[-1][0] == home
         client.logout()
 
 
