@@ -6,10 +6,16 @@ form or an API update never has to send them back."""
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from . import errors
-from .models import CREDENTIAL_FIELDS, CREDENTIALS, PROVIDER_NETWORKS, Channel
+from .models import CREDENTIAL_FIELDS, CREDENTIALS, PRECHAT_FIELDS, PRECHAT_MODES, PROVIDER_NETWORKS, Channel, Provider
+
+COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 def channel_credentials_apply(*, channel: Channel, credentials: dict) -> None:
@@ -30,5 +36,32 @@ def channel_validate(*, channel: Channel) -> None:
     for name in CREDENTIALS.get(channel.provider, ()):
         if not getattr(channel, name):
             problems[name] = [errors.CREDENTIAL_REQUIRED]
+    if channel.provider == Provider.WEBCHAT:
+        _webchat_problems(channel, problems)
     if problems:
         raise ValidationError(problems)
+
+
+def _origin_valid(origin: str) -> bool:
+    """``https://host[:port]`` (``http://`` only for localhost and loopback addresses, for
+    development and the demo); no path."""
+    parts = urlsplit(origin)
+    if parts.path or parts.query or parts.fragment or not parts.hostname:
+        return False
+    local = parts.hostname == "localhost" or parts.hostname.startswith("127.")
+    return parts.scheme == "https" or (parts.scheme == "http" and local)
+
+
+def _webchat_problems(channel: Channel, problems: dict) -> None:
+    """SPEC §15: the origins that may embed the widget, its colour and its pre-chat form."""
+    wrong = [origin for origin in channel.origins if not _origin_valid(origin)]
+    if wrong:
+        problems["allowed_origins"] = [_("Not a site address like https://www.example.com.br: %(origins)s")
+                                       % {"origins": ", ".join(wrong)}]  # fmt: skip
+    if channel.color and not COLOR.fullmatch(channel.color):
+        problems["color"] = [_("Use a colour like #0b5cad.")]
+    prechat = channel.prechat_fields
+    if not isinstance(prechat, dict) or any(
+        key not in PRECHAT_FIELDS or value not in PRECHAT_MODES for key, value in prechat.items()
+    ):
+        problems["prechat_fields"] = [_("Each of email, phone and document is off, optional or required.")]

@@ -198,6 +198,8 @@ def channel_save(*, channel: Channel, credentials: dict | None = None) -> str | 
     channel_credentials_apply(channel=channel, credentials=credentials or {})
     channel_validate(channel=channel)
     token = channel.issue_token() if channel.pk is None else None
+    if channel.provider == "webchat" and not channel.identity_secret:
+        channel.issue_identity_secret()  # shown on the channel's page until rotated
     channel.full_clean()
     channel.save()
     return token

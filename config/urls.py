@@ -34,6 +34,7 @@ urlpatterns = [
     path("api/v1/auth/token/revoke/", TokenRevokeView.as_view(), name="api-token-revoke"),
     path("api/v1/auth/password/", PasswordChangeView.as_view(), name="api-password"),
     path("api/v1/inbound/", InboundView.as_view(), name="api-inbound"),
+    path("webchat/", include("webchat.urls")),
     path("webhooks/<str:provider>/<str:public_id>/", provider_webhook, name="provider-webhook"),
     # Signed, expiring URLs of outbound files for providers that fetch them (Twilio).
     path("public-media/<int:pk>/<int:expires>/<str:signature>/", public_media, name="public-media"),

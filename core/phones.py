@@ -189,10 +189,15 @@ def phone_search_variants(text: str) -> str | None:
 # kept in ``phone`` as ``tg:<chat id>`` (``(network, phone)`` stays the customer's key and
 # the username is ``telegram_<digits>``); other networks keep the Brazilian phone rule.
 TELEGRAM_ADDRESS = re.compile(r"tg:-?[0-9]{1,15}", re.ASCII)
+# Web chat (SPEC §15): a visitor has no phone; ``wc:<15 digits>`` (random, or derived from
+# the site's signed user id) keeps ``(network, phone)`` the key and the username digits.
+WEBCHAT_ADDRESS = re.compile(r"wc:[0-9]{15}", re.ASCII)
 
 
 def normalize_address(value, country_code: str | int | None = None, *, network: str = "") -> str:
     """``normalize_phone``, except that a ``telegram`` customer may be a ``tg:<chat id>``."""
     if network == "telegram" and isinstance(value, str) and TELEGRAM_ADDRESS.fullmatch(value.strip()):
+        return value.strip()
+    if network == "webchat" and isinstance(value, str) and WEBCHAT_ADDRESS.fullmatch(value.strip()):
         return value.strip()
     return normalize_phone(value, country_code)

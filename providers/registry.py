@@ -7,9 +7,10 @@ from .base import Provider
 from .generic import Generic
 from .telegram import Telegram
 from .twilio import Twilio
+from .webchat import Webchat
 from .whatsapp_cloud import WhatsAppCloud
 
-PROVIDERS: dict[str, Provider] = {p.key: p for p in (Generic(), WhatsAppCloud(), Telegram(), Twilio())}
+PROVIDERS: dict[str, Provider] = {p.key: p for p in (Generic(), WhatsAppCloud(), Telegram(), Twilio(), Webchat())}
 
 
 def provider_for(key: str) -> Provider | None:

@@ -17,7 +17,16 @@ from .attendances import (
     Status,
 )
 from .bots import Bot, BotKind
-from .channels import CREDENTIAL_FIELDS, CREDENTIALS, PROVIDER_NETWORKS, Channel, Provider, hash_token
+from .channels import (
+    CREDENTIAL_FIELDS,
+    CREDENTIALS,
+    PRECHAT_FIELDS,
+    PRECHAT_MODES,
+    PROVIDER_NETWORKS,
+    Channel,
+    Provider,
+    hash_token,
+)  # fmt: skip
 from .groups import (
     BotInactivityAction,
     DisplayNameMode,
@@ -36,6 +45,8 @@ __all__ = [
     "AgentPresence",
     "Attendance",
     "CREDENTIALS",
+    "PRECHAT_FIELDS",
+    "PRECHAT_MODES",
     "CREDENTIAL_FIELDS",
     "PROVIDER_NETWORKS",
     "Channel",

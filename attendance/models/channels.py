@@ -29,6 +29,7 @@ class Provider(models.TextChoices):
     WHATSAPP_CLOUD = "whatsapp_cloud", "WhatsApp Cloud API"
     TELEGRAM = "telegram", "Telegram"
     TWILIO = "twilio", _("Twilio (SMS and WhatsApp)")
+    WEBCHAT = "webchat", _("Web chat")
 
 
 # Write-only credentials per provider (SPEC §8.2.1): never returned by the API or rendered
@@ -45,7 +46,15 @@ PROVIDER_NETWORKS = {
     Provider.WHATSAPP_CLOUD: {"whatsapp"},
     Provider.TELEGRAM: {"telegram"},
     Provider.TWILIO: {"whatsapp", "sms"},
+    Provider.WEBCHAT: {"webchat"},
 }
+# The web chat's pre-chat fields (SPEC §15): ``name`` is always asked and required.
+PRECHAT_FIELDS = ("email", "phone", "document")
+PRECHAT_MODES = ("off", "optional", "required")
+
+
+def default_prechat() -> dict:
+    return {"email": "optional", "phone": "off", "document": "off"}
 
 
 class Channel(ActiveModel):
@@ -79,9 +88,21 @@ class Channel(ActiveModel):
     from_number = models.CharField(
         _("Sender number"), max_length=40, blank=True, help_text=_("+5511… for SMS, whatsapp:+5511… for WhatsApp.")
     )
+    # Web chat (SPEC §15): the widget's look, its pre-chat form and who may embed it.
+    allowed_origins = models.TextField(
+        _("Allowed origins"), blank=True, help_text=_("One per line, e.g. https://www.example.com.br")
+    )
+    title = models.CharField(_("Title"), max_length=60, blank=True)
+    greeting = models.CharField(_("Greeting"), max_length=300, blank=True)
+    color = models.CharField(_("Colour"), max_length=7, blank=True, default="#0b5cad")
+    prechat_fields = models.JSONField(_("Pre-chat fields"), default=default_prechat, blank=True)
+    consent_text = models.TextField(
+        _("Consent text"), blank=True, help_text=_("When set, the visitor must tick it to start (LGPD).")
+    )
+    identity_secret = models.CharField(_("Identity secret"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
 
-    history = HistoricalRecords(excluded_fields=["token_hash", *CREDENTIAL_FIELDS])
+    history = HistoricalRecords(excluded_fields=["token_hash", "identity_secret", *CREDENTIAL_FIELDS])
 
     class Meta:
         verbose_name = _("channel")
@@ -97,6 +118,20 @@ class Channel(ActiveModel):
         self.token_hash = hash_token(token)
         self.token_hint = token[:8]
         return token
+
+    def issue_identity_secret(self) -> str:
+        """A new web chat identity secret (shown once; the site signs its users with it)."""
+        self.identity_secret = secrets.token_hex(32)
+        return self.identity_secret
+
+    @property
+    def origins(self) -> list[str]:
+        return [line.strip().rstrip("/") for line in self.allowed_origins.splitlines() if line.strip()]
+
+    @property
+    def consent_version(self) -> str:
+        """The consent text's version: its first 12 hex of SHA-256 (a changed text is a new version)."""
+        return hashlib.sha256(self.consent_text.encode()).hexdigest()[:12] if self.consent_text else ""
 
     @property
     def webhook_path(self) -> str:

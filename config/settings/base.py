@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "imports",
     "workspace",
     "reports",
+    "webchat",
     "demo",
 ]
 
