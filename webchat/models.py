@@ -32,3 +32,6 @@ class WebchatSession(models.Model):
     class Meta:
         verbose_name = _("web chat session")
         verbose_name_plural = _("web chat sessions")
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}:{self.customer_id}:{self.pk}"

@@ -12,7 +12,6 @@ import time
 from functools import wraps
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
@@ -233,5 +232,7 @@ def widget(request: HttpRequest, public_id: str) -> HttpResponse:
 
 def demo(request: HttpRequest) -> HttpResponse:
     """A sample host page with the demo channel's widget (``make run``)."""
-    channel = Channel.objects.filter(provider=Provider.WEBCHAT, is_active=True).order_by("pk").first()
-    return render(request, "webchat/demo.html", {"channel": channel, "debug": settings.DEBUG})
+    channels = Channel.objects.filter(provider=Provider.WEBCHAT, is_active=True)
+    chosen = request.GET.get("channel", "")[:32]
+    channel = (channels.filter(public_id=chosen).first() if chosen else None) or channels.order_by("pk").first()
+    return render(request, "webchat/demo.html", {"channel": channel})

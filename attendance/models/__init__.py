@@ -25,6 +25,7 @@ from .channels import (
     PROVIDER_NETWORKS,
     Channel,
     Provider,
+    default_prechat,
     hash_token,
 )  # fmt: skip
 from .groups import (
@@ -47,6 +48,7 @@ __all__ = [
     "CREDENTIALS",
     "PRECHAT_FIELDS",
     "PRECHAT_MODES",
+    "default_prechat",
     "CREDENTIAL_FIELDS",
     "PROVIDER_NETWORKS",
     "Channel",
