@@ -45,12 +45,17 @@ class ChannelForm(forms.ModelForm):
             "color": forms.TextInput(attrs={"type": "color"}),
         }
 
+    prechat_email = forms.ChoiceField(
+        label=PRECHAT_LABELS["email"], choices=PRECHAT_CHOICES, initial="optional", required=False
+    )
+    prechat_phone = forms.ChoiceField(label=PRECHAT_LABELS["phone"], choices=PRECHAT_CHOICES, required=False)
+    prechat_document = forms.ChoiceField(label=PRECHAT_LABELS["document"], choices=PRECHAT_CHOICES, required=False)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         current = {**default_prechat(), **(self.instance.prechat_fields or {})}
         for name in PRECHAT_FIELDS:
-            self.fields[f"prechat_{name}"] = forms.ChoiceField(label=PRECHAT_LABELS[name], choices=PRECHAT_CHOICES,
-                                                               initial=current.get(name, "off"))  # fmt: skip
+            self.fields[f"prechat_{name}"].initial = current.get(name, "off")
         for name in CREDENTIAL_FIELDS:
             if name in self.fields and getattr(self.instance, name, ""):
                 self.fields[name].help_text = _("Stored. Leave empty to keep it.")
@@ -63,8 +68,9 @@ class ChannelForm(forms.ModelForm):
         return data
 
     def _post_clean(self):
+        current = {**default_prechat(), **(self.instance.prechat_fields or {})}
         self.instance.prechat_fields = {
-            name: self.cleaned_data.get(f"prechat_{name}") or "off" for name in PRECHAT_FIELDS
+            name: self.cleaned_data.get(f"prechat_{name}") or current.get(name, "off") for name in PRECHAT_FIELDS
         }
         super()._post_clean()
         try:

@@ -223,8 +223,9 @@ def widget(request: HttpRequest, public_id: str) -> HttpResponse:
     with open(finders.find("webchat/widget.js"), encoding="utf-8") as handle:
         source = handle.read()
     base = request.build_absolute_uri(f"/webchat/{channel.public_id}/")
-    response = HttpResponse(f"window.AtendeWebchat={json.dumps({'base': base})};\n{source}",
-                            content_type="text/javascript; charset=utf-8")  # fmt: skip
+    # The host page may have set ``window.AtendeWebchat.identity`` before the line: kept.
+    head = f"window.AtendeWebchat=Object.assign(window.AtendeWebchat||{{}},{json.dumps({'base': base})});"
+    response = HttpResponse(f"{head}\n{source}", content_type="text/javascript; charset=utf-8")
     response["Cache-Control"] = "public, max-age=300"
     response["Access-Control-Allow-Origin"] = "*"
     return response

@@ -138,6 +138,8 @@ class Channel(ActiveModel):
         """Where the provider posts (generic channels use ``POST /api/v1/inbound/``)."""
         if self.provider == Provider.GENERIC:
             return reverse("api-inbound")
+        if self.provider == Provider.WEBCHAT:
+            return reverse("webchat-widget", kwargs={"public_id": self.public_id})
         return reverse("provider-webhook", kwargs={"provider": self.provider, "public_id": self.public_id})
 
     def webhook_url(self, request=None) -> str:

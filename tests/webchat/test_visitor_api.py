@@ -12,7 +12,7 @@ from django.test import TestCase
 from attendance.agent_actions import agent_message_send
 from attendance.distribution import distribute_group
 from attendance.messaging import messages_save, outbound_message
-from attendance.models import Attendance, Message
+from attendance.models import Attendance, Channel, Message
 from customers.models import Customer
 from tests.media_samples import PNG
 from webchat import services
@@ -225,3 +225,58 @@ def test_the_widget_script_carries_its_api_address(channel, client):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/javascript")
     assert f"/webchat/{channel.public_id}/" in response.content.decode()
+
+
+def test_the_admin_shows_the_embed_line_with_copiar_and_the_identity_secret_once(client, admin_user):
+    from tests.factories import PASSWORD
+
+    client.post("/accounts/login/", {"username": admin_user.username, "password": PASSWORD})
+    response = client.post("/admin/attendance/channel/add/", {
+        "name": "Chat do site", "network": "webchat", "provider": "webchat", "is_active": "on",
+        "allowed_origins": "https://loja.example\nhttps://www.loja.example", "title": "Fale conosco",
+        "greeting": "Olá!", "color": "#0b5cad", "consent_text": "", "prechat_email": "required",
+        "prechat_phone": "off", "prechat_document": "optional",
+    }, follow=True)  # fmt: skip
+    assert response.status_code == 200
+    channel = Channel.objects.get()
+    assert channel.prechat_fields == {"email": "required", "phone": "off", "document": "optional"}
+    assert channel.origins == ["https://loja.example", "https://www.loja.example"]
+    assert len(channel.identity_secret) == 64 and channel.identity_secret in response.content.decode()
+    page = client.get(f"/admin/attendance/channel/{channel.pk}/change/").content.decode()
+    assert f"/webchat/{channel.public_id}/widget.js" in page and "Copiar" in page
+    assert channel.identity_secret not in page  # shown once
+    old = channel.identity_secret
+    rotated = client.post("/admin/attendance/channel/", {"action": "rotate_identity_secret",
+                                                         "_selected_action": [channel.pk]}, follow=True)  # fmt: skip
+    channel.refresh_from_db()
+    assert channel.identity_secret != old and channel.identity_secret in rotated.content.decode()
+
+
+def test_the_admin_refuses_an_origin_that_is_not_a_site_address(client, admin_user):
+    from tests.factories import PASSWORD
+
+    client.post("/accounts/login/", {"username": admin_user.username, "password": PASSWORD})
+    response = client.post("/admin/attendance/channel/add/", {
+        "name": "Chat", "network": "webchat", "provider": "webchat", "allowed_origins": "loja.example/contato",
+        "color": "#0b5cad", "prechat_email": "off", "prechat_phone": "off", "prechat_document": "off",
+    })  # fmt: skip
+    assert response.status_code == 200
+    assert (
+        "Não é um endereço de site como https://www.exemplo.com.br: loja.example/contato" in response.content.decode()
+    )
+    assert not Channel.objects.exists()
+
+
+def test_the_api_creates_a_web_chat_and_shows_its_identity_secret_once(api_as, admin_user):
+    api = api_as(admin_user)
+    body = api.post("/api/v1/channels/", {"name": "Chat", "network": "webchat", "provider": "webchat",
+                                          "allowed_origins": ORIGIN}, format="json").json()  # fmt: skip
+    assert len(body["identity_secret"]) == 64
+    assert body["webhook_url"].endswith(f"/webchat/{body['public_id']}/widget.js")
+    again = api.get(f"/api/v1/channels/{body['id']}/").json()
+    assert again["identity_secret"] is None
+
+
+def test_the_demo_page_embeds_the_demo_channel(channel, client):
+    page = client.get("/webchat/demo/").content.decode()
+    assert f'<script src="/webchat/{channel.public_id}/widget.js" async></script>' in page
