@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import time
 
 import pytest
@@ -280,3 +281,40 @@ def test_the_api_creates_a_web_chat_and_shows_its_identity_secret_once(api_as, a
 def test_the_demo_page_embeds_the_demo_channel(channel, client):
     page = client.get("/webchat/demo/").content.decode()
     assert f'<script src="/webchat/{channel.public_id}/widget.js" async></script>' in page
+
+
+def test_outside_the_groups_hours_the_widget_is_told_and_a_left_message_opens_an_attendance(channel, visitor, eva):
+    from calendars.models import Calendar
+    from calendars.services import calendar_save
+
+    closed = calendar_save(calendar=Calendar(name="Nunca", company=eva.group.operation.company, intervals=[]))
+    eva.group.calendar = closed
+    eva.group.out_of_hours_action = "close"
+    from attendance.services import group_save
+
+    group_save(group=eva.group)
+    look = Visitor(channel).client.get(visitor.base + "sessions/").json()["channel"]
+    assert look["open_hours"] is False
+    visitor.start()
+    assert visitor.say("Podem me ligar amanhã?").status_code == 201
+    attendance = Attendance.objects.get()
+    assert attendance.status == "closed" and attendance.close_reason == "out_of_hours"
+    assert Message.objects.filter(attendance=attendance, body="Podem me ligar amanhã?").exists()
+
+
+def test_the_event_stream_sends_the_agents_message_and_the_state(visitor, eva, monkeypatch):
+    from webchat import views
+
+    monkeypatch.setattr(views, "STREAM_SECONDS", 0)  # one round, then the stream ends
+    visitor.start()
+    visitor.say("oi")
+    _answered_by_eva(eva, "Olá, sou a Eva.")
+    response = visitor.client.get(visitor.base + f"events/?token={visitor.token}")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/event-stream")
+    assert response["Access-Control-Allow-Origin"] == ORIGIN
+    body = b"".join(response.streaming_content).decode()
+    events = [block.split("\n") for block in body.split("\n\n") if "event: " in block]
+    sent = {(lines[-2], json.loads(lines[-1].removeprefix("data: ")).get("text")) for lines in events}
+    assert ("event: message", "Olá, sou a Eva.") in sent and ("event: state", None) in sent
+    forged = visitor.client.get(visitor.base + "events/?token=nada")
+    assert forged.status_code == 401
