@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from playwright.sync_api import expect
 
@@ -28,6 +29,13 @@ WIDGET = Path(settings.BASE_DIR) / "static" / "webchat" / "widget.js"
 
 def test_the_widget_is_at_most_30_kb_gzipped():
     assert len(gzip.compress(WIDGET.read_bytes(), compresslevel=9)) <= 30 * 1024
+
+
+def _serious_violations(page) -> list[str]:
+    """axe-core on the page, the widget's Shadow DOM included: serious or critical only."""
+    violations = Axe().run(page).response["violations"]
+    return [f"{v['id']}: {[n['target'] for n in v['nodes']]}" for v in violations
+            if v["impact"] in ("serious", "critical")]  # fmt: skip
 
 
 class _HostPage:
@@ -92,6 +100,7 @@ def test_a_visitor_on_another_site_talks_to_an_agent_and_rates_the_service(live_
         page.goto(host.url)
         page.get_by_role("button", name="Fale com a Loja").click()
         page.get_by_label("Nome (obrigatório)").fill("Maria Souza")
+        assert _serious_violations(page) == []  # the pre-chat form
         page.get_by_role("button", name="Iniciar conversa").click()
         expect(page.get_by_text("Aceite os termos para iniciar a conversa.")).to_be_visible()
         page.get_by_label("Aceito que a Loja use meus dados para me atender.").check()
@@ -108,6 +117,7 @@ def test_a_visitor_on_another_site_talks_to_an_agent_and_rates_the_service(live_
                                json={"kind": "text", "text": "Vou verificar agora, Maria."}, timeout=30)  # fmt: skip
         assert answer.status_code == 201, answer.text
         expect(log.get_by_text("Vou verificar agora, Maria.")).to_be_visible()  # live, without reload
+        assert _serious_violations(page) == []  # the conversation
 
         page.reload()  # the token kept in the browser continues the conversation
         log = page.get_by_role("log")
@@ -118,6 +128,8 @@ def test_a_visitor_on_another_site_talks_to_an_agent_and_rates_the_service(live_
                                json={"send_survey": True}, timeout=30)  # fmt: skip
         assert closed.status_code == 200, closed.text
         survey_buttons = page.get_by_role("group", name="Respostas da pesquisa")
+        expect(survey_buttons.get_by_role("button", name="Ótimo")).to_be_visible()
+        assert _serious_violations(page) == []  # the survey's buttons
         survey_buttons.get_by_role("button", name="Ótimo").click()
         survey_buttons.get_by_role("button", name="10", exact=True).click()
         expect(survey_buttons).to_be_hidden()
