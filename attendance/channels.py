@@ -45,7 +45,11 @@ def channel_validate(*, channel: Channel) -> None:
 def _origin_valid(origin: str) -> bool:
     """``https://host[:port]`` (``http://`` only for localhost and loopback addresses, for
     development and the demo); no path."""
-    parts = urlsplit(origin)
+    try:
+        parts = urlsplit(origin)
+        parts.port  # noqa: B018 - a port that is no number raises here
+    except ValueError:
+        return False
     if parts.path or parts.query or parts.fragment or not parts.hostname:
         return False
     local = parts.hostname == "localhost" or parts.hostname.startswith("127.")

@@ -30,6 +30,7 @@ from attendance.inbound import SURVEY_WINDOW, inbound_receive
 from attendance.media import MediaRejected, media_store
 from attendance.models import Attendance, Channel, CloseReason, Delivery, Direction, Kind, Message, Status
 from attendance.opening import group_closed
+from core.live import live_publish_on_commit
 from core.phones import normalize_phone
 from customers.models import Customer
 from customers.services import customer_clean_fields, customer_save
@@ -316,6 +317,12 @@ def visitor_close(*, session: WebchatSession) -> bool:
     return True
 
 
-def visitor_typing(*, session: WebchatSession) -> None:
-    """The visitor is typing: kept on the session (the agent's screen may read it)."""
+def visitor_typing(*, session: WebchatSession) -> bool:
+    """The visitor is typing: kept on the session, and the attendance's agent is told by a
+    live ``typing`` event {attendance} (the widget sends it at most every 3 seconds)."""
     WebchatSession.objects.filter(pk=session.pk).update(visitor_typing_at=timezone.now())
+    attendance = _open_attendance(session)
+    if attendance is None or not attendance.agent_id or attendance.channel_id != session.channel_id:
+        return False
+    live_publish_on_commit(user_ids=[attendance.agent_id], event="typing", data={"attendance": attendance.pk})
+    return True

@@ -318,3 +318,34 @@ def test_the_event_stream_sends_the_agents_message_and_the_state(visitor, eva, m
     assert ("event: message", "Olá, sou a Eva.") in sent and ("event: state", None) in sent
     forged = visitor.client.get(visitor.base + "events/?token=nada")
     assert forged.status_code == 401
+
+
+def test_the_agent_is_told_when_the_visitor_types(visitor, eva, monkeypatch):
+    told = []
+    monkeypatch.setattr(services, "live_publish_on_commit", lambda **kw: told.append(kw))
+    visitor.start()
+    visitor.say("oi")
+    attendance = _answered_by_eva(eva, "Olá!")
+    response = visitor.client.post(visitor.base + "typing/", HTTP_AUTHORIZATION=f"Bearer {visitor.token}")
+    assert response.status_code == 204
+    assert told == [{"user_ids": [eva.pk], "event": "typing", "data": {"attendance": attendance.pk}}]
+
+
+def test_a_token_of_another_web_chat_opens_nothing_there(channel, visitor):
+    other = Channel(name="Outro chat", network="webchat", provider="webchat", allowed_origins=ORIGIN)
+    from attendance.services import channel_save
+
+    channel_save(channel=other)
+    visitor.start()
+    stranger = Visitor(other)
+    stranger.token = visitor.token
+    assert stranger.read().status_code == 401
+    assert stranger.say("oi").status_code == 401
+
+
+@pytest.mark.parametrize("origin", ["http://[::1", "https://loja.example:porta", "ftp://loja.example", "https://"])
+def test_the_api_refuses_an_allowed_origin_that_is_no_site_address(api_as, admin_user, origin):
+    response = api_as(admin_user).post("/api/v1/channels/", {"name": "Chat", "network": "webchat",
+                                                             "provider": "webchat", "allowed_origins": origin},
+                                       format="json")  # fmt: skip
+    assert response.status_code == 400 and "allowed_origins" in response.json()
