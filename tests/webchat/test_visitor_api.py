@@ -349,3 +349,15 @@ def test_the_api_refuses_an_allowed_origin_that_is_no_site_address(api_as, admin
                                                              "provider": "webchat", "allowed_origins": origin},
                                        format="json")  # fmt: skip
     assert response.status_code == 400 and "allowed_origins" in response.json()
+
+
+def test_the_demo_data_has_a_web_chat_for_make_runs_own_address(client):
+    from demo.loader import seed_demo
+
+    seed_demo()
+    channel = Channel.objects.get(provider="webchat")
+    assert "http://127.0.0.1:8000" in channel.origins
+    page = client.get("/webchat/demo/").content.decode()
+    assert f"/webchat/{channel.public_id}/widget.js" in page
+    visitor = Visitor(channel, origin="http://127.0.0.1:8000")
+    assert visitor.start().status_code == 201
