@@ -7,13 +7,17 @@ Portuguese ``detail`` on errors, never a page."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from functools import wraps
 from urllib.parse import urlsplit
 
+from asgiref.sync import sync_to_async
 from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
+from django.core.handlers.asgi import ASGIRequest
+from django.db import close_old_connections
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -180,6 +184,32 @@ def close(request: HttpRequest, channel: Channel) -> HttpResponse:
     return JsonResponse({"closed": closed, "state": services.conversation_state(session)})
 
 
+class _Poll:
+    """One look at what is new for the visitor: messages after the last one sent, and the
+    state when it changed; a keep-alive comment when nothing is."""
+
+    def __init__(self, session, after: int):
+        self.session, self.last, self.state = session, after, None
+
+    def round(self) -> str:
+        parts = []
+        for message in services.visible_messages(self.session, after=self.last):
+            self.last = message.pk
+            parts.append(f"id: {self.last}\nevent: message\ndata: {json.dumps(services.message_json(message))}\n\n")
+        current = services.conversation_state(self.session)
+        if current != self.state:
+            self.state = current
+            parts.append(f"event: state\ndata: {json.dumps(current)}\n\n")
+        return "".join(parts) or ": keep-alive\n\n"
+
+    def round_in_pool(self) -> str:
+        """ASGI: a round in any thread of the pool, whose connection follows ``CONN_MAX_AGE``."""
+        try:
+            return self.round()
+        finally:
+            close_old_connections()
+
+
 @visitor_api
 def events(request: HttpRequest, channel: Channel) -> HttpResponse:
     """Server-Sent Events (the token in the query: ``EventSource`` sends no headers):
@@ -191,22 +221,29 @@ def events(request: HttpRequest, channel: Channel) -> HttpResponse:
         return _unauthorised()
     after = whole_number(request.headers.get("Last-Event-ID") or request.GET.get("after") or "0") or 0
 
-    def body():
-        last, state = after, None
-        yield "retry: 2000\n\n"
-        deadline = time.monotonic() + STREAM_SECONDS
-        while True:
-            for message in services.visible_messages(session, after=last):
-                last = message.pk
-                yield f"id: {last}\nevent: message\ndata: {json.dumps(services.message_json(message))}\n\n"
-            current = services.conversation_state(session)
-            if current != state:
-                state = current
-                yield f"event: state\ndata: {json.dumps(current)}\n\n"
-            if time.monotonic() >= deadline:
-                return
-            yield ": keep-alive\n\n"
-            time.sleep(STREAM_POLL_SECONDS)
+    poll = _Poll(session, after)
+    if isinstance(request, ASGIRequest):
+        # Under ASGI (production) an async generator: Django would buffer a sync one whole.
+
+        async def body():
+            yield "retry: 2000\n\n"
+            deadline = time.monotonic() + STREAM_SECONDS
+            while True:
+                yield await sync_to_async(poll.round_in_pool, thread_sensitive=False)()
+                if time.monotonic() >= deadline:
+                    return
+                await asyncio.sleep(STREAM_POLL_SECONDS)
+
+    else:
+
+        def body():
+            yield "retry: 2000\n\n"
+            deadline = time.monotonic() + STREAM_SECONDS
+            while True:
+                yield poll.round()
+                if time.monotonic() >= deadline:
+                    return
+                time.sleep(STREAM_POLL_SECONDS)
 
     response = StreamingHttpResponse(body(), content_type="text/event-stream; charset=utf-8")
     response["Cache-Control"] = "no-cache, no-store"

@@ -361,3 +361,25 @@ def test_the_demo_data_has_a_web_chat_for_make_runs_own_address(client):
     assert f"/webchat/{channel.public_id}/widget.js" in page
     visitor = Visitor(channel, origin="http://127.0.0.1:8000")
     assert visitor.start().status_code == 201
+
+
+@pytest.mark.django_db(transaction=True)  # the view runs in another thread: it reads committed rows
+def test_under_asgi_the_event_stream_is_asynchronous_and_sends_the_messages(visitor, eva, monkeypatch):
+    from django.test import AsyncClient
+
+    from webchat import views
+
+    monkeypatch.setattr(views, "STREAM_SECONDS", 0)
+    visitor.start()
+    visitor.say("oi pelo servidor assíncrono")
+
+    async def read() -> str:
+        response = await AsyncClient().get(visitor.base + f"events/?token={visitor.token}", headers={"Origin": ORIGIN})
+        assert response.status_code == 200, response.content
+        assert response.is_async  # not buffered whole by Django
+        return "".join([part.decode() async for part in response.streaming_content])
+
+    from asgiref.sync import async_to_sync
+
+    body = async_to_sync(read)()
+    assert "event: message" in body and "event: state" in body
