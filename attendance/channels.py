@@ -6,10 +6,26 @@ form or an API update never has to send them back."""
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from . import errors
-from .models import CREDENTIAL_FIELDS, CREDENTIALS, EMAIL_REQUIRED, PROVIDER_NETWORKS, WEBHOOK_EVENTS, Channel, Provider
+from .models import (
+    CREDENTIAL_FIELDS,
+    CREDENTIALS,
+    EMAIL_REQUIRED,
+    PRECHAT_FIELDS,
+    PRECHAT_MODES,
+    PROVIDER_NETWORKS,
+    WEBHOOK_EVENTS,
+    Channel,
+    Provider,
+)
+
+COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 def channel_credentials_apply(*, channel: Channel, credentials: dict) -> None:
@@ -39,5 +55,36 @@ def channel_validate(*, channel: Channel) -> None:
         problems["webhook_events"] = [errors.WEBHOOK_EVENTS % {"events": ", ".join(WEBHOOK_EVENTS.values())}]
     else:
         channel.webhook_events = sorted(set(events))
+    if channel.provider == Provider.WEBCHAT:
+        _webchat_problems(channel, problems)
     if problems:
         raise ValidationError(problems)
+
+
+def _origin_valid(origin: str) -> bool:
+    """``https://host[:port]`` (``http://`` only for localhost and loopback addresses, for
+    development and the demo); no path."""
+    try:
+        parts = urlsplit(origin)
+        parts.port  # noqa: B018 - a port that is no number raises here
+    except ValueError:
+        return False
+    if parts.path or parts.query or parts.fragment or not parts.hostname:
+        return False
+    local = parts.hostname == "localhost" or parts.hostname.startswith("127.")
+    return parts.scheme == "https" or (parts.scheme == "http" and local)
+
+
+def _webchat_problems(channel: Channel, problems: dict) -> None:
+    """SPEC §15: the origins that may embed the widget, its colour and its pre-chat form."""
+    wrong = [origin for origin in channel.origins if not _origin_valid(origin)]
+    if wrong:
+        problems["allowed_origins"] = [_("Not a site address like https://www.example.com.br: %(origins)s")
+                                       % {"origins": ", ".join(wrong)}]  # fmt: skip
+    if channel.color and not COLOR.fullmatch(channel.color):
+        problems["color"] = [_("Use a colour like #0b5cad.")]
+    prechat = channel.prechat_fields
+    if not isinstance(prechat, dict) or any(
+        key not in PRECHAT_FIELDS or value not in PRECHAT_MODES for key, value in prechat.items()
+    ):
+        problems["prechat_fields"] = [_("Each of email, phone and document is off, optional or required.")]

@@ -28,7 +28,12 @@ class ChannelSerializer(serializers.ModelSerializer):
     never returned; an empty or absent one keeps the stored value."""
 
     token = serializers.SerializerMethodField(help_text="Shown once, in the creation response.")
-    webhook_url = serializers.SerializerMethodField(help_text="Where the provider posts (generic: /api/v1/inbound/).")
+    webhook_url = serializers.SerializerMethodField(
+        help_text="Where the provider posts (generic: /api/v1/inbound/; web chat: the widget script to embed)."
+    )
+    identity_secret = serializers.SerializerMethodField(
+        help_text="Web chat: the secret to sign visitors' identities with, shown once, in the creation response."
+    )
     webhook_secret = serializers.SerializerMethodField(
         help_text="Signs the outbound webhook (X-Atende-Signature); shown once, in the creation response."
     )
@@ -43,6 +48,7 @@ class ChannelSerializer(serializers.ModelSerializer):
             "id", "name", "network", "provider", "token", "token_hint", "public_id", "webhook_url",
             "outbound_webhook_url", "webhook_secret", "webhook_events", "is_active", "created_at",
             *EMAIL_FIELDS, *CREDENTIAL_FIELDS,
+            "allowed_origins", "title", "greeting", "color", "prechat_fields", "consent_text", "identity_secret",
         ]  # fmt: skip
         read_only_fields = ["token_hint", "public_id", "created_at"]
         extra_kwargs = {
@@ -54,6 +60,9 @@ class ChannelSerializer(serializers.ModelSerializer):
 
     def get_webhook_secret(self, obj) -> str | None:
         return getattr(obj, "_new_webhook_secret", None)
+
+    def get_identity_secret(self, obj) -> str | None:
+        return obj.identity_secret if getattr(obj, "_new_token", None) and obj.provider == "webchat" else None
 
     def get_webhook_url(self, obj) -> str:
         return obj.webhook_url(self.context.get("request"))

@@ -201,6 +201,8 @@ def channel_save(*, channel: Channel, credentials: dict | None = None) -> str | 
     token = channel.issue_token() if channel.pk is None else None
     if not channel.webhook_secret:
         channel.issue_webhook_secret()
+    if channel.provider == "webchat" and not channel.identity_secret:
+        channel.issue_identity_secret()  # shown on the channel's page until rotated
     channel.full_clean()
     channel.save()
     return token

@@ -43,6 +43,7 @@ urlpatterns = [
         RotateWebhookSecretView.as_view(),
         name="api-channel-rotate-webhook-secret",
     ),  # fmt: skip
+    path("webchat/", include("webchat.urls")),
     path("webhooks/<str:provider>/<str:public_id>/", provider_webhook, name="provider-webhook"),
     # Signed, expiring URLs of outbound files for providers that fetch them (Twilio).
     path("public-media/<int:pk>/<int:expires>/<str:signature>/", public_media, name="public-media"),

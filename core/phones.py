@@ -201,10 +201,17 @@ def email_key(address: str) -> str:
     return f"em:{int.from_bytes(digest[:8], 'big') % 10**17:017d}"
 
 
+# Web chat (SPEC §15): a visitor has no phone; ``wc:<15 digits>`` (random, or derived from
+# the site's signed user id) keeps ``(network, phone)`` the key and the username digits.
+WEBCHAT_ADDRESS = re.compile(r"wc:[0-9]{15}", re.ASCII)
+
+
 def normalize_address(value, country_code: str | int | None = None, *, network: str = "") -> str:
     """``normalize_phone``, except that a ``telegram`` customer may be a ``tg:<chat id>``."""
     if network == "telegram" and isinstance(value, str) and TELEGRAM_ADDRESS.fullmatch(value.strip()):
         return value.strip()
-    if network == "email" and isinstance(value, str) and EMAIL_KEY.fullmatch(value.strip()):
+    if (network == "email" and isinstance(value, str) and EMAIL_KEY.fullmatch(value.strip())) or (
+        network == "webchat" and isinstance(value, str) and WEBCHAT_ADDRESS.fullmatch(value.strip())
+    ):
         return value.strip()
     return normalize_phone(value, country_code)

@@ -5,6 +5,7 @@ Every demo user's password satisfies the policy and is printed by ``seed_demo``.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Permission
@@ -88,6 +89,7 @@ def seed_demo() -> list[DemoLogin]:
     _seed_configuration(operations["a"])
     _seed_customers()
     _seed_workspace(operations["a"])
+    _seed_webchat()
     return logins
 
 
@@ -129,6 +131,21 @@ def demo_channel_token() -> str:
     token = channel.issue_token()
     channel.save(update_fields=["token_hash", "token_hint"])
     return token
+
+
+def _seed_webchat() -> None:
+    """The demo web chat (SPEC §15), embedded by ``/webchat/demo/`` on ``make run``'s own
+    addresses, so a newcomer sees the widget and the workspace side by side."""
+    if Channel.objects.filter(provider="webchat").exists():
+        return
+    port = os.environ.get("ATENDE_PORT", "8000")
+    channel_save(channel=Channel(
+        name="Chat no site (demo)", network="webchat", provider="webchat",
+        allowed_origins=f"http://127.0.0.1:{port}\nhttp://localhost:{port}", title="Fale com a Atende Demo",
+        greeting="Olá! Conte como podemos ajudar.",
+        prechat_fields={"email": "optional", "phone": "optional", "document": "off"},
+        consent_text="Concordo que a Atende Demo use meus dados para me atender (LGPD).",
+    ))  # fmt: skip
 
 
 def _seed_customers() -> None:

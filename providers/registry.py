@@ -8,9 +8,12 @@ from .email_channel import Email
 from .generic import Generic
 from .telegram import Telegram
 from .twilio import Twilio
+from .webchat import Webchat
 from .whatsapp_cloud import WhatsAppCloud
 
-PROVIDERS: dict[str, Provider] = {p.key: p for p in (Generic(), WhatsAppCloud(), Telegram(), Twilio(), Email())}
+PROVIDERS: dict[str, Provider] = {
+    p.key: p for p in (Generic(), WhatsAppCloud(), Telegram(), Twilio(), Email(), Webchat())
+}
 
 
 def provider_for(key: str) -> Provider | None:

@@ -52,6 +52,15 @@ SETUP_STEPS = {
         ),
         _("Use “Test connection” in the channel list to check the SID and the token."),
     ],
+    "webchat": [
+        _("Fill in the sites that may show the chat (allowed origins), one per line, and save."),
+        _("Copy the line shown in “Line to paste on the site” into your site's pages, before </body>."),
+        _(
+            "Optional: to recognise logged-in users, your server signs “<id>.<timestamp>” with the identity "
+            "secret (HMAC-SHA256) and the page passes window.AtendeWebchat.identity = {id, name, email, timestamp, "
+            "hash} before the line; a signature older than 5 minutes is refused."
+        ),
+    ],
 }
 
 

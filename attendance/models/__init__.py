@@ -23,10 +23,13 @@ from .channels import (
     CREDENTIALS,
     EMAIL_FIELDS,
     EMAIL_REQUIRED,
+    PRECHAT_FIELDS,
+    PRECHAT_MODES,
     PROVIDER_NETWORKS,
     WEBHOOK_EVENTS,
     Channel,
     Provider,
+    default_prechat,
     hash_token,
 )  # fmt: skip
 from .groups import (
@@ -50,6 +53,9 @@ __all__ = [
     "AgentPresence",
     "Attendance",
     "CREDENTIALS",
+    "PRECHAT_FIELDS",
+    "PRECHAT_MODES",
+    "default_prechat",
     "CREDENTIAL_FIELDS",
     "PROVIDER_NETWORKS",
     "Channel",

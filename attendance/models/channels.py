@@ -42,6 +42,7 @@ class Provider(models.TextChoices):
     TELEGRAM = "telegram", "Telegram"
     TWILIO = "twilio", _("Twilio (SMS and WhatsApp)")
     EMAIL = "email", _("E-mail (IMAP and SMTP)")
+    WEBCHAT = "webchat", _("Web chat")
 
 
 # Write-only credentials per provider (SPEC §8.2.1): never returned by the API or rendered
@@ -60,6 +61,7 @@ PROVIDER_NETWORKS = {
     Provider.TELEGRAM: {"telegram"},
     Provider.TWILIO: {"whatsapp", "sms"},
     Provider.EMAIL: {"email"},
+    Provider.WEBCHAT: {"webchat"},
 }
 # The e-mail channel's readable settings (SPEC §16); its passwords are credentials above.
 EMAIL_FIELDS = (
@@ -68,6 +70,13 @@ EMAIL_FIELDS = (
 )  # fmt: skip
 EMAIL_REQUIRED = ("imap_host", "imap_user", "smtp_host", "from_address")
 SECURITY_CHOICES = [("ssl", "SSL/TLS"), ("starttls", "STARTTLS"), ("none", _("None (plain text)"))]
+# The web chat's pre-chat fields (SPEC §15): ``name`` is always asked and required.
+PRECHAT_FIELDS = ("email", "phone", "document")
+PRECHAT_MODES = ("off", "optional", "required")
+
+
+def default_prechat() -> dict:
+    return {"email": "optional", "phone": "off", "document": "off"}
 
 
 class Channel(ActiveModel):
@@ -130,10 +139,29 @@ class Channel(ActiveModel):
         help_text=_("Besides messages: attendance.opened, attendance.assigned, attendance.transferred, "
                     "attendance.closed."),
     )  # fmt: skip
+    # Web chat (SPEC §15): the widget's look, its pre-chat form and who may embed it.
+    allowed_origins = models.TextField(
+        _("Allowed origins"), blank=True, help_text=_("One per line, e.g. https://www.example.com.br")
+    )
+    title = models.CharField(_("Title"), max_length=60, blank=True)
+    greeting = models.CharField(_("Greeting"), max_length=300, blank=True)
+    color = models.CharField(_("Colour"), max_length=7, blank=True, default="#0b5cad")
+    prechat_fields = models.JSONField(_("Pre-chat fields"), default=default_prechat, blank=True)
+    consent_text = models.TextField(
+        _("Consent text"), blank=True, help_text=_("When set, the visitor must tick it to start (LGPD).")
+    )
+    identity_secret = models.CharField(_("Identity secret"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
 
+    # Secrets never reach the audit history.
     history = HistoricalRecords(
-        excluded_fields=["token_hash", "webhook_secret", "webhook_secret_previous", *CREDENTIAL_FIELDS]
+        excluded_fields=[
+            "token_hash",
+            "webhook_secret",
+            "webhook_secret_previous",
+            "identity_secret",
+            *CREDENTIAL_FIELDS,
+        ]
     )
 
     class Meta:
@@ -171,11 +199,27 @@ class Channel(ActiveModel):
             secrets_.append(self.webhook_secret_previous)
         return secrets_
 
+    def issue_identity_secret(self) -> str:
+        """A new web chat identity secret (shown once; the site signs its users with it)."""
+        self.identity_secret = secrets.token_hex(32)
+        return self.identity_secret
+
+    @property
+    def origins(self) -> list[str]:
+        return [line.strip().rstrip("/") for line in self.allowed_origins.splitlines() if line.strip()]
+
+    @property
+    def consent_version(self) -> str:
+        """The consent text's version: its first 12 hex of SHA-256 (a changed text is a new version)."""
+        return hashlib.sha256(self.consent_text.encode()).hexdigest()[:12] if self.consent_text else ""
+
     @property
     def webhook_path(self) -> str:
         """Where the provider posts (generic channels use ``POST /api/v1/inbound/``)."""
         if self.provider == Provider.GENERIC:
             return reverse("api-inbound")
+        if self.provider == Provider.WEBCHAT:
+            return reverse("webchat-widget", kwargs={"public_id": self.public_id})
         return reverse("provider-webhook", kwargs={"provider": self.provider, "public_id": self.public_id})
 
     def webhook_url(self, request=None) -> str:

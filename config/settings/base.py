@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "workspace",
     "reports",
     "privacy",
+    "webchat",
     "demo",
 ]
 
