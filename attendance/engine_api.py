@@ -8,7 +8,7 @@ import io
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.decorators import action
@@ -23,7 +23,7 @@ from core.parsers import SafeJSONParser
 from users.models import User
 
 from . import errors
-from .agent_actions import attendance_close, attendance_transfer
+from .agent_actions import attendance_close, attendance_take_over, attendance_transfer
 from .engine_cache import engine_channel
 from .engine_serializers import (
     AttendanceSerializer,
@@ -216,11 +216,34 @@ class AttendanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         )  # fmt: skip
         return failure or Response(AttendanceSerializer(result).data)
 
+    @extend_schema(
+        request=None,
+        responses={
+            200: AttendanceSerializer,
+            400: OpenApiResponse(description="Closed, already yours, or not a supervisor-agent"),
+            404: OpenApiResponse(description="No attendance the caller may see"),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def take(self, request, pk=None):
+        """ "Assumir" (SPEC §9.1): a supervisor-agent of the attendance's operation takes it
+        for themselves (event ``taken_over``); their capacity never refuses it."""
+        attendance = self.get_object()
+        if not self.may_supervise(request.user):
+            raise PermissionDenied(errors.NOT_YOUR_ATTENDANCE)
+        result, failure = self._run(attendance_take_over, attendance=attendance, supervisor=request.user)
+        return failure or Response(AttendanceSerializer(result).data)
+
+    @staticmethod
+    def may_supervise(user) -> bool:
+        """Acts on the attendances they see as a supervisor: admins, and supervisors whose
+        profile grants changing attendances or the monitor (SPEC §9.1)."""
+        if user.is_admin:
+            return True
+        return user.is_supervisor and (user.has_perm("attendance.change_attendance") or user.has_perm(MONITOR))
+
     def _check_can_act(self, attendance: Attendance) -> None:
-        user = self.request.user
-        if attendance.agent_id == user.pk or user.is_admin:
-            return
-        if user.is_supervisor and (user.has_perm("attendance.change_attendance") or user.has_perm(MONITOR)):
+        if attendance.agent_id == self.request.user.pk or self.may_supervise(self.request.user):
             return
         raise PermissionDenied(errors.NOT_YOUR_ATTENDANCE)
 

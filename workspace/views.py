@@ -95,6 +95,7 @@ def page_strings() -> dict[str, str]:
                             "your work hours)."),
         "session_over": _("Your session ended: log in again."),
         "transferred_away": _("Attendance %(protocol)s was transferred away from you."),
+        "taken_over": _("Attendance %(protocol)s was taken over by %(name)s."),
         "closed_notice": _("Attendance %(protocol)s was closed."),
         "new_assignment": _("New attendance: %(name)s"),
         "live_on": _("Live"), "live_off": _("Reconnecting…"),

@@ -244,7 +244,8 @@ async function onLive(type, data) {
       renderInbox();
     }
   } else if (type === "transferred_away" || type === "closed") {
-    if (before) notice(fmt(type === "closed" ? S.closed_notice : S.transferred_away, { protocol: before.protocol }));
+    const words = type === "closed" ? S.closed_notice : data.taken_by ? S.taken_over : S.transferred_away;
+    if (before) notice(fmt(words, { protocol: before.protocol, name: data.taken_by || "" }));
     if (conversation.id === data.attendance) conversation.closeView(); // no longer this agent's
   }
 }
