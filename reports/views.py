@@ -29,7 +29,7 @@ from core.scoping import scope_queryset
 from core.sites import AGENTS_FORBIDDEN_SCREENS
 from core.text import whole_number
 from surveys.models import Survey
-from users.models import AGENT_ROLES, User
+from users.models import AGENT_ROLES, Role, User
 
 from .api import PERM_DASHBOARD, PERM_MONITOR, PERM_SERVICE_LEVEL, PERM_SURVEYS
 from .labels import page_labels
@@ -159,6 +159,7 @@ def monitor_detail(request, pk: int):
         leaves=classification_active_leaves(group=attendance.group), tz=time_zone_for(request.user),
         messages_list=attendance.messages.order_by("created_at", "pk")[:200],
         is_open=attendance.status != Status.CLOSED,
+        can_take=request.user.role == Role.SUPERVISOR_AGENT and attendance.agent_id != request.user.pk,
     ))  # fmt: skip
 
 

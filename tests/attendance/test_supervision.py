@@ -193,3 +193,17 @@ def test_a_supervisor_of_another_operation_cannot_message_the_customer(api_as, f
     url = f"/api/v1/attendances/{floor['attendance'].pk}/messages/"
     assert api_as(floor["caio"]).post(url, {"text": "Oi"}, format="json").status_code == 404
     assert not Message.objects.filter(attendance=floor["attendance"], sender="supervisor").exists()
+
+
+# The monitor detail page ---------------------------------------------------------------------------
+
+
+def test_the_monitor_detail_offers_take_over_to_a_supervisor_agent_and_whisper_and_message_to_all(web_as, floor):
+    url = f"/monitor/{floor['attendance'].pk}/"
+    davi_page = web_as(floor["davi"]).get(url).content.decode()
+    sara_page = web_as(floor["sara"]).get(url).content.decode()
+    assert 'id="take-form"' in davi_page and "Assumir" in davi_page
+    assert 'id="take-form"' not in sara_page  # a plain supervisor has no workspace to answer in
+    for page in (davi_page, sara_page):
+        assert "Sussurrar para Eva Agente" in page and 'data-agent="eva"' in page
+        assert "Mensagem ao cliente (assinada como supervisor)" in page and "reports/supervise.js" in page
