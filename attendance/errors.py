@@ -76,6 +76,7 @@ ALREADY_CLOSED = _("This attendance is already closed.")
 TAKE_OVER_SUPERVISOR_AGENT_ONLY = _(
     "Only a supervisor-agent can take over an attendance (a supervisor can message the customer from the monitor)."
 )
+SUPERVISORS_ONLY = _("Only supervisors who monitor attendances can do this.")
 ALREADY_YOURS = _("This attendance is already with you.")
 PAUSE_REASON_REQUIRED = _("Tell the reason for the pause.")
 PAUSE_REASON_UNKNOWN = _("Choose one of the active pause reasons (“Motivos de pausa”).")

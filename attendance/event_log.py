@@ -105,6 +105,9 @@ def describe(type_: str, data: dict, groups: dict, users: dict) -> str:
     if type_ == EventType.QUEUED:
         via = _(" (bot inactivity)") if data.get("via") == "bot_inactivity" else ""
         return _("Entered the queue of %(group)s%(via)s.") % {"group": group("group"), "via": via}
+    if type_ == EventType.REQUEUED and data.get("reason") == "agent_offline" and data.get("by"):
+        return _("Back to the queue of %(group)s: %(by)s put %(agent)s offline.") % {
+            "group": group("group"), "agent": person("agent"), "by": person("by")}  # fmt: skip
     if type_ == EventType.REQUEUED and data.get("reason") == "agent_offline":
         return _("Back to the queue of %(group)s: %(agent)s went offline.") % {
             "group": group("group"), "agent": person("agent")}  # fmt: skip

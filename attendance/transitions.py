@@ -293,13 +293,14 @@ def out_of_hours(changes: Changes, attendance: Attendance, group: ServiceGroup, 
     return True
 
 
-def requeue(changes: Changes, attendance: Attendance, *, reason: str) -> None:
+def requeue(changes: Changes, attendance: Attendance, *, reason: str, by: int | None = None) -> None:
     """An agent's in-progress attendance back to its group's queue, its place kept (SPEC
     §7.1): the agent went offline (``agent_offline``) or vanished where the group redirects
     on disconnect (``agent_disconnected``). The customer is told another agent is coming."""
     agent_id = attendance.agent_id
+    extra = {"by": by} if by else {}  # a supervisor put the agent offline (SPEC §9.1)
     queue(changes, attendance, attendance.group, event=EventType.REQUEUED, entering=False, keep_place=True,
-          reason=reason, agent=agent_id)  # fmt: skip
+          reason=reason, agent=agent_id, **extra)  # fmt: skip
     changes.say(attendance, texts.REQUEUED)
 
 

@@ -96,6 +96,8 @@ def page_strings() -> dict[str, str]:
         "session_over": _("Your session ended: log in again."),
         "transferred_away": _("Attendance %(protocol)s was transferred away from you."),
         "taken_over": _("Attendance %(protocol)s was taken over by %(name)s."),
+        "session_ended": _("Your session was ended by %(name)s. Log in again to continue."),
+        "forced_pause": _("A supervisor paused you (%(reason)s): no new attendances arrive."),
         "closed_notice": _("Attendance %(protocol)s was closed."),
         "new_assignment": _("New attendance: %(name)s"),
         "live_on": _("Live"), "live_off": _("Reconnecting…"),
