@@ -20,8 +20,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from attendance.agent_actions import attendance_close, attendance_transfer
+from attendance.engine_api import AttendanceViewSet
 from attendance.media import media_response
-from attendance.models import Attendance, CloseReason, ServiceGroup, Status
+from attendance.models import Attendance, CloseReason, PauseReason, ServiceGroup, Status
 from classifications.selectors import classification_active_leaves
 from core.dates import EARLIEST, LATEST
 from core.live import live_last_id
@@ -35,6 +36,8 @@ from .api import PERM_DASHBOARD, PERM_MONITOR, PERM_SERVICE_LEVEL, PERM_SURVEYS
 from .labels import page_labels
 from .monitoring import event_log, monitored_attendances, parse_filters
 from .selectors import dashboard, time_zone_for, visible_agents, visible_groups, visible_operations, wait_rules
+
+may_supervise = AttendanceViewSet.may_supervise  # who acts on attendances and agents (SPEC §9.1)
 
 NOT_GRANTED = gettext_lazy("Your profile does not grant access to this page. Ask an administrator.")
 PAGE_SIZE = 50
@@ -89,6 +92,8 @@ def dashboard_page(request):
         selected_operation=operation, selected_group=group, can_monitor=request.user.has_perm(PERM_MONITOR),
         initial=initial, today=timezone.localdate(timezone.now(), time_zone_for(request.user)),
         live_last_id=live_last_id(request.user.pk),  # "Menções" live from here on
+        can_control=may_supervise(request.user),
+        pause_reasons=list(PauseReason.objects.filter(is_active=True).order_by("name").values_list("name", flat=True)),
     ))  # fmt: skip
 
 

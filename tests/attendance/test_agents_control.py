@@ -112,3 +112,18 @@ def test_an_agent_cannot_control_a_colleague(api_as, floor, operation_a, action)
     response = api_as(lia).post(f"/api/v1/agents/{floor['eva'].pk}/{action}/", {"state": "offline"}, format="json")
     assert response.status_code == 403
     assert AgentPresence.objects.get(agent=floor["eva"]).state == "online"
+
+
+def test_the_dashboard_agents_panel_shows_the_last_answer_the_waiting_customer_and_the_actions(web_as, api_as, floor):
+    from django.utils import timezone
+
+    Attendance.objects.filter(pk=floor["attendance"].pk).update(last_customer_message_at=timezone.now())
+    floor["sara"].profile.permissions.add(
+        Permission.objects.get(content_type__app_label="attendance", codename="view_dashboard")
+    )
+    page = web_as(floor["sara"]).get("/dashboard/").content.decode()
+    assert 'data-control="1"' in page and "Cliente esperando" in page and "Última resposta" in page
+    assert "Colocar offline" in page and "Encerrar sess\\u00e3o" in page  # the script's labels (JSON)
+    rows = api_as(floor["sara"]).get("/api/v1/dashboard/").json()["agents"]
+    eva = next(row for row in rows if row["id"] == floor["eva"].pk)
+    assert eva["waiting_since"] is not None and eva["in_progress"] == 1
