@@ -229,7 +229,9 @@ def _agents(ids: list[int], user) -> tuple[dict, list[dict]]:
     busy = {
         agent_id: (n, last_answer, waiting_since)
         for agent_id, n, last_answer, waiting_since in in_progress.values("agent_id")
-        .annotate(n=Count("pk"), last=Max("last_agent_message_at"), wait=Min("last_customer_message_at", filter=waiting))
+        .annotate(
+            n=Count("pk"), last=Max("last_agent_message_at"), wait=Min("last_customer_message_at", filter=waiting)
+        )  # fmt: skip
         .values_list("agent_id", "n", "last", "wait")
         .order_by()
     }
