@@ -207,3 +207,27 @@ def test_the_monitor_detail_offers_take_over_to_a_supervisor_agent_and_whisper_a
     for page in (davi_page, sara_page):
         assert "Sussurrar para Eva Agente" in page and 'data-agent="eva"' in page
         assert "Mensagem ao cliente (assinada como supervisor)" in page and "reports/supervise.js" in page
+
+
+# The monitor list: a reversed range says so; the filtered list exports -----------------------------
+
+
+def test_a_reversed_date_range_on_the_monitor_says_so(web_as, floor):
+    page = web_as(floor["sara"]).get("/monitor/?date_from=2026-03-10&date_to=2026-03-01").content.decode()
+    assert "A data final não pode ser anterior à inicial." in page
+
+
+def test_the_monitor_list_exports_every_filtered_row_as_csv_and_xlsx(web_as, floor, operation_b):
+    queued_attendance(ServiceGroupFactory(operation=operation_b), "34991239999")  # B's: never exported to sara
+    client = web_as(floor["sara"])
+    response = client.get("/monitor/?status=in_progress&file_format=csv&dialect=excel_br")
+    assert response.status_code == 200 and response.streaming
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    lines = text.strip().splitlines()
+    assert lines[0].startswith("Protocolo;Cliente;Grupo;Agente;Status")
+    protocols = {line.split(";")[0] for line in lines[1:]}
+    in_progress = Attendance.objects.filter(status=Status.IN_PROGRESS, group__operation=floor["group"].operation)
+    assert protocols == set(in_progress.values_list("protocol", flat=True)) and len(protocols) == 2
+    assert any("Eva Agente" in line and "Em atendimento" in line for line in lines[1:])
+    xlsx = client.get("/monitor/?status=in_progress&file_format=xlsx")
+    assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
