@@ -71,6 +71,7 @@ def page_strings() -> dict[str, str]:
         "whatsapp": "WhatsApp", "telegram": "Telegram", "sms": "SMS", "email": _("E-mail"), "voice": _("Voice"),
         "webchat": "Webchat",
         "customer": _("Customer"), "bot_sender": _("Bot"), "agent": _("Agent"), "system": _("System note"),
+        "supervisor": _("Supervisor"),
         "queue_line": _("%(group)s: %(count)s in queue"), "longest": _("longest wait %(time)s"),
         "unread": _("unread"), "waiting": _("waiting"),
         "delivery_pending": _("sending"), "delivery_sent": _("sent"), "delivery_delivered": _("delivered"),
