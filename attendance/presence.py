@@ -118,7 +118,9 @@ def agent_logout(*, agent, by) -> int:
     §7.1: their attendances are requeued, never closed), and their open workspace is told
     why and returns to the login page. Returns how many logins ended."""
     if agent.role in AGENT_ROLES:
-        presence_set(agent=agent, state=PresenceState.OFFLINE, forced=True, by=by.pk)
+        # Not ``forced``: the page is told once, by ``session_ended`` (a presence notice would
+        # make it reload its lists with a session that no longer exists).
+        presence_set(agent=agent, state=PresenceState.OFFLINE, by=by.pk)
     ended = user_sessions_end(user=agent)
     followups.live(user_ids=[agent.pk], event="session_ended", data={"by": by.display_name})
     return ended

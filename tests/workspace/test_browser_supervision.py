@@ -67,3 +67,40 @@ def test_a_supervisor_whispers_writes_and_takes_over_while_the_agents_page_shows
     finally:
         sofia.context.close()
     assert not pages.errors, pages.errors
+
+
+def test_a_supervisor_pauses_an_agent_and_ends_her_session_from_the_dashboard(live_server, browser, pages, desk,
+                                                                              operation_a):  # fmt: skip
+    """sara's dashboard agents panel: "Pausar" with a reason, then "Encerrar sessão"; eva's
+    open workspace shows the pause, then says who ended her session and goes to the login."""
+    profile = ProfileFactory(perms=["reports.monitor_attendances", "attendance.view_dashboard"])
+    UserFactory(username="sara", display_name="Sara Supervisora", role=Role.SUPERVISOR, operations=[operation_a],
+                profile=profile)  # fmt: skip
+    eva = pages("eva")
+    day._go_online(eva)
+    sara = browser.new_context(locale="pt-BR", viewport={"width": 1366, "height": 768}).new_page()
+    try:
+        sara.goto(live_server.url + "/accounts/login/")
+        sara.fill("#id_username", "sara")
+        sara.fill("#id_password", PASSWORD)
+        sara.click("form button[type=submit]")
+        sara.wait_for_url("**/dashboard/")
+        row = sara.locator(f"#agents-table tr[data-agent='{desk['eva'].pk}']")
+        expect(row).to_contain_text("Online")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        sara.screenshot(path=str(SHOTS / "dashboard-agents-1366.png"), full_page=True)
+
+        row.get_by_role("button", name="Pausar").click()
+        expect(sara.locator("#pause-title")).to_contain_text("Pausar Eva Agente")
+        sara.locator("#pause-dialog select").select_option("Almoço")
+        sara.click("#pause-dialog button[value=ok]")
+        expect(eva.locator("#presence-state")).to_have_value("paused")
+        expect(eva.locator("#notice")).to_contain_text("Um supervisor pausou você (Almoço)")
+        expect(row).to_contain_text("Almoço")
+
+        sara.on("dialog", lambda dialog: dialog.accept())
+        row.get_by_role("button", name="Encerrar sessão").click()
+        expect(eva.locator("#notice")).to_contain_text("Sua sessão foi encerrada por Sara Supervisora")
+        eva.wait_for_url("**/accounts/login/**", timeout=20_000)
+    finally:
+        sara.context.close()
