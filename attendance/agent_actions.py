@@ -100,6 +100,49 @@ def note_add(*, attendance: Attendance, author, text: str) -> Message:
 
 
 @transaction.atomic
+def attendance_take_over(*, attendance: Attendance, supervisor) -> Attendance:
+    """ "Assumir" (SPEC §9.1): a supervisor-agent who may act on the attendance (the caller
+    checked scope and permission) takes it, from the queue, the bot or another agent. Their
+    capacity never refuses it; a plain supervisor, who has no workspace to answer in, is
+    refused with a message (docs/decisions.md)."""
+    if supervisor.role != Role.SUPERVISOR_AGENT:
+        raise ValidationError(errors.TAKE_OVER_SUPERVISOR_AGENT_ONLY)
+    attendance = _locked(attendance)
+    if attendance.status == Status.CLOSED:
+        raise ValidationError(errors.ALREADY_CLOSED)
+    if attendance.agent_id == supervisor.pk and attendance.status == Status.IN_PROGRESS:
+        raise ValidationError(errors.ALREADY_YOURS)
+    with at_once() as changes:
+        transitions.take_over(changes, attendance, supervisor=supervisor)
+    return attendance
+
+
+@transaction.atomic
+def supervisor_message_send(*, attendance: Attendance, supervisor, text: str) -> Message:
+    """A supervisor writes to the customer from the monitor (SPEC §9.1): ``sender:
+    supervisor``, signed per the group's ``display_name_mode`` (the supervisor's name where
+    it shows the agent's). The attendance stays with its agent, whose page shows the
+    message live; it counts as an answer (the silence timers move) and brings a pending
+    attendance back in progress, like the agent's own answer."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": [errors.EMPTY_MESSAGE]})
+    attendance = _locked(attendance)
+    if attendance.status == Status.CLOSED:
+        raise ValidationError(errors.ALREADY_CLOSED)
+    if attendance.group.receive_only:
+        raise ValidationError({"text": [errors.RECEIVE_ONLY]})
+    with at_once() as changes:
+        changes.track(attendance)
+        attendance.last_agent_message_at = changes.at
+        if attendance.status == Status.PENDING:
+            transitions.reopen(changes, attendance, by="supervisor")
+        message = changes.say(attendance, text, sender=Sender.SUPERVISOR, agent=supervisor)
+        changes.notify([attendance.agent_id] if attendance.agent_id != supervisor.pk else [], "message", attendance)
+    return message
+
+
+@transaction.atomic
 def attendance_transfer(*, attendance: Attendance, actor, group: ServiceGroup | None = None, agent=None) -> Attendance:
     """To a permitted group's queue, or to an agent of the current or a permitted group
     (online, or paused where that group accepts paused agents, with a free slot)."""

@@ -8,11 +8,11 @@ import io
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed, ParseError, PermissionDenied
+from rest_framework.exceptions import AuthenticationFailed, NotFound, ParseError, PermissionDenied
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,10 +20,11 @@ from rest_framework.views import APIView
 from core.api import AtendeViewSet, JSONOnly
 from core.errors import DomainError
 from core.parsers import SafeJSONParser
-from users.models import User
+from core.scoping import scope_queryset
+from users.models import AGENT_ROLES, User
 
 from . import errors
-from .agent_actions import attendance_close, attendance_transfer
+from .agent_actions import attendance_close, attendance_take_over, attendance_transfer
 from .engine_cache import engine_channel
 from .engine_serializers import (
     AttendanceSerializer,
@@ -36,7 +37,7 @@ from .engine_serializers import (
 )
 from .inbound import inbound_receive
 from .models import CREDENTIAL_FIELDS, AgentPresence, Attendance, Channel, ServiceGroup, hash_token
-from .presence import presence_set
+from .presence import agent_logout, presence_set
 from .selectors import MONITOR, attendances_visible_to
 from .services import channel_save
 
@@ -216,11 +217,34 @@ class AttendanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         )  # fmt: skip
         return failure or Response(AttendanceSerializer(result).data)
 
+    @extend_schema(
+        request=None,
+        responses={
+            200: AttendanceSerializer,
+            400: OpenApiResponse(description="Closed, already yours, or not a supervisor-agent"),
+            404: OpenApiResponse(description="No attendance the caller may see"),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def take(self, request, pk=None):
+        """ "Assumir" (SPEC §9.1): a supervisor-agent of the attendance's operation takes it
+        for themselves (event ``taken_over``); their capacity never refuses it."""
+        attendance = self.get_object()
+        if not self.may_supervise(request.user):
+            raise PermissionDenied(errors.NOT_YOUR_ATTENDANCE)
+        result, failure = self._run(attendance_take_over, attendance=attendance, supervisor=request.user)
+        return failure or Response(AttendanceSerializer(result).data)
+
+    @staticmethod
+    def may_supervise(user) -> bool:
+        """Acts on the attendances they see as a supervisor: admins, and supervisors whose
+        profile grants changing attendances or the monitor (SPEC §9.1)."""
+        if user.is_admin:
+            return True
+        return user.is_supervisor and (user.has_perm("attendance.change_attendance") or user.has_perm(MONITOR))
+
     def _check_can_act(self, attendance: Attendance) -> None:
-        user = self.request.user
-        if attendance.agent_id == user.pk or user.is_admin:
-            return
-        if user.is_supervisor and (user.has_perm("attendance.change_attendance") or user.has_perm(MONITOR)):
+        if attendance.agent_id == self.request.user.pk or self.may_supervise(self.request.user):
             return
         raise PermissionDenied(errors.NOT_YOUR_ATTENDANCE)
 
@@ -244,3 +268,58 @@ class PresenceView(APIView):
         presence = presence_set(agent=request.user, state=serializer.validated_data["state"],
                                 reason=serializer.validated_data.get("reason", ""))  # fmt: skip
         return Response(PresenceSerializer(presence).data)
+
+
+class SupervisePermission(permissions.BasePermission):
+    """Admins, and supervisors (and supervisor-agents) whose profile grants the monitor or
+    changing attendances (SPEC §9.1); an agent out of their operations is a 404."""
+
+    message = errors.SUPERVISORS_ONLY
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not (user and user.is_authenticated and user.is_active) or user.must_change_password:
+            return False
+        return AttendanceViewSet.may_supervise(user)
+
+
+class AgentControlView(APIView):
+    permission_classes = [SupervisePermission]
+
+    def agent(self, pk: int) -> User:
+        """An active agent or supervisor-agent of the supervisor's operations, else 404."""
+        found = scope_queryset(User.objects.filter(role__in=AGENT_ROLES, is_active=True), self.request.user)
+        agent = found.filter(pk=pk).first()
+        if agent is None:
+            raise NotFound()
+        return agent
+
+
+class AgentPresenceView(AgentControlView):
+    """A supervisor sets an agent's presence ("Pausar" with a reason, "Colocar offline",
+    or back online; SPEC §9.1). Offline follows §7.1: the agent's attendances go back to
+    the queue, never closed. The agent's open page is told live."""
+
+    @extend_schema(request=PresenceSerializer, responses={200: PresenceSerializer, 404: OpenApiResponse()})
+    def post(self, request, pk: int):
+        agent = self.agent(pk)
+        serializer = PresenceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            presence = presence_set(agent=agent, state=serializer.validated_data["state"],
+                                    reason=serializer.validated_data.get("reason", ""), forced=True,
+                                    by=request.user.pk)  # fmt: skip
+        except DjangoValidationError as error:
+            detail = error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}
+            return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+        return Response(PresenceSerializer(presence).data)
+
+
+class AgentLogoutView(AgentControlView):
+    """ "Encerrar sessão" (SPEC §9.1): ends the agent's browser sessions and API tokens
+    until they log in again; they go offline first (§7.1) and their open workspace says why."""
+
+    @extend_schema(request=None, responses={200: OpenApiResponse(description="{ended: number of logins ended}")})
+    def post(self, request, pk: int):
+        agent = self.agent(pk)
+        return Response({"ended": agent_logout(agent=agent, by=request.user)})

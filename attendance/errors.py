@@ -73,6 +73,11 @@ AGENT_FULL = _("This agent has reached their simultaneous attendances.")
 TRANSFER_TARGET_REQUIRED = _("Choose a group or an agent.")
 CLASSIFICATION_REQUIRED = _("Choose the classification reason (a reason without sub-reasons).")
 ALREADY_CLOSED = _("This attendance is already closed.")
+TAKE_OVER_SUPERVISOR_AGENT_ONLY = _(
+    "Only a supervisor-agent can take over an attendance (a supervisor can message the customer from the monitor)."
+)
+SUPERVISORS_ONLY = _("Only supervisors who monitor attendances can do this.")
+ALREADY_YOURS = _("This attendance is already with you.")
 PAUSE_REASON_REQUIRED = _("Tell the reason for the pause.")
 PAUSE_REASON_UNKNOWN = _("Choose one of the active pause reasons (“Motivos de pausa”).")
 NOT_AN_AGENT = _("Only agents and supervisor agents have a presence.")

@@ -96,12 +96,18 @@ def describe(type_: str, data: dict, groups: dict, users: dict) -> str:
     if type_ == EventType.TRANSFERRED and "to_agent" in data:
         return _("Transferred to %(agent)s (group %(group)s) by %(by)s.") % {
             "agent": person("to_agent"), "group": group("to_group"), "by": person("by")}  # fmt: skip
+    if type_ == EventType.TAKEN_OVER:
+        former = _(" from %(agent)s") % {"agent": person("from_agent")} if data.get("from_agent") else ""
+        return _("Taken over by %(by)s%(from)s.") % {"by": person("by"), "from": former}
     if type_ == EventType.TRANSFERRED:
         return _("Transferred from %(from)s to the queue of %(group)s by %(by)s.") % {
             "from": group("from_group"), "group": group("group"), "by": person("by")}  # fmt: skip
     if type_ == EventType.QUEUED:
         via = _(" (bot inactivity)") if data.get("via") == "bot_inactivity" else ""
         return _("Entered the queue of %(group)s%(via)s.") % {"group": group("group"), "via": via}
+    if type_ == EventType.REQUEUED and data.get("reason") == "agent_offline" and data.get("by"):
+        return _("Back to the queue of %(group)s: %(by)s put %(agent)s offline.") % {
+            "group": group("group"), "agent": person("agent"), "by": person("by")}  # fmt: skip
     if type_ == EventType.REQUEUED and data.get("reason") == "agent_offline":
         return _("Back to the queue of %(group)s: %(agent)s went offline.") % {
             "group": group("group"), "agent": person("agent")}  # fmt: skip

@@ -81,6 +81,19 @@ def facts_direct_transfer(
     ]  # fmt: skip
 
 
+def facts_taken_over(
+    *, at: datetime, group_id: int, agent_id: int, was_queued: bool, queued_at: datetime | None,
+    sla_minutes: int | None, open_seconds: OpenSeconds | None = None,
+) -> list[Fact]:  # fmt: skip
+    """A supervisor-agent took it (SPEC §9.1): from its group's queue, the assignment that
+    ends the customer's wait; from an agent or the bot, like a transfer straight to them."""
+    if was_queued:
+        return [fact_assigned(at=at, group_id=group_id, agent_id=agent_id, queued_at=queued_at,
+                              sla_minutes=sla_minutes, open_seconds=open_seconds)]  # fmt: skip
+    return facts_direct_transfer(at=at, group_id=group_id, agent_id=agent_id, was_queued=False, queued_at=queued_at,
+                                 sla_minutes=sla_minutes, open_seconds=open_seconds)  # fmt: skip
+
+
 def fact_closed(
     *, at: datetime, group_id: int, agent_id: int | None, was_queued: bool, assigned_at: datetime | None
 ) -> Fact:

@@ -22,8 +22,10 @@ def sender_name(*, attendance: Attendance, sender: str, agent=None) -> str:
     mode = attendance.group.display_name_mode
     if mode == DisplayNameMode.NONE:
         return ""
-    if mode == DisplayNameMode.COMPANY or sender != Sender.AGENT:
+    if mode == DisplayNameMode.COMPANY or sender not in (Sender.AGENT, Sender.SUPERVISOR):
         return attendance.group.operation.company.name
+    if sender == Sender.SUPERVISOR:  # a supervisor writing from the monitor signs as themselves (§9.1)
+        return agent.display_name if agent else attendance.group.operation.company.name
     agent = agent or attendance.agent
     return agent.display_name if agent else ""
 

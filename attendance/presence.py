@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from core import followups
 from users.models import AGENT_ROLES
+from users.services import user_sessions_end
 
 from . import errors, transitions
 from .models import AgentPresence, Attendance, CloseReason, PauseReason, PresenceState, Status
@@ -24,12 +25,13 @@ REQUEUE_OFFLINE = "agent_offline"  # the ``requeued`` event's reason when the ag
 
 @transaction.atomic
 def presence_set(*, agent, state: str, reason: str = "", forced: bool = False,
-                 disconnected: bool = False) -> AgentPresence:  # fmt: skip
+                 disconnected: bool = False, by: int | None = None) -> AgentPresence:  # fmt: skip
     """Set the agent's presence; posting the same state again is the heartbeat. ``forced``:
     the system changed it, and the agent's open page is told. ``disconnected``: the
     heartbeat expired (``presence_expire``) — the only way to offline that may close an
     attendance; every other (the agent, a supervisor, the API) requeues. A pause needs an
-    active pause reason (``_check_pause_reason``), whoever sets it."""
+    active pause reason (``_check_pause_reason``), whoever sets it. ``by``: the supervisor
+    who changed it (SPEC §9.1), recorded in the requeued attendances' log."""
     if agent.role not in AGENT_ROLES:
         raise ValidationError({"state": [errors.NOT_AN_AGENT]})
     if state not in PresenceState.values:
@@ -52,9 +54,10 @@ def presence_set(*, agent, state: str, reason: str = "", forced: bool = False,
     if state == PresenceState.ONLINE:
         followups.distribute(groups_of_agents([agent.pk]))
     elif state == PresenceState.OFFLINE and previous != PresenceState.OFFLINE:
-        agent_release(agent=agent, disconnected=disconnected)
+        agent_release(agent=agent, disconnected=disconnected, by=by)
     if forced and previous != state:
-        followups.live(user_ids=[agent.pk], event="presence", data={"state": state, "forced": True})
+        data = {"state": state, "forced": True, **({"reason": reason} if reason else {})}
+        followups.live(user_ids=[agent.pk], event="presence", data=data)
     return presence
 
 
@@ -68,7 +71,7 @@ def _check_pause_reason(presence: AgentPresence, reason: str) -> None:
         raise ValidationError({"reason": [errors.PAUSE_REASON_UNKNOWN]})
 
 
-def agent_release(*, agent, disconnected: bool = False) -> int:
+def agent_release(*, agent, disconnected: bool = False, by: int | None = None) -> int:
     """The agent's in-progress attendances leave them (SPEC §7.1): back to their group's
     queue at their original place (``requeued``, reason ``agent_offline``) when the agent
     went offline, whatever the group's setting; when they vanished (``disconnected``),
@@ -84,7 +87,7 @@ def agent_release(*, agent, disconnected: bool = False) -> int:
     with at_once() as changes:
         for attendance in attendances:
             if not disconnected:
-                transitions.requeue(changes, attendance, reason=REQUEUE_OFFLINE)
+                transitions.requeue(changes, attendance, reason=REQUEUE_OFFLINE, by=by)
             elif attendance.group.redirect_on_agent_disconnect:
                 transitions.requeue(changes, attendance, reason=CloseReason.AGENT_DISCONNECTED)
             else:
@@ -106,3 +109,18 @@ def presence_expire() -> int:
             presence_set(agent=presence.agent, state=PresenceState.OFFLINE, forced=True, disconnected=True)
             count += 1
     return count
+
+
+@transaction.atomic
+def agent_logout(*, agent, by) -> int:
+    """ "Encerrar sessão" (SPEC §9.1): a supervisor ends the agent's logins — browser
+    sessions and API tokens, until they log in again. The agent goes offline first (SPEC
+    §7.1: their attendances are requeued, never closed), and their open workspace is told
+    why and returns to the login page. Returns how many logins ended."""
+    if agent.role in AGENT_ROLES:
+        # Not ``forced``: the page is told once, by ``session_ended`` (a presence notice would
+        # make it reload its lists with a session that no longer exists).
+        presence_set(agent=agent, state=PresenceState.OFFLINE, by=by.pk)
+    ended = user_sessions_end(user=agent)
+    followups.live(user_ids=[agent.pk], event="session_ended", data={"by": by.display_name})
+    return ended

@@ -38,7 +38,15 @@ from surveys.models import Closer
 
 from . import errors, texts
 from .engine_cache import engine_group, engine_main_group
-from .facts import Fact, fact_assigned, fact_closed, fact_queued, facts_direct_transfer, facts_recorded
+from .facts import (
+    Fact,
+    fact_assigned,
+    fact_closed,
+    fact_queued,
+    facts_direct_transfer,
+    facts_recorded,
+    facts_taken_over,
+)
 from .messaging import messages_deliver_due, outbound_message
 from .models import (
     Attendance,
@@ -293,13 +301,14 @@ def out_of_hours(changes: Changes, attendance: Attendance, group: ServiceGroup, 
     return True
 
 
-def requeue(changes: Changes, attendance: Attendance, *, reason: str) -> None:
+def requeue(changes: Changes, attendance: Attendance, *, reason: str, by: int | None = None) -> None:
     """An agent's in-progress attendance back to its group's queue, its place kept (SPEC
     §7.1): the agent went offline (``agent_offline``) or vanished where the group redirects
     on disconnect (``agent_disconnected``). The customer is told another agent is coming."""
     agent_id = attendance.agent_id
+    extra = {"by": by} if by else {}  # a supervisor put the agent offline (SPEC §9.1)
     queue(changes, attendance, attendance.group, event=EventType.REQUEUED, entering=False, keep_place=True,
-          reason=reason, agent=agent_id)  # fmt: skip
+          reason=reason, agent=agent_id, **extra)  # fmt: skip
     changes.say(attendance, texts.REQUEUED)
 
 
@@ -376,6 +385,32 @@ def transfer_to_agent(changes: Changes, attendance: Attendance, *, agent, group:
                   from_agent=previous_agent, by=by)  # fmt: skip
     changes.say(attendance, texts.now_assisting(attendance, agent.display_name))
     changes.notify([agent.pk], "assigned", attendance)
+
+
+def take_over(changes: Changes, attendance: Attendance, *, supervisor) -> None:
+    """A supervisor-agent takes the attendance for themselves ("Assumir", SPEC §9.1): in
+    progress with them in its group, from the queue or from another agent, whatever their
+    capacity (it counts toward it, it is never refused for it). The event ``taken_over``
+    records ``from_agent`` and ``by`` (and ``to_agent``, ``to_group`` for the reports: from
+    the queue an assignment, otherwise a transfer straight to an agent). The former agent's page is told who took it."""
+    changes.track(attendance)
+    previous_agent, group = attendance.agent_id, attendance.group
+    previous = _set_status(changes, attendance, Status.IN_PROGRESS)
+    changes.facts += facts_taken_over(
+        at=changes.at, group_id=group.pk, agent_id=supervisor.pk, was_queued=previous == Status.QUEUED,
+        queued_at=attendance.queued_at, sla_minutes=group.initial_sla_minutes,
+        open_seconds=group_open_seconds(group),
+    )  # fmt: skip
+    if previous_agent and previous_agent != supervisor.pk:
+        changes.freed_agents.add(previous_agent)
+        changes.notify([previous_agent], "transferred_away", attendance, taken_by=supervisor.display_name)
+    attendance.agent = supervisor
+    attendance.assigned_at = changes.at
+    attendance.queued_at = attendance.queued_at or changes.at
+    changes.event(attendance, EventType.TAKEN_OVER, to_agent=supervisor.pk, to_group=group.pk,
+                  from_agent=previous_agent, by=supervisor.pk, previous=previous)  # fmt: skip
+    changes.say(attendance, texts.now_assisting(attendance, supervisor.display_name))
+    changes.notify([supervisor.pk], "assigned", attendance)
 
 
 def to_pending(changes: Changes, attendance: Attendance, **data) -> None:

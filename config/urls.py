@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from attendance.engine_api import InboundView, PresenceView
+from attendance.engine_api import AgentLogoutView, AgentPresenceView, InboundView, PresenceView
 from attendance.public_media import public_media
 from core.views import health
 from privacy.api import CustomerAnonymizeView, CustomerExportView
@@ -48,6 +48,8 @@ urlpatterns = [
     # Signed, expiring URLs of outbound files for providers that fetch them (Twilio).
     path("public-media/<int:pk>/<int:expires>/<str:signature>/", public_media, name="public-media"),
     path("api/v1/agents/me/presence/", PresenceView.as_view(), name="api-presence"),
+    path("api/v1/agents/<int:pk>/presence/", AgentPresenceView.as_view(), name="api-agent-presence"),
+    path("api/v1/agents/<int:pk>/logout/", AgentLogoutView.as_view(), name="api-agent-logout"),
     path("api/v1/customers/<int:pk>/anonymize/", CustomerAnonymizeView.as_view(), name="api-customer-anonymize"),
     path("api/v1/customers/<int:pk>/export/", CustomerExportView.as_view(), name="api-customer-export"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),

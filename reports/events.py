@@ -7,7 +7,8 @@ The data the figures rely on, written by the engine:
   group, ``requeued``, ``agent_timeout``); its ``at`` is the new ``queued_at``, unless its data has ``queued_at``
   (a requeue that kept the customer's place, SPEC §7.1).
 - ``assigned``: ``chosen`` (the agent); its ``at`` is ``assigned_at``.
-- ``transferred`` straight to an agent: ``to_agent``, ``to_group``; ``at`` = ``assigned_at``.
+- ``transferred`` straight to an agent, and ``taken_over`` (a supervisor-agent took it, SPEC
+  §9.1): ``to_agent``, ``to_group``; ``at`` = ``assigned_at``.
 - ``active_message`` with ``opened``: an attendance opened in progress with ``agent``.
 - ``closed``: its ``at`` is ``closed_at``; ``abandoned`` (it was queued), ``agent``,
   ``group`` and ``previous`` (the status it left).

@@ -17,6 +17,7 @@ from core.dates import INVALID_DATE, day_in_range, local_day_start, out_of_range
 from core.text import whole_number
 
 from .selectors import sac_overdue_q, time_zone_for, visible_groups
+from .serializers import END_BEFORE_START
 
 DATE_FIELDS = {"opened": "opened_at", "queued": "queued_at", "assigned": "assigned_at", "closed": "closed_at"}
 
@@ -58,7 +59,7 @@ def _date(value: str, errors: list[str]) -> date | None:
 def parse_filters(params) -> Filters:
     errors: list[str] = []
     status = params.get("status", "")
-    return Filters(
+    filters = Filters(
         status=status if status in Status.values else "",
         operation=_int(params.get("operation", "")),
         group=_int(params.get("group", "")),
@@ -72,6 +73,10 @@ def parse_filters(params) -> Filters:
         protocol=params.get("protocol", "").strip()[:20],
         errors=errors,
     )
+    if filters.date_from and filters.date_to and filters.date_to < filters.date_from:
+        # A reversed range lists nothing, and says why (SPEC §9.1).
+        errors.append(str(END_BEFORE_START))
+    return filters
 
 
 def monitored_attendances(user, filters: Filters, now: datetime | None = None) -> QuerySet[Attendance]:

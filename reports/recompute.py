@@ -37,6 +37,7 @@ from .rollups import (
     fact_closed,
     fact_queued,
     facts_direct_transfer,
+    facts_taken_over,
 )
 
 FLOAT_TOLERANCE = 0.01  # seconds: the engine and the log may differ by float rounding only
@@ -96,6 +97,13 @@ def _replay(events: list[Event], sla: dict[int, int | None], clocks: dict | None
             yield from facts_direct_transfer(at=at, group_id=group, agent_id=agent, was_queued=state.status == "queued",
                                              queued_at=state.queued_at, sla_minutes=sla.get(group),
                                              open_seconds=clocks.get(group))  # fmt: skip
+            state.status, state.group_id, state.agent_id, state.assigned_at = "in_progress", group, agent, at
+            state.queued_at = state.queued_at or at
+        elif event.type == EventType.TAKEN_OVER:
+            group, agent = int(data["to_group"]), int(data["to_agent"])
+            yield from facts_taken_over(at=at, group_id=group, agent_id=agent, was_queued=state.status == "queued",
+                                        queued_at=state.queued_at, sla_minutes=sla.get(group),
+                                        open_seconds=clocks.get(group))  # fmt: skip
             state.status, state.group_id, state.agent_id, state.assigned_at = "in_progress", group, agent, at
             state.queued_at = state.queued_at or at
         elif event.type == EventType.ACTIVE_MESSAGE and data.get("opened"):

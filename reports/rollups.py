@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 
 from django.db import connection, transaction
 
-from attendance.facts import Fact, fact_assigned, fact_closed, fact_queued, facts_direct_transfer
+from attendance.facts import Fact, fact_assigned, fact_closed, fact_queued, facts_direct_transfer, facts_taken_over
 
 from .days import days_statements
 from .models import AgentHour, GroupHour
@@ -42,7 +42,7 @@ from .upserts import COLUMNS, SUMMED, execute_together, upsert, upsert_sql
 
 __all__ = [
     "COLUMNS", "SUMMED", "Fact", "aggregate", "execute_together", "fact_answer", "fact_assigned", "fact_closed",
-    "fact_queued", "facts_direct_transfer", "hour_of", "rollup_record", "upsert", "upsert_sql",
+    "fact_queued", "facts_direct_transfer", "facts_taken_over", "hour_of", "rollup_record", "upsert", "upsert_sql",
 ]  # fmt: skip
 
 

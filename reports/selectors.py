@@ -222,9 +222,19 @@ def _agents(ids: list[int], user) -> tuple[dict, list[dict]]:
     scope = operation_ids_for(user)
     if scope is not None:
         in_progress = in_progress.filter(group__operation__in=scope)
-    busy = dict(
-        in_progress.values("agent_id").annotate(n=Count("pk")).values_list("agent_id", "n").order_by()
-    )  # fmt: skip
+    # The customer is waiting when they wrote after the agent's last answer (or never had one).
+    waiting = Q(last_customer_message_at__isnull=False) & (
+        Q(last_agent_message_at__isnull=True) | Q(last_customer_message_at__gt=F("last_agent_message_at"))
+    )
+    busy = {
+        agent_id: (n, last_answer, waiting_since)
+        for agent_id, n, last_answer, waiting_since in in_progress.values("agent_id")
+        .annotate(
+            n=Count("pk"), last=Max("last_agent_message_at"), wait=Min("last_customer_message_at", filter=waiting)
+        )  # fmt: skip
+        .values_list("agent_id", "n", "last", "wait")
+        .order_by()
+    }
     rows, states, by_group = [], {}, {}
     for pk, (display_name, username, capacity, state, reason, since) in sorted(
         people.items(), key=lambda p: ((p[1][0] or p[1][1]).casefold(), p[0])
@@ -234,7 +244,9 @@ def _agents(ids: list[int], user) -> tuple[dict, list[dict]]:
         rows.append({
             "id": pk, "display_name": display_name or username, "state": state,
             "reason": reason if state == PresenceState.PAUSED else "", "since": since,
-            "in_progress": busy.get(pk, 0), "capacity": capacity, "groups": groups,
+            "in_progress": busy.get(pk, (0,))[0], "capacity": capacity, "groups": groups,
+            # SPEC §9.1: the agent's last answer and the customer waiting longest for one.
+            "last_message_at": busy.get(pk, (0, None))[1], "waiting_since": busy.get(pk, (0, None, None))[2],
         })  # fmt: skip
         states[pk] = (state, groups)
         for group_id in groups:

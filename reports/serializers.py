@@ -177,6 +177,10 @@ class AgentRowSerializer(serializers.Serializer):
     in_progress = serializers.IntegerField()
     capacity = serializers.IntegerField()
     groups = serializers.ListField(child=serializers.IntegerField())
+    last_message_at = serializers.DateTimeField(allow_null=True, help_text="The agent's last answer (in progress).")
+    waiting_since = serializers.DateTimeField(
+        allow_null=True, help_text="Since when the customer waiting longest for this agent's answer waits."
+    )
 
 
 class DashboardSerializer(serializers.Serializer):

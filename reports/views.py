@@ -20,21 +20,25 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from attendance.agent_actions import attendance_close, attendance_transfer
+from attendance.engine_api import AttendanceViewSet
 from attendance.media import media_response
-from attendance.models import Attendance, CloseReason, ServiceGroup, Status
+from attendance.models import Attendance, CloseReason, PauseReason, ServiceGroup, Status
 from classifications.selectors import classification_active_leaves
 from core.dates import EARLIEST, LATEST
 from core.live import live_last_id
 from core.scoping import scope_queryset
 from core.sites import AGENTS_FORBIDDEN_SCREENS
 from core.text import whole_number
+from imports.exporting import spreadsheet_response
 from surveys.models import Survey
-from users.models import AGENT_ROLES, User
+from users.models import AGENT_ROLES, Role, User
 
 from .api import PERM_DASHBOARD, PERM_MONITOR, PERM_SERVICE_LEVEL, PERM_SURVEYS
 from .labels import page_labels
 from .monitoring import event_log, monitored_attendances, parse_filters
 from .selectors import dashboard, time_zone_for, visible_agents, visible_groups, visible_operations, wait_rules
+
+may_supervise = AttendanceViewSet.may_supervise  # who acts on attendances and agents (SPEC §9.1)
 
 NOT_GRANTED = gettext_lazy("Your profile does not grant access to this page. Ask an administrator.")
 PAGE_SIZE = 50
@@ -89,6 +93,8 @@ def dashboard_page(request):
         selected_operation=operation, selected_group=group, can_monitor=request.user.has_perm(PERM_MONITOR),
         initial=initial, today=timezone.localdate(timezone.now(), time_zone_for(request.user)),
         live_last_id=live_last_id(request.user.pk),  # "Menções" live from here on
+        can_control=may_supervise(request.user),
+        pause_reasons=list(PauseReason.objects.filter(is_active=True).order_by("name").values_list("name", flat=True)),
     ))  # fmt: skip
 
 
@@ -114,6 +120,8 @@ def surveys_page(request):
 @report_page(PERM_MONITOR)
 def monitor_list(request):
     filters = parse_filters(request.GET)
+    if request.GET.get("file_format") in ("csv", "xlsx") and not filters.errors:
+        return _monitor_export(request, filters)
     for error in filters.errors:
         messages.error(request, error)
     page = _page_number(request.GET.get("page", ""))
@@ -125,6 +133,30 @@ def monitor_list(request):
         filters=filters, statuses=Status.choices, groups=visible_groups(request.user),
         agents=visible_agents(request.user), query=params.urlencode(), tz=time_zone_for(request.user),
     ))  # fmt: skip
+
+
+def _monitor_export(request, filters):
+    """The filtered list, every row (not one page), streamed as CSV or XLSX (SPEC §9.1):
+    the rows are read in chunks, so memory stays flat however many they are."""
+    tz = time_zone_for(request.user)
+    statuses = dict(Status.choices)
+
+    def when(value):
+        return timezone.localtime(value, tz).strftime("%d/%m/%Y %H:%M:%S") if value else ""
+
+    def rows():
+        queryset = monitored_attendances(request.user, filters).values_list(
+            "protocol", "customer__display_name", "group__name", "agent__display_name", "status", "opened_at",
+            "queued_at", "assigned_at", "closed_at",
+        )  # fmt: skip
+        for protocol, customer, group, agent, status, opened, queued, assigned, closed in queryset.iterator(2000):
+            yield [protocol, customer, group, agent or "", str(statuses.get(status, status)), when(opened),
+                   when(queued), when(assigned), when(closed)]  # fmt: skip
+
+    header = [str(_(name)) for name in ("Protocol", "Customer", "Group", "Agent", "Status", "Opened at", "Queued at",
+                                        "Assigned at", "Closed at")]  # fmt: skip
+    return spreadsheet_response(request.GET["file_format"], header, rows(), "atendimentos",
+                                request.GET.get("dialect", "csv"))  # fmt: skip
 
 
 def _page_number(value: str) -> int:
@@ -159,6 +191,7 @@ def monitor_detail(request, pk: int):
         leaves=classification_active_leaves(group=attendance.group), tz=time_zone_for(request.user),
         messages_list=attendance.messages.order_by("created_at", "pk")[:200],
         is_open=attendance.status != Status.CLOSED,
+        can_take=request.user.role == Role.SUPERVISOR_AGENT and attendance.agent_id != request.user.pk,
     ))  # fmt: skip
 
 

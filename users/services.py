@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from knox.models import AuthToken
 
 from core.errors import OUT_OF_SCOPE_CHOICE
 from core.phones import normalize_phone
@@ -184,3 +187,18 @@ def user_set_password(*, user: User, password: str, must_change: bool = False) -
     user.must_change_password = must_change
     user.save(update_fields=["password", "must_change_password"])
     return user
+
+
+def user_sessions_end(*, user: User) -> int:
+    """End every login of ``user`` (SPEC §9.1 "Encerrar sessão"): their browser sessions and
+    their API tokens stop working until they log in again. Sessions are stored in the
+    database (``django.contrib.sessions``); each unexpired one is read to find its user.
+    Returns how many sessions and tokens ended."""
+    ended = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk)
+    ]
+    Session.objects.filter(pk__in=ended).delete()
+    tokens, _by_model = AuthToken.objects.filter(user=user).delete()
+    return len(ended) + tokens

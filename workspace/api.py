@@ -19,8 +19,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
+from attendance.agent_actions import supervisor_message_send
 from attendance.engine_api import AttendanceViewSet
-from attendance.models import Message, PauseReason
+from attendance.models import Kind, Message, PauseReason
 from core.api import AtendeViewSet
 from core.permissions import AGENTS_FORBIDDEN, RolePermission
 from core.scoping import scope_queryset
@@ -98,6 +99,8 @@ class WorkspaceAttendanceViewSet(AttendanceViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         upload = data.get("file")
+        if attendance.agent_id != request.user.pk and self.may_supervise(request.user):
+            return self._supervisor_message(attendance, data)
         try:
             with transaction.atomic():
                 message = workspace_message_send(
@@ -105,6 +108,18 @@ class WorkspaceAttendanceViewSet(AttendanceViewSet):
                     filename=getattr(upload, "name", ""),
                 )  # fmt: skip
         except DjangoValidationError as error:  # domain errors (403…) go to core.api.exception_handler
+            detail = error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}
+            return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"id": message.pk}, status=status.HTTP_201_CREATED)
+
+    def _supervisor_message(self, attendance, data) -> Response:
+        """A supervisor messages the customer from the monitor (SPEC §9.1): text only,
+        ``sender: supervisor``; the attendance stays with its agent."""
+        if data.get("file") is not None or data["kind"] != Kind.TEXT:
+            return Response({"file": [errors.SUPERVISOR_TEXT_ONLY]}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            message = supervisor_message_send(attendance=attendance, supervisor=self.request.user, text=data["text"])
+        except DjangoValidationError as error:
             detail = error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}
             return Response(detail, status=status.HTTP_400_BAD_REQUEST)
         return Response({"id": message.pk}, status=status.HTTP_201_CREATED)

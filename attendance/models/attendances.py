@@ -169,7 +169,7 @@ class Sender(models.TextChoices):
     BOT = "bot", _("Bot")
     AGENT = "agent", _("Agent")
     SYSTEM = "system", _("System")
-    SUPERVISOR = "supervisor", _("Supervisor")  # internal notes only (SPEC §7.2)
+    SUPERVISOR = "supervisor", _("Supervisor")  # notes (SPEC §7.2) and messages from the monitor (§9.1)
 
 
 class Kind(models.TextChoices):
@@ -274,6 +274,7 @@ class EventType(models.TextChoices):
     WARNED = "warned", _("Inactivity warning")
     PARTNER_WARNING = "partner_warning", _("WhatsApp session warning")
     OUT_OF_HOURS = "out_of_hours", _("Out of hours")
+    TAKEN_OVER = "taken_over", _("Taken over")
 
 
 class Event(models.Model):

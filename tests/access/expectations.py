@@ -22,7 +22,8 @@ Attendances: admins everything; agents their own; supervisors and supervisor-age
 ``attendance.view_attendance`` (a plain supervisor without it: 403) and then see their
 operations'; supervisor-agents always see their own. Outside the viewer's queryset: 404.
 Acting (transfer, close) needs being the assigned agent, an admin, or a supervisor with
-``change_attendance`` (403 otherwise); ``messages`` only the assigned agent.
+``change_attendance`` (403 otherwise); ``messages`` the assigned agent, or as supervisor an
+admin or a supervisor with ``change_attendance`` or the monitor (SPEC §9.1).
 
 The site's other URLs (``SITE_EXPECTATIONS``, one rule per URL name): supervisor pages and
 report APIs by profile permission, the workspace's views for agents (their own attendances
@@ -299,6 +300,13 @@ def att_can_act(role: str, world: World, key: str) -> bool:
     )
 
 
+def att_supervises(role: str, world: World) -> bool:
+    """Acts as a supervisor on what they see (``AttendanceViewSet.may_supervise``): admins,
+    supervisors whose profile grants change_attendance or the monitor (SPEC §9.1)."""
+    perms = {CHANGE_ATTENDANCE, PERM_MONITOR} & world.profile_perms
+    return role == "admin" or (role in SUPERVISOR_SIDE and bool(perms))
+
+
 def expected_attendance_api(role: str, world: World, target: AttendanceURL) -> Expect:
     if role == "anonymous":
         return Expect((401,))
@@ -315,7 +323,8 @@ def expected_attendance_api(role: str, world: World, target: AttendanceURL) -> E
     if target.kind in ("detail", "messages_list"):
         return OK
     if target.kind == "messages":
-        return Expect((201,)) if ATTENDANCES[target.key].owner == role else FORBIDDEN
+        # The assigned agent answers; a supervisor who may act writes as supervisor (SPEC §9.1).
+        return Expect((201,)) if ATTENDANCES[target.key].owner == role or att_supervises(role, world) else FORBIDDEN
     if target.kind == "notes":
         return Expect((201,))  # an internal note: whoever may see the attendance (SPEC §7.2)
     return Expect((400,)) if att_can_act(role, world, target.key) else FORBIDDEN
@@ -436,6 +445,8 @@ SITE_EXPECTATIONS = {
 SITE_EXPLICIT = {
     "api-inbound": "test_plain_api.py::test_inbound_needs_a_channel_token",
     "api-presence": "test_plain_api.py::test_presence_matrix",
+    "api-agent-presence": "test_supervision.py::test_agent_control_matrix",
+    "api-agent-logout": "test_supervision.py::test_agent_control_matrix",
     "provider-webhook": "test_webhooks.py::test_webhooks_refuse_unsigned_forged_and_unknown_calls",
     "public-media": "test_public_media.py::test_public_media_answers_the_signature_not_the_session",
     "api-customer-anonymize": "test_privacy.py::test_privacy_routes_matrix",

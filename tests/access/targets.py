@@ -216,7 +216,12 @@ def admin_extra_urls(world: World) -> list[AdminExtraURL]:
 
 
 # Every extra action of AttendanceViewSet and its HTTP methods, with expectations below.
-ATTENDANCE_API_ACTIONS = {"messages": {"post", "get"}, "transfer": {"post"}, "close": {"post"}, "notes": {"post"}}
+ATTENDANCE_API_ACTIONS = {
+    "messages": {"post", "get"}, "transfer": {"post"}, "close": {"post"}, "notes": {"post"}, "take": {"post"},
+}  # fmt: skip
+# Actions that change who holds the attendance whatever the payload: their own matrix
+# (the generic one keeps the attendances as they are from role to role).
+ATTENDANCE_EXPLICIT_ACTIONS = {"take": "test_supervision.py::test_take_over_matrix"}
 ATTENDANCE_PAYLOADS = {
     "messages": {"kind": "text", "text": "Resposta do agente"},
     "notes": {"text": "Nota da equipe"},  # everyone who may see the attendance: 201
@@ -266,7 +271,7 @@ def attendance_urls(world: World) -> list[AttendanceURL]:
             urls.append(AttendanceURL(f"{base}?page_size=500&{query}", "filtered"))
         detail = reverse("attendance-detail", args=[attendance.pk])
         urls += [AttendanceURL(detail, "detail", key=key), AttendanceURL(detail, "delete", method="delete", key=key)]
-        for action in ATTENDANCE_API_ACTIONS:
+        for action in ATTENDANCE_API_ACTIONS.keys() - ATTENDANCE_EXPLICIT_ACTIONS.keys():
             url = reverse(f"attendance-{action}", args=[attendance.pk])
             urls.append(AttendanceURL(url, action, method="post", key=key, data=ATTENDANCE_PAYLOADS[action]))
         urls.append(AttendanceURL(reverse("attendance-messages", args=[attendance.pk]), "messages_list", key=key))

@@ -12,7 +12,7 @@ from attendance.models import Attendance, Message, ServiceGroup
 from tests.media_samples import PNG
 
 from .checks import api_client, user_for
-from .expectations import att_permitted, att_visible
+from .expectations import att_permitted, att_supervises, att_visible
 from .site_checks import leaks, marks_hidden_from
 from .world import ATTENDANCES, ROLES
 
@@ -22,14 +22,17 @@ UPLOAD_ROLES = [*ROLES, "agent_a2"]
 
 
 def _expected_upload(role: str, world, key: str) -> int:
-    """The attendances matrix's rule for ``messages``: only the attendance's agent sends."""
+    """The attendances matrix's rule for ``messages``: only the attendance's agent sends a
+    file; a supervisor who may act writes text only (SPEC §9.1): a file is a 400 with why."""
     if role == "anonymous":
         return 401
     if not att_permitted(role, world):
         return 403  # a supervisor whose profile grants no attendance
     if not att_visible(role, world, key):
         return 404
-    return 201 if ATTENDANCES[key].owner == role else 403
+    if ATTENDANCES[key].owner == role:
+        return 201
+    return 400 if att_supervises(role, world) else 403
 
 
 def test_only_the_attendances_agent_uploads_a_file_into_it(world):

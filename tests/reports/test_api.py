@@ -108,7 +108,9 @@ def test_the_dashboard_has_the_spec_shape_and_figures(api_as, admin_user, day, c
     assert totals["today"]["avg_wait_seconds"] == 200.0
     lia = next(a for a in body["agents"] if a["id"] == centre["lia"].pk)
     assert lia == {"id": lia["id"], "display_name": "Lia", "state": "online", "reason": "", "since": lia["since"],
-                   "in_progress": 2, "capacity": 2, "groups": [centre["vendas"].pk]}  # fmt: skip
+                   "in_progress": 2, "capacity": 2, "groups": [centre["vendas"].pk],
+                   "last_message_at": None, "waiting_since": lia["waiting_since"]}  # fmt: skip
+    assert lia["waiting_since"] is not None  # her customers wrote and she has not answered yet (SPEC §9.1)
 
 
 def test_the_supervisor_of_b_never_sees_a_number_of_a(api_as, supervisor_a, supervisor_b, day, centre):

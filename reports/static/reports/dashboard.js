@@ -1,11 +1,13 @@
 // The supervisor dashboard (SPEC §9): renders GET /api/v1/dashboard/ and fetches it again
 // every 10 seconds without reloading; every figure links to the attendances behind it.
 import { L, cell, duration, el, fmt, getJSON, num, percent } from "./common.js";
+import { api } from "../js/atende.js";
 
 const REFRESH_MS = 10000;
 const root = document.getElementById("dashboard");
 const monitor = root.dataset.monitor; // empty when the profile cannot monitor attendances
 const today = root.dataset.today;
+const control = Boolean(root.dataset.control); // may pause, put offline, end sessions (SPEC §9.1)
 const operationSelect = document.getElementById("f-operation");
 const groupSelect = document.getElementById("f-group");
 let chart = null;
@@ -109,7 +111,7 @@ function renderAgents(agents, groups) {
   const names = Object.fromEntries(groups.map((g) => [g.id, g.name]));
   const body = document.querySelector("#agents-table tbody");
   if (!agents.length) {
-    body.replaceChildren(el("tr", {}, el("td", { colspan: 5, class: "rp-empty" }, L.no_agents)));
+    body.replaceChildren(el("tr", {}, el("td", { colspan: control ? 8 : 7, class: "rp-empty" }, L.no_agents)));
     return;
   }
   body.replaceChildren(
@@ -125,10 +127,48 @@ function renderAgents(agents, groups) {
         el("td", {}, state, a.reason ? el("span", { class: "rp-muted" }, ` ${a.reason}`) : null),
         cell(since),
         el("td", { class: "n" }, bar, a.capacity ? el("a", { href: link({ agent: a.id, status: "in_progress" }) || "#" }, `${a.in_progress} / ${a.capacity}`) : "—"),
+        cell(ago(a.last_message_at), { numeric: true }),
+        cell(ago(a.waiting_since), { numeric: true }),
         cell(a.groups.map((id) => names[id]).filter(Boolean).join(", ")),
+        control ? el("td", { class: "rp-agent-actions" }, ...actions(a)) : null,
       );
     }),
   );
+}
+
+function ago(iso) {
+  return iso ? duration(Math.max(0, (Date.now() - new Date(iso).getTime()) / 1000)) : "—";
+}
+
+// "Pausar" (with a reason), "Colocar offline" (SPEC §7.1: requeued, never closed), "Encerrar sessão".
+function actions(agent) {
+  const act = async (path, json) => {
+    try {
+      await api(`/api/v1/agents/${agent.id}/${path}/`, { method: "POST", json });
+      await refresh();
+    } catch (failure) {
+      window.alert(failure.message);
+    }
+  };
+  const button = (label) => el("button", { type: "button", class: "button rp-small" }, label);
+  const pause = button(L.pause_action);
+  pause.addEventListener("click", () => {
+    const dialog = document.getElementById("pause-dialog");
+    document.getElementById("pause-title").textContent = fmt(L.pause_title, { agent: agent.display_name });
+    dialog.onclose = () => {
+      if (dialog.returnValue === "ok") act("presence", { state: "paused", reason: dialog.querySelector("select").value });
+    };
+    dialog.showModal();
+  });
+  const offline = button(L.offline_action);
+  offline.addEventListener("click", () => {
+    if (window.confirm(fmt(L.offline_confirm, { agent: agent.display_name, count: agent.in_progress }))) act("presence", { state: "offline" });
+  });
+  const logout = button(L.logout_action);
+  logout.addEventListener("click", () => {
+    if (window.confirm(fmt(L.logout_confirm, { agent: agent.display_name }))) act("logout", {});
+  });
+  return [agent.state === "paused" ? null : pause, agent.state === "offline" ? null : offline, logout].filter(Boolean);
 }
 
 function renderChart(byHour) {

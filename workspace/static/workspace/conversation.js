@@ -124,7 +124,8 @@ export class Conversation {
         h("div", { class: "msg-head" }, h("span", { class: "who" }, `${S.note} · ${m.sender_name}`), h("time", { datetime: m.created_at }, clock(m.created_at))),
         h("div", { class: "body" }, m.body));
     }
-    const who = { customer: S.customer, bot: S.bot_sender, agent: m.sender_name || S.agent, system: S.system }[m.sender];
+    const supervisor = m.sender_name ? `${S.supervisor} · ${m.sender_name}` : S.supervisor; // from the monitor (SPEC §9.1)
+    const who = { customer: S.customer, bot: S.bot_sender, agent: m.sender_name || S.agent, system: S.system, supervisor }[m.sender];
     const media = m.media_url ? this.renderMedia(m) : null;
     const status = m.direction === "out" && m.delivery ? this.renderDelivery(m.delivery, m.delivery_error) : null;
     return h(

@@ -1,7 +1,7 @@
 // The live channel (Server-Sent Events): reconnects by itself and resumes from the last
 // event id; a "resync" means events were lost and the page reloads its lists.
 
-const EVENTS = ["assigned", "message", "transferred_away", "closed", "status", "presence", "delivery", "mention", "resync"];
+const EVENTS = ["assigned", "message", "transferred_away", "closed", "status", "presence", "delivery", "mention", "session_ended", "resync"];
 
 export function connectLive({ url, last, onEvent, onStatus, onDenied }) {
   let lastId = Number(last) || 0;

@@ -101,6 +101,7 @@ function applyPresence(presence, forced) {
   if (presence.state === "paused" && presence.reason) showReason(presence.reason);
   renderPresenceSince();
   if (forced && changed && presence.state === "offline") notice(S.forced_offline, true);
+  if (forced && changed && presence.state === "paused") notice(fmt(S.forced_pause, { reason: presence.reason }), true);
 }
 
 // The menu offers the active reasons only. The current pause's reason, if deactivated since,
@@ -208,6 +209,12 @@ document.addEventListener("visibilitychange", () => {
 });
 
 async function onLive(type, data) {
+  if (type === "session_ended") {
+    // A supervisor ended this login ("Encerrar sessão", SPEC §9.1): say who, then the login page.
+    notice(fmt(S.session_ended, { name: data.by || "" }), true);
+    setTimeout(() => window.location.assign("/accounts/login/?next=/workspace/"), 4000);
+    return;
+  }
   if (type === "presence") {
     applyPresence({ state: data.state, reason: data.reason || "", changed_at: new Date().toISOString() }, data.forced);
     await refreshInbox();
@@ -244,7 +251,8 @@ async function onLive(type, data) {
       renderInbox();
     }
   } else if (type === "transferred_away" || type === "closed") {
-    if (before) notice(fmt(type === "closed" ? S.closed_notice : S.transferred_away, { protocol: before.protocol }));
+    const words = type === "closed" ? S.closed_notice : data.taken_by ? S.taken_over : S.transferred_away;
+    if (before) notice(fmt(words, { protocol: before.protocol, name: data.taken_by || "" }));
     if (conversation.id === data.attendance) conversation.closeView(); // no longer this agent's
   }
 }
