@@ -9,7 +9,7 @@ from django.test import TestCase
 
 from attendance.distribution import distribute_group
 from attendance.models import Attendance, Delivery, Message
-from core.models import LiveEvent
+from core.live import live_last_id, live_since
 from tests.attendance.test_outbound import Remote
 from tests.factories import ServiceGroupFactory, UserFactory, make_channel, online, queued_attendance
 from users.models import Role
@@ -118,8 +118,11 @@ def test_a_mention_is_listed_for_the_mentioned_user_and_marked_read(api_as, desk
 
 
 def test_a_mention_reaches_the_mentioned_users_open_pages_live(api_as, desk):
+    """Through the live channel (Redis with ``REDIS_URL``, the database without)."""
+    before = live_last_id(desk["sara"].pk)
     _note(api_as, desk["eva"], desk["attendance"], "Veja isto, @sara.")
-    event = LiveEvent.objects.get(user=desk["sara"], event="mention")
+    events, _lost = live_since(desk["sara"].pk, before)
+    [event] = [event for event in events if event.event == "mention"]
     assert event.data["attendance"] == desk["attendance"].pk
     assert event.data["mention"] == Mention.objects.get(user=desk["sara"]).pk
 
