@@ -230,7 +230,7 @@ def active_message_send(*, agent, customer: Customer, group: ServiceGroup, text:
     if not (text or "").strip():
         raise ValidationError({"text": [errors.EMPTY_MESSAGE]})
     if not group.agents.filter(pk=agent.pk).exists():
-        raise errors.AgentNotInGroupError()
+        raise errors.NotYourGroupError()
     now = timezone.now()
     attendance = open_attendance_for(customer_id=customer.pk)
     if attendance is not None:

@@ -68,6 +68,7 @@ EMPTY_MESSAGE = _("Write the message.")
 TRANSFER_NOT_PERMITTED = _("This group may not transfer to the chosen group.")
 TRANSFER_NO_AGENT_ONLINE = _("%(group)s has no agent online right now.")
 AGENT_NOT_IN_GROUP = _("This agent does not work in a group you can transfer to.")
+NOT_YOUR_GROUP = _("You do not work in this group.")
 AGENT_UNAVAILABLE = _("This agent is not available (offline, or paused and the group does not accept paused agents).")
 AGENT_FULL = _("This agent has reached their simultaneous attendances.")
 TRANSFER_TARGET_REQUIRED = _("Choose a group or an agent.")
@@ -99,9 +100,13 @@ class NotYourAttendanceError(Forbidden):
     code = "not_your_attendance"
 
 
-class AgentNotInGroupError(Forbidden):
-    message = AGENT_NOT_IN_GROUP
-    code = "agent_not_in_group"
+class NotYourGroupError(Forbidden):
+    """The acting agent does not work in the group (an active message from it): a 403,
+    unlike a transfer's target agent outside the allowed groups, which is a field error
+    (``AGENT_NOT_IN_GROUP``, 400) on ``agent``."""
+
+    message = NOT_YOUR_GROUP
+    code = "not_your_group"
 
 
 class AgentFullError(DomainError):

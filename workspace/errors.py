@@ -2,10 +2,11 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from attendance.errors import NOT_YOUR_GROUP as NOT_IN_GROUP  # noqa: F401 - the engine's message, one wording
+
 NETWORK_NOT_ENABLED = _("This group does not send active messages through %(network)s.")
 CUSTOMER_REQUIRED = _("Choose a customer or type the network and phone.")
 CUSTOMER_INACTIVE = _("This customer is inactive.")
-NOT_IN_GROUP = _("You do not work in this group.")
 OUTSIDE_WINDOW = _("The customer has not written in the last 24 hours: WhatsApp only accepts an approved template.")
 OUTSIDE_WINDOW_NO_TEMPLATES = _(
     "The customer has not written in the last 24 hours and this group does not send WhatsApp templates."
