@@ -443,6 +443,14 @@ SITE_EXPECTATIONS = {
 # URL names whose expectations need a test of their own (a header, a signature, a body):
 # name -> the test in tests/access that holds them.
 SITE_EXPLICIT = {
+    # The web chat's visitor API (SPEC §15, R10): a visitor token, not a login; its own tests.
+    "webchat-sessions": "../webchat/test_visitor_api.py::test_a_blocked_origin_gets_403_and_nothing_is_written",
+    "webchat-messages": "../webchat/test_visitor_api.py::test_a_second_visitor_can_never_read_the_first_ones_messages",
+    "webchat-events": "../webchat/test_visitor_api.py::test_a_token_of_another_web_chat_opens_nothing_there",
+    "webchat-typing": "../webchat/test_visitor_api.py::test_the_agent_is_told_when_the_visitor_types",
+    "webchat-close": "../webchat/test_visitor_api.py::test_encerrar_conversa_closes_it_and_offers_the_survey",
+    "webchat-widget": "../webchat/test_visitor_api.py::test_an_unknown_channel_is_404",
+    "webchat-demo": "../webchat/test_visitor_api.py::test_the_demo_page_embeds_the_demo_channel",
     "api-inbound": "test_plain_api.py::test_inbound_needs_a_channel_token",
     "api-presence": "test_plain_api.py::test_presence_matrix",
     "api-agent-presence": "test_supervision.py::test_agent_control_matrix",
