@@ -158,3 +158,12 @@ def test_each_figure_of_record_in_the_readme_links_to_an_existing_line_of_its_be
         # The table's load average is the line's.
         load = next(cell for cell in _record_table() if cell[0] == target and f"#L{number})" in cell[-1])[-2]
         assert load == ("not given" if line["load_avg_1m"] is None else str(line["load_avg_1m"])), (target, load)
+
+
+def test_no_bench_script_shadows_a_standard_library_module():
+    """Scripts run with bench/ first on sys.path: ``bench/email.py`` hid the ``email`` package."""
+    import sys
+    from pathlib import Path
+
+    scripts = {path.stem for path in (Path(__file__).resolve().parents[2] / "bench").glob("*.py")}
+    assert not scripts & set(sys.stdlib_module_names), sorted(scripts & set(sys.stdlib_module_names))

@@ -1,7 +1,7 @@
 """SPEC §12 P11: e-mail ingest from a real IMAP server holding 10,000 new mails (a third
 of them replies) — at least 50 mails/s into attendances with threading, 0 duplicates.
 
-Usage: ``.venv/bin/python bench/email.py [--mails 10000]`` (see bench/README.md).
+Usage: ``.venv/bin/python bench/email_ingest.py [--mails 10000]`` (see bench/README.md).
 
 1. Creates its own PostgreSQL database (``DATABASE_URL``, default
    ``postgres://postgres@127.0.0.1:5432/atende_bench_email``; dropped and recreated at
@@ -26,7 +26,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# This file is named after SPEC §12's bench/email.py: its folder, first on sys.path when it
+# This file is named after SPEC §12's bench/email_ingest.py: its folder, first on sys.path when it
 # runs as a script, would hide the standard library's ``email`` package.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
