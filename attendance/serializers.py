@@ -45,7 +45,7 @@ class BotSerializer(serializers.ModelSerializer):
 
     def to_internal_value(self, data):
         """Spaces in the name become "_", as in a survey's name (and on the bot screen)."""
-        if hasattr(data, "copy") and isinstance(data.get("name"), str):
+        if isinstance(data, dict) and isinstance(data.get("name"), str):  # a form's QueryDict is one
             data = data.copy()  # a form's QueryDict stays one (``{**data}`` would make lists of it)
             data["name"] = name_without_spaces(data["name"])
         return super().to_internal_value(data)

@@ -354,3 +354,10 @@ def test_a_taken_shortcut_is_a_field_error_not_a_server_error(api_as, admin_user
     renamed = admin.patch(f"/api/v1/canned-responses/{other['id']}/", {"shortcut": "0"}, format="json")
     assert renamed.status_code == 400, renamed.content
     assert admin.patch(f"/api/v1/canned-responses/{other['id']}/", {"text": "Novo"}, format="json").status_code == 200
+
+
+@pytest.mark.parametrize("body", [[None, None], "fundo", 3])
+def test_a_bot_body_that_is_no_object_is_a_400(api_as, admin_user, body):
+    """Schemathesis found ``[null, null]`` a 500 once a bot's name was normalised before reading."""
+    response = api_as(admin_user).post("/api/v1/bots/", body, format="json")
+    assert response.status_code == 400, response.content
