@@ -16,14 +16,13 @@ belongs to the day before, as ``TruncDate`` of its start says).
 
 from __future__ import annotations
 
-import zoneinfo
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 
+from attendance.event_log import time_zone_for  # noqa: F401 - the reports' pages use it too
 from attendance.models import Attendance, PresenceState, ServiceGroup, Status
 from calendars.hours import schedule_of
 from calendars.models import Calendar
@@ -57,11 +56,6 @@ def visible_agents(user) -> QuerySet[User]:
 
 def visible_operations(user) -> QuerySet[Operation]:
     return scope_queryset(Operation.objects.filter(is_active=True), user).order_by("name")
-
-
-def time_zone_for(user) -> zoneinfo.ZoneInfo:
-    name = getattr(user, "time_zone_name", None) or settings.TIME_ZONE
-    return zoneinfo.ZoneInfo(name)
 
 
 def _sums(queryset, *keys: str):
